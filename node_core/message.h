@@ -1,0 +1,83 @@
+// The TIME Coin P2P messages the model speaks. On the wire each is one line of JSON in
+// serde's externally tagged form: {"Name":{fields}} or the bare string "Name" for a
+// variant without fields (see node_core/codec.h for the exact bytes).
+//
+// Variants the node model interprets get a struct with their real fields. Variants that
+// exist in the real protocol but that this model does not interpret yet travel as
+// `Opaque` (their JSON payload is kept verbatim), so decoding them is not an error.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace ts::node {
+
+enum class MsgKind : std::uint8_t {
+  kHandshake,
+  kAck,
+  kPing,
+  kPong,
+  kGetPeers,
+  kPeersResponse,
+  kMasternodeAnnouncement,
+  kGetMasternodes,
+  kMasternodesResponse,
+  kHeartbeat,
+  kGetBlockHeight,
+  kBlockHeightResponse,
+  kGetBlocks,
+  kBlocksResponse,
+  kBlockAnnouncement,
+  kBlockProposal,
+  kBlockVote,
+  kBlockCommit,
+  kTransactionBroadcast,
+  kCount,
+};
+
+inline constexpr std::size_t kMsgKindCount = static_cast<std::size_t>(MsgKind::kCount);
+
+// The variant's name on the wire, e.g. "Ping".
+std::string_view msg_kind_name(MsgKind kind);
+// Inverse of msg_kind_name; false if `name` is not a variant of the protocol.
+bool msg_kind_from_name(std::string_view name, MsgKind& out);
+
+inline constexpr std::array<std::uint8_t, 4> kMagic = {'T', 'I', 'M', 'E'};
+inline constexpr std::uint32_t kProtocolVersion = 1;
+
+struct Handshake {
+  std::array<std::uint8_t, 4> magic = kMagic;
+  std::uint32_t protocol_version = kProtocolVersion;
+  std::string network;
+};
+struct Ack {
+  std::string message_type;  // e.g. "Handshake"
+};
+struct Ping {
+  std::uint64_t nonce = 0;
+  std::int64_t timestamp = 0;  // unix seconds of the sender's clock
+};
+struct Pong {
+  std::uint64_t nonce = 0;
+  std::int64_t timestamp = 0;  // unix seconds of the sender's clock
+};
+struct GetPeers {};
+struct PeersResponse {
+  std::vector<std::string> peers;  // "ip:port"
+};
+// A real protocol variant this model carries but does not interpret.
+// `payload_json` is the JSON of the variant's content, empty for a unit variant.
+struct Opaque {
+  MsgKind kind = MsgKind::kHeartbeat;
+  std::string payload_json;
+};
+
+using Message = std::variant<Handshake, Ack, Ping, Pong, GetPeers, PeersResponse, Opaque>;
+
+MsgKind kind_of(const Message& m);
+
+}  // namespace ts::node

@@ -1,0 +1,408 @@
+#include "node_core/node.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/assert.h"
+
+namespace ts::node {
+
+std::string_view close_reason_name(CloseReason r) {
+  switch (r) {
+    case CloseReason::kNone: return "none";
+    case CloseReason::kPeerClosed: return "peer_closed";
+    case CloseReason::kReset: return "reset";
+    case CloseReason::kPongTimeout: return "pong_timeout";
+    case CloseReason::kMessageBeforeHandshake: return "message_before_handshake";
+    case CloseReason::kBadHandshake: return "bad_handshake";
+    case CloseReason::kInvalidMessage: return "invalid_message";
+    case CloseReason::kLineTooLong: return "line_too_long";
+    case CloseReason::kConnectRefused: return "connect_refused";
+    case CloseReason::kConnectTimeout: return "connect_timeout";
+    case CloseReason::kNodeStopped: return "node_stopped";
+    case CloseReason::kEndOfRun: return "end_of_run";
+    case CloseReason::kCount: break;
+  }
+  return "?";
+}
+
+std::string_view protocol_error_kind_name(ProtocolErrorKind k) {
+  switch (k) {
+    case ProtocolErrorKind::kMessageBeforeHandshake: return "message_before_handshake";
+    case ProtocolErrorKind::kBadMagic: return "bad_magic";
+    case ProtocolErrorKind::kBadProtocolVersion: return "bad_protocol_version";
+    case ProtocolErrorKind::kInvalidJson: return "invalid_json";
+    case ProtocolErrorKind::kUnknownVariant: return "unknown_variant";
+    case ProtocolErrorKind::kInvalidFields: return "invalid_fields";
+    case ProtocolErrorKind::kLineTooLong: return "line_too_long";
+    case ProtocolErrorKind::kDuplicateHandshake: return "duplicate_handshake";
+    case ProtocolErrorKind::kCount: break;
+  }
+  return "?";
+}
+
+namespace {
+
+ProtocolErrorKind to_protocol_error(DecodeErrorKind k) {
+  switch (k) {
+    case DecodeErrorKind::kInvalidJson: return ProtocolErrorKind::kInvalidJson;
+    case DecodeErrorKind::kUnknownVariant: return ProtocolErrorKind::kUnknownVariant;
+    case DecodeErrorKind::kInvalidFields: return ProtocolErrorKind::kInvalidFields;
+  }
+  return ProtocolErrorKind::kInvalidJson;
+}
+
+}  // namespace
+
+Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
+    : cfg_(std::move(cfg)), profile_(&profile), prng_(seed) {
+  slots_.resize(cfg_.peers.size());
+}
+
+std::int64_t Node::wall_clock_s(SimTime now) const {
+  const SimTime t = now + cfg_.clock_offset_ns;
+  // floor division so a negative skew still rounds towards the past
+  const std::int64_t s = t >= 0 ? t / kSecond : -((-t + kSecond - 1) / kSecond);
+  return cfg_.clock_epoch_unix_s + s;
+}
+
+void Node::drain(std::vector<Output>& out) {
+  for (auto& o : out_) out.push_back(std::move(o));
+  out_.clear();
+}
+
+void Node::handle(SimTime now, const Input& in) {
+  struct Visitor {
+    Node& n;
+    SimTime now;
+    void operator()(const Start&) const { n.on_start(now); }
+    void operator()(const Connected& c) const { n.on_connected(now, c); }
+    void operator()(const DialFailed& f) const { n.on_dial_failed(now, f); }
+    void operator()(const BytesIn& b) const { n.on_bytes(now, b); }
+    void operator()(const Closed& c) const { n.on_closed(now, c); }
+    void operator()(const TimerFired& t) const { n.on_timer(now, t.id); }
+  };
+  std::visit(Visitor{*this, now}, in);
+}
+
+void Node::note(ConnId conn, NoteKind kind, std::int64_t value, std::string text) {
+  out_.push_back(Note{conn, kind, value, std::move(text)});
+}
+
+void Node::arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at) {
+  field = at;
+  out_.push_back(SetTimer{TimerId{kind, slot}, at});
+}
+
+Node::Conn* Node::find(ConnId id) {
+  for (auto& c : conns_)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+// ---- start and dialing -----------------------------------------------------------------
+
+void Node::on_start(SimTime now) {
+  TS_ASSERT(!started_);
+  started_ = true;
+  for (std::uint32_t p = 0; p < slots_.size(); ++p) {
+    slots_[p] = PeerSlot{};
+    if (dials(cfg_.ip, cfg_.peers[p].ip)) slots_[p].state = SlotState::kNotDialed;
+  }
+  // At start-up the node connects to every peer it should dial, as one pass.
+  start_pass(now);
+}
+
+void Node::start_pass(SimTime now) {
+  pass_queue_.clear();
+  pass_next_ = 0;
+  for (std::uint32_t p = 0; p < slots_.size(); ++p)
+    if (slots_[p].state == SlotState::kNotDialed) pass_queue_.push_back(p);
+  pass_at_ = now + profile_->timers.redial_pass_interval_ns;
+  out_.push_back(SetTimer{TimerId{TimerKind::kRedialPass, 0}, pass_at_});
+  if (!pass_queue_.empty()) {
+    pass_step_at_ = now;  // the first dial of a pass goes out at once
+    on_timer(now, TimerId{TimerKind::kPassStep, 0});
+  }
+}
+
+void Node::dial(SimTime /*now*/, std::uint32_t peer) {
+  PeerSlot& s = slots_[peer];
+  s.state = SlotState::kDialing;
+  s.redial_at = kNever;
+  out_.push_back(Dial{peer});
+}
+
+void Node::on_dial_failed(SimTime now, const DialFailed& f) {
+  TS_ASSERT(f.peer < slots_.size());
+  PeerSlot& s = slots_[f.peer];
+  if (s.state != SlotState::kDialing) return;
+  ++s.failures;
+  const std::uint32_t limit = cfg_.is_masternode ? profile_->timers.max_dial_failures_masternode
+                                                 : profile_->timers.max_dial_failures_other;
+  if (s.failures >= limit) {
+    s.state = SlotState::kGivenUp;
+    note(0, NoteKind::kPeerGivenUp, f.peer);
+    return;
+  }
+  // 10 s, 20 s, 40 s, ... capped.
+  Duration backoff = profile_->timers.dial_backoff_initial_ns;
+  for (std::uint32_t i = 1; i < s.failures && backoff < profile_->timers.dial_backoff_max_ns; ++i)
+    backoff *= 2;
+  backoff = std::min(backoff, profile_->timers.dial_backoff_max_ns);
+  s.state = SlotState::kWaitRedial;
+  arm(TimerKind::kRedial, f.peer, s.redial_at, now + backoff);
+}
+
+// ---- connections -------------------------------------------------------------------------
+
+void Node::on_connected(SimTime now, const Connected& c) {
+  TS_ASSERT(find(c.conn) == nullptr);
+  Conn conn;
+  conn.id = c.conn;
+  conn.dir = c.dir;
+  conn.lines = LineBuffer(profile_->max_line_bytes);
+  if (c.dir == Direction::kInbound) {
+    conn.remote = std::string(c.remote_ip) + ":" + std::to_string(c.remote_port);
+    conns_.push_back(std::move(conn));
+    return;  // the listener waits for the dialer's Handshake
+  }
+  TS_ASSERT(c.peer < slots_.size());
+  PeerSlot& s = slots_[c.peer];
+  TS_ASSERT(s.state == SlotState::kDialing);
+  s.state = SlotState::kConnected;
+  s.conn = c.conn;
+  s.failures = 0;
+  conn.peer = c.peer;
+  conn.remote = cfg_.peers[c.peer].ip + ":" + std::to_string(cfg_.peers[c.peer].port);
+  conns_.push_back(std::move(conn));
+  Conn& out = conns_.back();
+  if (profile_->sends_handshake_first) {
+    send(out, Handshake{kMagic, kProtocolVersion, std::string(profile_->handshake_network)});
+    note(out.id, NoteKind::kHandshakeSent);
+  }
+  send_ping(now, out);  // the connect path's ping
+  send_ping(now, out);  // the ping interval's first tick completes at once
+  arm(TimerKind::kPingTick, c.peer, s.ping_tick_at, now + profile_->timers.ping_interval_ns);
+  arm(TimerKind::kPingCheck, c.peer, s.ping_check_at,
+      now + profile_->timers.ping_check_interval_ns);
+}
+
+void Node::send(Conn& c, const Message& m) {
+  scratch_.clear();
+  encode(m, scratch_);
+  out_.push_back(Send{c.id, kind_of(m), scratch_});
+}
+
+void Node::send_ping(SimTime now, Conn& c) {
+  const std::uint64_t nonce = prng_.next_u64();
+  send(c, Ping{nonce, wall_clock_s(now)});
+  c.pending.push_back(PendingPing{nonce, now});
+  if (c.pending.size() > profile_->pending_ping_limit) c.pending.erase(c.pending.begin());
+  note(c.id, NoteKind::kPingSent, static_cast<std::int64_t>(nonce));
+}
+
+void Node::check_pings(SimTime now, Conn& c) {
+  // Each ping older than the timeout counts as one miss and is dropped from the pending set.
+  auto expired = [&](const PendingPing& p) { return now - p.sent_at > profile_->timers.ping_timeout_ns; };
+  for (const auto& p : c.pending) {
+    if (expired(p)) {
+      ++c.missed;
+      note(c.id, NoteKind::kPingMissed, c.missed);
+    }
+  }
+  std::erase_if(c.pending, expired);
+  if (c.missed >= profile_->timers.max_missed_pongs) close(now, c.id, CloseReason::kPongTimeout);
+}
+
+void Node::on_bytes(SimTime now, const BytesIn& b) {
+  Conn* c = find(b.conn);
+  if (c == nullptr) return;  // bytes for a connection this node already closed
+  c->lines.append(b.bytes);
+  const ConnId id = c->id;
+  while (true) {
+    c = find(id);  // a handler may have closed (and erased) the connection
+    if (c == nullptr) return;
+    auto line = c->lines.next_line();
+    if (c->lines.overflowed()) {
+      protocol_error(*c, ProtocolErrorKind::kLineTooLong,
+                     c->remote + " sent a line longer than " +
+                         std::to_string(profile_->max_line_bytes) + " bytes - closing connection");
+      close(now, id, CloseReason::kLineTooLong);
+      return;
+    }
+    if (!line) return;
+    on_line(now, *c, *line);
+  }
+}
+
+void Node::protocol_error(const Conn& c, ProtocolErrorKind kind, std::string text) {
+  note(c.id, NoteKind::kProtocolError, static_cast<std::int64_t>(kind), std::move(text));
+}
+
+void Node::on_line(SimTime now, Conn& c, std::string_view line) {
+  auto decoded = decode_line(line);
+  if (!decoded.ok()) {
+    const auto& e = decoded.error();
+    protocol_error(c, to_protocol_error(e.kind),
+                   "failed to parse message from " + c.remote + ": " + e.detail);
+    // Before the handshake a listener cannot make sense of the peer: close. After it,
+    // the incident commits log the bad line and keep reading.
+    if (c.dir == Direction::kInbound && !c.handshaken)
+      close(now, c.id, CloseReason::kInvalidMessage);
+    return;
+  }
+  if (c.dir == Direction::kInbound)
+    on_inbound_message(now, c, *decoded);
+  else
+    on_outbound_message(now, c, *decoded);
+}
+
+void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
+  if (c.handshaken) {
+    handle_established(now, c, m);
+    return;
+  }
+  const auto* h = std::get_if<Handshake>(&m);
+  if (h == nullptr) {
+    protocol_error(c, ProtocolErrorKind::kMessageBeforeHandshake,
+                   c.remote + " sent message before handshake - closing connection (not blacklisting)");
+    close(now, c.id, CloseReason::kMessageBeforeHandshake);
+    return;
+  }
+  if (h->magic != kMagic) {
+    protocol_error(c, ProtocolErrorKind::kBadMagic, c.remote + " sent handshake with invalid magic");
+    close(now, c.id, CloseReason::kBadHandshake);
+    return;
+  }
+  if (h->protocol_version != kProtocolVersion) {
+    protocol_error(c, ProtocolErrorKind::kBadProtocolVersion,
+                   c.remote + " sent handshake with unsupported protocol version " +
+                       std::to_string(h->protocol_version));
+    close(now, c.id, CloseReason::kBadHandshake);
+    return;
+  }
+  // `network` is only logged, never checked.
+  c.handshaken = true;
+  note(c.id, NoteKind::kHandshakeAccepted);
+  send(c, Ack{"Handshake"});
+  send(c, GetPeers{});
+}
+
+void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
+  if (const auto* pong = std::get_if<Pong>(&m)) {
+    auto it = std::find_if(c.pending.begin(), c.pending.end(),
+                           [&](const PendingPing& p) { return p.nonce == pong->nonce; });
+    if (it == c.pending.end()) {
+      note(c.id, NoteKind::kPongUnmatched, static_cast<std::int64_t>(pong->nonce));
+      return;
+    }
+    note(c.id, NoteKind::kPongMatched, now - it->sent_at);
+    c.pending.erase(it);
+    c.missed = 0;
+    return;
+  }
+  if (std::holds_alternative<Ping>(m) || profile_->outbound_handles_all_messages) {
+    handle_established(now, c, m);
+    return;
+  }
+  note(c.id, NoteKind::kMessageDropped, static_cast<std::int64_t>(kind_of(m)));
+}
+
+void Node::handle_established(SimTime now, Conn& c, const Message& m) {
+  note(c.id, NoteKind::kMessageHandled, static_cast<std::int64_t>(kind_of(m)));
+  if (const auto* ping = std::get_if<Ping>(&m)) {
+    send(c, Pong{ping->nonce, wall_clock_s(now)});
+    note(c.id, NoteKind::kPingAnswered, static_cast<std::int64_t>(ping->nonce));
+  } else if (std::holds_alternative<GetPeers>(m)) {
+    PeersResponse r;
+    r.peers.reserve(cfg_.peers.size());
+    for (const auto& p : cfg_.peers) r.peers.push_back(p.ip + ":" + std::to_string(p.port));
+    send(c, r);
+  } else if (std::holds_alternative<Handshake>(m) && c.dir == Direction::kInbound) {
+    protocol_error(c, ProtocolErrorKind::kDuplicateHandshake,
+                   c.remote + " sent a second handshake - ignored");
+  }
+  // Ack, Pong on an inbound connection, PeersResponse and the variants the model carries
+  // opaquely are handled without a reply.
+}
+
+void Node::close(SimTime now, ConnId id, CloseReason reason) {
+  out_.push_back(Close{id, reason});
+  forget(now, id);
+}
+
+void Node::on_closed(SimTime now, const Closed& c) { forget(now, c.conn); }
+
+void Node::forget(SimTime now, ConnId id) {
+  auto it = std::find_if(conns_.begin(), conns_.end(), [&](const Conn& c) { return c.id == id; });
+  if (it == conns_.end()) return;
+  const bool outbound = it->dir == Direction::kOutbound;
+  const std::uint32_t peer = it->peer;
+  conns_.erase(it);
+  if (!outbound) return;
+  PeerSlot& s = slots_[peer];
+  s.conn = 0;
+  s.ping_tick_at = kNever;
+  s.ping_check_at = kNever;
+  // An established connection that ended is redialled after the reconnect delay.
+  s.state = SlotState::kWaitRedial;
+  arm(TimerKind::kRedial, peer, s.redial_at, now + profile_->timers.reconnect_delay_ns);
+}
+
+// ---- timers ------------------------------------------------------------------------------
+
+void Node::on_timer(SimTime now, TimerId id) {
+  // A timer event is current only if the table still holds its deadline: re-arming or
+  // disarming makes older events stale, and stale events are ignored here.
+  switch (id.kind) {
+    case TimerKind::kRedial: {
+      PeerSlot& s = slots_[id.slot];
+      if (s.redial_at != now || s.state != SlotState::kWaitRedial) return;
+      dial(now, id.slot);
+      return;
+    }
+    case TimerKind::kPingTick: {
+      PeerSlot& s = slots_[id.slot];
+      if (s.ping_tick_at != now || s.state != SlotState::kConnected) return;
+      Conn* c = find(s.conn);
+      TS_ASSERT(c != nullptr);
+      send_ping(now, *c);
+      arm(TimerKind::kPingTick, id.slot, s.ping_tick_at, now + profile_->timers.ping_interval_ns);
+      return;
+    }
+    case TimerKind::kPingCheck: {
+      PeerSlot& s = slots_[id.slot];
+      if (s.ping_check_at != now || s.state != SlotState::kConnected) return;
+      Conn* c = find(s.conn);
+      TS_ASSERT(c != nullptr);
+      arm(TimerKind::kPingCheck, id.slot, s.ping_check_at,
+          now + profile_->timers.ping_check_interval_ns);
+      check_pings(now, *c);
+      return;
+    }
+    case TimerKind::kRedialPass:
+      if (pass_at_ != now) return;
+      start_pass(now);
+      return;
+    case TimerKind::kPassStep: {
+      if (pass_step_at_ != now) return;
+      pass_step_at_ = kNever;
+      while (pass_next_ < pass_queue_.size()) {
+        const std::uint32_t peer = pass_queue_[pass_next_++];
+        if (slots_[peer].state != SlotState::kNotDialed) continue;  // changed since queued
+        dial(now, peer);
+        break;
+      }
+      if (pass_next_ < pass_queue_.size()) {
+        pass_step_at_ = now + profile_->timers.redial_pass_spacing_ns;
+        out_.push_back(SetTimer{TimerId{TimerKind::kPassStep, 0}, pass_step_at_});
+      }
+      return;
+    }
+    case TimerKind::kCount: break;
+  }
+  TS_ASSERT(false);
+}
+
+}  // namespace ts::node

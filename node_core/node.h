@@ -1,0 +1,137 @@
+// Node: one TIME Coin masternode's P2P layer as a sans-IO state machine.
+//
+// It models, from ../shared/protocol.md and the upstream source: the string-order dial
+// rule, the outbound connect path (optional Handshake, then Ping), the outbound ping
+// schedule and pong timeout, the outbound drop of everything but Ping/Pong, the inbound
+// handshake-first rule, reconnect after an established connection ends, dial back-off
+// with give-up, and the periodic re-dial pass. Behaviour that differs between builds
+// comes from the VersionProfile.
+//
+// Not thread-safe; one driver thread owns a Node. `now` passed to handle() must never
+// decrease. Outputs accumulate until drain().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/prng.h"
+#include "common/time.h"
+#include "node_core/codec.h"
+#include "node_core/node_io.h"
+#include "node_core/version_profile.h"
+
+namespace ts::node {
+
+inline constexpr std::uint16_t kTestnetPort = 24100;
+
+struct PeerAddr {
+  std::string ip;
+  std::uint16_t port = kTestnetPort;
+};
+
+struct NodeConfig {
+  std::string ip;
+  std::uint16_t port = kTestnetPort;
+  std::vector<PeerAddr> peers;         // the addresses this node knows (seed list)
+  std::int64_t clock_epoch_unix_s = 0;  // the node's wall clock at run time 0, unix seconds
+  Duration clock_offset_ns = 0;         // skew added to the node's clock
+  bool is_masternode = true;            // selects the dial give-up limit
+};
+
+// The dial rule: a node dials a peer only if its own IP, compared as a string, is less.
+inline bool dials(std::string_view self_ip, std::string_view peer_ip) { return self_ip < peer_ip; }
+
+class Node {
+ public:
+  // `profile` must outlive the node (profiles are static tables).
+  Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed);
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  Node(Node&&) = default;
+  Node& operator=(Node&&) = default;
+
+  // Feeds one input at virtual time `now` (ns, never decreasing). No I/O.
+  void handle(SimTime now, const Input& in);
+  // Appends the outputs produced so far, in emission order, and clears them.
+  void drain(std::vector<Output>& out);
+
+  const NodeConfig& config() const { return cfg_; }
+  const VersionProfile& profile() const { return *profile_; }
+  std::size_t open_connections() const { return conns_.size(); }
+  // The node's wall clock in unix seconds at virtual time `now`.
+  std::int64_t wall_clock_s(SimTime now) const;
+
+ private:
+  enum class SlotState : std::uint8_t {
+    kNotDialed,   // dialable, no connection, no timer pending (waits for a pass)
+    kDialing,     // Dial emitted, waiting for Connected/DialFailed
+    kConnected,   // outbound connection established
+    kWaitRedial,  // redial timer armed (reconnect delay or back-off)
+    kGivenUp,     // too many consecutive failed dials
+    kNeverDial,   // the dial rule says the peer dials us
+  };
+  struct PeerSlot {
+    SlotState state = SlotState::kNeverDial;
+    ConnId conn = 0;
+    std::uint32_t failures = 0;  // consecutive failed dials
+    SimTime redial_at = kNever;
+    SimTime ping_tick_at = kNever;
+    SimTime ping_check_at = kNever;
+  };
+  struct PendingPing {
+    std::uint64_t nonce;
+    SimTime sent_at;
+  };
+  struct Conn {
+    ConnId id = 0;
+    Direction dir = Direction::kOutbound;
+    std::uint32_t peer = 0;   // outbound: peer index; inbound: unused
+    std::string remote;       // "ip:port" for log lines
+    bool handshaken = false;  // inbound: a valid Handshake was received
+    LineBuffer lines;
+    std::vector<PendingPing> pending;  // outbound: oldest first, at most pending_ping_limit
+    std::uint32_t missed = 0;          // outbound: pings that passed the timeout
+  };
+
+  void on_start(SimTime now);
+  void on_connected(SimTime now, const Connected& c);
+  void on_dial_failed(SimTime now, const DialFailed& f);
+  void on_bytes(SimTime now, const BytesIn& b);
+  void on_closed(SimTime now, const Closed& c);
+  void on_timer(SimTime now, TimerId id);
+
+  void on_line(SimTime now, Conn& c, std::string_view line);  // may close c
+  void on_inbound_message(SimTime now, Conn& c, const Message& m);
+  void on_outbound_message(SimTime now, Conn& c, const Message& m);
+  void handle_established(SimTime now, Conn& c, const Message& m);
+  void protocol_error(const Conn& c, ProtocolErrorKind kind, std::string text);
+
+  void dial(SimTime now, std::uint32_t peer);
+  void send_ping(SimTime now, Conn& c);
+  void check_pings(SimTime now, Conn& c);
+  void send(Conn& c, const Message& m);
+  void close(SimTime now, ConnId id, CloseReason reason);  // local close
+  void forget(SimTime now, ConnId id);                     // drop state after any close
+  void arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at);
+  void start_pass(SimTime now);
+  void note(ConnId conn, NoteKind kind, std::int64_t value = 0, std::string text = {});
+
+  Conn* find(ConnId id);
+
+  NodeConfig cfg_;
+  const VersionProfile* profile_;
+  Prng prng_;
+  bool started_ = false;
+  std::vector<PeerSlot> slots_;  // parallel to cfg_.peers
+  std::vector<Conn> conns_;      // open connections, few per node
+  std::vector<std::uint32_t> pass_queue_;  // peers left to dial in the current pass
+  std::size_t pass_next_ = 0;
+  SimTime pass_at_ = kNever;
+  SimTime pass_step_at_ = kNever;
+  std::vector<Output> out_;
+  std::string scratch_;
+};
+
+}  // namespace ts::node

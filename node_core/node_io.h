@@ -1,0 +1,137 @@
+// The inputs a driver feeds a Node and the outputs it drains back (sans-IO).
+//
+// A driver is one loop: deliver an Input with `Node::handle(now, in)`, then
+// `Node::drain(out)` and carry the outputs out in order. Outputs name connections by the
+// ConnId the driver chose; the node never allocates ids, reads clocks or touches sockets.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "common/time.h"
+#include "node_core/message.h"
+
+namespace ts::node {
+
+using ConnId = std::uint64_t;  // chosen by the driver, unique per node for a run
+
+enum class Direction : std::uint8_t { kOutbound, kInbound };
+
+// Why a connection ended (or a dial failed). Stable names go into the results DB.
+enum class CloseReason : std::uint8_t {
+  kNone,
+  kPeerClosed,              // EOF: the remote closed (FIN)
+  kReset,                   // RST from the remote or the path
+  kPongTimeout,             // outbound: max_missed_pongs pings unanswered past the timeout
+  kMessageBeforeHandshake,  // inbound: first message was not a Handshake
+  kBadHandshake,            // inbound: wrong magic or protocol_version
+  kInvalidMessage,          // a line that does not decode, where that closes
+  kLineTooLong,             // a line longer than the profile's max_line_bytes
+  kConnectRefused,          // dial: RST to the SYN (nothing listening)
+  kConnectTimeout,          // dial: no answer within connect_timeout
+  kNodeStopped,             // this node stopped (crash, restart, upgrade)
+  kEndOfRun,                // still open when the run ended
+  kCount,
+};
+std::string_view close_reason_name(CloseReason r);
+
+// Protocol timers live in a fixed table: a TimerId names one entry.
+enum class TimerKind : std::uint8_t {
+  kRedial,      // slot = peer: reconnect delay or dial back-off expired
+  kPingTick,    // slot = peer: outbound ping interval tick
+  kPingCheck,   // slot = peer: outbound unanswered-ping check
+  kRedialPass,  // slot = 0: periodic pass over disconnected peers
+  kPassStep,    // slot = 0: next dial of the current pass (100 ms spacing)
+  kCount,
+};
+struct TimerId {
+  TimerKind kind = TimerKind::kRedial;
+  std::uint32_t slot = 0;
+  friend bool operator==(const TimerId&, const TimerId&) = default;
+};
+
+// ---- Inputs ----------------------------------------------------------------------------
+struct Start {};  // the node process starts (fresh state)
+// An outbound dial to peer `peer` completed (TCP connected), or an inbound connection was
+// accepted from `remote_ip`:`remote_port`.
+struct Connected {
+  ConnId conn = 0;
+  Direction dir = Direction::kOutbound;
+  std::uint32_t peer = 0;          // outbound: the peer index given in Dial
+  std::string_view remote_ip;      // inbound: the remote address (valid during the call)
+  std::uint16_t remote_port = 0;   // inbound: the remote (ephemeral) port
+};
+struct DialFailed {
+  std::uint32_t peer = 0;
+  CloseReason reason = CloseReason::kConnectRefused;
+};
+struct BytesIn {
+  ConnId conn = 0;
+  std::string_view bytes;  // valid during the call
+};
+struct Closed {  // the driver saw the connection end (EOF, RST, ...)
+  ConnId conn = 0;
+  CloseReason reason = CloseReason::kPeerClosed;
+};
+struct TimerFired {
+  TimerId id;
+};
+using Input = std::variant<Start, Connected, DialFailed, BytesIn, Closed, TimerFired>;
+
+// ---- Outputs ---------------------------------------------------------------------------
+struct Send {  // write one encoded message (a whole line) to `conn`
+  ConnId conn = 0;
+  MsgKind kind = MsgKind::kPing;
+  std::string bytes;
+};
+struct Dial {  // open a TCP connection to peer `peer` (index into NodeConfig::peers)
+  std::uint32_t peer = 0;
+};
+struct Close {  // close `conn` (FIN after the bytes already sent)
+  ConnId conn = 0;
+  CloseReason reason = CloseReason::kNone;
+};
+struct SetTimer {  // (re)arm timer `id` for absolute time `at`; kNever disarms
+  TimerId id;
+  SimTime at = kNever;
+};
+
+// Observations for the recorder. They change nothing on the wire.
+enum class NoteKind : std::uint8_t {
+  kHandshakeSent,      // outbound: Handshake written
+  kHandshakeAccepted,  // inbound: valid Handshake, Ack sent
+  kPingSent,           // outbound: value = nonce
+  kPongMatched,        // outbound: value = round-trip time in ns
+  kPongUnmatched,      // outbound: a Pong whose nonce is not pending; value = nonce
+  kPingMissed,         // outbound: a ping passed the timeout; value = misses so far
+  kPingAnswered,       // either side: a Pong was written for a received Ping
+  kMessageDropped,     // outbound: a message dropped unhandled; value = MsgKind
+  kMessageHandled,     // a message was handled; value = MsgKind
+  kProtocolError,      // value = ProtocolErrorKind; text = the node's log line
+  kPeerGivenUp,        // no conn; value = peer index: too many failed dials
+};
+enum class ProtocolErrorKind : std::uint8_t {
+  kMessageBeforeHandshake,
+  kBadMagic,
+  kBadProtocolVersion,
+  kInvalidJson,
+  kUnknownVariant,
+  kInvalidFields,
+  kLineTooLong,
+  kDuplicateHandshake,
+  kCount,
+};
+std::string_view protocol_error_kind_name(ProtocolErrorKind k);
+
+struct Note {
+  ConnId conn = 0;  // 0 when not about a connection
+  NoteKind kind = NoteKind::kMessageHandled;
+  std::int64_t value = 0;
+  std::string text;  // only for kProtocolError
+};
+
+using Output = std::variant<Send, Dial, Close, SetTimer, Note>;
+
+}  // namespace ts::node

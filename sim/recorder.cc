@@ -1,0 +1,349 @@
+#include "sim/recorder.h"
+
+#include <cstdio>
+
+namespace ts::sim {
+
+std::string_view side_name(Side s) {
+  switch (s) {
+    case Side::kDialer: return "dialer";
+    case Side::kListener: return "listener";
+    case Side::kNone: return "none";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  run_id        INTEGER PRIMARY KEY,
+  scenario      TEXT NOT NULL,
+  scenario_path TEXT NOT NULL,
+  scenario_hash TEXT NOT NULL,
+  seed          INTEGER NOT NULL,
+  duration_ns   INTEGER NOT NULL,
+  mode          TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  args          TEXT NOT NULL,
+  timesim_version TEXT NOT NULL,
+  events        INTEGER,
+  end_ns        INTEGER,
+  wall_seconds  REAL
+);
+CREATE TABLE IF NOT EXISTS nodes (
+  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+  node_id  INTEGER NOT NULL,
+  name     TEXT NOT NULL,
+  ip       TEXT NOT NULL,
+  version  TEXT NOT NULL,
+  commit_id TEXT NOT NULL,
+  start_ns INTEGER NOT NULL,
+  region   TEXT,
+  PRIMARY KEY (run_id, node_id)
+);
+CREATE TABLE IF NOT EXISTS connections (
+  run_id            INTEGER NOT NULL REFERENCES runs(run_id),
+  conn_id           INTEGER NOT NULL,
+  dialer            INTEGER NOT NULL,
+  listener          INTEGER NOT NULL,
+  dialer_version    TEXT NOT NULL,
+  listener_version  TEXT NOT NULL,
+  t_dial_ns         INTEGER NOT NULL,
+  t_connect_ns      INTEGER,
+  t_accept_ns       INTEGER,
+  t_handshake_ns    INTEGER,
+  t_close_ns        INTEGER,
+  t_closed_dialer_ns   INTEGER,
+  t_closed_listener_ns INTEGER,
+  close_reason      TEXT NOT NULL,
+  closed_by         TEXT NOT NULL,
+  open_at_end       INTEGER NOT NULL,
+  msgs_d2l          INTEGER NOT NULL,
+  bytes_d2l         INTEGER NOT NULL,
+  msgs_l2d          INTEGER NOT NULL,
+  bytes_l2d         INTEGER NOT NULL,
+  pings_sent        INTEGER NOT NULL,
+  pongs_matched     INTEGER NOT NULL,
+  pongs_unmatched   INTEGER NOT NULL,
+  pings_missed      INTEGER NOT NULL,
+  pings_answered    INTEGER NOT NULL,
+  msgs_dropped      INTEGER NOT NULL,
+  protocol_errors   INTEGER NOT NULL,
+  rtt_min_ns        INTEGER,
+  rtt_avg_ns        INTEGER,
+  rtt_max_ns        INTEGER,
+  PRIMARY KEY (run_id, conn_id)
+);
+CREATE TABLE IF NOT EXISTS protocol_errors (
+  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns     INTEGER NOT NULL,
+  node     INTEGER NOT NULL,
+  peer     INTEGER,
+  conn_id  INTEGER,
+  kind     TEXT NOT NULL,
+  text     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS node_events (
+  run_id  INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns    INTEGER NOT NULL,
+  node    INTEGER NOT NULL,
+  peer    INTEGER,
+  kind    TEXT NOT NULL,
+  detail  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS connections_link ON connections(run_id, dialer, listener, t_dial_ns);
+CREATE INDEX IF NOT EXISTS protocol_errors_conn ON protocol_errors(run_id, conn_id);
+-- Convenience view: one row per established connection with its lifetime as the dialer saw it.
+CREATE VIEW IF NOT EXISTS connection_lifetimes AS
+  SELECT c.run_id, c.conn_id, c.dialer, c.listener, c.dialer_version, c.listener_version,
+         c.t_connect_ns,
+         COALESCE(c.t_closed_dialer_ns, r.end_ns) - c.t_connect_ns AS lifetime_ns,
+         c.close_reason, c.closed_by, c.open_at_end
+  FROM connections c JOIN runs r USING (run_id)
+  WHERE c.t_connect_ns IS NOT NULL;
+)sql";
+
+void bind_time(sqlite3_stmt* s, int i, SimTime t) {
+  if (t == kNever) sqlite3_bind_null(s, i);
+  else sqlite3_bind_int64(s, i, t);
+}
+void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+Error Recorder::db_error(std::string_view what) const {
+  return Error{std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_.get()) : "no database")};
+}
+
+Result<bool> Recorder::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Error{"sqlite: " + msg};
+  }
+  return true;
+}
+
+Result<Recorder::Stmt> Recorder::prepare(const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+    return db_error("prepare");
+  return Stmt(s);
+}
+
+Result<bool> Recorder::step_reset(sqlite3_stmt* s) {
+  const int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  if (rc != SQLITE_DONE) return db_error("insert");
+  return true;
+}
+
+Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
+  std::unique_ptr<Recorder> r(new Recorder());
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                 nullptr);
+  r->db_.reset(raw);
+  if (rc != SQLITE_OK) return Error{"cannot open results DB '" + path + "': " +
+                                    (raw ? sqlite3_errmsg(raw) : "out of memory")};
+  sqlite3_busy_timeout(raw, 5000);
+  // Check the schema version before touching anything.
+  int user_version = -1;
+  {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK)
+      return Error{"'" + path + "' is not a timesim results DB: " + sqlite3_errmsg(raw)};
+    if (sqlite3_step(s) == SQLITE_ROW) user_version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+  }
+  if (user_version > kSchemaVersion)
+    return Error{"results DB '" + path + "' has schema version " + std::to_string(user_version) +
+                 ", newer than this timesim's " + std::to_string(kSchemaVersion) +
+                 "; use a newer timesim or another --db path"};
+  if (path != ":memory:") {
+    if (auto ok = r->exec("PRAGMA journal_mode=WAL"); !ok) return ok.error();
+  }
+  if (auto ok = r->exec("PRAGMA synchronous=NORMAL"); !ok) return ok.error();
+  if (auto ok = r->exec(kSchema); !ok) return ok.error();
+  if (auto ok = r->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()); !ok)
+    return ok.error();
+
+  auto n = r->prepare("INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)");
+  if (!n) return n.error();
+  r->ins_node_ = std::move(*n);
+  auto c = r->prepare(
+      "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!c) return c.error();
+  r->ins_conn_ = std::move(*c);
+  auto e = r->prepare("INSERT INTO protocol_errors VALUES (?,?,?,?,?,?,?)");
+  if (!e) return e.error();
+  r->ins_error_ = std::move(*e);
+  auto v = r->prepare("INSERT INTO node_events VALUES (?,?,?,?,?,?)");
+  if (!v) return v.error();
+  r->ins_event_ = std::move(*v);
+  return r;
+}
+
+Recorder::~Recorder() {
+  if (in_txn_) sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+}
+
+Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(),
+                         "INSERT INTO runs (scenario, scenario_path, scenario_hash, seed, "
+                         "duration_ns, mode, status, args, timesim_version) "
+                         "VALUES (?,?,?,?,?,?,'running',?,?)",
+                         -1, &raw, nullptr) != SQLITE_OK)
+    return db_error("begin run");
+  Stmt s(raw);
+  bind_text(raw, 1, info.scenario_name);
+  bind_text(raw, 2, info.scenario_path);
+  bind_text(raw, 3, hex64(info.scenario_hash));
+  sqlite3_bind_int64(raw, 4, static_cast<std::int64_t>(info.seed));
+  sqlite3_bind_int64(raw, 5, info.duration_ns);
+  bind_text(raw, 6, info.mode);
+  bind_text(raw, 7, info.args);
+  bind_text(raw, 8, TIMESIM_VERSION);
+  if (sqlite3_step(raw) != SQLITE_DONE) return db_error("begin run");
+  run_id_ = sqlite3_last_insert_rowid(db_.get());
+  return run_id_;
+}
+
+Result<bool> Recorder::row_added() {
+  if (!in_txn_) {
+    if (auto ok = exec("BEGIN"); !ok) return ok;
+    in_txn_ = true;
+  }
+  if (++rows_in_txn_ >= kBatchRows) return flush();
+  return true;
+}
+
+Result<bool> Recorder::flush() {
+  if (!in_txn_) return true;
+  in_txn_ = false;
+  rows_in_txn_ = 0;
+  return exec("COMMIT");
+}
+
+Result<bool> Recorder::add_node(std::uint32_t node, std::string_view name, std::string_view ip,
+                                std::string_view version, std::string_view commit,
+                                SimTime start_ns, std::string_view region) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_node_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, node);
+  bind_text(s, 3, name);
+  bind_text(s, 4, ip);
+  bind_text(s, 5, version);
+  bind_text(s, 6, commit);
+  sqlite3_bind_int64(s, 7, start_ns);
+  if (region.empty()) sqlite3_bind_null(s, 8);
+  else bind_text(s, 8, region);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_connection(const ConnRecord& r) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_conn_.get();
+  int i = 1;
+  sqlite3_bind_int64(s, i++, run_id_);
+  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.conn_id));
+  sqlite3_bind_int64(s, i++, r.dialer);
+  sqlite3_bind_int64(s, i++, r.listener);
+  bind_text(s, i++, r.dialer_version);
+  bind_text(s, i++, r.listener_version);
+  sqlite3_bind_int64(s, i++, r.t_dial);
+  bind_time(s, i++, r.t_connect);
+  bind_time(s, i++, r.t_accept);
+  bind_time(s, i++, r.t_handshake);
+  bind_time(s, i++, r.t_close);
+  bind_time(s, i++, r.t_closed_dialer);
+  bind_time(s, i++, r.t_closed_listener);
+  bind_text(s, i++, node::close_reason_name(r.close_reason));
+  bind_text(s, i++, side_name(r.closed_by));
+  sqlite3_bind_int(s, i++, r.open_at_end ? 1 : 0);
+  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.msgs_d2l));
+  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.bytes_d2l));
+  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.msgs_l2d));
+  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.bytes_l2d));
+  sqlite3_bind_int64(s, i++, r.pings_sent);
+  sqlite3_bind_int64(s, i++, r.pongs_matched);
+  sqlite3_bind_int64(s, i++, r.pongs_unmatched);
+  sqlite3_bind_int64(s, i++, r.pings_missed);
+  sqlite3_bind_int64(s, i++, r.pings_answered);
+  sqlite3_bind_int64(s, i++, r.msgs_dropped);
+  sqlite3_bind_int64(s, i++, r.protocol_errors);
+  if (r.pongs_matched > 0) {
+    sqlite3_bind_int64(s, i++, r.rtt_min);
+    sqlite3_bind_int64(s, i++, r.rtt_sum / r.pongs_matched);
+    sqlite3_bind_int64(s, i++, r.rtt_max);
+  } else {
+    sqlite3_bind_null(s, i++);
+    sqlite3_bind_null(s, i++);
+    sqlite3_bind_null(s, i++);
+  }
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::int64_t peer,
+                                          std::uint64_t conn_id, std::string_view kind,
+                                          std::string_view text) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_error_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, t);
+  sqlite3_bind_int64(s, 3, node);
+  if (peer < 0) sqlite3_bind_null(s, 4);
+  else sqlite3_bind_int64(s, 4, peer);
+  if (conn_id == 0) sqlite3_bind_null(s, 5);
+  else sqlite3_bind_int64(s, 5, static_cast<std::int64_t>(conn_id));
+  bind_text(s, 6, kind);
+  bind_text(s, 7, text);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_t peer,
+                                      std::string_view kind, std::string_view detail) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_event_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, t);
+  sqlite3_bind_int64(s, 3, node);
+  if (peer < 0) sqlite3_bind_null(s, 4);
+  else sqlite3_bind_int64(s, 4, peer);
+  bind_text(s, 5, kind);
+  bind_text(s, 6, detail);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals) {
+  if (auto ok = flush(); !ok) return ok;
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(),
+                         "UPDATE runs SET status=?, events=?, end_ns=?, wall_seconds=? "
+                         "WHERE run_id=?",
+                         -1, &raw, nullptr) != SQLITE_OK)
+    return db_error("end run");
+  Stmt s(raw);
+  bind_text(raw, 1, status);
+  sqlite3_bind_int64(raw, 2, static_cast<std::int64_t>(totals.events));
+  sqlite3_bind_int64(raw, 3, totals.end_ns);
+  sqlite3_bind_double(raw, 4, totals.wall_seconds);
+  sqlite3_bind_int64(raw, 5, run_id_);
+  if (sqlite3_step(raw) != SQLITE_DONE) return db_error("end run");
+  return true;
+}
+
+}  // namespace ts::sim

@@ -1,0 +1,96 @@
+// Recorder: writes a run into an SQLite results DB (schema in docs/schema.md).
+//
+// One connection; WAL; prepared INSERTs reused for every row; rows grouped into explicit
+// transactions of up to kBatchRows (commits cost far more than inserts). The simulator
+// only writes; analysis reads the DB afterwards. Rows hold virtual time, never wall time,
+// except the runs.wall_* columns (excluded from determinism checks).
+//
+// A DB may hold many runs: every row carries run_id. Opening an existing DB appends a run.
+// On open the schema version (PRAGMA user_version) is checked: a DB from a newer timesim
+// is refused with a clear message.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "sim/conn_record.h"
+
+namespace ts::sim {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct RunInfo {
+  std::string scenario_name;
+  std::string scenario_path;
+  std::uint64_t scenario_hash = 0;
+  std::uint64_t seed = 0;
+  Duration duration_ns = 0;
+  std::string mode = "sim";  // "sim" or "live"
+  std::string args;          // command line, for the record
+};
+
+struct RunTotals {
+  std::uint64_t events = 0;
+  SimTime end_ns = 0;
+  double wall_seconds = 0;  // informational only
+};
+
+class Recorder {
+ public:
+  static constexpr int kBatchRows = 4096;
+
+  // Opens (creating if needed) the DB at `path` (":memory:" allowed).
+  static Result<std::unique_ptr<Recorder>> open(const std::string& path);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Starts a run; returns its run_id. The run row says status 'running' until end_run.
+  Result<std::int64_t> begin_run(const RunInfo& info);
+  Result<bool> add_node(std::uint32_t node, std::string_view name, std::string_view ip,
+                        std::string_view version, std::string_view commit, SimTime start_ns,
+                        std::string_view region);
+  Result<bool> add_connection(const ConnRecord& r);
+  Result<bool> add_protocol_error(SimTime t, std::uint32_t node, std::int64_t peer,
+                                  std::uint64_t conn_id, std::string_view kind,
+                                  std::string_view text);
+  // Node-level events: start, give-up on a peer, ... (`peer` -1 when none)
+  Result<bool> add_node_event(SimTime t, std::uint32_t node, std::int64_t peer,
+                              std::string_view kind, std::string_view detail);
+  // Commits what is pending and marks the run `status` ('complete' or 'interrupted').
+  Result<bool> end_run(std::string_view status, const RunTotals& totals);
+  // Commits pending rows (the run stays 'running').
+  Result<bool> flush();
+
+  std::int64_t run_id() const { return run_id_; }
+  sqlite3* db() const { return db_.get(); }
+
+ private:
+  struct DbClose {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  struct StmtFinalize {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+
+  Recorder() = default;
+  Result<bool> exec(const char* sql);
+  Result<Stmt> prepare(const char* sql);
+  Result<bool> step_reset(sqlite3_stmt* s);
+  Result<bool> row_added();
+  Error db_error(std::string_view what) const;
+
+  std::unique_ptr<sqlite3, DbClose> db_;
+  Stmt ins_node_, ins_conn_, ins_error_, ins_event_;
+  std::int64_t run_id_ = 0;
+  int rows_in_txn_ = 0;
+  bool in_txn_ = false;
+};
+
+}  // namespace ts::sim

@@ -1,0 +1,233 @@
+#include "sim/summary.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "node_core/node.h"
+#include "sim/scenario.h"
+
+namespace ts::sim {
+namespace {
+
+struct StmtFinalize {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+
+Result<Stmt> prepare(sqlite3* db, const char* sql, std::int64_t run_id) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+    return Error{std::string("summary query failed: ") + sqlite3_errmsg(db)};
+  sqlite3_bind_int64(s, 1, run_id);
+  return Stmt(s);
+}
+
+std::string col_text(sqlite3_stmt* s, int i) {
+  const auto* t = sqlite3_column_text(s, i);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+Duration median(std::vector<Duration> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string fmt_dur(Duration d) {
+  if (d < 0) return "-";
+  if (d >= kHour) return fmt::format("{:.2f}h", static_cast<double>(d) / kHour);
+  if (d >= 100 * kSecond) return fmt::format("{:.1f}m", static_cast<double>(d) / kMinute);
+  if (d >= kSecond) return fmt::format("{:.2f}s", static_cast<double>(d) / kSecond);
+  return fmt::format("{:.1f}ms", static_cast<double>(d) / kMillisecond);
+}
+
+}  // namespace
+
+Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
+  RunSummary out;
+  if (run_id <= 0) {
+    auto q = prepare(db, "SELECT max(run_id) FROM runs WHERE ?1 IS NOT NULL", 0);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) != SQLITE_ROW || sqlite3_column_type(q->get(), 0) == SQLITE_NULL)
+      return Error{"the results DB holds no run"};
+    run_id = sqlite3_column_int64(q->get(), 0);
+  }
+  {
+    auto q = prepare(db,
+                     "SELECT scenario, mode, status, seed, duration_ns, COALESCE(events,0), "
+                     "COALESCE(end_ns, duration_ns) FROM runs WHERE run_id=?1",
+                     run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) != SQLITE_ROW) return Error{fmt::format("no run {} in the DB", run_id)};
+    out.run_id = run_id;
+    out.scenario = col_text(q->get(), 0);
+    out.mode = col_text(q->get(), 1);
+    out.status = col_text(q->get(), 2);
+    out.seed = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 3));
+    out.duration_ns = sqlite3_column_int64(q->get(), 6);
+    out.events = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 5));
+  }
+  struct NodeRow {
+    std::string name, ip, version;
+    SimTime start;
+  };
+  std::vector<NodeRow> nodes;
+  {
+    auto q = prepare(db, "SELECT name, ip, version, start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
+    if (!q) return q.error();
+    while (sqlite3_step(q->get()) == SQLITE_ROW)
+      nodes.push_back({col_text(q->get(), 0), col_text(q->get(), 1), col_text(q->get(), 2),
+                       sqlite3_column_int64(q->get(), 3)});
+  }
+  out.nodes = nodes.size();
+  // One LinkSummary per pair the dial rule makes a link.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> link_index;
+  for (std::uint32_t i = 0; i < nodes.size(); ++i)
+    for (std::uint32_t j = 0; j < nodes.size(); ++j)
+      if (i != j && node::dials(nodes[i].ip, nodes[j].ip)) {
+        LinkSummary l;
+        l.dialer = i;
+        l.listener = j;
+        l.dialer_name = nodes[i].name;
+        l.listener_name = nodes[j].name;
+        l.dialer_version = nodes[i].version;
+        l.listener_version = nodes[j].version;
+        link_index[{i, j}] = out.links.size();
+        out.links.push_back(std::move(l));
+      }
+  struct Acc {
+    std::vector<Duration> lifetimes, gaps;
+    Duration up = 0;
+    SimTime last_close = kNever;
+    std::map<std::string, std::uint64_t> reasons;
+  };
+  std::vector<Acc> acc(out.links.size());
+  {
+    auto q = prepare(db,
+                     "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
+                     "close_reason, protocol_errors, dialer_version, listener_version "
+                     "FROM connections WHERE run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id",
+                     run_id);
+    if (!q) return q.error();
+    while (sqlite3_step(q->get()) == SQLITE_ROW) {
+      auto* s = q->get();
+      const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
+      const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+      auto it = link_index.find({d, l});
+      if (it == link_index.end()) {  // a dial against the rule (not modelled yet): add the link
+        if (d >= nodes.size() || l >= nodes.size()) continue;
+        LinkSummary ls;
+        ls.dialer = d;
+        ls.listener = l;
+        ls.dialer_name = nodes[d].name;
+        ls.listener_name = nodes[l].name;
+        ls.dialer_version = col_text(s, 7);
+        ls.listener_version = col_text(s, 8);
+        it = link_index.emplace(std::pair{d, l}, out.links.size()).first;
+        out.links.push_back(std::move(ls));
+        acc.emplace_back();
+      }
+      LinkSummary& link = out.links[it->second];
+      Acc& a = acc[it->second];
+      ++link.attempts;
+      ++out.connections;
+      const SimTime t_dial = sqlite3_column_int64(s, 2);
+      if (a.last_close != kNever) a.gaps.push_back(t_dial - a.last_close);
+      const bool connected = sqlite3_column_type(s, 3) != SQLITE_NULL;
+      const SimTime closed = sqlite3_column_type(s, 4) == SQLITE_NULL ? out.duration_ns
+                                                                      : sqlite3_column_int64(s, 4);
+      a.last_close = closed;
+      if (connected) {
+        ++link.connections;
+        const SimTime t_connect = sqlite3_column_int64(s, 3);
+        a.lifetimes.push_back(closed - t_connect);
+        a.up += std::min(closed, out.duration_ns) - t_connect;
+      }
+      ++a.reasons[col_text(s, 5)];
+      link.protocol_errors += static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
+    }
+  }
+  {
+    auto q = prepare(db, "SELECT count(*) FROM protocol_errors WHERE run_id=?1", run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) == SQLITE_ROW)
+      out.protocol_errors = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
+  }
+  std::map<std::pair<std::string, std::string>, PairSummary> pairs;
+  std::map<std::pair<std::string, std::string>, std::vector<Duration>> pair_lifetimes;
+  for (std::size_t i = 0; i < out.links.size(); ++i) {
+    LinkSummary& l = out.links[i];
+    Acc& a = acc[i];
+    const SimTime from = std::max(nodes[l.dialer].start, nodes[l.listener].start);
+    const Duration span = std::max<Duration>(out.duration_ns - from, 1);
+    l.up_fraction = static_cast<double>(a.up) / static_cast<double>(span);
+    l.median_lifetime_ns = median(a.lifetimes);
+    l.median_redial_gap_ns = a.gaps.empty() ? -1 : median(a.gaps);
+    l.connections_per_hour = static_cast<double>(l.connections) * kHour / static_cast<double>(span);
+    std::uint64_t best = 0;
+    for (const auto& [reason, n] : a.reasons)
+      if (n > best) best = n, l.main_close_reason = reason;
+    if (l.connections == 0) l.link_class = "down";
+    else if (l.up_fraction >= 0.9) l.link_class = "stable";
+    else if (l.connections >= 3 && l.median_lifetime_ns < 60 * kSecond) l.link_class = "cycling";
+    else l.link_class = "flapping";
+    auto& p = pairs[{l.dialer_version, l.listener_version}];
+    p.dialer_version = l.dialer_version;
+    p.listener_version = l.listener_version;
+    ++p.links;
+    p.cycling += l.link_class == "cycling";
+    p.stable += l.link_class == "stable";
+    p.flapping += l.link_class == "flapping";
+    p.down += l.link_class == "down";
+    p.connections += l.connections;
+    p.connections_per_link_hour += l.connections_per_hour;
+    p.up_fraction += l.up_fraction;
+    p.protocol_errors += l.protocol_errors;
+    auto& pl = pair_lifetimes[{l.dialer_version, l.listener_version}];
+    pl.insert(pl.end(), a.lifetimes.begin(), a.lifetimes.end());
+    out.cycling += l.link_class == "cycling";
+    out.stable += l.link_class == "stable";
+    out.flapping += l.link_class == "flapping";
+    out.down += l.link_class == "down";
+  }
+  for (auto& [key, p] : pairs) {
+    p.connections_per_link_hour /= static_cast<double>(p.links);
+    p.up_fraction /= static_cast<double>(p.links);
+    p.median_lifetime_ns = median(pair_lifetimes[key]);
+    out.pairs.push_back(p);
+  }
+  return out;
+}
+
+void print_summary(std::FILE* f, const RunSummary& s) {
+  fmt::print(f, "run {} · scenario {} · seed {} · {} simulated · {} nodes · {} links · status {}\n",
+             s.run_id, s.scenario, s.seed, fmt_dur(s.duration_ns), s.nodes, s.links.size(), s.status);
+  fmt::print(f, "\nPer link (dialer -> listener; the dialer is the node whose IP sorts first)\n");
+  fmt::print(f, "{:<34} {:<24} {:>6} {:>9} {:>9} {:>7} {:>8}  {:<26} {}\n", "link", "versions",
+             "conns", "conn/h", "median", "up", "redial", "main close reason", "class");
+  for (const auto& l : s.links) {
+    fmt::print(f, "{:<34} {:<24} {:>6} {:>9.1f} {:>9} {:>6.1f}% {:>8}  {:<26} {}\n",
+               fmt::format("{} -> {}", l.dialer_name, l.listener_name),
+               fmt::format("{} -> {}", l.dialer_version, l.listener_version), l.connections,
+               l.connections_per_hour, fmt_dur(l.median_lifetime_ns), 100.0 * l.up_fraction,
+               fmt_dur(l.median_redial_gap_ns), l.main_close_reason, l.link_class);
+  }
+  fmt::print(f, "\nPer version pair\n");
+  fmt::print(f, "{:<26} {:>5} {:>7} {:>6} {:>8} {:>5} {:>7} {:>12} {:>9} {:>7} {:>8}\n",
+             "dialer -> listener", "links", "cycling", "stable", "flapping", "down", "conns",
+             "conn/link/h", "median", "up", "errors");
+  for (const auto& p : s.pairs) {
+    fmt::print(f, "{:<26} {:>5} {:>7} {:>6} {:>8} {:>5} {:>7} {:>12.1f} {:>9} {:>6.1f}% {:>8}\n",
+               fmt::format("{} -> {}", p.dialer_version, p.listener_version), p.links, p.cycling,
+               p.stable, p.flapping, p.down, p.connections, p.connections_per_link_hour,
+               fmt_dur(p.median_lifetime_ns), 100.0 * p.up_fraction, p.protocol_errors);
+  }
+  fmt::print(f, "\nlinks: {} cycling, {} stable, {} flapping, {} down · {} connections · {} protocol errors\n",
+             s.cycling, s.stable, s.flapping, s.down, s.connections, s.protocol_errors);
+}
+
+}  // namespace ts::sim

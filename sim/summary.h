@@ -1,0 +1,63 @@
+// Summary: the per-link and per-version-pair tables the CLI prints, computed from a
+// results DB alone (so a DB from any run, sim or live, can be summarised again later).
+//
+// Link classes (documented in docs/schema.md):
+//   down     no connection was established on the link
+//   stable   connected for >= 90% of the link's lifetime (from the later node start)
+//   cycling  >= 3 connections, median lifetime < 60 s: the link is torn down and redialled
+//   flapping anything else (e.g. long-lived connections that break now and then)
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/time.h"
+
+namespace ts::sim {
+
+struct LinkSummary {
+  std::uint32_t dialer = 0, listener = 0;
+  std::string dialer_name, listener_name;
+  std::string dialer_version, listener_version;
+  std::uint64_t attempts = 0;     // dials
+  std::uint64_t connections = 0;  // established
+  Duration median_lifetime_ns = 0;
+  Duration median_redial_gap_ns = -1;  // dialer close -> next dial; -1 if none
+  double up_fraction = 0;
+  std::string main_close_reason;  // most frequent, ties by name
+  std::uint64_t protocol_errors = 0;
+  double connections_per_hour = 0;
+  std::string link_class;  // down | stable | cycling | flapping
+};
+
+struct PairSummary {
+  std::string dialer_version, listener_version;
+  std::uint64_t links = 0, cycling = 0, stable = 0, flapping = 0, down = 0;
+  std::uint64_t connections = 0;
+  double connections_per_link_hour = 0;
+  Duration median_lifetime_ns = 0;
+  double up_fraction = 0;  // mean over links
+  std::uint64_t protocol_errors = 0;
+};
+
+struct RunSummary {
+  std::int64_t run_id = 0;
+  std::string scenario, mode, status;
+  std::uint64_t seed = 0;
+  Duration duration_ns = 0;
+  std::uint64_t nodes = 0, events = 0, connections = 0, protocol_errors = 0;
+  std::vector<LinkSummary> links;   // by dialer, then listener (node index)
+  std::vector<PairSummary> pairs;   // by dialer version, then listener version
+  std::uint64_t cycling = 0, stable = 0, flapping = 0, down = 0;
+};
+
+// Summarises run `run_id` (or the newest run when run_id <= 0) of the DB.
+Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id);
+void print_summary(std::FILE* out, const RunSummary& s);
+
+}  // namespace ts::sim
