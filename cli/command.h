@@ -1,0 +1,33 @@
+// Subcommand registry for the timesim CLI. Each subcommand lives in its own
+// cli/cmd_<name>.cc and registers itself in cli/main.cc with one line. A command's
+// callback returns the process exit code: 0 ok, 1 run failed, 2 bad usage or input.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+namespace ts::cli {
+
+// Set by SIGINT/SIGTERM; long-running commands poll it and finish cleanly.
+extern std::atomic<bool> g_interrupted;
+
+// Prints "timesim: <msg>" on stderr and returns `code`.
+int fail(int code, const std::string& msg);
+
+// The full command line, for the runs table.
+extern std::string g_command_line;
+
+// Registration: adds the subcommand to `app`; when it is selected, main() calls `run`
+// (set by the registration function) and exits with its result.
+using CommandFn = std::function<int()>;
+struct Command {
+  CLI::App* app = nullptr;
+  CommandFn run;
+};
+
+Command add_run_command(CLI::App& app);
+
+}  // namespace ts::cli
