@@ -113,17 +113,23 @@ void Node::on_start(SimTime now) {
   start_pass(now);
 }
 
+// A pass walks the peers the node should dial and dials each one that is neither
+// connected, nor being dialled, nor waiting out a reconnect delay or back-off; a peer the
+// node gave up on gets a fresh start (upstream spawns a new connection task for it). Dials
+// are 100 ms apart; the next pass starts 120 s after the pass ends (upstream sleeps 100 ms
+// after each dial, then 120 s).
 void Node::start_pass(SimTime now) {
   pass_queue_.clear();
   pass_next_ = 0;
-  for (std::uint32_t p = 0; p < slots_.size(); ++p)
+  for (std::uint32_t p = 0; p < slots_.size(); ++p) {
+    if (slots_[p].state == SlotState::kGivenUp) {
+      slots_[p].state = SlotState::kNotDialed;
+      slots_[p].failures = 0;
+    }
     if (slots_[p].state == SlotState::kNotDialed) pass_queue_.push_back(p);
-  pass_at_ = now + profile_->timers.redial_pass_interval_ns;
-  out_.push_back(SetTimer{TimerId{TimerKind::kRedialPass, 0}, pass_at_});
-  if (!pass_queue_.empty()) {
-    pass_step_at_ = now;  // the first dial of a pass goes out at once
-    on_timer(now, TimerId{TimerKind::kPassStep, 0});
   }
+  pass_step_at_ = now;
+  on_timer(now, TimerId{TimerKind::kPassStep, 0});
 }
 
 void Node::dial(SimTime /*now*/, std::uint32_t peer) {
@@ -138,8 +144,9 @@ void Node::on_dial_failed(SimTime now, const DialFailed& f) {
   PeerSlot& s = slots_[f.peer];
   if (s.state != SlotState::kDialing) return;
   ++s.failures;
-  const std::uint32_t limit = cfg_.is_masternode ? profile_->timers.max_dial_failures_masternode
-                                                 : profile_->timers.max_dial_failures_other;
+  const std::uint32_t limit = cfg_.peers[f.peer].masternode
+                                  ? profile_->timers.max_dial_failures_masternode
+                                  : profile_->timers.max_dial_failures_other;
   if (s.failures >= limit) {
     s.state = SlotState::kGivenUp;
     note(0, NoteKind::kPeerGivenUp, f.peer);
@@ -388,15 +395,19 @@ void Node::on_timer(SimTime now, TimerId id) {
     case TimerKind::kPassStep: {
       if (pass_step_at_ != now) return;
       pass_step_at_ = kNever;
-      while (pass_next_ < pass_queue_.size()) {
+      bool dialled = false;
+      while (pass_next_ < pass_queue_.size() && !dialled) {
         const std::uint32_t peer = pass_queue_[pass_next_++];
         if (slots_[peer].state != SlotState::kNotDialed) continue;  // changed since queued
         dial(now, peer);
-        break;
+        dialled = true;
       }
-      if (pass_next_ < pass_queue_.size()) {
+      if (dialled) {  // sleep 100 ms, then the next peer (or the end of the pass)
         pass_step_at_ = now + profile_->timers.redial_pass_spacing_ns;
         out_.push_back(SetTimer{TimerId{TimerKind::kPassStep, 0}, pass_step_at_});
+      } else {  // pass over: the next one starts after the pass interval
+        pass_at_ = now + profile_->timers.redial_pass_interval_ns;
+        out_.push_back(SetTimer{TimerId{TimerKind::kRedialPass, 0}, pass_at_});
       }
       return;
     }

@@ -29,6 +29,7 @@ inline constexpr std::uint16_t kTestnetPort = 24100;
 struct PeerAddr {
   std::string ip;
   std::uint16_t port = kTestnetPort;
+  bool masternode = true;  // selects the dial give-up limit (20 masternode, 10 other)
 };
 
 struct NodeConfig {
@@ -37,7 +38,6 @@ struct NodeConfig {
   std::vector<PeerAddr> peers;         // the addresses this node knows (seed list)
   std::int64_t clock_epoch_unix_s = 0;  // the node's wall clock at run time 0, unix seconds
   Duration clock_offset_ns = 0;         // skew added to the node's clock
-  bool is_masternode = true;            // selects the dial give-up limit
 };
 
 // The dial rule: a node dials a peer only if its own IP, compared as a string, is less.
@@ -69,7 +69,7 @@ class Node {
     kDialing,     // Dial emitted, waiting for Connected/DialFailed
     kConnected,   // outbound connection established
     kWaitRedial,  // redial timer armed (reconnect delay or back-off)
-    kGivenUp,     // too many consecutive failed dials
+    kGivenUp,     // too many consecutive failed dials; the next pass starts afresh
     kNeverDial,   // the dial rule says the peer dials us
   };
   struct PeerSlot {
