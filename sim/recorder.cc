@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS connections (
   msgs_l2d          INTEGER NOT NULL,
   bytes_l2d         INTEGER NOT NULL,
   pings_sent        INTEGER NOT NULL,
+  t_last_ping_ns    INTEGER,
   pongs_matched     INTEGER NOT NULL,
   pongs_unmatched   INTEGER NOT NULL,
   pings_missed      INTEGER NOT NULL,
@@ -183,7 +184,8 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   if (!n) return n.error();
   r->ins_node_ = std::move(*n);
   auto c = r->prepare(
-      "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "INSERT INTO connections VALUES "
+      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!c) return c.error();
   r->ins_conn_ = std::move(*c);
   auto e = r->prepare("INSERT INTO protocol_errors VALUES (?,?,?,?,?,?,?)");
@@ -279,6 +281,7 @@ Result<bool> Recorder::add_connection(const ConnRecord& r) {
   sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.msgs_l2d));
   sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.bytes_l2d));
   sqlite3_bind_int64(s, i++, r.pings_sent);
+  bind_time(s, i++, r.t_last_ping);
   sqlite3_bind_int64(s, i++, r.pongs_matched);
   sqlite3_bind_int64(s, i++, r.pongs_unmatched);
   sqlite3_bind_int64(s, i++, r.pings_missed);

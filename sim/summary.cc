@@ -103,14 +103,18 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     std::vector<Duration> lifetimes, gaps;
     Duration up = 0;
     SimTime last_close = kNever;
+    Duration ping_span = 0;       // lifetime of connections with periodic pings
+    std::int64_t periodic_pings = 0;
+    std::int64_t pongs = 0;
+    Duration rtt_sum = 0;
     std::map<std::string, std::uint64_t> reasons;
   };
   std::vector<Acc> acc(out.links.size());
   {
     auto q = prepare(db,
                      "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
-                     "close_reason, protocol_errors, dialer_version, listener_version "
-                     "FROM connections WHERE run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id",
+                     "close_reason, protocol_errors, dialer_version, listener_version, "
+                     "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connections WHERE run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id",
                      run_id);
     if (!q) return q.error();
     while (sqlite3_step(q->get()) == SQLITE_ROW) {
@@ -146,6 +150,16 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
         const SimTime t_connect = sqlite3_column_int64(s, 3);
         a.lifetimes.push_back(closed - t_connect);
         a.up += std::min(closed, out.duration_ns) - t_connect;
+        const std::int64_t pings = sqlite3_column_int64(s, 9);
+        if (pings > 2) {  // pings 3.. are the interval's ticks after the connect-time pair
+          a.ping_span += sqlite3_column_int64(s, 12) - t_connect;
+          a.periodic_pings += pings - 2;
+        }
+        const std::int64_t pongs = sqlite3_column_int64(s, 10);
+        if (pongs > 0) {
+          a.pongs += pongs;
+          a.rtt_sum += sqlite3_column_int64(s, 11) * pongs;
+        }
       }
       ++a.reasons[col_text(s, 5)];
       link.protocol_errors += static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
@@ -168,6 +182,8 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     l.median_lifetime_ns = median(a.lifetimes);
     l.median_redial_gap_ns = a.gaps.empty() ? -1 : median(a.gaps);
     l.connections_per_hour = static_cast<double>(l.connections) * kHour / static_cast<double>(span);
+    if (a.periodic_pings > 0) l.ping_interval_ns = a.ping_span / a.periodic_pings;
+    if (a.pongs > 0) l.rtt_avg_ns = a.rtt_sum / a.pongs;
     std::uint64_t best = 0;
     for (const auto& [reason, n] : a.reasons)
       if (n > best) best = n, l.main_close_reason = reason;
@@ -207,14 +223,16 @@ void print_summary(std::FILE* f, const RunSummary& s) {
   fmt::print(f, "run {} · scenario {} · seed {} · {} simulated · {} nodes · {} links · status {}\n",
              s.run_id, s.scenario, s.seed, fmt_dur(s.duration_ns), s.nodes, s.links.size(), s.status);
   fmt::print(f, "\nPer link (dialer -> listener; the dialer is the node whose IP sorts first)\n");
-  fmt::print(f, "{:<34} {:<24} {:>6} {:>9} {:>9} {:>7} {:>8}  {:<26} {}\n", "link", "versions",
-             "conns", "conn/h", "median", "up", "redial", "main close reason", "class");
+  fmt::print(f, "{:<34} {:<24} {:>6} {:>8} {:>9} {:>7} {:>7} {:>7} {:>8}  {:<25} {}\n", "link",
+             "versions", "conns", "conn/h", "median", "up", "redial", "ping", "rtt",
+             "main close reason", "class");
   for (const auto& l : s.links) {
-    fmt::print(f, "{:<34} {:<24} {:>6} {:>9.1f} {:>9} {:>6.1f}% {:>8}  {:<26} {}\n",
+    fmt::print(f, "{:<34} {:<24} {:>6} {:>8.1f} {:>9} {:>6.1f}% {:>7} {:>7} {:>8}  {:<25} {}\n",
                fmt::format("{} -> {}", l.dialer_name, l.listener_name),
                fmt::format("{} -> {}", l.dialer_version, l.listener_version), l.connections,
                l.connections_per_hour, fmt_dur(l.median_lifetime_ns), 100.0 * l.up_fraction,
-               fmt_dur(l.median_redial_gap_ns), l.main_close_reason, l.link_class);
+               fmt_dur(l.median_redial_gap_ns), fmt_dur(l.ping_interval_ns), fmt_dur(l.rtt_avg_ns),
+               l.main_close_reason, l.link_class);
   }
   fmt::print(f, "\nPer version pair\n");
   fmt::print(f, "{:<26} {:>5} {:>7} {:>6} {:>8} {:>5} {:>7} {:>12} {:>9} {:>7} {:>8}\n",

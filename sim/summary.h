@@ -32,6 +32,10 @@ struct LinkSummary {
   std::string main_close_reason;  // most frequent, ties by name
   std::uint64_t protocol_errors = 0;
   double connections_per_hour = 0;
+  // Mean interval between the dialer's periodic pings, over connections that lived past
+  // the two connect-time pings: (t_last_ping - t_connect) / (pings - 2); -1 when none.
+  Duration ping_interval_ns = -1;
+  Duration rtt_avg_ns = -1;  // mean ping RTT over matched pongs; -1 when none
   std::string link_class;  // down | stable | cycling | flapping
 };
 

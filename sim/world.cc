@@ -220,7 +220,10 @@ void World::carry_out(std::uint32_t node) {
           if (r) r->t_handshake = sched_.now();
           break;
         case NoteKind::kPingSent:
-          if (r) ++r->pings_sent;
+          if (r) {
+            ++r->pings_sent;
+            r->t_last_ping = sched_.now();
+          }
           break;
         case NoteKind::kPongMatched:
           if (r) {
