@@ -1,0 +1,125 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "node_core/codec.h"
+
+using namespace ts::node;
+
+TEST_CASE("codec: exact wire bytes of the serde externally tagged enum") {
+  CHECK(encode(Ping{1234567890, 1734570000}) ==
+        "{\"Ping\":{\"nonce\":1234567890,\"timestamp\":1734570000}}\n");
+  CHECK(encode(Pong{18446744073709551615ULL, -1}) ==
+        "{\"Pong\":{\"nonce\":18446744073709551615,\"timestamp\":-1}}\n");
+  CHECK(encode(Handshake{kMagic, 1, "testnet"}) ==
+        "{\"Handshake\":{\"magic\":[84,73,77,69],\"protocol_version\":1,\"network\":\"testnet\"}}\n");
+  CHECK(encode(Ack{"Handshake"}) == "{\"Ack\":{\"message_type\":\"Handshake\"}}\n");
+  CHECK(encode(GetPeers{}) == "\"GetPeers\"\n");
+  CHECK(encode(PeersResponse{{"1.2.3.4:24100", "5.6.7.8:24100"}}) ==
+        "{\"PeersResponse\":[\"1.2.3.4:24100\",\"5.6.7.8:24100\"]}\n");
+  CHECK(encode(Opaque{MsgKind::kGetMasternodes, ""}) == "\"GetMasternodes\"\n");
+  CHECK(encode(Opaque{MsgKind::kGetBlocks, "[1,5]"}) == "{\"GetBlocks\":[1,5]}\n");
+}
+
+TEST_CASE("codec: decode round-trips every modelled variant") {
+  const Message msgs[] = {Handshake{kMagic, 1, "mainnet"}, Ack{"Handshake"}, Ping{7, 8},
+                          Pong{9, 10},                      GetPeers{},       PeersResponse{{"a:1"}},
+                          Opaque{MsgKind::kHeartbeat, "{\"x\":1}"}};
+  for (const auto& m : msgs) {
+    const std::string wire = encode(m);
+    CAPTURE(wire);
+    auto d = decode_line(std::string_view(wire).substr(0, wire.size() - 1));
+    REQUIRE(d.ok());
+    CHECK(kind_of(*d) == kind_of(m));
+    CHECK(encode(*d) == wire);
+  }
+}
+
+TEST_CASE("codec: bad lines are error values, not exceptions") {
+  auto kind = [](std::string_view line) {
+    auto d = decode_line(line);
+    REQUIRE_FALSE(d.ok());
+    return d.error().kind;
+  };
+  CHECK(kind("") == DecodeErrorKind::kInvalidJson);
+  CHECK(kind("{\"Ping\":{\"nonce\":1,\"timestamp\":2}}x") == DecodeErrorKind::kInvalidJson);  // trailing
+  CHECK(kind("{\"Ping\":{\"nonce\":1,\"timestamp\":2}} {}") == DecodeErrorKind::kInvalidJson);
+  CHECK(kind("~W~M\x01\x02garbage") == DecodeErrorKind::kInvalidJson);  // old binary protocol
+  CHECK(kind("\"Pingg\"") == DecodeErrorKind::kUnknownVariant);
+  CHECK(kind("{\"Nope\":{}}") == DecodeErrorKind::kUnknownVariant);
+  CHECK(kind("{\"Ping\":{},\"Pong\":{}}") == DecodeErrorKind::kUnknownVariant);
+  CHECK(kind("42") == DecodeErrorKind::kUnknownVariant);
+  CHECK(kind("{\"Ping\":{\"nonce\":-1,\"timestamp\":2}}") == DecodeErrorKind::kInvalidFields);
+  CHECK(kind("{\"Ping\":{\"nonce\":1}}") == DecodeErrorKind::kInvalidFields);
+  CHECK(kind("{\"Handshake\":{\"magic\":[84,73,77],\"protocol_version\":1,\"network\":\"x\"}}") ==
+        DecodeErrorKind::kInvalidFields);
+  CHECK(kind("{\"Handshake\":{\"magic\":[84,73,77,300],\"protocol_version\":1,\"network\":\"x\"}}") ==
+        DecodeErrorKind::kInvalidFields);
+  CHECK(kind("\"Ping\"") == DecodeErrorKind::kInvalidFields);  // Ping needs fields
+  CHECK(kind("{\"GetPeers\":{}}") == DecodeErrorKind::kInvalidFields);
+}
+
+TEST_CASE("codec: surrounding whitespace and CR are trimmed, as upstream trims lines") {
+  auto d = decode_line("  \"GetPeers\"\r");
+  REQUIRE(d.ok());
+  CHECK(kind_of(*d) == MsgKind::kGetPeers);
+}
+
+TEST_CASE("codec: a wrong magic still decodes (the listener rejects it, not the codec)") {
+  auto d = decode_line("{\"Handshake\":{\"magic\":[1,2,3,4],\"protocol_version\":2,\"network\":\"x\"}}");
+  REQUIRE(d.ok());
+  const auto& h = std::get<Handshake>(*d);
+  CHECK(h.magic[0] == 1);
+  CHECK(h.protocol_version == 2);
+}
+
+TEST_CASE("line buffer: partial lines, several lines per chunk") {
+  LineBuffer b;
+  b.append("{\"Pi");
+  CHECK_FALSE(b.next_line().has_value());
+  b.append("ng\":1}\n\"GetPeers\"\n\"Ge");
+  auto l1 = b.next_line();
+  REQUIRE(l1);
+  CHECK(*l1 == "{\"Ping\":1}");
+  auto l2 = b.next_line();
+  REQUIRE(l2);
+  CHECK(*l2 == "\"GetPeers\"");
+  CHECK_FALSE(b.next_line().has_value());
+  CHECK(b.buffered_bytes() == 3);
+  b.append("tPeers\"\n");
+  auto l3 = b.next_line();
+  REQUIRE(l3);
+  CHECK(*l3 == "\"GetPeers\"");
+  CHECK(b.buffered_bytes() == 0);
+}
+
+TEST_CASE("line buffer: byte-at-a-time feeding yields the same lines") {
+  const std::string wire = encode(Ping{1, 2}) + encode(GetPeers{}) + encode(Ack{"Handshake"});
+  LineBuffer b;
+  int lines = 0;
+  for (char c : wire) {
+    b.append(std::string_view(&c, 1));
+    while (auto l = b.next_line()) {
+      CHECK(decode_line(*l).ok());
+      ++lines;
+    }
+  }
+  CHECK(lines == 3);
+}
+
+TEST_CASE("line buffer: a maximum line length is enforced, unlimited by default") {
+  LineBuffer limited(16);
+  limited.append(std::string(17, 'x'));
+  CHECK_FALSE(limited.next_line().has_value());
+  CHECK(limited.overflowed());
+  CHECK(limited.buffered_bytes() == 0);  // the oversized partial line is not kept
+
+  LineBuffer unlimited;
+  unlimited.append(std::string(1 << 20, 'x'));
+  CHECK_FALSE(unlimited.next_line().has_value());
+  CHECK_FALSE(unlimited.overflowed());
+  unlimited.append("\n");
+  auto l = unlimited.next_line();
+  REQUIRE(l);
+  CHECK(l->size() == (1u << 20));
+}

@@ -1,0 +1,348 @@
+// node_core::Node driven directly: inputs in, drained outputs checked. No sim, no sockets.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "node_core/node.h"
+
+using namespace ts;
+using namespace ts::node;
+
+namespace {
+
+// A node plus the outputs it produced, for assertions.
+struct Harness {
+  Node node;
+  std::vector<Output> out;
+
+  Harness(std::string ip, std::vector<std::string> peers, const char* version,
+          std::uint64_t seed = 1)
+      : node(make_cfg(std::move(ip), std::move(peers)), *find_profile(version), seed) {}
+
+  static NodeConfig make_cfg(std::string ip, std::vector<std::string> peers) {
+    NodeConfig c;
+    c.ip = std::move(ip);
+    c.clock_epoch_unix_s = 1766106000;
+    for (auto& p : peers) c.peers.push_back(PeerAddr{p});
+    return c;
+  }
+  std::vector<Output>& feed(SimTime now, const Input& in) {
+    out.clear();
+    node.handle(now, in);
+    node.drain(out);
+    return out;
+  }
+  template <typename T>
+  std::vector<T> all() const {
+    std::vector<T> r;
+    for (const auto& o : out)
+      if (auto* p = std::get_if<T>(&o)) r.push_back(*p);
+    return r;
+  }
+  std::vector<MsgKind> sent_kinds() const {
+    std::vector<MsgKind> r;
+    for (const auto& s : all<Send>()) r.push_back(s.kind);
+    return r;
+  }
+  SimTime timer_at(TimerKind k, std::uint32_t slot = 0) const {
+    SimTime at = kNever;
+    for (const auto& t : all<SetTimer>())
+      if (t.id.kind == k && t.id.slot == slot) at = t.at;
+    return at;
+  }
+};
+
+std::string line(const Message& m) { return encode(m); }
+
+}  // namespace
+
+TEST_CASE("node: dials only peers whose IP string sorts after its own, 100 ms apart") {
+  // String order, not numeric: "165.232..." < "165.84..." < "178..." < "50..." < "64..." < "69..."
+  Harness h("165.84.215.117",
+            {"50.28.104.50", "165.232.154.150", "178.128.199.144", "64.91.241.10"}, "post-fix");
+  h.feed(0, Start{});
+  auto dials = h.all<Dial>();
+  REQUIRE(dials.size() == 1);  // the pass dials one peer, then sleeps 100 ms
+  CHECK(dials[0].peer == 0);   // 50.28.104.50
+  CHECK(h.timer_at(TimerKind::kPassStep) == millis(100));
+  h.feed(millis(100), TimerFired{{TimerKind::kPassStep, 0}});
+  REQUIRE(h.all<Dial>().size() == 1);
+  CHECK(h.all<Dial>()[0].peer == 2);  // 178.128.199.144
+  h.feed(millis(200), TimerFired{{TimerKind::kPassStep, 0}});
+  REQUIRE(h.all<Dial>().size() == 1);
+  CHECK(h.all<Dial>()[0].peer == 3);  // 64.91.241.10
+  h.feed(millis(300), TimerFired{{TimerKind::kPassStep, 0}});
+  CHECK(h.all<Dial>().empty());  // 165.232.154.150 sorts first: it dials us
+  CHECK(h.timer_at(TimerKind::kRedialPass) == millis(300) + seconds(120));
+  CHECK(ts::node::dials("165.232.154.150", "165.84.215.117"));
+  CHECK_FALSE(ts::node::dials("64.91.241.10", "165.84.215.117"));
+}
+
+TEST_CASE("node: pre-fix dialer pings twice at connect, no Handshake; post-fix sends Handshake first") {
+  for (const char* version : {"pre-fix", "logging-fix", "post-fix"}) {
+    CAPTURE(version);
+    Harness h("1.1.1.1", {"2.2.2.2"}, version);
+    h.feed(0, Start{});
+    h.feed(millis(50), Connected{77, Direction::kOutbound, 0, {}, 0});
+    const bool fixed = std::string(version) == "post-fix";
+    std::vector<MsgKind> expected;
+    if (fixed) expected.push_back(MsgKind::kHandshake);
+    expected.push_back(MsgKind::kPing);
+    expected.push_back(MsgKind::kPing);
+    CHECK(h.sent_kinds() == expected);
+    if (fixed)
+      CHECK(h.all<Send>()[0].bytes ==
+            "{\"Handshake\":{\"magic\":[84,73,77,69],\"protocol_version\":1,\"network\":\"mainnet\"}}\n");
+    // Ping timestamps are the node's wall clock in unix seconds.
+    auto ping = decode_line(h.all<Send>().back().bytes.substr(0, h.all<Send>().back().bytes.size() - 1));
+    REQUIRE(ping.ok());
+    CHECK(std::get<Ping>(*ping).timestamp == 1766106000);
+    CHECK(h.timer_at(TimerKind::kPingTick) == millis(50) + seconds(30));
+    CHECK(h.timer_at(TimerKind::kPingCheck) == millis(50) + seconds(10));
+  }
+}
+
+TEST_CASE("node: logging-fix and pre-fix put identical bytes on the wire") {
+  auto run = [](const char* version) {
+    Harness h("1.1.1.1", {"2.2.2.2", "3.3.3.3"}, version, 99);
+    std::vector<std::string> wire;
+    auto grab = [&](std::vector<Output>& out) {
+      for (auto& o : out)
+        if (auto* s = std::get_if<Send>(&o)) wire.push_back(std::to_string(s->conn) + ":" + s->bytes);
+    };
+    grab(h.feed(0, Start{}));
+    grab(h.feed(millis(40), Connected{1, Direction::kOutbound, 0, {}, 0}));
+    grab(h.feed(millis(80), BytesIn{1, line(Ack{"Handshake"}) + line(GetPeers{}) + line(Ping{5, 6})}));
+    grab(h.feed(millis(100), TimerFired{{TimerKind::kPassStep, 0}}));
+    grab(h.feed(millis(150), Connected{2, Direction::kOutbound, 1, {}, 0}));
+    grab(h.feed(seconds(30) + millis(40), TimerFired{{TimerKind::kPingTick, 0}}));
+    grab(h.feed(seconds(31), Connected{3, Direction::kInbound, 0, "0.0.0.9", 5000}));
+    grab(h.feed(seconds(32), BytesIn{3, line(Handshake{kMagic, 1, "testnet"}) + line(Ping{1, 2})}));
+    return wire;
+  };
+  const auto pre = run("pre-fix");
+  const auto logging = run("logging-fix");
+  CHECK(pre.size() > 6);
+  CHECK(pre == logging);
+}
+
+TEST_CASE("node: inbound closes on a message before the handshake, with the incident's log line") {
+  Harness h("9.9.9.9", {"1.1.1.1"}, "post-fix");
+  h.feed(0, Start{});
+  h.feed(seconds(1), Connected{5, Direction::kInbound, 0, "1.1.1.1", 49152});
+  CHECK(h.out.empty());  // the listener waits; it sends nothing first
+  h.feed(seconds(1) + 1, BytesIn{5, line(Ping{1, 2}) + line(Ping{3, 4})});
+  auto notes = h.all<Note>();
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].kind == NoteKind::kProtocolError);
+  CHECK(notes[0].value == static_cast<int>(ProtocolErrorKind::kMessageBeforeHandshake));
+  CHECK(notes[0].text ==
+        "1.1.1.1:49152 sent message before handshake - closing connection (not blacklisting)");
+  auto closes = h.all<Close>();
+  REQUIRE(closes.size() == 1);
+  CHECK(closes[0].conn == 5);
+  CHECK(closes[0].reason == CloseReason::kMessageBeforeHandshake);
+  CHECK(h.all<Send>().empty());  // the second ping is never answered
+  CHECK(h.node.open_connections() == 0);
+}
+
+TEST_CASE("node: inbound answers a valid Handshake with Ack then GetPeers, then serves the peer") {
+  Harness h("9.9.9.9", {"1.1.1.1", "2.2.2.2"}, "pre-fix");
+  h.feed(0, Start{});
+  h.feed(seconds(1), Connected{5, Direction::kInbound, 0, "1.1.1.1", 49152});
+  h.feed(seconds(2), BytesIn{5, line(Handshake{kMagic, 1, "mainnet"})});  // network is not checked
+  auto sends = h.all<Send>();
+  REQUIRE(sends.size() == 2);
+  CHECK(sends[0].bytes == "{\"Ack\":{\"message_type\":\"Handshake\"}}\n");
+  CHECK(sends[1].bytes == "\"GetPeers\"\n");
+  h.feed(seconds(3), BytesIn{5, line(Ping{42, 1}) + line(GetPeers{})});
+  sends = h.all<Send>();
+  REQUIRE(sends.size() == 2);
+  auto pong = decode_line(sends[0].bytes.substr(0, sends[0].bytes.size() - 1));
+  REQUIRE(pong.ok());
+  CHECK(std::get<Pong>(*pong).nonce == 42);
+  CHECK(std::get<Pong>(*pong).timestamp == 1766106000 + 3);
+  CHECK(sends[1].bytes == "{\"PeersResponse\":[\"1.1.1.1:24100\",\"2.2.2.2:24100\"]}\n");
+  CHECK(h.all<Close>().empty());
+}
+
+TEST_CASE("node: inbound rejects a bad magic, a bad version and unparsable first bytes") {
+  struct Case {
+    std::string bytes;
+    ProtocolErrorKind kind;
+    CloseReason reason;
+  };
+  const Case cases[] = {
+      {line(Handshake{{1, 2, 3, 4}, 1, "x"}), ProtocolErrorKind::kBadMagic, CloseReason::kBadHandshake},
+      {line(Handshake{kMagic, 2, "x"}), ProtocolErrorKind::kBadProtocolVersion, CloseReason::kBadHandshake},
+      {std::string("~W~M\x01\x00\x10\n", 8), ProtocolErrorKind::kInvalidJson, CloseReason::kInvalidMessage},
+      {"\"NoSuchThing\"\n", ProtocolErrorKind::kUnknownVariant, CloseReason::kInvalidMessage},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.bytes);
+    Harness h("9.9.9.9", {"1.1.1.1"}, "post-fix");
+    h.feed(0, Start{});
+    h.feed(1, Connected{5, Direction::kInbound, 0, "1.1.1.1", 50000});
+    h.feed(2, BytesIn{5, c.bytes});
+    auto notes = h.all<Note>();
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].value == static_cast<int>(c.kind));
+    REQUIRE(h.all<Close>().size() == 1);
+    CHECK(h.all<Close>()[0].reason == c.reason);
+    CHECK(h.all<Send>().empty());
+  }
+}
+
+TEST_CASE("node: outbound drops everything but Ping/Pong, answers Ping, matches Pong") {
+  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
+  h.feed(0, Start{});
+  h.feed(millis(10), Connected{1, Direction::kOutbound, 0, {}, 0});
+  std::uint64_t nonce = 0;
+  for (auto& n : h.all<Note>())
+    if (n.kind == NoteKind::kPingSent) nonce = static_cast<std::uint64_t>(n.value);
+  h.feed(millis(30), BytesIn{1, line(Ack{"Handshake"}) + line(GetPeers{}) + line(Ping{7, 1}) +
+                                    line(Pong{nonce, 1}) + line(Pong{12345, 1})});
+  int dropped = 0, matched = 0, unmatched = 0;
+  for (auto& n : h.all<Note>()) {
+    dropped += n.kind == NoteKind::kMessageDropped;
+    unmatched += n.kind == NoteKind::kPongUnmatched;
+    if (n.kind == NoteKind::kPongMatched) {
+      ++matched;
+      CHECK(n.value == millis(20));  // RTT: sent at 10 ms, answered at 30 ms
+    }
+  }
+  CHECK(dropped == 2);  // Ack and GetPeers: never handled on an outbound connection
+  CHECK(matched == 1);
+  CHECK(unmatched == 1);
+  CHECK(h.sent_kinds() == std::vector<MsgKind>{MsgKind::kPong});  // only the Ping is answered
+}
+
+TEST_CASE("node: outbound logs a bad line and keeps reading, as upstream does") {
+  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
+  h.feed(0, Start{});
+  h.feed(1, Connected{1, Direction::kOutbound, 0, {}, 0});
+  h.feed(2, BytesIn{1, "garbage\n" + line(Ping{1, 1})});
+  CHECK(h.all<Close>().empty());
+  CHECK(h.sent_kinds() == std::vector<MsgKind>{MsgKind::kPong});
+  int errors = 0;
+  for (auto& n : h.all<Note>()) errors += n.kind == NoteKind::kProtocolError;
+  CHECK(errors == 1);
+}
+
+TEST_CASE("node: pings every 30 s; 3 pings older than 90 s close the connection, redial 5 s later") {
+  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
+  h.feed(0, Start{});
+  h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});  // pings at 0 s (x2)
+  SimTime tick = seconds(30), check = seconds(10);
+  SimTime closed_at = kNever;
+  // No pong ever comes back. Drive both timers in time order until the node closes.
+  for (int guard = 0; guard < 100 && closed_at == kNever; ++guard) {
+    const bool tick_first = tick <= check;
+    const SimTime now = tick_first ? tick : check;
+    h.feed(now, TimerFired{{tick_first ? TimerKind::kPingTick : TimerKind::kPingCheck, 0}});
+    if (tick_first) {
+      CHECK(h.sent_kinds() == std::vector<MsgKind>{MsgKind::kPing});
+      tick = h.timer_at(TimerKind::kPingTick);
+      CHECK(tick == now + seconds(30));
+    } else {
+      check = h.timer_at(TimerKind::kPingCheck);
+      if (!h.all<Close>().empty()) {
+        closed_at = now;
+        CHECK(h.all<Close>()[0].reason == CloseReason::kPongTimeout);
+      }
+    }
+  }
+  // The two connect-time pings expire at the first check after 90 s (100 s: 90 is not > 90),
+  // the 30 s ping at the first check after 120 s (130 s): three misses then.
+  CHECK(closed_at == seconds(130));
+  CHECK(h.timer_at(TimerKind::kRedial) == seconds(130) + seconds(5));
+  h.feed(seconds(135), TimerFired{{TimerKind::kRedial, 0}});
+  CHECK(h.all<Dial>().size() == 1);
+}
+
+TEST_CASE("node: a matched pong resets the miss count; at most 5 nonces stay pending") {
+  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
+  h.feed(0, Start{});
+  h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});
+  std::vector<std::uint64_t> nonces;
+  auto collect = [&] {
+    for (auto& n : h.all<Note>())
+      if (n.kind == NoteKind::kPingSent) nonces.push_back(static_cast<std::uint64_t>(n.value));
+  };
+  collect();
+  for (int i = 1; i <= 4; ++i) {
+    h.feed(seconds(30) * i, TimerFired{{TimerKind::kPingTick, 0}});
+    collect();
+  }
+  REQUIRE(nonces.size() == 6);
+  // The oldest nonce was forgotten: its Pong no longer matches (the later-fixed bug).
+  h.feed(seconds(121), BytesIn{1, line(Pong{nonces[0], 0}) + line(Pong{nonces[1], 0})});
+  auto notes = h.all<Note>();
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0].kind == NoteKind::kPongUnmatched);
+  CHECK(notes[1].kind == NoteKind::kPongMatched);
+}
+
+TEST_CASE("node: an established connection that ends is redialled after 5 s") {
+  Harness h("1.1.1.1", {"2.2.2.2"}, "pre-fix");
+  h.feed(0, Start{});
+  h.feed(millis(100), Connected{1, Direction::kOutbound, 0, {}, 0});
+  h.feed(millis(200), Closed{1, CloseReason::kPeerClosed});
+  CHECK(h.timer_at(TimerKind::kRedial) == millis(200) + seconds(5));
+  CHECK(h.all<Dial>().empty());
+  h.feed(millis(200) + seconds(5), TimerFired{{TimerKind::kRedial, 0}});
+  CHECK(h.all<Dial>().size() == 1);
+  // A stale timer event (an old deadline) is ignored.
+  h.feed(millis(200) + seconds(6), TimerFired{{TimerKind::kRedial, 0}});
+  CHECK(h.all<Dial>().empty());
+}
+
+TEST_CASE("node: failed dials back off 10, 20, 40 ... 300 s, give up after 20, next pass retries") {
+  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
+  h.feed(0, Start{});
+  SimTime now = 0;
+  std::vector<Duration> backoffs;
+  for (int attempt = 1; attempt <= 20; ++attempt) {
+    h.feed(now, DialFailed{0, CloseReason::kConnectRefused});
+    const SimTime at = h.timer_at(TimerKind::kRedial);
+    if (attempt == 20) {
+      CHECK(at == kNever);
+      bool gave_up = false;
+      for (auto& n : h.all<Note>()) gave_up = gave_up || n.kind == NoteKind::kPeerGivenUp;
+      CHECK(gave_up);
+      break;
+    }
+    backoffs.push_back(at - now);
+    now = at;
+    h.feed(now, TimerFired{{TimerKind::kRedial, 0}});
+    REQUIRE(h.all<Dial>().size() == 1);
+  }
+  REQUIRE(backoffs.size() == 19);
+  CHECK(backoffs[0] == seconds(10));
+  CHECK(backoffs[1] == seconds(20));
+  CHECK(backoffs[2] == seconds(40));
+  CHECK(backoffs[4] == seconds(160));
+  CHECK(backoffs[5] == seconds(300));
+  CHECK(backoffs[18] == seconds(300));
+}
+
+TEST_CASE("node: the 120 s pass redials peers that are not connected and not backing off") {
+  Harness h("1.1.1.1", {"2.2.2.2", "3.3.3.3", "4.4.4.4"}, "post-fix");
+  h.feed(0, Start{});                                                   // dials peer 0
+  h.feed(millis(100), TimerFired{{TimerKind::kPassStep, 0}});           // dials peer 1
+  h.feed(millis(200), TimerFired{{TimerKind::kPassStep, 0}});           // dials peer 2
+  h.feed(millis(300), TimerFired{{TimerKind::kPassStep, 0}});           // pass over
+  const SimTime pass = h.timer_at(TimerKind::kRedialPass);
+  CHECK(pass == millis(300) + seconds(120));
+  h.feed(seconds(1), Connected{1, Direction::kOutbound, 0, {}, 0});     // peer 0 up
+  h.feed(seconds(1), DialFailed{1, CloseReason::kConnectRefused});      // peer 1 backs off 10 s
+  // peer 2's dial is still pending at the pass: not redialled either
+  h.feed(seconds(2), Connected{2, Direction::kOutbound, 2, {}, 0});
+  h.feed(seconds(3), Closed{2, CloseReason::kPeerClosed});              // peer 2 waits 5 s
+  h.feed(seconds(8), TimerFired{{TimerKind::kRedial, 2}});              // redials peer 2
+  CHECK(h.all<Dial>().size() == 1);
+  h.feed(seconds(9), DialFailed{2, CloseReason::kConnectRefused});      // backs off 10 s
+  h.feed(pass, TimerFired{{TimerKind::kRedialPass, 0}});
+  CHECK(h.all<Dial>().empty());  // connected, or backing off: nothing to dial
+}
