@@ -340,10 +340,10 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
         if (!v) return v.error();
         spec.region = *v;
       }
-      if (!names.insert(spec.name).second)
-        return L.at(n["name"] ? n["name"].Mark() : n.Mark(), "duplicate node name '" + spec.name + "'");
       if (!ips.insert(spec.ip).second)
         return L.at(n["ip"].Mark(), "duplicate node ip '" + spec.ip + "'");
+      if (!names.insert(spec.name).second)
+        return L.at(n["name"] ? n["name"].Mark() : n.Mark(), "duplicate node name '" + spec.name + "'");
       s.nodes.push_back(std::move(spec));
     }
     if (auto lat = root["latency"]) {
