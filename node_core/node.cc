@@ -59,8 +59,15 @@ Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
   slots_.resize(cfg_.peers.size());
 }
 
+void Node::set_clock(Duration offset_ns, std::int64_t drift_ppm, SimTime since) {
+  cfg_.clock_offset_ns = offset_ns;
+  drift_ppm_ = drift_ppm;
+  drift_since_ = since;
+}
+
 std::int64_t Node::wall_clock_s(SimTime now) const {
-  const SimTime t = now + cfg_.clock_offset_ns;
+  const __int128 drift = static_cast<__int128>(now - drift_since_) * drift_ppm_ / 1'000'000;
+  const SimTime t = now + cfg_.clock_offset_ns + static_cast<SimTime>(drift);
   // floor division so a negative skew still rounds towards the past
   const std::int64_t s = t >= 0 ? t / kSecond : -((-t + kSecond - 1) / kSecond);
   return cfg_.clock_epoch_unix_s + s;

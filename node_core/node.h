@@ -62,6 +62,10 @@ class Node {
   std::size_t open_connections() const { return conns_.size(); }
   // The node's wall clock in unix seconds at virtual time `now`.
   std::int64_t wall_clock_s(SimTime now) const;
+  // Clock faults: from `since` on, the clock is off by `offset_ns` plus `drift_ppm`
+  // parts per million of the time elapsed since then. Protocol timers are unaffected
+  // (they are monotonic); only the wall-clock timestamps in messages follow.
+  void set_clock(Duration offset_ns, std::int64_t drift_ppm, SimTime since);
 
  private:
   enum class SlotState : std::uint8_t {
@@ -132,6 +136,8 @@ class Node {
   SimTime pass_step_at_ = kNever;
   std::vector<Output> out_;
   std::string scratch_;
+  std::int64_t drift_ppm_ = 0;
+  SimTime drift_since_ = 0;
 };
 
 }  // namespace ts::node

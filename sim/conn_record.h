@@ -30,6 +30,7 @@ struct ConnRecord {
   node::CloseReason close_reason = node::CloseReason::kNone;
   Side closed_by = Side::kNone;
   bool open_at_end = false;  // still open when the run ended
+  std::uint32_t fault_id = 0;  // the fault that ended it (0: none), see World::blame
 
   std::uint64_t msgs_d2l = 0, bytes_d2l = 0;  // written by the dialer
   std::uint64_t msgs_l2d = 0, bytes_l2d = 0;  // written by the listener

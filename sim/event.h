@@ -17,9 +17,12 @@ enum class EventKind : std::uint8_t {
   kAckArrive,       // a, b: the handshake's ACK reaches the listener (accepted)
   kRefusedArrive,   // a, b: RST answering the SYN reaches the dialer
   kConnectTimeout,  // a, b: the dialer's connect timeout
-  kDeliver,         // a, b, c = payload index, d = direction (0 dialer->listener)
-  kFinArrive,       // a, b, d = direction
-  kStop,            // end of the run
+  kDeliver,         // a, b, c = segment index, d = direction (0 dialer->listener):
+                    // data, the handshake's final ACK, or FIN, in stream order
+  kRstArrive,       // a, b, d = direction: an RST reaches the receiving side
+  kFaultStart,      // a = fault index
+  kFaultEnd,        // a = fault index
+  kRestart,         // a = node, b = fault index: the node's process starts again
 };
 
 struct Event {

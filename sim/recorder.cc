@@ -74,7 +74,19 @@ CREATE TABLE IF NOT EXISTS connections (
   rtt_min_ns        INTEGER,
   rtt_avg_ns        INTEGER,
   rtt_max_ns        INTEGER,
+  fault_id          INTEGER,
   PRIMARY KEY (run_id, conn_id)
+);
+CREATE TABLE IF NOT EXISTS faults (
+  run_id    INTEGER NOT NULL REFERENCES runs(run_id),
+  fault_id  INTEGER NOT NULL,
+  kind      TEXT NOT NULL,
+  targets   TEXT NOT NULL,
+  start_ns  INTEGER NOT NULL,
+  end_ns    INTEGER,
+  params    TEXT NOT NULL,
+  source    TEXT NOT NULL,
+  PRIMARY KEY (run_id, fault_id)
 );
 CREATE TABLE IF NOT EXISTS protocol_errors (
   run_id   INTEGER NOT NULL REFERENCES runs(run_id),
@@ -185,7 +197,7 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   r->ins_node_ = std::move(*n);
   auto c = r->prepare(
       "INSERT INTO connections VALUES "
-      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!c) return c.error();
   r->ins_conn_ = std::move(*c);
   auto e = r->prepare("INSERT INTO protocol_errors VALUES (?,?,?,?,?,?,?)");
@@ -194,6 +206,9 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   auto v = r->prepare("INSERT INTO node_events VALUES (?,?,?,?,?,?)");
   if (!v) return v.error();
   r->ins_event_ = std::move(*v);
+  auto f = r->prepare("INSERT INTO faults VALUES (?,?,?,?,?,?,?,?)");
+  if (!f) return f.error();
+  r->ins_fault_ = std::move(*f);
   return r;
 }
 
@@ -297,6 +312,8 @@ Result<bool> Recorder::add_connection(const ConnRecord& r) {
     sqlite3_bind_null(s, i++);
     sqlite3_bind_null(s, i++);
   }
+  if (r.fault_id == 0) sqlite3_bind_null(s, i++);
+  else sqlite3_bind_int64(s, i++, r.fault_id);
   return step_reset(s);
 }
 
@@ -328,6 +345,22 @@ Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_
   else sqlite3_bind_int64(s, 4, peer);
   bind_text(s, 5, kind);
   bind_text(s, 6, detail);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_fault(std::uint32_t fault_id, std::string_view kind,
+                                 std::string_view targets, SimTime start_ns, SimTime end_ns,
+                                 std::string_view params, std::string_view source) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_fault_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, fault_id);
+  bind_text(s, 3, kind);
+  bind_text(s, 4, targets);
+  sqlite3_bind_int64(s, 5, start_ns);
+  bind_time(s, 6, end_ns);
+  bind_text(s, 7, params);
+  bind_text(s, 8, source);
   return step_reset(s);
 }
 

@@ -59,6 +59,10 @@ class Recorder {
   Result<bool> add_protocol_error(SimTime t, std::uint32_t node, std::int64_t peer,
                                   std::uint64_t conn_id, std::string_view kind,
                                   std::string_view text);
+  // A scheduled or drawn fault (one row each, before the run starts).
+  Result<bool> add_fault(std::uint32_t fault_id, std::string_view kind, std::string_view targets,
+                         SimTime start_ns, SimTime end_ns, std::string_view params,
+                         std::string_view source);
   // Node-level events: start, give-up on a peer, ... (`peer` -1 when none)
   Result<bool> add_node_event(SimTime t, std::uint32_t node, std::int64_t peer,
                               std::string_view kind, std::string_view detail);
@@ -87,7 +91,7 @@ class Recorder {
   Error db_error(std::string_view what) const;
 
   std::unique_ptr<sqlite3, DbClose> db_;
-  Stmt ins_node_, ins_conn_, ins_error_, ins_event_;
+  Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_;
   std::int64_t run_id_ = 0;
   int rows_in_txn_ = 0;
   bool in_txn_ = false;

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -161,6 +162,338 @@ class Loader {
   const std::string& path_;
 };
 
+
+// "0.25", "25%", "1/4" -> Ratio in [0, 1].
+Result<Ratio> parse_ratio(const Loader& L, const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar()) return L.at(n.Mark(), "'" + key + "' must be a fraction such as 0.1, 10% or 1/10");
+  std::string t = n.Scalar();
+  std::uint64_t num = 0, den = 1;
+  auto bad = [&] { return L.at(n.Mark(), "'" + key + "' must be a fraction in [0, 1] such as 0.1, 10% or 1/10"); };
+  if (t.empty()) return bad();
+  std::uint64_t scale = 1;
+  if (t.back() == '%') {
+    t.pop_back();
+    scale = 100;
+  }
+  const auto slash = t.find('/');
+  auto digits = [](const std::string& d) { return !d.empty() && d.size() < 16 && d.find_first_not_of("0123456789") == std::string::npos; };
+  if (slash != std::string::npos) {
+    if (scale != 1 || !digits(t.substr(0, slash)) || !digits(t.substr(slash + 1))) return bad();
+    num = std::stoull(t.substr(0, slash));
+    den = std::stoull(t.substr(slash + 1));
+  } else {
+    const auto dot = t.find('.');
+    const std::string ip = t.substr(0, dot);
+    const std::string fp = dot == std::string::npos ? "" : t.substr(dot + 1);
+    if (!digits(ip) || (dot != std::string::npos && !digits(fp)) || fp.size() > 9) return bad();
+    num = std::stoull(ip);
+    for (char c : fp) num = num * 10 + static_cast<std::uint64_t>(c - '0'), den *= 10;
+    den *= scale;
+  }
+  if (den == 0 || num > den) return bad();
+  return Ratio{num, den};
+}
+
+Result<Duration> signed_duration(const Loader& L, const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar()) return L.at(n.Mark(), "'" + key + "' must be a duration such as 5s or -2s");
+  std::string t = n.Scalar();
+  const bool neg = !t.empty() && t[0] == '-';
+  if (neg) t = t.substr(1);
+  if (t == "0" || t == "0s") return Duration{0};
+  auto d = parse_duration(t);
+  if (!d) return L.at(n.Mark(), "'" + key + "': " + d.error().message);
+  return neg ? -*d : *d;
+}
+
+// A list of node names (or one name) -> indices.
+Result<std::vector<std::uint32_t>> node_list(const Loader& L, const YAML::Node& n, const Scenario& s,
+                                             const std::string& key) {
+  std::vector<std::uint32_t> out;
+  auto one = [&](const YAML::Node& x) -> Result<bool> {
+    if (!x.IsScalar()) return L.at(x.Mark(), "'" + key + "' must list node names");
+    const int i = s.node_index(x.Scalar());
+    if (i < 0) return L.at(x.Mark(), "unknown node '" + x.Scalar() + "' in '" + key + "'");
+    if (std::find(out.begin(), out.end(), static_cast<std::uint32_t>(i)) != out.end())
+      return L.at(x.Mark(), "node '" + x.Scalar() + "' listed twice in '" + key + "'");
+    out.push_back(static_cast<std::uint32_t>(i));
+    return true;
+  };
+  if (n.IsSequence()) {
+    if (n.size() == 0) return L.at(n.Mark(), "'" + key + "' must not be empty");
+    for (const auto& x : n)
+      if (auto r = one(x); !r) return r.error();
+  } else if (auto r = one(n); !r) {
+    return r.error();
+  }
+  return out;
+}
+
+Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, bool upgrade_list) {
+  Fault fault;
+  if (upgrade_list) {
+    fault.kind = FaultKind::kUpgrade;
+    fault.source = "upgrade";
+    if (auto r = L.keys(f, "upgrade", {"at", "nodes", "node", "to", "restart_delay"}); !r) return r.error();
+  } else {
+    if (!f.IsMap()) return L.at(f.Mark(), "a fault must be a mapping");
+    auto k = f["kind"];
+    if (!k) return L.at(f.Mark(), "fault: missing key 'kind'");
+    if (!k.IsScalar() || !fault_kind_from_name(k.Scalar(), fault.kind)) {
+      std::string list;
+      for (int i = 0; i < static_cast<int>(FaultKind::kCount); ++i)
+        list += (i ? ", " : "") + std::string(fault_kind_name(static_cast<FaultKind>(i)));
+      return L.at(k.Mark(), "unknown fault kind '" + (k.IsScalar() ? k.Scalar() : std::string("?")) +
+                                "' (known: " + list + ")");
+    }
+    if (fault.kind == FaultKind::kUpgrade) fault.source = "upgrade";
+  }
+  const std::string what = "fault '" + std::string(fault_kind_name(fault.kind)) + "'";
+  // Allowed keys by kind.
+  std::vector<std::string_view> keys = {"kind", "at"};
+  const bool link = is_link_fault(fault.kind);
+  if (!is_one_shot(fault.kind)) keys.insert(keys.end(), {"for", "until"});
+  if (link) keys.insert(keys.end(), {"from", "to", "between"});
+  if (fault.kind == FaultKind::kPartition) keys.push_back("groups");
+  if (!link) keys.insert(keys.end(), {"nodes", "node"});
+  switch (fault.kind) {
+    case FaultKind::kLatency: keys.insert(keys.end(), {"model", "value", "min", "max", "mean", "stddev"}); break;
+    case FaultKind::kLoss: keys.push_back("loss"); break;
+    case FaultKind::kBandwidth: keys.push_back("bps"); break;
+    case FaultKind::kReset: keys.push_back("fraction"); break;
+    case FaultKind::kOversize: keys.push_back("size"); break;
+    case FaultKind::kCrash: keys.push_back("restart_after"); break;
+    case FaultKind::kClockSkew: keys.insert(keys.end(), {"offset", "drift_ppm"}); break;
+    case FaultKind::kUpgrade: keys.insert(keys.end(), {"to", "restart_delay"}); break;
+    default: break;
+  }
+  if (!upgrade_list) {
+    std::set<std::string> seen;
+    for (const auto& kv : f) {
+      const auto key = kv.first.Scalar();
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        std::string list;
+        for (auto a : keys) list += (list.empty() ? "" : ", ") + std::string(a);
+        return L.at(kv.first.Mark(), "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+      }
+      if (!seen.insert(key).second) return L.at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
+    }
+  }
+  if (!f["at"]) return L.at(f.Mark(), what + ": missing key 'at'");
+  {
+    if (f["at"].IsScalar() && (f["at"].Scalar() == "0" || f["at"].Scalar() == "0s")) {
+      fault.start_ns = 0;
+    } else {
+      auto at = L.duration(f["at"], "at", true);
+      if (!at) return at.error();
+      fault.start_ns = *at;
+    }
+  }
+  fault.end_ns = is_one_shot(fault.kind) ? fault.start_ns : kNever;
+  if (f["for"] && f["until"]) return L.at(f["until"].Mark(), what + ": use either 'for' or 'until'");
+  if (f["for"]) {
+    auto d = L.duration(f["for"], "for", false);
+    if (!d) return d.error();
+    fault.end_ns = fault.start_ns + *d;
+  }
+  if (f["until"]) {
+    auto d = L.duration(f["until"], "until", false);
+    if (!d) return d.error();
+    if (*d <= fault.start_ns) return L.at(f["until"].Mark(), what + ": 'until' must be after 'at'");
+    fault.end_ns = *d;
+  }
+  // Targets.
+  if (link) {
+    if (auto g = f["groups"]) {
+      if (f["from"] || f["to"] || f["between"])
+        return L.at(g.Mark(), what + ": use either 'groups', 'from'/'to' or 'between'");
+      if (!g.IsSequence() || g.size() < 2)
+        return L.at(g.Mark(), "'groups' must be a list of at least two lists of node names");
+      fault.group_of.assign(s.nodes.size(), -1);
+      int gi = 0;
+      for (const auto& grp : g) {
+        auto members = node_list(L, grp, s, "groups");
+        if (!members) return members.error();
+        for (auto m : *members) {
+          if (fault.group_of[m] >= 0)
+            return L.at(grp.Mark(), "node '" + s.nodes[m].name + "' is in two groups");
+          fault.group_of[m] = gi;
+        }
+        ++gi;
+      }
+    } else if (f["from"] || f["to"]) {
+      if (!f["from"] || !f["to"]) return L.at(f.Mark(), what + ": 'from' and 'to' go together");
+      if (f["between"]) return L.at(f["between"].Mark(), what + ": use either 'from'/'to' or 'between'");
+      auto a = node_list(L, f["from"], s, "from");
+      if (!a) return a.error();
+      auto b = node_list(L, f["to"], s, "to");
+      if (!b) return b.error();
+      fault.from = *a;
+      fault.to = *b;
+      fault.one_way = true;
+    } else if (auto bt = f["between"]) {
+      if (!bt.IsSequence() || bt.size() != 2)
+        return L.at(bt.Mark(), "'between' must be two node names or two lists of node names");
+      auto a = node_list(L, bt[0], s, "between");
+      if (!a) return a.error();
+      auto b = node_list(L, bt[1], s, "between");
+      if (!b) return b.error();
+      fault.from = *a;
+      fault.to = *b;
+    }
+    if (fault.kind == FaultKind::kPartition && fault.group_of.empty() && fault.from.empty())
+      return L.at(f.Mark(), what + " needs 'groups' (symmetric) or 'from'/'to' (one-way)");
+  } else {
+    if (f["nodes"] && f["node"]) return L.at(f["node"].Mark(), what + ": use either 'node' or 'nodes'");
+    auto n = f["nodes"] ? f["nodes"] : f["node"];
+    if (!n) return L.at(f.Mark(), what + ": missing key 'nodes'");
+    auto list = node_list(L, n, s, "nodes");
+    if (!list) return list.error();
+    fault.nodes = *list;
+  }
+  // Parameters.
+  auto need = [&](const char* key) -> Result<YAML::Node> {
+    auto v = f[key];
+    if (!v) return L.at(f.Mark(), what + ": missing key '" + key + "'");
+    return v;
+  };
+  switch (fault.kind) {
+    case FaultKind::kLatency: {
+      auto m = L.latency(f, what, {"kind", "at", "for", "until", "from", "to", "between"});
+      if (!m) return m.error();
+      fault.latency = *m;
+      break;
+    }
+    case FaultKind::kLoss: {
+      auto v = need("loss");
+      if (!v) return v.error();
+      auto r = parse_ratio(L, *v, "loss");
+      if (!r) return r.error();
+      if (r->num == r->den) return L.at(v->Mark(), "'loss' must be below 1 (TCP would never deliver)");
+      fault.loss = *r;
+      break;
+    }
+    case FaultKind::kBandwidth: {
+      auto v = need("bps");
+      if (!v) return v.error();
+      auto b = L.u64(*v, "bps");
+      if (!b) return b.error();
+      if (*b < 8 || *b > 1'000'000'000'000ULL) return L.at(v->Mark(), "'bps' must be in [8, 1e12] bit/s");
+      fault.bandwidth_bps = static_cast<std::int64_t>(*b);
+      break;
+    }
+    case FaultKind::kReset:
+      if (f["fraction"]) {
+        auto r = parse_ratio(L, f["fraction"], "fraction");
+        if (!r) return r.error();
+        fault.fraction = *r;
+      }
+      break;
+    case FaultKind::kOversize: {
+      auto v = need("size");
+      if (!v) return v.error();
+      auto b = L.u64(*v, "size");
+      if (!b) return b.error();
+      if (*b < 1 || *b > 64ULL * 1024 * 1024) return L.at(v->Mark(), "'size' must be 1 to 67108864 bytes");
+      fault.size = static_cast<std::uint32_t>(*b);
+      break;
+    }
+    case FaultKind::kCrash:
+      if (f["restart_after"]) {
+        auto d = L.duration(f["restart_after"], "restart_after", false);
+        if (!d) return d.error();
+        fault.restart_after_ns = *d;
+        fault.end_ns = fault.start_ns + *d;
+      }
+      if (f["for"] || f["until"]) return L.at(f.Mark(), what + ": use 'restart_after' (or nothing: stays down)");
+      break;
+    case FaultKind::kClockSkew: {
+      if (!f["offset"] && !f["drift_ppm"]) return L.at(f.Mark(), what + ": needs 'offset' and/or 'drift_ppm'");
+      if (f["offset"]) {
+        auto d = signed_duration(L, f["offset"], "offset");
+        if (!d) return d.error();
+        fault.clock_offset_ns = *d;
+      }
+      if (f["drift_ppm"]) {
+        const auto& v = f["drift_ppm"];
+        try {
+          fault.drift_ppm = v.as<std::int64_t>();
+        } catch (const YAML::Exception&) {
+          return L.at(v.Mark(), "'drift_ppm' must be an integer");
+        }
+        if (fault.drift_ppm < -1'000'000 || fault.drift_ppm > 1'000'000)
+          return L.at(v.Mark(), "'drift_ppm' must be within +-1000000");
+      }
+      break;
+    }
+    case FaultKind::kUpgrade: {
+      auto v = need("to");
+      if (!v) return v.error();
+      auto name = L.string(*v, "to");
+      if (!name) return name.error();
+      fault.to_profile = node::find_profile(*name);
+      if (!fault.to_profile) return L.at(v->Mark(), "unknown version '" + *name + "'");
+      if (f["restart_delay"]) {
+        auto d = L.duration(f["restart_delay"], "restart_delay", true);
+        if (!d) return d.error();
+        fault.restart_delay_ns = *d;
+      }
+      fault.end_ns = fault.start_ns + fault.restart_delay_ns;
+      break;
+    }
+    default: break;
+  }
+  fault.id = static_cast<std::uint32_t>(s.faults.size() + 1);
+  s.faults.push_back(std::move(fault));
+  return true;
+}
+
+Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) {
+  for (const char* list : {"faults", "upgrades"}) {
+    auto n = root[list];
+    if (!n) continue;
+    if (!n.IsSequence()) return L.at(n.Mark(), std::string("'") + list + "' must be a list");
+    for (const auto& f : n)
+      if (auto r = parse_one_fault(L, f, s, std::string(list) == "upgrades"); !r) return r;
+  }
+  if (auto c = root["chaos"]) {
+    if (auto r = L.keys(c, "chaos", {"rate", "kinds", "start", "end", "min_duration", "max_duration"}); !r)
+      return r;
+    ChaosSpec& spec = s.chaos;
+    spec.enabled = true;
+    auto rate = c["rate"];
+    if (!rate) return L.at(c.Mark(), "chaos: missing key 'rate' (faults per hour, e.g. 6/h)");
+    {
+      std::string t = rate.IsScalar() ? rate.Scalar() : "";
+      if (t.size() > 2 && t.substr(t.size() - 2) == "/h") t = t.substr(0, t.size() - 2);
+      auto digits = !t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoull(t) == 0)
+        return L.at(rate.Mark(), "chaos 'rate' must be a positive number of faults per hour, e.g. 6/h");
+      spec.per_hour_num = std::stoull(t);
+    }
+    auto kinds = c["kinds"];
+    if (!kinds || !kinds.IsSequence() || kinds.size() == 0)
+      return L.at(c.Mark(), "chaos: 'kinds' must be a non-empty list of fault kinds");
+    for (const auto& k : kinds) {
+      FaultKind fk;
+      if (!k.IsScalar() || !fault_kind_from_name(k.Scalar(), fk))
+        return L.at(k.Mark(), "unknown fault kind '" + (k.IsScalar() ? k.Scalar() : std::string("?")) + "'");
+      if (fk == FaultKind::kUpgrade) return L.at(k.Mark(), "chaos cannot draw 'upgrade' (use upgrades:)");
+      spec.kinds.push_back(fk);
+    }
+    for (auto [key, field] : {std::pair{"start", &spec.start_ns}, std::pair{"end", &spec.end_ns},
+                              std::pair{"min_duration", &spec.min_duration_ns},
+                              std::pair{"max_duration", &spec.max_duration_ns}}) {
+      if (!c[key]) continue;
+      auto d = L.duration(c[key], key, true);
+      if (!d) return d.error();
+      *field = *d;
+    }
+    if (spec.max_duration_ns < spec.min_duration_ns)
+      return L.at(c.Mark(), "chaos: 'max_duration' must be >= 'min_duration'");
+  }
+  return true;
+}
+
 }  // namespace
 
 int Scenario::node_index(std::string_view n) const {
@@ -270,7 +603,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
   }
   if (!root || root.IsNull()) return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
   if (auto r = L.keys(root, "scenario",
-                      {"name", "description", "seed", "duration", "epoch", "latency", "nodes"});
+                      {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
+                       "faults", "upgrades", "chaos"});
       !r)
     return r.error();
   try {
@@ -396,6 +730,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
         }
       }
     }
+    if (auto r = parse_faults(L, root, s); !r) return r.error();
   } catch (const YAML::Exception& e) {
     return L.at(e.mark, e.msg);
   }

@@ -12,6 +12,7 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "node_core/version_profile.h"
+#include "sim/fault.h"
 #include "sim/latency.h"
 
 namespace ts::sim {
@@ -44,6 +45,8 @@ struct Scenario {
   std::vector<LatencyRule> region_latency;  // symmetric
   std::vector<LatencyRule> link_latency;    // by node name
   std::vector<NodeSpec> nodes;
+  std::vector<Fault> faults;  // `faults:` and `upgrades:`, in file order (ids 1..n)
+  ChaosSpec chaos;            // `chaos:`; drawn at run time from the run's seed
 
   // Index of the node called `name`, or -1.
   int node_index(std::string_view name) const;

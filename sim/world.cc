@@ -13,28 +13,30 @@ namespace {
 // Child-seed stream ids: fixed so adding a subsystem never shifts another's randomness.
 constexpr std::uint64_t kStreamLinks = 1;
 constexpr std::uint64_t kStreamNodes = 2;
+constexpr std::uint64_t kStreamFaults = 4;
+// A close is charged to a fault that is active, or ended at most this long before:
+// the protocol's slowest detector (pong timeout) needs 90 s plus one 10 s check.
+constexpr Duration kBlameWindow = seconds(100);
+// TCP retransmission timeout floor (Linux), doubled for each consecutive loss.
+constexpr Duration kMinRto = millis(200);
 }  // namespace
 
 World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
-    : sc_(scenario), seed_(seed), link_seed_(mix_seed(seed, kStreamLinks)), rec_(recorder) {
+    : sc_(scenario),
+      seed_(seed),
+      link_seed_(mix_seed(seed, kStreamLinks)),
+      node_seed_(mix_seed(seed, kStreamNodes)),
+      rec_(recorder),
+      fault_rng_(Prng::derive(seed, kStreamFaults)) {
   const std::size_t n = sc_.nodes.size();
   nodes_.resize(n);
-  const std::uint64_t node_seed = mix_seed(seed, kStreamNodes);
   for (std::uint32_t i = 0; i < n; ++i) {
-    const auto& spec = sc_.nodes[i];
-    node::NodeConfig cfg;
-    cfg.ip = spec.ip;
-    cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
+    node_names_.push_back(sc_.nodes[i].name);
     // Full mesh: every node knows every other node (the seed list).
-    for (std::uint32_t j = 0; j < n; ++j) {
-      if (j == i) continue;
-      cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
-      nodes_[i].peer_node.push_back(j);
-    }
-    nodes_[i].profile = spec.profile;
-    nodes_[i].core = std::make_unique<node::Node>(std::move(cfg), *spec.profile,
-                                                  mix_seed(node_seed, i));
-    sched_.schedule(spec.start_ns, EventKind::kNodeStart, i);
+    for (std::uint32_t j = 0; j < n; ++j)
+      if (j != i) nodes_[i].peer_node.push_back(j);
+    nodes_[i].profile = sc_.nodes[i].profile;
+    sched_.schedule(sc_.nodes[i].start_ns, EventKind::kNodeStart, i);
   }
 }
 
@@ -42,7 +44,27 @@ void World::record_error(Result<bool> r) {
   if (!r.ok() && first_error_.empty()) first_error_ = r.error().message;
 }
 
+void World::fail_invariant(const std::string& what) {
+  if (first_error_.empty())
+    first_error_ = "invariant violated at t=" + std::to_string(sched_.now()) + " ns: " + what;
+}
+
 Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* interrupt) {
+  faults_ = sc_.faults;
+  for (auto& f : draw_chaos(sc_.chaos, seed_, nodes_.size(), duration_ns)) {
+    f.id = static_cast<std::uint32_t>(faults_.size() + 1);
+    faults_.push_back(std::move(f));
+  }
+  stats_.faults = faults_.size();
+  for (std::uint32_t i = 0; i < faults_.size(); ++i) {
+    const Fault& f = faults_[i];
+    if (rec_)
+      record_error(rec_->add_fault(f.id, fault_kind_name(f.kind), f.describe_targets(node_names_),
+                                   f.start_ns, f.end_ns, f.describe_params(), f.source));
+    sched_.schedule(f.start_ns, EventKind::kFaultStart, i);
+    if (f.end_ns != kNever && !is_one_shot(f.kind) && f.kind != FaultKind::kCrash)
+      sched_.schedule(f.end_ns, EventKind::kFaultEnd, i);
+  }
   if (rec_) {
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
       const auto& spec = sc_.nodes[i];
@@ -52,14 +74,13 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
   }
   Event e;
   std::uint32_t until_check = 4096;
-  while (sched_.next_time() <= duration_ns) {
+  while (sched_.next_time() <= duration_ns && first_error_.empty()) {
     if (--until_check == 0) {
       until_check = 4096;
       if (interrupt && interrupt->load(std::memory_order_relaxed)) {
         stats_.interrupted = true;
         break;
       }
-      if (!first_error_.empty()) break;
     }
     sched_.pop(e);
     dispatch(e);
@@ -73,7 +94,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     if (c.rec.close_reason == CloseReason::kNone) c.rec.close_reason = CloseReason::kEndOfRun;
     finish(c);
   }
-  if (!first_error_.empty()) return Error{"recording failed: " + first_error_};
+  if (!first_error_.empty()) return Error{first_error_};
   return stats_;
 }
 
@@ -90,16 +111,275 @@ World::SimConn* World::conn_from_id(node::ConnId id) {
   return &conns_[slot];
 }
 
-SimTime World::arrival(SimConn& c, int dir) {
-  const SimTime t = std::max(sched_.now() + c.latency[dir]->sample(c.rng[dir]), c.last_arrival[dir]);
+// ---- links -------------------------------------------------------------------------------
+
+SimTime World::arrival(SimConn& c, int dir, std::size_t bytes) {
+  const SimTime now = sched_.now();
+  const std::uint32_t src = node_of(c, dir), dst = node_of(c, 1 - dir);
+  const LatencyModel* model = c.latency[dir];
+  SimTime depart = now;
+  Duration extra = 0;
+  for (std::uint32_t fi : active_link_faults_) {
+    const Fault& f = faults_[fi];
+    if (!f.matches(src, dst)) continue;
+    switch (f.kind) {
+      case FaultKind::kLatency: model = &f.latency; break;
+      case FaultKind::kBandwidth: {
+        const Duration ser = static_cast<Duration>(
+            static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
+        depart = std::max(depart, c.busy_until[dir]) + ser;
+        c.busy_until[dir] = depart;
+        break;
+      }
+      case FaultKind::kLoss: {  // each loss costs an RTO; the RTO doubles per retry
+        Duration rto = kMinRto;
+        while (c.rng[dir].chance(f.loss)) {
+          extra += rto;
+          rto *= 2;
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+  const SimTime t = std::max(depart + model->sample(c.rng[dir]) + extra, c.last_arrival[dir]);
   c.last_arrival[dir] = t;
   return t;
 }
+
+void World::send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t flags) {
+  std::uint32_t s;
+  if (!free_segments_.empty()) {
+    s = free_segments_.back();
+    free_segments_.pop_back();
+  } else {
+    s = static_cast<std::uint32_t>(segments_.size());
+    segments_.emplace_back();
+  }
+  Segment& seg = segments_[s];
+  seg.seq = c.next_send_seq[dir]++;
+  seg.flags = flags;
+  seg.bytes = std::move(bytes);
+  sched_.schedule(arrival(c, dir, seg.bytes.size() + 40), EventKind::kDeliver, slot_of(c), c.serial,
+                  s, static_cast<std::uint8_t>(dir));
+}
+
+SimTime World::blocked_until(std::uint32_t src, std::uint32_t dst) const {
+  SimTime until = 0;
+  for (std::uint32_t fi : active_link_faults_) {
+    const Fault& f = faults_[fi];
+    if (f.kind == FaultKind::kPartition && f.matches(src, dst)) until = std::max(until, f.end_ns);
+  }
+  return until;
+}
+
+// Hands the segment to the receiving node if it is the next in sequence, then any parked
+// ones that follow it.
+void World::deliver_in_order(SimConn& c, int dir) {
+  const std::uint32_t slot = slot_of(c), serial = c.serial;
+  while (true) {
+    SimConn* cc = &conns_[slot];
+    if (cc->serial != serial) return;
+    auto& parked = cc->parked[dir];
+    auto it = std::find_if(parked.begin(), parked.end(), [&](std::uint32_t s) {
+      return segments_[s].seq == cc->next_recv_seq[dir];
+    });
+    if (it == parked.end()) return;
+    const std::uint32_t s = *it;
+    parked.erase(it);
+    hand_over(*cc, dir, s);  // may invalidate cc
+  }
+}
+
+void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
+  const int receiver = 1 - dir;
+  const std::uint32_t node = node_of(c, receiver);
+  const std::uint32_t src = node_of(c, dir);
+  Segment& seg = segments_[s];
+  if (seg.seq != c.next_recv_seq[dir])
+    fail_invariant("stream out of order on connection " + std::to_string(c.serial));
+  if (blocked_until(src, node) > 0 && sabotage_ != TestSabotage::kIgnorePartitions)
+    fail_invariant("segment delivered across an active partition on connection " +
+                   std::to_string(c.serial));
+  ++c.next_recv_seq[dir];
+  const node::ConnId id = conn_id(slot_of(c), c.serial);
+  const std::uint8_t flags = seg.flags;
+  std::string bytes = std::move(seg.bytes);
+  seg.bytes.clear();
+  free_segments_.push_back(s);
+  if (flags & kAccept) {
+    if (c.side[1] != SideState::kIdle) return;
+    c.side[1] = SideState::kOpen;
+    c.incarnation[1] = nodes_[node].incarnation;
+    c.rec.t_accept = sched_.now();
+    node::Connected in;
+    in.conn = id;
+    in.dir = node::Direction::kInbound;
+    in.remote_ip = sc_.nodes[c.rec.dialer].ip;
+    in.remote_port = c.dialer_port;
+    handle(node, in);
+    return;
+  }
+  if (c.side[receiver] != SideState::kOpen) return;
+  if (flags & kFin) {
+    c.side[receiver] = SideState::kClosed;
+    (receiver == 0 ? c.rec.t_closed_dialer : c.rec.t_closed_listener) = sched_.now();
+    finish_if_done(c);
+    handle(node, node::Closed{id, CloseReason::kPeerClosed});
+    return;
+  }
+  handle(node, node::BytesIn{id, bytes});
+}
+
+// ---- nodes -------------------------------------------------------------------------------
 
 void World::handle(std::uint32_t node, const node::Input& in) {
   nodes_[node].core->handle(sched_.now(), in);
   carry_out(node);
 }
+
+void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
+  SimNode& sn = nodes_[n];
+  const auto& spec = sc_.nodes[n];
+  node::NodeConfig cfg;
+  cfg.ip = spec.ip;
+  cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
+  for (std::uint32_t j : sn.peer_node)
+    cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
+  sn.profile = profile;
+  ++sn.incarnation;
+  // Each incarnation gets its own stream, so a restart does not replay the old nonces.
+  sn.core = std::make_unique<node::Node>(std::move(cfg), *profile,
+                                         mix_seed(node_seed_, (std::uint64_t{sn.incarnation} << 32) | n));
+  sn.core->set_clock(sn.clock_offset_ns, sn.drift_ppm, sn.drift_since);
+  sn.state = NodeState::kUp;
+  if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "start", std::string(profile->name)));
+  handle(n, node::Start{});
+}
+
+// Stops node `n`'s process. Graceful: its kernel sends FIN on every connection. Not graceful
+// (host crash): its connections vanish without a packet.
+void World::stop_node(std::uint32_t n, bool graceful, std::uint32_t fault_id) {
+  SimNode& sn = nodes_[n];
+  sn.core.reset();
+  sn.paused_until = 0;
+  for (auto& c : conns_) {
+    if (c.serial == 0) continue;
+    for (int s = 0; s < 2; ++s) {
+      if (node_of(c, s) != n || c.side[s] == SideState::kClosed || c.side[s] == SideState::kIdle) continue;
+      if (c.rec.fault_id == 0) c.rec.fault_id = fault_id;
+      if (c.side[s] == SideState::kConnecting) {  // a dial in progress dies with the process
+        c.side[s] = SideState::kClosed;
+        c.rec.t_close = c.rec.t_closed_dialer = sched_.now();
+        c.rec.close_reason = CloseReason::kNodeStopped;
+        c.rec.closed_by = Side::kDialer;
+        finish(c);
+        break;
+      }
+      c.crashed[s] = true;
+      local_close(c, static_cast<Side>(s), CloseReason::kNodeStopped, graceful);
+      if (c.serial == 0) break;
+    }
+  }
+}
+
+void World::carry_out(std::uint32_t node) {
+  outputs_.clear();
+  nodes_[node].core->drain(outputs_);
+  // Outputs are processed by index; handling one may grow conns_, so no SimConn& is kept.
+  for (std::size_t i = 0; i < outputs_.size(); ++i) {
+    auto& out = outputs_[i];
+    if (auto* send = std::get_if<node::Send>(&out)) {
+      SimConn* c = conn_from_id(send->conn);
+      if (!c) continue;
+      const Side side = side_of(*c, node);
+      const int s = static_cast<int>(side);
+      if (c->side[s] != SideState::kOpen) continue;
+      const std::uint64_t n = send->bytes.size();
+      if (side == Side::kDialer) {
+        ++c->rec.msgs_d2l;
+        c->rec.bytes_d2l += n;
+      } else {
+        ++c->rec.msgs_l2d;
+        c->rec.bytes_l2d += n;
+      }
+      stats_.bytes += n;
+      send_segment(*c, s, std::move(send->bytes), kData);
+    } else if (auto* dial = std::get_if<node::Dial>(&out)) {
+      start_dial(node, dial->peer);
+    } else if (auto* close = std::get_if<node::Close>(&out)) {
+      SimConn* c = conn_from_id(close->conn);
+      if (c) local_close(*c, side_of(*c, node), close->reason);
+    } else if (auto* timer = std::get_if<node::SetTimer>(&out)) {
+      if (timer->at == kNever) continue;  // disarmed: the stale event is ignored by the node
+      sched_.schedule(timer->at, EventKind::kTimer, node,
+                      static_cast<std::uint32_t>(timer->id.kind), timer->id.slot,
+                      nodes_[node].incarnation);
+    } else if (auto* note = std::get_if<node::Note>(&out)) {
+      record_note(node, *note);
+    }
+  }
+}
+
+void World::record_note(std::uint32_t node, node::Note& note) {
+  SimConn* c = note.conn ? conn_from_id(note.conn) : nullptr;
+  ConnRecord* r = c ? &c->rec : nullptr;
+  switch (note.kind) {
+    case NoteKind::kHandshakeAccepted:
+      if (r) r->t_handshake = sched_.now();
+      break;
+    case NoteKind::kPingSent:
+      if (r) {
+        ++r->pings_sent;
+        r->t_last_ping = sched_.now();
+      }
+      break;
+    case NoteKind::kPongMatched:
+      if (r) {
+        ++r->pongs_matched;
+        r->rtt_min = std::min(r->rtt_min, note.value);
+        r->rtt_max = std::max(r->rtt_max, note.value);
+        r->rtt_sum += note.value;
+      }
+      break;
+    case NoteKind::kPongUnmatched:
+      if (r) ++r->pongs_unmatched;
+      break;
+    case NoteKind::kPingMissed:
+      if (r) ++r->pings_missed;
+      break;
+    case NoteKind::kPingAnswered:
+      if (r && side_of(*c, node) == Side::kListener) ++r->pings_answered;
+      break;
+    case NoteKind::kMessageDropped:
+      if (r) ++r->msgs_dropped;
+      break;
+    case NoteKind::kProtocolError: {
+      ++stats_.protocol_errors;
+      std::int64_t peer = -1;
+      if (r) {
+        ++r->protocol_errors;
+        peer = r->dialer == node ? r->listener : r->dialer;
+      }
+      if (rec_)
+        record_error(rec_->add_protocol_error(
+            sched_.now(), node, peer, r ? r->conn_id : 0,
+            node::protocol_error_kind_name(static_cast<node::ProtocolErrorKind>(note.value)),
+            note.text));
+      break;
+    }
+    case NoteKind::kPeerGivenUp:
+      if (rec_)
+        record_error(rec_->add_node_event(sched_.now(), node, nodes_[node].peer_node[note.value],
+                                          "peer_given_up", "too many consecutive failed dials"));
+      break;
+    case NoteKind::kHandshakeSent:
+    case NoteKind::kMessageHandled:
+      break;
+  }
+}
+
+// ---- connections -------------------------------------------------------------------------
 
 void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   std::uint32_t slot;
@@ -120,6 +400,7 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   d.next_port = d.next_port == 65535 ? 49152 : static_cast<std::uint16_t>(d.next_port + 1);
   const std::uint32_t listener = d.peer_node[peer];
   c.side[0] = SideState::kConnecting;
+  c.incarnation[0] = d.incarnation;
   c.latency[0] = &sc_.latency(node, listener);
   c.latency[1] = &sc_.latency(listener, node);
   c.rng[0] = Prng::derive(link_seed_, std::uint64_t{c.serial} * 2);
@@ -131,12 +412,12 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   c.rec.listener_version = nodes_[listener].profile->name;
   c.rec.t_dial = sched_.now();
   ++stats_.connections;
-  sched_.schedule(arrival(c, 0), EventKind::kSynArrive, slot, c.serial);
+  sched_.schedule(arrival(c, 0, 60), EventKind::kSynArrive, slot, c.serial);
   sched_.schedule(sched_.now() + d.profile->timers.connect_timeout_ns, EventKind::kConnectTimeout,
-                  slot, c.serial);
+                  slot, c.serial, 0, d.incarnation);
 }
 
-void World::local_close(SimConn& c, Side side, CloseReason reason) {
+void World::local_close(SimConn& c, Side side, CloseReason reason, bool send_fin) {
   const int s = static_cast<int>(side);
   if (c.side[s] == SideState::kClosed) return;
   c.side[s] = SideState::kClosed;
@@ -145,13 +426,10 @@ void World::local_close(SimConn& c, Side side, CloseReason reason) {
     c.rec.t_close = now;
     c.rec.close_reason = reason;
     c.rec.closed_by = side;
+    if (c.rec.fault_id == 0) c.rec.fault_id = blame(c);
   }
   (side == Side::kDialer ? c.rec.t_closed_dialer : c.rec.t_closed_listener) = now;
-  const int dir = side == Side::kDialer ? 0 : 1;
-  const int other = 1 - s;
-  if (c.side[other] == SideState::kOpen)
-    sched_.schedule(arrival(c, dir), EventKind::kFinArrive, slot_of(c), c.serial, 0,
-                    static_cast<std::uint8_t>(dir));
+  if (send_fin && c.side[1 - s] != SideState::kClosed) send_segment(c, s, {}, kFin);
   finish_if_done(c);
 }
 
@@ -163,208 +441,345 @@ void World::finish_if_done(SimConn& c) {
 
 void World::finish(SimConn& c) {
   if (rec_) record_error(rec_->add_connection(c.rec));
+  for (auto& parked : c.parked)
+    for (std::uint32_t s : parked) {
+      segments_[s].bytes.clear();
+      free_segments_.push_back(s);
+    }
   const std::uint32_t slot = slot_of(c);
   c.serial = 0;
+  c.parked[0].clear();
+  c.parked[1].clear();
   free_conns_.push_back(slot);
 }
 
-void World::carry_out(std::uint32_t node) {
-  outputs_.clear();
-  nodes_[node].core->drain(outputs_);
-  // Outputs are processed by index: handling one may append nothing here (nodes only
-  // produce outputs inside handle()), but may grow conns_, so no SimConn& is kept.
-  for (std::size_t i = 0; i < outputs_.size(); ++i) {
-    auto& out = outputs_[i];
-    if (auto* send = std::get_if<node::Send>(&out)) {
-      SimConn* c = conn_from_id(send->conn);
-      if (!c) continue;
-      const Side side = side_of(*c, node);
-      const int s = static_cast<int>(side);
-      if (c->side[s] != SideState::kOpen) continue;
-      const std::uint64_t n = send->bytes.size();
-      if (side == Side::kDialer) {
-        ++c->rec.msgs_d2l;
-        c->rec.bytes_d2l += n;
-      } else {
-        ++c->rec.msgs_l2d;
-        c->rec.bytes_l2d += n;
+std::uint32_t World::blame(const SimConn& c) const {
+  const SimTime now = sched_.now();
+  const std::uint32_t a = c.rec.dialer, b = c.rec.listener;
+  for (auto it = faults_.rbegin(); it != faults_.rend(); ++it) {  // the latest fault first
+    const Fault& f = *it;
+    if (f.start_ns > now) continue;
+    if (f.end_ns != kNever && f.end_ns + kBlameWindow < now) continue;
+    const bool hits = is_link_fault(f.kind) ? (f.matches(a, b) || f.matches(b, a))
+                                            : (f.targets_node(a) || f.targets_node(b));
+    if (hits) return f.id;
+  }
+  return 0;
+}
+
+// ---- faults ------------------------------------------------------------------------------
+
+void World::fault_start(std::uint32_t index) {
+  const Fault& f = faults_[index];
+  if (rec_)
+    record_error(rec_->add_node_event(sched_.now(), f.nodes.empty() ? 0 : f.nodes[0], -1,
+                                      "fault_start", std::to_string(f.id) + " " +
+                                                         std::string(fault_kind_name(f.kind))));
+  switch (f.kind) {
+    case FaultKind::kPartition:
+    case FaultKind::kLatency:
+    case FaultKind::kLoss:
+    case FaultKind::kBandwidth:
+      active_link_faults_.push_back(index);
+      return;
+    case FaultKind::kReset: {
+      for (auto& c : conns_) {
+        if (c.serial == 0 || c.side[0] != SideState::kOpen) continue;
+        if (!f.matches(c.rec.dialer, c.rec.listener) && !f.matches(c.rec.listener, c.rec.dialer)) continue;
+        if (!fault_rng_.chance(f.fraction)) continue;
+        // RST reaches both ends from the path: each side sees a reset.
+        c.rec.fault_id = f.id;
+        const std::uint32_t slot = slot_of(c), serial = c.serial;
+        for (int s = 0; s < 2; ++s) {
+          SimConn& cc = conns_[slot];
+          if (cc.serial != serial || cc.side[s] != SideState::kOpen) continue;
+          const std::uint32_t n = node_of(cc, s);
+          local_close(cc, static_cast<Side>(s), CloseReason::kReset, /*send_fin=*/false);
+          if (cc.rec.closed_by == static_cast<Side>(s)) cc.rec.closed_by = Side::kNone;
+          handle(n, node::Closed{conn_id(slot, serial), CloseReason::kReset});
+        }
       }
-      stats_.bytes += n;
-      if (c->side[1 - s] != SideState::kOpen && c->side[1 - s] != SideState::kIdle) continue;
-      std::uint32_t p;
-      if (!free_payloads_.empty()) {
-        p = free_payloads_.back();
-        free_payloads_.pop_back();
-        payloads_[p] = std::move(send->bytes);
-      } else {
-        p = static_cast<std::uint32_t>(payloads_.size());
-        payloads_.push_back(std::move(send->bytes));
+      return;
+    }
+    case FaultKind::kCorrupt:
+    case FaultKind::kTruncate:
+    case FaultKind::kGarbage:
+    case FaultKind::kOversize:
+    case FaultKind::kOldProtocol:
+    case FaultKind::kWrongKind:
+      inject(f);
+      return;
+    case FaultKind::kRefuse:
+      for (auto n : f.nodes) ++nodes_[n].refusing;
+      return;
+    case FaultKind::kCrash:
+      for (auto n : f.nodes) {
+        if (nodes_[n].state != NodeState::kUp) continue;
+        stop_node(n, /*graceful=*/false, f.id);
+        nodes_[n].state = NodeState::kHostDown;
+        if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "crash", ""));
+        if (f.restart_after_ns >= 0)
+          sched_.schedule(sched_.now() + f.restart_after_ns, EventKind::kRestart, n, index);
       }
-      const int dir = side == Side::kDialer ? 0 : 1;
-      sched_.schedule(arrival(*c, dir), EventKind::kDeliver, slot_of(*c), c->serial, p,
-                      static_cast<std::uint8_t>(dir));
-    } else if (auto* dial = std::get_if<node::Dial>(&out)) {
-      start_dial(node, dial->peer);
-    } else if (auto* close = std::get_if<node::Close>(&out)) {
-      SimConn* c = conn_from_id(close->conn);
-      if (c) local_close(*c, side_of(*c, node), close->reason);
-    } else if (auto* timer = std::get_if<node::SetTimer>(&out)) {
-      if (timer->at == kNever) continue;  // disarmed: the stale event is ignored by the node
-      sched_.schedule(timer->at, EventKind::kTimer, node,
-                      static_cast<std::uint32_t>(timer->id.kind), timer->id.slot);
-    } else if (auto* note = std::get_if<node::Note>(&out)) {
-      SimConn* c = note->conn ? conn_from_id(note->conn) : nullptr;
-      ConnRecord* r = c ? &c->rec : nullptr;
-      switch (note->kind) {
-        case NoteKind::kHandshakeAccepted:
-          if (r) r->t_handshake = sched_.now();
-          break;
-        case NoteKind::kPingSent:
-          if (r) {
-            ++r->pings_sent;
-            r->t_last_ping = sched_.now();
-          }
-          break;
-        case NoteKind::kPongMatched:
-          if (r) {
-            ++r->pongs_matched;
-            r->rtt_min = std::min(r->rtt_min, note->value);
-            r->rtt_max = std::max(r->rtt_max, note->value);
-            r->rtt_sum += note->value;
-          }
-          break;
-        case NoteKind::kPongUnmatched:
-          if (r) ++r->pongs_unmatched;
-          break;
-        case NoteKind::kPingMissed:
-          if (r) ++r->pings_missed;
-          break;
-        case NoteKind::kPingAnswered:
-          if (r && side_of(*c, node) == Side::kListener) ++r->pings_answered;
-          break;
-        case NoteKind::kMessageDropped:
-          if (r) ++r->msgs_dropped;
-          break;
-        case NoteKind::kProtocolError: {
-          ++stats_.protocol_errors;
-          std::int64_t peer = -1;
-          if (r) {
-            ++r->protocol_errors;
-            peer = r->dialer == node ? r->listener : r->dialer;
-          }
-          if (rec_)
-            record_error(rec_->add_protocol_error(
-                sched_.now(), node, peer, r ? r->conn_id : 0,
-                node::protocol_error_kind_name(static_cast<node::ProtocolErrorKind>(note->value)),
-                note->text));
+      return;
+    case FaultKind::kPause:
+      for (auto n : f.nodes) {
+        nodes_[n].paused_until = f.end_ns;
+        if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "pause", ""));
+      }
+      return;
+    case FaultKind::kClockSkew:
+      for (auto n : f.nodes) {
+        SimNode& sn = nodes_[n];
+        sn.clock_offset_ns = f.clock_offset_ns;
+        sn.drift_ppm = f.drift_ppm;
+        sn.drift_since = sched_.now();
+        if (sn.core) sn.core->set_clock(sn.clock_offset_ns, sn.drift_ppm, sn.drift_since);
+      }
+      return;
+    case FaultKind::kUpgrade:
+      for (auto n : f.nodes) {
+        if (nodes_[n].state != NodeState::kUp) continue;
+        stop_node(n, /*graceful=*/true, f.id);
+        nodes_[n].state = NodeState::kProcessDown;
+        if (rec_)
+          record_error(rec_->add_node_event(sched_.now(), n, -1, "upgrade",
+                                            std::string(nodes_[n].profile->name) + " -> " +
+                                                std::string(f.to_profile->name)));
+        sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
+      }
+      return;
+    case FaultKind::kCount: break;
+  }
+}
+
+void World::fault_end(std::uint32_t index) {
+  const Fault& f = faults_[index];
+  if (rec_)
+    record_error(rec_->add_node_event(sched_.now(), f.nodes.empty() ? 0 : f.nodes[0], -1, "fault_end",
+                                      std::to_string(f.id) + " " + std::string(fault_kind_name(f.kind))));
+  switch (f.kind) {
+    case FaultKind::kPartition:
+    case FaultKind::kLatency:
+    case FaultKind::kLoss:
+    case FaultKind::kBandwidth:
+      std::erase(active_link_faults_, index);
+      return;
+    case FaultKind::kRefuse:
+      for (auto n : f.nodes) --nodes_[n].refusing;
+      return;
+    case FaultKind::kClockSkew:
+      for (auto n : f.nodes) {
+        SimNode& sn = nodes_[n];
+        sn.clock_offset_ns = 0;
+        sn.drift_ppm = 0;
+        if (sn.core) sn.core->set_clock(0, 0, sched_.now());
+      }
+      return;
+    default:
+      return;  // pause ends by itself (paused_until); one-shots have no end
+  }
+}
+
+void World::inject(const Fault& f) {
+  for (auto& c : conns_) {
+    if (c.serial == 0 || c.side[0] != SideState::kOpen || c.side[1] != SideState::kOpen) continue;
+    for (int dir = 0; dir < 2; ++dir) {
+      if (!f.matches(node_of(c, dir), node_of(c, 1 - dir))) continue;
+      std::string bytes;
+      Prng& rng = c.rng[dir];
+      switch (f.kind) {
+        case FaultKind::kCorrupt: {  // a Ping line with bytes flipped in flight
+          bytes = node::encode(node::Ping{rng.next_u64(), 0});
+          for (int k = 0; k < 3; ++k)
+            bytes[1 + rng.below(bytes.size() - 2)] ^= static_cast<char>(0x80 | rng.below(128));
           break;
         }
-        case NoteKind::kPeerGivenUp:
-          if (rec_)
-            record_error(rec_->add_node_event(sched_.now(), node,
-                                              nodes_[node].peer_node[note->value], "peer_given_up",
-                                              "too many consecutive failed dials"));
+        case FaultKind::kTruncate: {  // a Ping line cut in half
+          const std::string full = node::encode(node::Ping{rng.next_u64(), 0});
+          bytes = full.substr(0, full.size() / 2) + "\n";
           break;
-        case NoteKind::kHandshakeSent:
-        case NoteKind::kMessageHandled:
+        }
+        case FaultKind::kGarbage:
+          for (int k = 0; k < 32; ++k) {
+            char ch = static_cast<char>(rng.below(256));
+            if (ch == '\n') ch = '\x7f';
+            bytes.push_back(ch);
+          }
+          bytes.push_back('\n');
           break;
+        case FaultKind::kOversize:
+          bytes.assign(f.size, 'x');
+          bytes.push_back('\n');
+          break;
+        case FaultKind::kOldProtocol:  // the pre-NDJSON binary framing: magic, length, payload
+          bytes = std::string("~W~M\x00\x00\x00\x10", 8) + std::string(16, '\x01') + "\n";
+          break;
+        case FaultKind::kWrongKind:  // valid, but not what the receiver expects here
+          bytes = node::encode(node::Opaque{node::MsgKind::kBlockVote, "{\"height\":1}"});
+          break;
+        default: break;
       }
+      if (c.rec.fault_id == 0) c.rec.fault_id = f.id;
+      send_segment(c, dir, std::move(bytes), kData);
     }
   }
 }
 
+// ---- dispatch ----------------------------------------------------------------------------
+
 void World::dispatch(const Event& e) {
   switch (e.kind) {
-    case EventKind::kNodeStart: {
-      nodes_[e.a].up = true;
-      if (rec_) record_error(rec_->add_node_event(sched_.now(), e.a, -1, "start", ""));
-      handle(e.a, node::Start{});
+    case EventKind::kNodeStart:
+      if (nodes_[e.a].state == NodeState::kNotStarted) start_node(e.a, sc_.nodes[e.a].profile);
+      return;
+    case EventKind::kRestart: {
+      const Fault& f = faults_[e.b];
+      if (nodes_[e.a].state == NodeState::kUp) return;
+      if (rec_ && f.kind == FaultKind::kCrash)
+        record_error(rec_->add_node_event(sched_.now(), e.a, -1, "restart", ""));
+      start_node(e.a, f.kind == FaultKind::kUpgrade ? f.to_profile : nodes_[e.a].profile);
       return;
     }
     case EventKind::kTimer: {
-      if (!nodes_[e.a].up) return;
-      handle(e.a, node::TimerFired{
-                      node::TimerId{static_cast<node::TimerKind>(e.b), e.c}});
+      SimNode& sn = nodes_[e.a];
+      if (sn.state != NodeState::kUp || e.d != sn.incarnation) return;  // an old process's timer
+      if (app_paused(e.a)) {
+        sched_.schedule(sn.paused_until, e.kind, e.a, e.b, e.c, e.d);
+        return;
+      }
+      handle(e.a, node::TimerFired{node::TimerId{static_cast<node::TimerKind>(e.b), e.c}});
       return;
     }
+    case EventKind::kFaultStart:
+      fault_start(e.a);
+      return;
+    case EventKind::kFaultEnd:
+      fault_end(e.a);
+      return;
+    default:
+      break;
+  }
+
+  // Connection events.
+  SimConn* c = conn_from_event(e);
+  if (!c) return;
+  switch (e.kind) {
     case EventKind::kSynArrive: {
-      SimConn* c = conn_from_event(e);
-      if (!c || c->side[0] != SideState::kConnecting) return;
-      const bool listening = nodes_[c->rec.listener].up;
-      sched_.schedule(arrival(*c, 1), listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive,
+      if (c->side[0] != SideState::kConnecting) return;
+      const std::uint32_t l = c->rec.listener;
+      if (SimTime heal = blocked_until(c->rec.dialer, l)) {  // lost; retransmitted after heal
+        if (heal != kNever) sched_.schedule(heal + c->latency[0]->sample(c->rng[0]), e.kind, e.a, e.b);
+        return;
+      }
+      const NodeState st = nodes_[l].state;
+      if (st == NodeState::kHostDown) return;  // no answer: the dialer times out
+      const bool listening = st == NodeState::kUp && nodes_[l].refusing == 0;
+      sched_.schedule(arrival(*c, 1, 60), listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive,
                       e.a, e.b);
       return;
     }
     case EventKind::kSynAckArrive: {
-      SimConn* c = conn_from_event(e);
-      if (!c || c->side[0] != SideState::kConnecting) return;
+      if (c->side[0] != SideState::kConnecting) return;
+      const std::uint32_t d = c->rec.dialer;
+      if (SimTime heal = blocked_until(c->rec.listener, d)) {
+        if (heal != kNever) sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
+        return;
+      }
+      if (nodes_[d].state != NodeState::kUp) return;
+      if (app_paused(d)) {
+        sched_.schedule(nodes_[d].paused_until, e.kind, e.a, e.b);
+        return;
+      }
       c->side[0] = SideState::kOpen;
       c->rec.t_connect = sched_.now();
-      // The ACK goes first on the dialer->listener stream; data sent now follows it.
-      sched_.schedule(arrival(*c, 0), EventKind::kAckArrive, e.a, e.b);
-      const std::uint32_t dialer = c->rec.dialer;
+      // The final ACK opens the dialer->listener stream; data sent now follows it.
+      send_segment(*c, 0, {}, kAccept);
       node::Connected in;
       in.conn = conn_id(e.a, e.b);
       in.dir = node::Direction::kOutbound;
       in.peer = c->dialer_peer;
-      handle(dialer, in);
-      return;
-    }
-    case EventKind::kAckArrive: {
-      SimConn* c = conn_from_event(e);
-      if (!c || c->side[1] != SideState::kIdle) return;
-      const std::uint32_t listener = c->rec.listener;
-      c->side[1] = SideState::kOpen;
-      c->rec.t_accept = sched_.now();
-      node::Connected in;
-      in.conn = conn_id(e.a, e.b);
-      in.dir = node::Direction::kInbound;
-      in.remote_ip = sc_.nodes[c->rec.dialer].ip;
-      in.remote_port = c->dialer_port;
-      handle(listener, in);
+      handle(d, in);
       return;
     }
     case EventKind::kRefusedArrive:
     case EventKind::kConnectTimeout: {
-      SimConn* c = conn_from_event(e);
-      if (!c || c->side[0] != SideState::kConnecting) return;
+      if (c->side[0] != SideState::kConnecting) return;
+      const std::uint32_t d = c->rec.dialer;
+      if (e.kind == EventKind::kRefusedArrive) {
+        if (SimTime heal = blocked_until(c->rec.listener, d)) {
+          if (heal != kNever) sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
+          return;
+        }
+      } else if (e.d != nodes_[d].incarnation) {
+        return;  // the dialing process is gone
+      }
+      if (app_paused(d)) {
+        sched_.schedule(nodes_[d].paused_until, e.kind, e.a, e.b, e.c, e.d);
+        return;
+      }
       const auto reason = e.kind == EventKind::kRefusedArrive ? CloseReason::kConnectRefused
                                                               : CloseReason::kConnectTimeout;
       c->side[0] = SideState::kClosed;
       c->rec.t_close = c->rec.t_closed_dialer = sched_.now();
       c->rec.close_reason = reason;
       c->rec.closed_by = Side::kNone;
-      const std::uint32_t dialer = c->rec.dialer;
+      c->rec.fault_id = blame(*c);
       const std::uint32_t peer = c->dialer_peer;
       finish(*c);
-      handle(dialer, node::DialFailed{peer, reason});
+      handle(d, node::DialFailed{peer, reason});
       return;
     }
     case EventKind::kDeliver: {
-      SimConn* c = conn_from_event(e);
-      const int receiver = e.d == 0 ? 1 : 0;
-      if (c && c->side[receiver] == SideState::kOpen) {
-        const std::uint32_t node = receiver == 1 ? c->rec.listener : c->rec.dialer;
-        // The node copies what it needs before carry_out() may grow payloads_.
-        handle(node, node::BytesIn{conn_id(e.a, e.b), payloads_[e.c]});
+      const int dir = e.d, receiver = 1 - dir;
+      const std::uint32_t src = node_of(*c, dir), dst = node_of(*c, receiver);
+      if (sabotage_ != TestSabotage::kIgnorePartitions) {
+        if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
+          if (heal == kNever) return;
+          sched_.schedule(std::max(heal + c->latency[dir]->sample(c->rng[dir]), c->last_arrival[dir]),
+                          e.kind, e.a, e.b, e.c, e.d);
+          c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
+          return;
+        }
       }
-      payloads_[e.c].clear();
-      free_payloads_.push_back(e.c);
+      const NodeState st = nodes_[dst].state;
+      const bool stale = c->side[receiver] == SideState::kClosed && c->crashed[receiver];
+      if (st == NodeState::kHostDown) return;  // vanishes
+      if (stale || (st != NodeState::kUp && c->side[receiver] != SideState::kClosed)) {
+        // A restarted host (or a stopped process) has no socket for it: RST the sender.
+        if (c->side[dir] == SideState::kOpen)
+          sched_.schedule(sched_.now() + c->latency[receiver]->sample(c->rng[receiver]),
+                          EventKind::kRstArrive, e.a, e.b, 0, static_cast<std::uint8_t>(receiver));
+        return;
+      }
+      if (app_paused(dst)) {
+        sched_.schedule(nodes_[dst].paused_until, e.kind, e.a, e.b, e.c, e.d);
+        return;
+      }
+      c->parked[dir].push_back(e.c);
+      if (sabotage_ == TestSabotage::kReorderStreams && c->parked[dir].size() == 1 &&
+          segments_[e.c].seq == c->next_recv_seq[dir] && segments_[e.c].seq == 3) {
+        ++c->next_recv_seq[dir];  // skip ahead: the in-order check must catch this
+      }
+      deliver_in_order(*c, dir);
       return;
     }
-    case EventKind::kFinArrive: {
-      SimConn* c = conn_from_event(e);
-      const int receiver = e.d == 0 ? 1 : 0;
-      if (!c || c->side[receiver] != SideState::kOpen) return;
-      c->side[receiver] = SideState::kClosed;
-      (receiver == 0 ? c->rec.t_closed_dialer : c->rec.t_closed_listener) = sched_.now();
-      const std::uint32_t node = receiver == 1 ? c->rec.listener : c->rec.dialer;
-      const node::ConnId id = conn_id(e.a, e.b);
-      finish_if_done(*c);
-      handle(node, node::Closed{id, CloseReason::kPeerClosed});
+    case EventKind::kRstArrive: {
+      const int receiver = 1 - e.d;
+      if (c->side[receiver] != SideState::kOpen) return;
+      const std::uint32_t n = node_of(*c, receiver);
+      if (nodes_[n].state != NodeState::kUp) return;
+      if (app_paused(n)) {
+        sched_.schedule(nodes_[n].paused_until, e.kind, e.a, e.b, e.c, e.d);
+        return;
+      }
+      local_close(*c, static_cast<Side>(receiver), CloseReason::kReset, /*send_fin=*/false);
+      if (c->rec.closed_by == static_cast<Side>(receiver) && c->rec.close_reason == CloseReason::kReset)
+        c->rec.closed_by = static_cast<Side>(e.d);
+      handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kReset});
       return;
     }
-    case EventKind::kStop:
+    default:
       return;
   }
 }

@@ -1,14 +1,22 @@
 // World: one simulated network. It owns the scheduler, one node_core::Node per scenario
-// node, and the TCP connections between them, and drives the nodes with events:
+// node, the TCP connections between them and the fault schedule, and drives the nodes:
 //
-//   dial      -> SYN after d(dialer->listener) -> SYN-ACK or RST after d(listener->dialer)
-//   SYN-ACK   -> dialer Connected; ACK after d(dialer->listener) -> listener accepts
-//   Send      -> bytes arrive after a latency sample, never before earlier bytes (in order)
-//   Close     -> FIN after the bytes already sent -> the other side sees EOF
+//   dial    -> SYN after d(dialer->listener) -> SYN-ACK, RST (port closed) or nothing
+//              (host down) after d(listener->dialer)
+//   SYN-ACK -> dialer Connected; the final ACK opens the dialer->listener stream and the
+//              listener accepts when it arrives
+//   Send    -> a segment with the stream's next sequence number; it arrives after a latency
+//              sample (plus loss retransmissions and bandwidth queueing under faults)
+//   Close   -> FIN, the stream's last segment
 //
-// Each direction of each connection draws latency from its own PRNG stream derived from
-// (run seed, connection serial, direction), so results do not depend on event order in
-// unrelated parts of the network. Every finished connection becomes one ConnRecord row.
+// The receiver hands segments to the node strictly in sequence order (a TCP receive
+// buffer): a segment that arrives early waits for the ones before it. A partition defers
+// every segment crossing it to the heal; nothing is lost. Each direction of each
+// connection draws from its own PRNG stream derived from (seed, connection serial,
+// direction). Every connection becomes one ConnRecord row when both sides are done.
+//
+// Invariants checked while running (a violation ends the run with an Error): no segment
+// is handed to a node across an active partition; each stream is handed over in order.
 #pragma once
 
 #include <atomic>
@@ -21,6 +29,7 @@
 #include "common/result.h"
 #include "node_core/node.h"
 #include "sim/conn_record.h"
+#include "sim/fault.h"
 #include "sim/latency.h"
 #include "sim/recorder.h"
 #include "sim/scenario.h"
@@ -33,9 +42,13 @@ struct WorldStats {
   std::uint64_t connections = 0;
   std::uint64_t bytes = 0;
   std::uint64_t protocol_errors = 0;
+  std::uint64_t faults = 0;
   SimTime end_ns = 0;
   bool interrupted = false;
 };
+
+// Test-only sabotage, to show that the invariant checks fire.
+enum class TestSabotage : std::uint8_t { kNone, kIgnorePartitions, kReorderStreams };
 
 class World {
  public:
@@ -49,16 +62,30 @@ class World {
   Result<WorldStats> run(Duration duration_ns, const std::atomic<bool>* interrupt = nullptr);
 
   std::size_t node_count() const { return nodes_.size(); }
+  const std::vector<Fault>& faults() const { return faults_; }
+  void set_test_sabotage(TestSabotage s) { sabotage_ = s; }
 
  private:
   enum class SideState : std::uint8_t { kIdle, kConnecting, kOpen, kClosed };
+  enum class NodeState : std::uint8_t {
+    kNotStarted,   // before its start time: the host answers SYNs with RST
+    kUp,           // running
+    kProcessDown,  // host up, process stopped (upgrade in progress): RST
+    kHostDown,     // crashed host: packets vanish
+  };
 
   struct SimNode {
     std::unique_ptr<node::Node> core;
     const node::VersionProfile* profile = nullptr;
     std::vector<std::uint32_t> peer_node;  // node's peer index -> world node index
-    bool up = false;
+    NodeState state = NodeState::kNotStarted;
+    std::uint8_t incarnation = 0;  // bumped at each (re)start; stale timers are dropped
+    SimTime paused_until = 0;      // > now: frozen, app events wait until then
+    std::uint32_t refusing = 0;    // active `refuse` faults on this node
     std::uint16_t next_port = 49152;  // ephemeral ports for its dials
+    Duration clock_offset_ns = 0;
+    std::int64_t drift_ppm = 0;
+    SimTime drift_since = 0;
   };
 
   struct SimConn {
@@ -66,15 +93,31 @@ class World {
     std::uint32_t dialer_peer = 0;  // the peer index the dialer used
     std::uint16_t dialer_port = 0;
     SideState side[2] = {SideState::kIdle, SideState::kIdle};  // [dialer, listener]
+    // The side's process stopped (crash or upgrade): its host answers later segments
+    // with RST once it is up (a crashed host drops them while down).
+    bool crashed[2] = {false, false};
+    std::uint8_t incarnation[2] = {0, 0};  // of each side's node when the side opened
     SimTime last_arrival[2] = {0, 0};  // per direction: 0 dialer->listener, 1 back
+    SimTime busy_until[2] = {0, 0};    // bandwidth faults: the direction's queue
+    std::uint32_t next_send_seq[2] = {0, 0};
+    std::uint32_t next_recv_seq[2] = {0, 0};
+    std::vector<std::uint32_t> parked[2];  // segments that arrived before their turn
     const LatencyModel* latency[2] = {nullptr, nullptr};
     Prng rng[2] = {Prng(0), Prng(0)};
     ConnRecord rec;
   };
 
+  enum SegmentFlags : std::uint8_t { kData = 0, kAccept = 1, kFin = 2 };
+  struct Segment {
+    std::string bytes;
+    std::uint32_t seq = 0;
+    std::uint8_t flags = kData;
+  };
+
   void dispatch(const Event& e);
   void handle(std::uint32_t node, const node::Input& in);
   void carry_out(std::uint32_t node);
+  void record_note(std::uint32_t node, node::Note& note);
 
   // Connection helpers. An id given to nodes is (serial << 32) | slot.
   static node::ConnId conn_id(std::uint32_t slot, std::uint32_t serial) {
@@ -88,28 +131,53 @@ class World {
   Side side_of(const SimConn& c, std::uint32_t node) const {
     return c.rec.dialer == node ? Side::kDialer : Side::kListener;
   }
-  // Arrival time for something sent now in direction `dir`, keeping the stream in order.
-  SimTime arrival(SimConn& c, int dir);
+  std::uint32_t node_of(const SimConn& c, int side) const {
+    return side == 0 ? c.rec.dialer : c.rec.listener;
+  }
+
+  // Time a segment of `bytes` sent now in direction `dir` arrives (latency, loss, bandwidth).
+  SimTime arrival(SimConn& c, int dir, std::size_t bytes);
+  void send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t flags);
+  void deliver_in_order(SimConn& c, int dir);
+  void hand_over(SimConn& c, int dir, std::uint32_t segment);
+  // A partition heal time if the direction src->dst is blocked now, else 0.
+  SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const;
+  bool app_paused(std::uint32_t node) const { return nodes_[node].paused_until > sched_.now(); }
+
   void start_dial(std::uint32_t node, std::uint32_t peer);
-  void local_close(SimConn& c, Side side, node::CloseReason reason);
+  void local_close(SimConn& c, Side side, node::CloseReason reason, bool send_fin = true);
   void finish_if_done(SimConn& c);
   void finish(SimConn& c);
+  std::uint32_t blame(const SimConn& c) const;  // the fault to charge a close to, or 0
+  void fail_invariant(const std::string& what);
   void record_error(Result<bool> r);
+
+  void start_node(std::uint32_t node, const node::VersionProfile* profile);
+  void stop_node(std::uint32_t node, bool graceful, std::uint32_t fault_id);
+  void fault_start(std::uint32_t index);
+  void fault_end(std::uint32_t index);
+  void inject(const Fault& f);
 
   const Scenario& sc_;
   std::uint64_t seed_;
   std::uint64_t link_seed_;
+  std::uint64_t node_seed_;
   Recorder* rec_;
   Scheduler sched_;
   std::vector<SimNode> nodes_;
+  std::vector<std::string> node_names_;
   std::vector<SimConn> conns_;
   std::vector<std::uint32_t> free_conns_;
-  std::vector<std::string> payloads_;
-  std::vector<std::uint32_t> free_payloads_;
+  std::vector<Segment> segments_;
+  std::vector<std::uint32_t> free_segments_;
   std::vector<node::Output> outputs_;  // scratch, reused
+  std::vector<Fault> faults_;
+  std::vector<std::uint32_t> active_link_faults_;  // indices into faults_
+  Prng fault_rng_;
   std::uint32_t next_serial_ = 1;
   WorldStats stats_;
   std::string first_error_;
+  TestSabotage sabotage_ = TestSabotage::kNone;
 };
 
 }  // namespace ts::sim

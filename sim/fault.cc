@@ -1,0 +1,177 @@
+#include "sim/fault.h"
+
+#include <algorithm>
+#include <array>
+
+namespace ts::sim {
+namespace {
+
+constexpr std::array<std::string_view, static_cast<std::size_t>(FaultKind::kCount)> kNames = {
+    "partition", "latency", "loss",    "bandwidth", "reset",    "corrupt",
+    "truncate",  "garbage", "oversize", "old_protocol", "wrong_kind", "refuse",
+    "crash",     "pause",   "clock_skew", "upgrade",
+};
+
+bool contains(const std::vector<std::uint32_t>& v, std::uint32_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+std::string names_of(const std::vector<std::uint32_t>& v, const std::vector<std::string>& names) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + names[v[i]];
+  return s + "]";
+}
+
+std::string ms(Duration d) { return std::to_string(d / kMillisecond) + "ms"; }
+
+}  // namespace
+
+std::string_view fault_kind_name(FaultKind k) {
+  const auto i = static_cast<std::size_t>(k);
+  return i < kNames.size() ? kNames[i] : "?";
+}
+
+bool fault_kind_from_name(std::string_view name, FaultKind& out) {
+  for (std::size_t i = 0; i < kNames.size(); ++i)
+    if (kNames[i] == name) {
+      out = static_cast<FaultKind>(i);
+      return true;
+    }
+  return false;
+}
+
+bool is_link_fault(FaultKind k) { return k <= FaultKind::kWrongKind; }
+
+bool is_one_shot(FaultKind k) {
+  return (k >= FaultKind::kReset && k <= FaultKind::kWrongKind) || k == FaultKind::kUpgrade;
+}
+
+bool Fault::matches(std::uint32_t i, std::uint32_t j) const {
+  if (!group_of.empty()) {
+    const int gi = i < group_of.size() ? group_of[i] : -1;
+    const int gj = j < group_of.size() ? group_of[j] : -1;
+    return gi >= 0 && gj >= 0 && gi != gj;
+  }
+  if (!from.empty() || !to.empty()) {
+    if (contains(from, i) && contains(to, j)) return true;
+    return !one_way && contains(to, i) && contains(from, j);
+  }
+  return true;
+}
+
+bool Fault::targets_node(std::uint32_t n) const { return contains(nodes, n); }
+
+std::string Fault::describe_targets(const std::vector<std::string>& names) const {
+  if (!group_of.empty()) {
+    int groups = 0;
+    for (int g : group_of) groups = std::max(groups, g + 1);
+    std::string s;
+    for (int g = 0; g < groups; ++g) {
+      std::vector<std::uint32_t> members;
+      for (std::uint32_t n = 0; n < group_of.size(); ++n)
+        if (group_of[n] == g) members.push_back(n);
+      s += (g ? " | " : "") + names_of(members, names);
+    }
+    return s;
+  }
+  if (!nodes.empty()) return names_of(nodes, names);
+  if (!from.empty() || !to.empty())
+    return names_of(from, names) + (one_way ? " -> " : " <-> ") + names_of(to, names);
+  return "all links";
+}
+
+std::string Fault::describe_params() const {
+  switch (kind) {
+    case FaultKind::kLatency:
+      return std::string(latency_kind_name(latency.kind)) + " typical " + ms(latency.typical_ns());
+    case FaultKind::kLoss:
+      return "loss " + std::to_string(loss.num) + "/" + std::to_string(loss.den);
+    case FaultKind::kBandwidth: return std::to_string(bandwidth_bps) + " bit/s";
+    case FaultKind::kReset:
+      return "fraction " + std::to_string(fraction.num) + "/" + std::to_string(fraction.den);
+    case FaultKind::kOversize: return std::to_string(size) + " bytes";
+    case FaultKind::kCrash:
+      return restart_after_ns < 0 ? "no restart" : "restart after " + ms(restart_after_ns);
+    case FaultKind::kClockSkew:
+      return "offset " + ms(clock_offset_ns) + ", drift " + std::to_string(drift_ppm) + " ppm";
+    case FaultKind::kUpgrade:
+      return "to " + std::string(to_profile ? to_profile->name : "?") + ", restart delay " +
+             ms(restart_delay_ns);
+    default: return "";
+  }
+}
+
+std::vector<Fault> draw_chaos(const ChaosSpec& spec, std::uint64_t seed, std::size_t node_count,
+                              Duration run_duration_ns) {
+  std::vector<Fault> out;
+  if (!spec.enabled || spec.kinds.empty() || spec.per_hour_num == 0 || node_count < 2) return out;
+  Prng rng = Prng::derive(seed, /*stream: chaos*/ 3);
+  const SimTime end = std::min(spec.end_ns, run_duration_ns);
+  // mean gap = 1 h * den / num
+  const Duration mean_gap = static_cast<Duration>(
+      static_cast<__int128>(kHour) * spec.per_hour_den / spec.per_hour_num);
+  SimTime t = spec.start_ns;
+  while (true) {
+    t += std::max<Duration>(1, rng.exponential(mean_gap));
+    if (t >= end) break;
+    Fault f;
+    f.source = "chaos";
+    f.kind = spec.kinds[rng.below(spec.kinds.size())];
+    f.start_ns = t;
+    const Duration d = rng.uniform(spec.min_duration_ns, spec.max_duration_ns);
+    f.end_ns = is_one_shot(f.kind) ? t : t + d;
+    const auto n = static_cast<std::uint32_t>(node_count);
+    switch (f.kind) {
+      case FaultKind::kPartition: {  // a random split into two non-empty groups
+        f.group_of.assign(node_count, 0);
+        const std::uint32_t cut = 1 + static_cast<std::uint32_t>(rng.below(n - 1));
+        std::vector<std::uint32_t> order(n);
+        for (std::uint32_t i = 0; i < n; ++i) order[i] = i;
+        for (std::uint32_t i = n - 1; i > 0; --i)
+          std::swap(order[i], order[rng.below(i + 1)]);
+        for (std::uint32_t i = 0; i < cut; ++i) f.group_of[order[i]] = 1;
+        break;
+      }
+      case FaultKind::kCrash:
+      case FaultKind::kPause:
+      case FaultKind::kRefuse:
+      case FaultKind::kClockSkew:
+      case FaultKind::kUpgrade:
+        f.nodes.push_back(static_cast<std::uint32_t>(rng.below(n)));
+        if (f.kind == FaultKind::kCrash) {
+          f.restart_after_ns = d;
+          f.end_ns = t + d;
+        }
+        if (f.kind == FaultKind::kClockSkew) {
+          f.clock_offset_ns = rng.uniform(-seconds(120), seconds(120));
+          f.end_ns = kNever;
+        }
+        break;
+      default: {  // a random link, both directions
+        const auto a = static_cast<std::uint32_t>(rng.below(n));
+        auto b = static_cast<std::uint32_t>(rng.below(n - 1));
+        if (b >= a) ++b;
+        f.from = {a};
+        f.to = {b};
+        if (f.kind == FaultKind::kLatency) f.latency = LatencyModel::fixed(rng.uniform(millis(200), seconds(2)));
+        if (f.kind == FaultKind::kLoss) f.loss = Ratio{static_cast<std::uint64_t>(rng.uniform(1, 30)), 100};
+        if (f.kind == FaultKind::kBandwidth) f.bandwidth_bps = rng.uniform(8000, 64000);
+        if (f.kind == FaultKind::kOversize) f.size = static_cast<std::uint32_t>(rng.uniform(1024, 65536));
+        break;
+      }
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string_view latency_kind_name(LatencyKind k) {
+  switch (k) {
+    case LatencyKind::kFixed: return "fixed";
+    case LatencyKind::kUniform: return "uniform";
+    case LatencyKind::kNormal: return "normal";
+  }
+  return "?";
+}
+
+}  // namespace ts::sim
