@@ -198,7 +198,7 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
   Segment& seg = segments_[s];
   if (seg.seq != c.next_recv_seq[dir])
     fail_invariant("stream out of order on connection " + std::to_string(c.serial));
-  if (blocked_until(src, node) > 0 && sabotage_ != TestSabotage::kIgnorePartitions)
+  if (blocked_until(src, node) > 0)
     fail_invariant("segment delivered across an active partition on connection " +
                    std::to_string(c.serial));
   ++c.next_recv_seq[dir];
@@ -454,6 +454,19 @@ void World::finish(SimConn& c) {
 }
 
 std::uint32_t World::blame(const SimConn& c) const {
+  // Only endings a fault can cause: the protocol's own closes (the handshake rule, a
+  // peer's orderly close) are never charged to a fault.
+  switch (c.rec.close_reason) {
+    case CloseReason::kPongTimeout:
+    case CloseReason::kConnectTimeout:
+    case CloseReason::kConnectRefused:
+    case CloseReason::kReset:
+    case CloseReason::kInvalidMessage:
+    case CloseReason::kLineTooLong:
+      break;
+    default:
+      return 0;
+  }
   const SimTime now = sched_.now();
   const std::uint32_t a = c.rec.dialer, b = c.rec.listener;
   for (auto it = faults_.rbegin(); it != faults_.rend(); ++it) {  // the latest fault first
@@ -615,8 +628,9 @@ void World::inject(const Fault& f) {
         case FaultKind::kOldProtocol:  // the pre-NDJSON binary framing: magic, length, payload
           bytes = std::string("~W~M\x00\x00\x00\x10", 8) + std::string(16, '\x01') + "\n";
           break;
-        case FaultKind::kWrongKind:  // valid, but not what the receiver expects here
-          bytes = node::encode(node::Opaque{node::MsgKind::kBlockVote, "{\"height\":1}"});
+        case FaultKind::kWrongKind:  // valid, but not what the receiver expects here: a
+          // second Handshake on an established connection
+          bytes = node::encode(node::Handshake{node::kMagic, node::kProtocolVersion, "testnet"});
           break;
         default: break;
       }
@@ -724,7 +738,7 @@ void World::dispatch(const Event& e) {
       c->rec.t_close = c->rec.t_closed_dialer = sched_.now();
       c->rec.close_reason = reason;
       c->rec.closed_by = Side::kNone;
-      c->rec.fault_id = blame(*c);
+      if (c->rec.fault_id == 0) c->rec.fault_id = blame(*c);
       const std::uint32_t peer = c->dialer_peer;
       finish(*c);
       handle(d, node::DialFailed{peer, reason});
@@ -756,11 +770,11 @@ void World::dispatch(const Event& e) {
         sched_.schedule(nodes_[dst].paused_until, e.kind, e.a, e.b, e.c, e.d);
         return;
       }
-      c->parked[dir].push_back(e.c);
-      if (sabotage_ == TestSabotage::kReorderStreams && c->parked[dir].size() == 1 &&
-          segments_[e.c].seq == c->next_recv_seq[dir] && segments_[e.c].seq == 3) {
-        ++c->next_recv_seq[dir];  // skip ahead: the in-order check must catch this
+      if (sabotage_ == TestSabotage::kReorderStreams) {  // no receive buffer: arrival order
+        hand_over(*c, dir, e.c);
+        return;
       }
+      c->parked[dir].push_back(e.c);
       deliver_in_order(*c, dir);
       return;
     }
