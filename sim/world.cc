@@ -28,13 +28,12 @@ World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
       node_seed_(mix_seed(seed, kStreamNodes)),
       rec_(recorder),
       fault_rng_(Prng::derive(seed, kStreamFaults)) {
-  const std::size_t n = sc_.nodes.size();
+  const auto n = static_cast<std::uint32_t>(sc_.nodes.size());
   nodes_.resize(n);
+  auto peers = build_topology(sc_.topology, n, seed);
   for (std::uint32_t i = 0; i < n; ++i) {
     node_names_.push_back(sc_.nodes[i].name);
-    // Full mesh: every node knows every other node (the seed list).
-    for (std::uint32_t j = 0; j < n; ++j)
-      if (j != i) nodes_[i].peer_node.push_back(j);
+    nodes_[i].peer_node = std::move(peers[i]);
     nodes_[i].profile = sc_.nodes[i].profile;
     sched_.schedule(sc_.nodes[i].start_ns, EventKind::kNodeStart, i);
   }
