@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/assert.h"
+#include "sim/note_sink.h"
 
 namespace ts::sim {
 
@@ -322,60 +323,19 @@ void World::carry_out(std::uint32_t node) {
 
 void World::record_note(std::uint32_t node, node::Note& note) {
   SimConn* c = note.conn ? conn_from_id(note.conn) : nullptr;
-  ConnRecord* r = c ? &c->rec : nullptr;
-  switch (note.kind) {
-    case NoteKind::kHandshakeAccepted:
-      if (r) r->t_handshake = sched_.now();
-      break;
-    case NoteKind::kPingSent:
-      if (r) {
-        ++r->pings_sent;
-        r->t_last_ping = sched_.now();
-      }
-      break;
-    case NoteKind::kPongMatched:
-      if (r) {
-        ++r->pongs_matched;
-        r->rtt_min = std::min(r->rtt_min, note.value);
-        r->rtt_max = std::max(r->rtt_max, note.value);
-        r->rtt_sum += note.value;
-      }
-      break;
-    case NoteKind::kPongUnmatched:
-      if (r) ++r->pongs_unmatched;
-      break;
-    case NoteKind::kPingMissed:
-      if (r) ++r->pings_missed;
-      break;
-    case NoteKind::kPingAnswered:
-      if (r && side_of(*c, node) == Side::kListener) ++r->pings_answered;
-      break;
-    case NoteKind::kMessageDropped:
-      if (r) ++r->msgs_dropped;
-      break;
-    case NoteKind::kProtocolError: {
-      ++stats_.protocol_errors;
-      std::int64_t peer = -1;
-      if (r) {
-        ++r->protocol_errors;
-        peer = r->dialer == node ? r->listener : r->dialer;
-      }
-      if (rec_)
-        record_error(rec_->add_protocol_error(
-            sched_.now(), node, peer, r ? r->conn_id : 0,
-            node::protocol_error_kind_name(static_cast<node::ProtocolErrorKind>(note.value)),
-            note.text));
-      break;
-    }
-    case NoteKind::kPeerGivenUp:
-      if (rec_)
-        record_error(rec_->add_node_event(sched_.now(), node, nodes_[node].peer_node[note.value],
-                                          "peer_given_up", "too many consecutive failed dials"));
-      break;
-    case NoteKind::kHandshakeSent:
-    case NoteKind::kMessageHandled:
-      break;
+  NoteContext ctx;
+  ctx.recorder = rec_;
+  ctx.node = node;
+  ctx.now = sched_.now();
+  if (c) {
+    ctx.conn = &c->rec;
+    ctx.side = side_of(*c, node);
+    ctx.peer = c->rec.dialer == node ? c->rec.listener : c->rec.dialer;
+  } else if (note.kind == NoteKind::kPeerGivenUp) {
+    ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note.value)];
   }
+  if (note.kind == NoteKind::kProtocolError) ++stats_.protocol_errors;
+  record_error(apply_note(ctx, note));
 }
 
 // ---- connections -------------------------------------------------------------------------
