@@ -29,5 +29,7 @@ struct Command {
 };
 
 Command add_run_command(CLI::App& app);
+Command add_live_command(CLI::App& app);
+Command add_fidelity_command(CLI::App& app);
 
 }  // namespace ts::cli
