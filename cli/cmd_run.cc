@@ -21,6 +21,7 @@ struct RunOptions {
   CLI::Option* seed_opt = nullptr;
   std::string duration;
   std::string db;
+  std::string all_version;
   bool quiet = false;
 };
 
@@ -32,6 +33,11 @@ int run_scenario(const RunOptions& o) {
     auto d = sim::parse_duration(o.duration);
     if (!d) return fail(2, "--duration: " + d.error().message);
     sc->duration_ns = *d;
+  }
+  if (!o.all_version.empty()) {
+    const auto* profile = node::find_profile(o.all_version);
+    if (!profile) return fail(2, "--all-version: unknown version '" + o.all_version + "'");
+    for (auto& n : sc->nodes) n.profile = profile;
   }
   std::string db_path = o.db;
   if (db_path.empty()) {
@@ -60,6 +66,7 @@ int run_scenario(const RunOptions& o) {
   if (stats) {
     totals.events = stats->events;
     totals.end_ns = stats->end_ns;
+    totals.fingerprint = stats->fingerprint;
   }
   totals.wall_seconds = wall;
   const bool interrupted = stats && stats->interrupted;
@@ -95,6 +102,8 @@ Command add_run_command(CLI::App& app) {
   opts->seed_opt = cmd->add_option("--seed", opts->seed, "PRNG seed (overrides the scenario's)");
   cmd->add_option("--duration", opts->duration, "virtual time to simulate, e.g. 90s, 1h, 24h");
   cmd->add_option("--db", opts->db, "results DB path (default results/runs/<scenario>-seed<N>.db)");
+  cmd->add_option("--all-version", opts->all_version,
+                  "run every node on this version profile (e.g. pre-fix), overriding the scenario");
   cmd->add_flag("-q,--quiet", opts->quiet, "print only the one-line totals");
   return Command{cmd, [opts] { return run_scenario(*opts); }};
 }

@@ -83,6 +83,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
       }
     }
     sched_.pop(e);
+    stats_.fingerprint = fingerprint_mix(stats_.fingerprint, e);
     dispatch(e);
   }
   stats_.end_ns = stats_.interrupted ? sched_.now() : duration_ns;

@@ -43,6 +43,9 @@ struct WorldStats {
   std::uint64_t bytes = 0;
   std::uint64_t protocol_errors = 0;
   std::uint64_t faults = 0;
+  // Rolling hash of every dispatched event's (time, kind, operands): equal fingerprints mean
+  // the same event trace (OMNeT++-style fingerprint for determinism regressions).
+  std::uint64_t fingerprint = 0;
   SimTime end_ns = 0;
   bool interrupted = false;
 };
