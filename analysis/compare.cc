@@ -12,7 +12,8 @@ namespace ts::analysis {
 std::vector<double> metric_values(const std::vector<RunMetrics>& runs, int m) {
   std::vector<double> out;
   for (const auto& r : runs)
-    if (r.values[static_cast<std::size_t>(m)]) out.push_back(*r.values[static_cast<std::size_t>(m)]);
+    if (r.values[static_cast<std::size_t>(m)])
+      out.push_back(*r.values[static_cast<std::size_t>(m)]);
   return out;
 }
 
@@ -27,7 +28,8 @@ MetricComparison compare_metric(int m, const Describe& a, const Describe& b, dou
     return c;
   }
   c.diff = welch(a, b);
-  if (a.mean != 0) c.rel_delta = c.diff.delta / std::fabs(a.mean);
+  if (a.mean != 0)
+    c.rel_delta = c.diff.delta / std::fabs(a.mean);
   else if (c.diff.delta != 0)
     c.rel_delta = c.diff.delta > 0 ? std::numeric_limits<double>::infinity()
                                    : -std::numeric_limits<double>::infinity();
@@ -37,7 +39,8 @@ MetricComparison compare_metric(int m, const Describe& a, const Describe& b, dou
     c.verdict = "same";
   } else {
     const bool higher = c.diff.delta > 0;
-    c.verdict = higher == metric_defs()[static_cast<std::size_t>(m)].higher_is_better ? "better" : "worse";
+    c.verdict =
+        higher == metric_defs()[static_cast<std::size_t>(m)].higher_is_better ? "better" : "worse";
   }
   return c;
 }
@@ -46,7 +49,8 @@ std::vector<MetricComparison> compare_runs(const std::vector<RunMetrics>& a,
                                            const std::vector<RunMetrics>& b, double min_effect) {
   std::vector<MetricComparison> out;
   for (int m = 0; m < static_cast<int>(metric_defs().size()); ++m)
-    out.push_back(compare_metric(m, describe(metric_values(a, m)), describe(metric_values(b, m)), min_effect));
+    out.push_back(compare_metric(m, describe(metric_values(a, m)), describe(metric_values(b, m)),
+                                 min_effect));
   return out;
 }
 
@@ -59,29 +63,36 @@ Result<Threshold> parse_threshold(std::string_view text) {
   };
   std::size_t i = 0;
   auto skip = [&] {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
   };
   skip();
   const std::size_t name_start = i;
-  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i;
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
+    ++i;
   const std::string name(text.substr(name_start, i - name_start));
   if (name.empty()) return bad("no metric name");
   t.metric = metric_index(name);
   if (t.metric < 0) {
     std::string names;
-    for (const auto& d : metric_defs()) names += (names.empty() ? "" : ", ") + std::string(d.name);
+    for (const auto& d : metric_defs())
+      names += (names.empty() ? "" : ", ") + std::string(d.name);
     return bad("unknown metric '" + name + "'; metrics: " + names);
   }
   skip();
   if (i >= text.size()) return bad("no comparison operator");
   const bool eq = i + 1 < text.size() && text[i + 1] == '=';
-  if (text[i] == '>') t.op = eq ? Threshold::Op::kGe : Threshold::Op::kGt;
-  else if (text[i] == '<') t.op = eq ? Threshold::Op::kLe : Threshold::Op::kLt;
-  else return bad("the operator must be >, >=, < or <=");
+  if (text[i] == '>')
+    t.op = eq ? Threshold::Op::kGe : Threshold::Op::kGt;
+  else if (text[i] == '<')
+    t.op = eq ? Threshold::Op::kLe : Threshold::Op::kLt;
+  else
+    return bad("the operator must be >, >=, < or <=");
   i += eq ? 2 : 1;
   skip();
   std::string num(text.substr(i));
-  while (!num.empty() && std::isspace(static_cast<unsigned char>(num.back()))) num.pop_back();
+  while (!num.empty() && std::isspace(static_cast<unsigned char>(num.back())))
+    num.pop_back();
   if (!num.empty() && num.back() == '%') {
     t.relative = true;
     num.pop_back();
@@ -108,17 +119,25 @@ ThresholdCheck check_threshold(const Threshold& t, const MetricComparison& c) {
   const double x = t.relative ? c.rel_delta : c.diff.delta;
   bool past = false;
   switch (t.op) {
-    case Threshold::Op::kGt: past = x > t.value; break;
-    case Threshold::Op::kGe: past = x >= t.value; break;
-    case Threshold::Op::kLt: past = x < t.value; break;
-    case Threshold::Op::kLe: past = x <= t.value; break;
+    case Threshold::Op::kGt:
+      past = x > t.value;
+      break;
+    case Threshold::Op::kGe:
+      past = x >= t.value;
+      break;
+    case Threshold::Op::kLt:
+      past = x < t.value;
+      break;
+    case Threshold::Op::kLe:
+      past = x <= t.value;
+      break;
   }
-  const std::string shown = t.relative ? (std::isinf(x) ? (x > 0 ? "+inf%" : "-inf%")
-                                                       : fmt::format("{:+.2f}%", 100 * x))
-                                       : fmt::format("{}{}", x > 0 ? "+" : "", fmt_num(x));
+  const std::string shown =
+      t.relative ? (std::isinf(x) ? (x > 0 ? "+inf%" : "-inf%") : fmt::format("{:+.2f}%", 100 * x))
+                 : fmt::format("{}{}", x > 0 ? "+" : "", fmt_num(x));
   r.triggered = past && c.diff.significant;
-  r.detail = fmt::format("delta {} ({})", shown,
-                         c.diff.significant ? "significant" : "not significant");
+  r.detail =
+      fmt::format("delta {} ({})", shown, c.diff.significant ? "significant" : "not significant");
   return r;
 }
 
@@ -146,8 +165,8 @@ std::string format_comparison(const std::vector<MetricComparison>& rows) {
     if (!c.na) {
       delta = fmt::format("{}{}", c.diff.delta > 0 ? "+" : "", fmt_num(c.diff.delta));
       rel = std::isinf(c.rel_delta) ? (c.rel_delta > 0 ? "+inf%" : "-inf%")
-            : c.a.mean == 0        ? "0%"
-                                   : fmt::format("{:+.1f}%", 100 * c.rel_delta);
+            : c.a.mean == 0         ? "0%"
+                                    : fmt::format("{:+.1f}%", 100 * c.rel_delta);
     }
     std::string verdict = c.verdict == "same" ? "no significant difference" : c.verdict;
     out += fmt::format("{:<28} {:>30} {:>30} {:>11} {:>9}  {}\n", def.name, side(c.a), side(c.b),
@@ -163,12 +182,8 @@ nlohmann::json comparison_json(const MetricComparison& c) {
     if (d.n == 0) return nullptr;
     return json{{"n", d.n}, {"mean", d.mean}, {"sd", d.sd}, {"ci95", {d.ci_lo, d.ci_hi}}};
   };
-  json j{{"metric", def.name},
-         {"unit", def.unit},
-         {"higher_is_better", def.higher_is_better},
-         {"a", side(c.a)},
-         {"b", side(c.b)},
-         {"verdict", c.verdict}};
+  json j{{"metric", def.name}, {"unit", def.unit}, {"higher_is_better", def.higher_is_better},
+         {"a", side(c.a)},     {"b", side(c.b)},   {"verdict", c.verdict}};
   if (c.na) {
     j["delta"] = nullptr;
   } else {

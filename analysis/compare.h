@@ -46,7 +46,7 @@ struct Threshold {
   std::string text;
   int metric = 0;
   enum class Op { kGt, kGe, kLt, kLe } op = Op::kGt;
-  double value = 0;   // a fraction when relative (5% -> 0.05)
+  double value = 0;  // a fraction when relative (5% -> 0.05)
   bool relative = false;
 };
 Result<Threshold> parse_threshold(std::string_view text);

@@ -38,7 +38,9 @@ Result<std::vector<std::string>> column_list(sqlite3* db, const std::string& sch
   return cols;
 }
 
-std::string quote(const std::string& id) { return "\"" + id + "\""; }
+std::string quote(const std::string& id) {
+  return "\"" + id + "\"";
+}
 
 }  // namespace
 
@@ -87,7 +89,8 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
         auto src_cols = column_list(db, "src", name);
         if (!src_cols) return src_cols.error();
         bool has_run_id = false;
-        for (const auto& c : *src_cols) has_run_id = has_run_id || c == "run_id";
+        for (const auto& c : *src_cols)
+          has_run_id = has_run_id || c == "run_id";
         if (!has_run_id) continue;
         auto dst_cols = column_list(db, "main", name);
         if (!dst_cols) return dst_cols.error();
@@ -98,7 +101,8 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
         std::string cols, sel;
         for (const auto& c : *dst_cols) {
           bool in_src = false;
-          for (const auto& sc : *src_cols) in_src = in_src || sc == c;
+          for (const auto& sc : *src_cols)
+            in_src = in_src || sc == c;
           if (!in_src) continue;
           cols += (cols.empty() ? "" : ", ") + quote(c);
           sel += (sel.empty() ? "" : ", ") +
@@ -110,9 +114,9 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
           return ok;
       }
       sqlite3_stmt* q = nullptr;
-      if (sqlite3_prepare_v2(db,
-                             "INSERT INTO compare_runs SELECT run_id + ?1, ?2, ?3, ?4 FROM src.runs",
-                             -1, &q, nullptr) != SQLITE_OK)
+      if (sqlite3_prepare_v2(
+              db, "INSERT INTO compare_runs SELECT run_id + ?1, ?2, ?3, ?4 FROM src.runs", -1, &q,
+              nullptr) != SQLITE_OK)
         return Error{std::string("merge: ") + sqlite3_errmsg(db)};
       Stmt s(q);
       sqlite3_bind_int64(q, 1, offset);

@@ -26,7 +26,8 @@ Result<Stmt> query(sqlite3* db, const std::string& sql, std::int64_t run_id) {
 }
 
 bool has_column(sqlite3* db, const std::string& table, const std::string& column) {
-  auto q = query(db, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name='" + column + "'", 0);
+  auto q =
+      query(db, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name='" + column + "'", 0);
   return q && sqlite3_step(q->get()) == SQLITE_ROW;
 }
 
@@ -60,7 +61,8 @@ const std::vector<MetricDef>& metric_defs() {
       {"lifetime_median_s", "s", true, "median connection lifetime"},
       {"lifetime_p95_s", "s", true, "95th percentile connection lifetime"},
       {"connected_fraction", "", true, "share of link-time connected"},
-      {"handshake_failures_per_hour", "/h", false, "connections closed before a handshake was accepted"},
+      {"handshake_failures_per_hour", "/h", false,
+       "connections closed before a handshake was accepted"},
       {"protocol_errors_per_hour", "/h", false, "protocol errors logged by nodes"},
       {"reconnect_after_fault_s", "s", false, "time to reconnect a link after a fault broke it"},
       {"blocks_committed", "", true, "blocks committed (consensus model)"},
@@ -80,7 +82,8 @@ Result<std::vector<std::int64_t>> list_runs(sqlite3* db) {
   auto q = query(db, "SELECT run_id FROM runs ORDER BY run_id", 0);
   if (!q) return q.error();
   std::vector<std::int64_t> out;
-  while (sqlite3_step(q->get()) == SQLITE_ROW) out.push_back(sqlite3_column_int64(q->get(), 0));
+  while (sqlite3_step(q->get()) == SQLITE_ROW)
+    out.push_back(sqlite3_column_int64(q->get(), 0));
   return out;
 }
 
@@ -89,7 +92,8 @@ Result<std::vector<RunMetrics>> metrics_of_file(const std::string& path) {
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close_v2);
   if (rc != SQLITE_OK)
-    return Error{"cannot open results DB '" + path + "': " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
+    return Error{"cannot open results DB '" + path +
+                 "': " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
   auto ids = list_runs(raw);
   if (!ids) return Error{"'" + path + "' is not a timesim results DB: " + ids.error().message};
   std::vector<RunMetrics> out;
@@ -122,13 +126,14 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
   {
     auto q = query(db, "SELECT start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
     if (!q) return q.error();
-    while (sqlite3_step(q->get()) == SQLITE_ROW) starts.push_back(sqlite3_column_int64(q->get(), 0));
+    while (sqlite3_step(q->get()) == SQLITE_ROW)
+      starts.push_back(sqlite3_column_int64(q->get(), 0));
   }
   double link_ns = 0, up_ns = 0, conns = 0;
   for (const auto& l : summary->links) {
     if (l.dialer >= starts.size() || l.listener >= starts.size()) continue;
-    const double span =
-        static_cast<double>(std::max<SimTime>(end - std::max(starts[l.dialer], starts[l.listener]), 1));
+    const double span = static_cast<double>(
+        std::max<SimTime>(end - std::max(starts[l.dialer], starts[l.listener]), 1));
     link_ns += span;
     up_ns += l.up_fraction * span;
     conns += static_cast<double>(l.connections);
@@ -166,18 +171,19 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
 
   // Reconnect after a fault.
   if (has_column(db, "connections", "fault_id") && has_column(db, "faults", "end_ns")) {
-    auto q = query(db,
-                   "SELECT max(c.t_close_ns, COALESCE(min(f.end_ns, r.end_ns), c.t_close_ns)) AS t0,"
-                   "  (SELECT min(n.t_connect_ns) FROM connections n WHERE n.run_id=c.run_id"
-                   "     AND n.dialer=c.dialer AND n.listener=c.listener AND n.t_connect_ns IS NOT NULL"
-                   "     AND n.t_dial_ns >= c.t_close_ns"
-                   "     AND n.t_connect_ns >= max(c.t_close_ns, COALESCE(f.end_ns, 0))) AS t1,"
-                   "  COALESCE(r.end_ns, r.duration_ns) AS t_end "
-                   "FROM connections c JOIN faults f ON f.run_id=c.run_id AND f.fault_id=c.fault_id"
-                   "  JOIN runs r ON r.run_id=c.run_id "
-                   "WHERE c.run_id=?1 AND c.t_connect_ns IS NOT NULL AND c.open_at_end=0 "
-                   "ORDER BY c.conn_id",
-                   run_id);
+    auto q =
+        query(db,
+              "SELECT max(c.t_close_ns, COALESCE(min(f.end_ns, r.end_ns), c.t_close_ns)) AS t0,"
+              "  (SELECT min(n.t_connect_ns) FROM connections n WHERE n.run_id=c.run_id"
+              "     AND n.dialer=c.dialer AND n.listener=c.listener AND n.t_connect_ns IS NOT NULL"
+              "     AND n.t_dial_ns >= c.t_close_ns"
+              "     AND n.t_connect_ns >= max(c.t_close_ns, COALESCE(f.end_ns, 0))) AS t1,"
+              "  COALESCE(r.end_ns, r.duration_ns) AS t_end "
+              "FROM connections c JOIN faults f ON f.run_id=c.run_id AND f.fault_id=c.fault_id"
+              "  JOIN runs r ON r.run_id=c.run_id "
+              "WHERE c.run_id=?1 AND c.t_connect_ns IS NOT NULL AND c.open_at_end=0 "
+              "ORDER BY c.conn_id",
+              run_id);
     if (!q) return q.error();
     double sum = 0;
     std::size_t n = 0;
@@ -185,7 +191,7 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
       auto* s = q->get();
       const std::int64_t t0 = sqlite3_column_int64(s, 0);
       const std::int64_t t1 = sqlite3_column_type(s, 1) == SQLITE_NULL ? sqlite3_column_int64(s, 2)
-                                                                         : sqlite3_column_int64(s, 1);
+                                                                       : sqlite3_column_int64(s, 1);
       sum += static_cast<double>(std::max<std::int64_t>(t1 - t0, 0)) / kNsPerS;
       ++n;
     }

@@ -48,7 +48,7 @@ struct RunMetrics {
   std::int64_t run_id = 0;
   std::uint64_t seed = 0;
   std::string scenario;
-  std::string fingerprint;  // runs.fingerprint ("" when the DB predates it)
+  std::string fingerprint;                    // runs.fingerprint ("" when the DB predates it)
   std::vector<std::optional<double>> values;  // indexed like metric_defs()
 };
 

@@ -70,15 +70,17 @@ Describe describe(const std::vector<double>& xs) {
   d.n = xs.size();
   if (d.n == 0) return d;
   double sum = 0;
-  for (double x : xs) sum += x;
+  for (double x : xs)
+    sum += x;
   d.mean = sum / static_cast<double>(d.n);
   d.ci_lo = d.ci_hi = d.mean;
   if (d.n < 2) return d;
   double ss = 0;
-  for (double x : xs) ss += (x - d.mean) * (x - d.mean);
+  for (double x : xs)
+    ss += (x - d.mean) * (x - d.mean);
   d.sd = std::sqrt(ss / static_cast<double>(d.n - 1));
-  const double half =
-      student_t_quantile(0.975, static_cast<double>(d.n - 1)) * d.sd / std::sqrt(static_cast<double>(d.n));
+  const double half = student_t_quantile(0.975, static_cast<double>(d.n - 1)) * d.sd /
+                      std::sqrt(static_cast<double>(d.n));
   d.ci_lo = d.mean - half;
   d.ci_hi = d.mean + half;
   return d;

@@ -38,8 +38,8 @@ struct CompareOptions {
 };
 
 struct Side {
-  std::string scenario;     // path
-  std::string version;      // --versions: every node on this profile
+  std::string scenario;  // path
+  std::string version;   // --versions: every node on this profile
   std::string label;
   std::uint64_t seed_base = 1;
 };
@@ -55,7 +55,8 @@ int run_compare(const CompareOptions& o) {
     sides[0].version = o.versions.substr(0, comma);
     sides[1].version = o.versions.substr(comma + 1);
     for (auto& s : sides) {
-      if (!node::find_profile(s.version)) return fail(2, "--versions: unknown version '" + s.version + "'");
+      if (!node::find_profile(s.version))
+        return fail(2, "--versions: unknown version '" + s.version + "'");
       s.scenario = o.scenarios[0];
     }
   } else {
@@ -74,7 +75,8 @@ int run_compare(const CompareOptions& o) {
     sides[1].label += " (B)";
   }
   if (!(o.min_effect_pct >= 0)) return fail(2, "--min-effect must be >= 0");
-  if (o.seeds < 2) return fail(2, "--seeds must be at least 2 (a confidence interval needs two runs)");
+  if (o.seeds < 2)
+    return fail(2, "--seeds must be at least 2 (a confidence interval needs two runs)");
   if (!o.duration.empty()) {
     auto d = sim::parse_duration(o.duration);
     if (!d) return fail(2, "--duration: " + d.error().message);
@@ -87,7 +89,8 @@ int run_compare(const CompareOptions& o) {
   }
   sides[0].seed_base = o.seed_base;
   sides[1].seed_base = o.seed_base_b_opt->count() > 0 ? o.seed_base_b : o.seed_base;
-  int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int jobs =
+      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   // ---- run
   auto tmp = make_temp_dir("timesim-compare");
@@ -113,7 +116,8 @@ int run_compare(const CompareOptions& o) {
       merge_inputs.push_back({j.db, s == 0 ? "A" : "B", sides[s].label, j.seed});
     }
   if (!o.json)
-    fmt::print(stderr, "compare: {} runs ({} seeds x 2), {} at a time\n", jobs_list.size(), o.seeds, jobs);
+    fmt::print(stderr, "compare: {} runs ({} seeds x 2), {} at a time\n", jobs_list.size(), o.seeds,
+               jobs);
   if (auto ok = run_seed_jobs(jobs_list, jobs); !ok) return fail(1, ok.error().message);
 
   std::vector<analysis::RunMetrics> runs[2];
@@ -135,12 +139,15 @@ int run_compare(const CompareOptions& o) {
     fs::remove(o.db, ec);
     fs::remove(o.db + "-wal", ec);
     fs::remove(o.db + "-shm", ec);
-    if (auto ok = analysis::merge_results(o.db, merge_inputs); !ok) return fail(1, ok.error().message);
+    if (auto ok = analysis::merge_results(o.db, merge_inputs); !ok)
+      return fail(1, ok.error().message);
   }
 
   // ---- report
-  const std::string seeds_a = fmt::format("{}..{}", sides[0].seed_base, sides[0].seed_base + o.seeds - 1);
-  const std::string seeds_b = fmt::format("{}..{}", sides[1].seed_base, sides[1].seed_base + o.seeds - 1);
+  const std::string seeds_a =
+      fmt::format("{}..{}", sides[0].seed_base, sides[0].seed_base + o.seeds - 1);
+  const std::string seeds_b =
+      fmt::format("{}..{}", sides[1].seed_base, sides[1].seed_base + o.seeds - 1);
   if (o.json) {
     nlohmann::json j;
     j["a"] = {{"label", sides[0].label}, {"scenario", sides[0].scenario}, {"seeds", seeds_a}};
@@ -149,23 +156,26 @@ int run_compare(const CompareOptions& o) {
     if (!sides[1].version.empty()) j["b"]["version"] = sides[1].version;
     j["seeds"] = o.seeds;
     j["metrics"] = nlohmann::json::array();
-    for (const auto& r : rows) j["metrics"].push_back(analysis::comparison_json(r));
+    for (const auto& r : rows)
+      j["metrics"].push_back(analysis::comparison_json(r));
     j["fail_if"] = nlohmann::json::array();
     for (const auto& c : checks)
-      j["fail_if"].push_back({{"threshold", c.threshold.text}, {"triggered", c.triggered}, {"detail", c.detail}});
+      j["fail_if"].push_back(
+          {{"threshold", c.threshold.text}, {"triggered", c.triggered}, {"detail", c.detail}});
     j["regression"] = regression;
     if (!o.db.empty()) j["db"] = o.db;
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("A: {} ({}) seeds {}\nB: {} ({}) seeds {}\n\n", sides[0].label, sides[0].scenario, seeds_a,
-               sides[1].label, sides[1].scenario, seeds_b);
+    fmt::print("A: {} ({}) seeds {}\nB: {} ({}) seeds {}\n\n", sides[0].label, sides[0].scenario,
+               seeds_a, sides[1].label, sides[1].scenario, seeds_b);
     fmt::print("{}", analysis::format_comparison(rows));
     if (!checks.empty()) fmt::print("\n");
     for (const auto& c : checks)
-      fmt::print("fail-if {:<40} {}  {}\n", "'" + c.threshold.text + "'", c.triggered ? "REGRESSION" : "ok",
-                 c.detail);
-    if (!o.db.empty()) fmt::print("\nresults: {} ({} runs; table compare_runs says which side)\n", o.db,
-                                  jobs_list.size());
+      fmt::print("fail-if {:<40} {}  {}\n", "'" + c.threshold.text + "'",
+                 c.triggered ? "REGRESSION" : "ok", c.detail);
+    if (!o.db.empty())
+      fmt::print("\nresults: {} ({} runs; table compare_runs says which side)\n", o.db,
+                 jobs_list.size());
   }
   std::fflush(stdout);
   return regression ? 1 : 0;
@@ -178,11 +188,12 @@ Command add_compare_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("compare", "compare two scenarios (or versions) over many seeds");
   cmd->add_option("scenarios", o->scenarios, "A.yaml B.yaml, or one scenario with --versions")
       ->required();
-  cmd->add_option("--versions", o->versions, "X,Y: run the one scenario with every node on X, then on Y");
+  cmd->add_option("--versions", o->versions,
+                  "X,Y: run the one scenario with every node on X, then on Y");
   cmd->add_option("--seeds", o->seeds, "runs per side (default 20)");
   cmd->add_option("--seed-base", o->seed_base, "first seed (default 1): seeds are base..base+N-1");
-  o->seed_base_b_opt = cmd->add_option(
-      "--seed-base-b", o->seed_base_b, "first seed of side B (default: the same seeds as A)");
+  o->seed_base_b_opt = cmd->add_option("--seed-base-b", o->seed_base_b,
+                                       "first seed of side B (default: the same seeds as A)");
   cmd->add_option("-j,--jobs", o->jobs, "runs at a time (default: the number of cores)");
   cmd->add_option("--duration", o->duration, "virtual time per run (default: each scenario's)");
   cmd->add_option("--fail-if", o->fail_if,
@@ -191,7 +202,8 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_option("--min-effect", o->min_effect_pct,
                   "smallest change, in % of A's mean, that counts as a difference (default 1)");
   cmd->add_flag("--json", o->json, "print the comparison as JSON");
-  cmd->add_option("--db", o->db, "also write every run into this results DB (replaced if it exists)");
+  cmd->add_option("--db", o->db,
+                  "also write every run into this results DB (replaced if it exists)");
   return Command{cmd, [o] { return run_compare(*o); }};
 }
 

@@ -35,18 +35,20 @@ std::string last_line(const std::string& path) {
 }
 
 Result<pid_t> spawn(const std::string& exe, const SeedJob& j) {
-  std::vector<std::string> args = {exe, "run", j.scenario, "--seed", std::to_string(j.seed),
-                                   "--db", j.db, "-q"};
+  std::vector<std::string> args = {exe,    "run", j.scenario, "--seed", std::to_string(j.seed),
+                                   "--db", j.db,  "-q"};
   if (!j.duration.empty()) args.insert(args.end(), {"--duration", j.duration});
   if (!j.all_version.empty()) args.insert(args.end(), {"--all-version", j.all_version});
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : args)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   const std::string log = j.db + ".log";
   posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
@@ -99,7 +101,8 @@ Result<bool> run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel) {
 Result<std::string> make_temp_dir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
-  if (!::mkdtemp(tmpl.data())) return Error{"cannot create a temporary directory: " + std::string(std::strerror(errno))};
+  if (!::mkdtemp(tmpl.data()))
+    return Error{"cannot create a temporary directory: " + std::string(std::strerror(errno))};
   return tmpl;
 }
 

@@ -12,7 +12,7 @@
 namespace ts::cli {
 
 struct SeedJob {
-  std::string scenario;     // path to the scenario YAML
+  std::string scenario;  // path to the scenario YAML
   std::uint64_t seed = 0;
   std::string db;           // results DB the child writes (must not exist)
   std::string duration;     // "" = the scenario's
