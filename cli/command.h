@@ -31,5 +31,6 @@ struct Command {
 Command add_run_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
+Command add_regress_command(CLI::App& app);
 
 }  // namespace ts::cli
