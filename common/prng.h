@@ -108,26 +108,49 @@ class Prng {
   std::uint64_t s_[4];
 };
 
-// -ln(u) for u uniform in (0,1], computed in Q32 fixed point without libm.
-inline std::int64_t Prng::exponential(std::int64_t mean) {
-  // u in (0, 1] as a 53-bit integer fraction.
-  std::uint64_t x = (next_u64() >> 11) + 1;  // in [1, 2^53]
-  // log2(x) in Q32 via integer part + bit-by-bit fractional part.
-  int ip = 63 - __builtin_clzll(x);
-  // normalise mantissa to Q62 in [1, 2)
-  unsigned __int128 m = static_cast<unsigned __int128>(x) << (62 - ip);
-  std::uint64_t frac = 0;
-  for (int i = 31; i >= 0; --i) {
-    m = (m * m) >> 62;
-    if (m >= (static_cast<unsigned __int128>(2) << 62)) {
-      m >>= 1;
-      frac |= (std::uint64_t{1} << i);
-    }
+namespace prng_detail {
+
+// ln(x) for x in [1, 2] by the atanh series, evaluated at compile time only (so the table
+// below is fixed by the IEEE arithmetic of the compiler, not by any run-time libm).
+constexpr double ln_1_2(double x) {
+  const double y = (x - 1) / (x + 1), y2 = y * y;
+  double term = y, sum = 0;
+  for (int k = 1; k < 80; k += 2) {
+    sum += term / k;
+    term *= y2;
   }
-  const std::int64_t log2_x_q32 = (static_cast<std::int64_t>(ip) << 32) | frac;
-  const std::int64_t neg_log2_u_q32 = (std::int64_t{53} << 32) - log2_x_q32;  // -log2(x/2^53)
-  // ln(2) in Q32 = 2977044472
-  const __int128 ln_q64 = static_cast<__int128>(neg_log2_u_q32) * 2977044472LL;  // Q64
+  return 2 * sum;
+}
+
+// kLog2Table[i] = log2(1 + i/256) in Q32, i = 0..256.
+struct Log2Table {
+  std::int64_t v[257];
+  constexpr Log2Table() : v() {
+    const double inv_ln2 = 1.0 / ln_1_2(2.0);
+    for (int i = 0; i <= 256; ++i)
+      v[i] = static_cast<std::int64_t>(ln_1_2(1.0 + i / 256.0) * inv_ln2 * 4294967296.0 + 0.5);
+  }
+};
+inline constexpr Log2Table kLog2Table{};
+
+}  // namespace prng_detail
+
+// -ln(u) * mean for u uniform in (0, 1]: log2 from an integer leading-zero count plus a
+// 257-entry table with linear interpolation (relative error ~3e-6), all integer at run time.
+inline std::int64_t Prng::exponential(std::int64_t mean) {
+  const std::uint64_t x = (next_u64() >> 11) + 1;  // u = x / 2^53, x in [1, 2^53]
+  const int ip = 63 - __builtin_clzll(x);
+  // mantissa bits below the leading one, as a Q44 fraction in [0, 1)
+  const std::uint64_t m = ip >= 44 ? (x >> (ip - 44)) & ((std::uint64_t{1} << 44) - 1)
+                                   : (x << (44 - ip)) & ((std::uint64_t{1} << 44) - 1);
+  const auto idx = static_cast<std::size_t>(m >> 36);             // top 8 bits
+  const std::int64_t frac = static_cast<std::int64_t>(m & ((std::uint64_t{1} << 36) - 1));
+  const std::int64_t lo = prng_detail::kLog2Table.v[idx], hi = prng_detail::kLog2Table.v[idx + 1];
+  const std::int64_t log2_frac = lo + static_cast<std::int64_t>((static_cast<__int128>(hi - lo) * frac) >> 36);
+  const std::int64_t log2_x_q32 = (static_cast<std::int64_t>(ip) << 32) + log2_frac;
+  const std::int64_t neg_log2_u_q32 = (std::int64_t{53} << 32) - log2_x_q32;  // -log2(x/2^53) >= 0
+  // ln(u) = log2(u) * ln 2; ln 2 in Q32 = 2977044472
+  const __int128 ln_q64 = static_cast<__int128>(neg_log2_u_q32) * 2977044472LL;
   return static_cast<std::int64_t>((ln_q64 * mean) >> 64);
 }
 

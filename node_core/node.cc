@@ -367,18 +367,19 @@ void Node::forget(SimTime now, ConnId id) {
 // ---- timers ------------------------------------------------------------------------------
 
 void Node::on_timer(SimTime now, TimerId id) {
-  // A timer event is current only if the table still holds its deadline: re-arming or
-  // disarming makes older events stale, and stale events are ignored here.
+  // A timer fires when its deadline in the table has been reached: an event for a deadline
+  // that was since moved later (or disarmed: kNever) finds the deadline still ahead and is
+  // ignored. A driver may deliver a timer late (live mode), never early.
   switch (id.kind) {
     case TimerKind::kRedial: {
       PeerSlot& s = slots_[id.slot];
-      if (s.redial_at != now || s.state != SlotState::kWaitRedial) return;
+      if (s.redial_at > now || s.state != SlotState::kWaitRedial) return;
       dial(now, id.slot);
       return;
     }
     case TimerKind::kPingTick: {
       PeerSlot& s = slots_[id.slot];
-      if (s.ping_tick_at != now || s.state != SlotState::kConnected) return;
+      if (s.ping_tick_at > now || s.state != SlotState::kConnected) return;
       Conn* c = find(s.conn);
       TS_ASSERT(c != nullptr);
       send_ping(now, *c);
@@ -387,7 +388,7 @@ void Node::on_timer(SimTime now, TimerId id) {
     }
     case TimerKind::kPingCheck: {
       PeerSlot& s = slots_[id.slot];
-      if (s.ping_check_at != now || s.state != SlotState::kConnected) return;
+      if (s.ping_check_at > now || s.state != SlotState::kConnected) return;
       Conn* c = find(s.conn);
       TS_ASSERT(c != nullptr);
       arm(TimerKind::kPingCheck, id.slot, s.ping_check_at,
@@ -396,11 +397,12 @@ void Node::on_timer(SimTime now, TimerId id) {
       return;
     }
     case TimerKind::kRedialPass:
-      if (pass_at_ != now) return;
+      if (pass_at_ > now) return;
+      pass_at_ = kNever;
       start_pass(now);
       return;
     case TimerKind::kPassStep: {
-      if (pass_step_at_ != now) return;
+      if (pass_step_at_ > now) return;
       pass_step_at_ = kNever;
       bool dialled = false;
       while (pass_next_ < pass_queue_.size() && !dialled) {

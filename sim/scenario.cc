@@ -447,6 +447,78 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
   return true;
 }
 
+// `generate:` -> nodes n0..n{count-1} with IPs 10.a.b.c (index in base 256, from 1) and
+// versions spread by share over the index (deterministic, no seed involved, so faults can
+// name generated nodes).
+Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
+  if (auto r = L.keys(g, "generate", {"count", "versions", "region", "start_spread"}); !r) return r;
+  auto count = g["count"];
+  if (!count) return L.at(g.Mark(), "generate: missing key 'count'");
+  auto n = L.u64(count, "count");
+  if (!n) return n.error();
+  if (*n < 2 || *n > 10'000'000) return L.at(count.Mark(), "'count' must be 2 to 10000000");
+  struct Share {
+    const node::VersionProfile* profile;
+    Ratio share;
+  };
+  std::vector<Share> shares;
+  auto versions = g["versions"];
+  if (!versions) return L.at(g.Mark(), "generate: missing key 'versions' (e.g. {post-fix: 50%, pre-fix: 50%})");
+  if (!versions.IsMap()) return L.at(versions.Mark(), "'versions' must map version names to shares");
+  for (const auto& kv : versions) {
+    const auto* p = node::find_profile(kv.first.Scalar());
+    if (!p) return L.at(kv.first.Mark(), "unknown version '" + kv.first.Scalar() + "'");
+    auto r = parse_ratio(L, kv.second, kv.first.Scalar());
+    if (!r) return r.error();
+    shares.push_back({p, *r});
+  }
+  Duration spread = 0;
+  if (g["start_spread"]) {
+    auto d = L.duration(g["start_spread"], "start_spread", true);
+    if (!d) return d.error();
+    spread = *d;
+  }
+  std::string region;
+  if (g["region"]) {
+    auto r = L.string(g["region"], "region");
+    if (!r) return r.error();
+    region = *r;
+  }
+  // Cumulative shares as exact fractions of the count: node i gets the first version whose
+  // cumulative share covers (i + 0.5) / count, interleaved so every prefix is mixed.
+  const std::uint64_t total = *n;
+  std::vector<std::uint64_t> quota;
+  std::uint64_t assigned = 0;
+  for (const auto& sh : shares) {
+    const std::uint64_t q = static_cast<std::uint64_t>(static_cast<__int128>(total) * sh.share.num / sh.share.den);
+    quota.push_back(q);
+    assigned += q;
+  }
+  if (assigned > total) return L.at(versions.Mark(), "version shares add up to more than 100%");
+  quota.back() += total - assigned;  // rounding remainder to the last version
+  std::vector<std::uint64_t> used(shares.size(), 0);
+  for (std::uint64_t i = 0; i < total; ++i) {
+    // Largest remaining deficit first (Bresenham-style interleaving), ties by order.
+    std::size_t best = 0;
+    __int128 best_deficit = -1;
+    for (std::size_t v = 0; v < shares.size(); ++v) {
+      const __int128 deficit = static_cast<__int128>(quota[v]) * (i + 1) - static_cast<__int128>(used[v]) * total;
+      if (used[v] < quota[v] && deficit > best_deficit) best = v, best_deficit = deficit;
+    }
+    ++used[best];
+    NodeSpec spec;
+    const std::uint64_t a = i + 1;
+    spec.ip = "10." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
+              std::to_string(a & 255);
+    spec.name = "n" + std::to_string(i);
+    spec.profile = shares[best].profile;
+    spec.region = region;
+    spec.start_ns = total > 1 ? static_cast<SimTime>(static_cast<__int128>(spread) * i / (total - 1)) : 0;
+    s.nodes.push_back(std::move(spec));
+  }
+  return true;
+}
+
 Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) {
   for (const char* list : {"faults", "upgrades"}) {
     auto n = root[list];
@@ -604,7 +676,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
   if (!root || root.IsNull()) return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
   if (auto r = L.keys(root, "scenario",
                       {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
-                       "faults", "upgrades", "chaos"});
+                       "generate", "topology", "faults", "upgrades", "chaos"});
       !r)
     return r.error();
   try {
@@ -635,11 +707,35 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       s.epoch_unix_s = static_cast<std::int64_t>(*v);
     }
     auto nodes = root["nodes"];
-    if (!nodes) return L.at(root.Mark(), "missing key 'nodes'");
-    if (!nodes.IsSequence() || nodes.size() == 0)
+    auto gen = root["generate"];
+    if (!nodes && !gen) return L.at(root.Mark(), "missing key 'nodes' (or 'generate')");
+    if (nodes && (!nodes.IsSequence() || nodes.size() == 0))
       return L.at(nodes.Mark(), "'nodes' must be a non-empty list");
     std::set<std::string> names, ips;
-    for (const auto& n : nodes) {
+    if (gen) {
+      if (auto r = generate_nodes(L, gen, s); !r) return r.error();
+      for (const auto& n : s.nodes) names.insert(n.name), ips.insert(n.ip);
+    }
+    if (auto t = root["topology"]) {
+      if (auto r = L.keys(t, "topology", {"kind", "k"}); !r) return r.error();
+      auto kind = t["kind"];
+      if (!kind || !kind.IsScalar()) return L.at(t.Mark(), "topology: missing key 'kind' (full-mesh or random-k-out)");
+      if (kind.Scalar() == "full-mesh") {
+        s.topology.kind = TopologySpec::Kind::kFullMesh;
+        if (t["k"]) return L.at(t["k"].Mark(), "topology 'full-mesh' takes no 'k'");
+      } else if (kind.Scalar() == "random-k-out") {
+        s.topology.kind = TopologySpec::Kind::kRandomKOut;
+        if (t["k"]) {
+          auto k = L.u64(t["k"], "k");
+          if (!k) return k.error();
+          if (*k < 1 || *k > 1000) return L.at(t["k"].Mark(), "'k' must be 1 to 1000");
+          s.topology.k = static_cast<std::uint32_t>(*k);
+        }
+      } else {
+        return L.at(kind.Mark(), "unknown topology kind '" + kind.Scalar() + "' (full-mesh or random-k-out)");
+      }
+    }
+    for (const auto& n : nodes ? nodes : YAML::Node(YAML::NodeType::Sequence)) {
       if (auto r = L.keys(n, "node", {"name", "ip", "version", "start", "region"}); !r)
         return r.error();
       NodeSpec spec;

@@ -14,6 +14,7 @@
 #include "node_core/version_profile.h"
 #include "sim/fault.h"
 #include "sim/latency.h"
+#include "sim/topology.h"
 
 namespace ts::sim {
 
@@ -47,6 +48,7 @@ struct Scenario {
   std::vector<NodeSpec> nodes;
   std::vector<Fault> faults;  // `faults:` and `upgrades:`, in file order (ids 1..n)
   ChaosSpec chaos;            // `chaos:`; drawn at run time from the run's seed
+  TopologySpec topology;      // `topology:`; random topologies are drawn from the run's seed
 
   // Index of the node called `name`, or -1.
   int node_index(std::string_view name) const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <tuple>
 
 #include "node_core/node.h"
 #include "sim/scenario.h"
@@ -43,6 +44,14 @@ std::string fmt_dur(Duration d) {
   if (d >= 100 * kSecond) return fmt::format("{:.1f}m", static_cast<double>(d) / kMinute);
   if (d >= kSecond) return fmt::format("{:.2f}s", static_cast<double>(d) / kSecond);
   return fmt::format("{:.1f}ms", static_cast<double>(d) / kMillisecond);
+}
+
+// The class of a link from its connections: see the header for the rule.
+std::string classify(std::uint64_t connections, double up_fraction, Duration median_lifetime) {
+  if (connections == 0) return "down";
+  if (up_fraction >= 0.9) return "stable";
+  if (connections >= 3 && median_lifetime < 60 * kSecond) return "cycling";
+  return "flapping";
 }
 
 }  // namespace
@@ -84,21 +93,9 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
                        sqlite3_column_int64(q->get(), 3)});
   }
   out.nodes = nodes.size();
-  // One LinkSummary per pair the dial rule makes a link.
+  // One LinkSummary per dialer -> listener pair that was dialled at least once (created
+  // as the rows come, in (dialer, listener) order).
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> link_index;
-  for (std::uint32_t i = 0; i < nodes.size(); ++i)
-    for (std::uint32_t j = 0; j < nodes.size(); ++j)
-      if (i != j && node::dials(nodes[i].ip, nodes[j].ip)) {
-        LinkSummary l;
-        l.dialer = i;
-        l.listener = j;
-        l.dialer_name = nodes[i].name;
-        l.listener_name = nodes[j].name;
-        l.dialer_version = nodes[i].version;
-        l.listener_version = nodes[j].version;
-        link_index[{i, j}] = out.links.size();
-        out.links.push_back(std::move(l));
-      }
   struct Acc {
     std::vector<Duration> lifetimes, gaps;
     Duration up = 0;
@@ -122,7 +119,7 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
       const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
       const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
       auto it = link_index.find({d, l});
-      if (it == link_index.end()) {  // a dial against the rule (not modelled yet): add the link
+      if (it == link_index.end()) {
         if (d >= nodes.size() || l >= nodes.size()) continue;
         LinkSummary ls;
         ls.dialer = d;
@@ -187,10 +184,7 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     std::uint64_t best = 0;
     for (const auto& [reason, n] : a.reasons)
       if (n > best) best = n, l.main_close_reason = reason;
-    if (l.connections == 0) l.link_class = "down";
-    else if (l.up_fraction >= 0.9) l.link_class = "stable";
-    else if (l.connections >= 3 && l.median_lifetime_ns < 60 * kSecond) l.link_class = "cycling";
-    else l.link_class = "flapping";
+    l.link_class = classify(l.connections, l.up_fraction, l.median_lifetime_ns);
     auto& p = pairs[{l.dialer_version, l.listener_version}];
     p.dialer_version = l.dialer_version;
     p.listener_version = l.listener_version;
@@ -210,6 +204,86 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     out.flapping += l.link_class == "flapping";
     out.down += l.link_class == "down";
   }
+  // Phases between upgrades: each link classified again on its connections in the phase.
+  {
+    auto q = prepare(db,
+                     "SELECT e.t_ns, n.name, e.detail FROM node_events e JOIN nodes n ON "
+                     "n.run_id = e.run_id AND n.node_id = e.node WHERE e.run_id=?1 AND "
+                     "e.kind='upgrade' ORDER BY e.t_ns, e.node",
+                     run_id);
+    if (!q) return q.error();
+    std::vector<PhaseSummary> phases(1);
+    phases[0].label = "start";
+    while (sqlite3_step(q->get()) == SQLITE_ROW) {
+      const SimTime t = sqlite3_column_int64(q->get(), 0);
+      const std::string label = "upgrade " + col_text(q->get(), 1) + " " + col_text(q->get(), 2);
+      if (t == phases.back().start_ns && phases.size() > 1) {
+        phases.back().label += ", " + label.substr(8);
+        continue;
+      }
+      PhaseSummary p;
+      p.start_ns = t;
+      p.label = label;
+      phases.push_back(std::move(p));
+    }
+    if (phases.size() > 1) {
+      for (std::size_t i = 0; i < phases.size(); ++i)
+        phases[i].end_ns = i + 1 < phases.size() ? phases[i + 1].start_ns : out.duration_ns;
+      auto c = prepare(db,
+                       "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2) "
+                       "FROM connections WHERE run_id=?1 AND t_connect_ns IS NOT NULL",
+                       run_id);
+      if (!c) return c.error();
+      sqlite3_bind_int64(c->get(), 2, out.duration_ns);
+      struct PhaseAcc {
+        std::uint64_t conns = 0;
+        Duration up = 0;
+        std::vector<Duration> lifetimes;
+      };
+      std::map<std::tuple<std::size_t, std::uint32_t, std::uint32_t>, PhaseAcc> pa;
+      while (sqlite3_step(c->get()) == SQLITE_ROW) {
+        const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 0));
+        const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 1));
+        const SimTime from = sqlite3_column_int64(c->get(), 2), to = sqlite3_column_int64(c->get(), 3);
+        for (std::size_t i = 0; i < phases.size(); ++i) {
+          const SimTime a = std::max(from, phases[i].start_ns), b = std::min(to, phases[i].end_ns);
+          if (b <= a && !(from >= phases[i].start_ns && from < phases[i].end_ns)) continue;
+          auto& acc = pa[{i, d, l}];
+          acc.up += std::max<Duration>(0, b - a);
+          if (from >= phases[i].start_ns && from < phases[i].end_ns) {
+            ++acc.conns;
+            acc.lifetimes.push_back(to - from);
+          }
+        }
+      }
+      for (std::size_t i = 0; i < phases.size(); ++i) {
+        const Duration span = std::max<Duration>(phases[i].end_ns - phases[i].start_ns, 1);
+        for (const auto& link : out.links) {
+          auto it = pa.find({i, link.dialer, link.listener});
+          const PhaseAcc empty;
+          const PhaseAcc& acc = it == pa.end() ? empty : it->second;
+          // A link that stays up across the phase holds one connection from before it.
+          const std::uint64_t conns = std::max<std::uint64_t>(acc.conns, acc.up > 0 ? 1 : 0);
+          const std::string cls = classify(conns, static_cast<double>(acc.up) / span, median(acc.lifetimes));
+          phases[i].cycling += cls == "cycling";
+          phases[i].stable += cls == "stable";
+          phases[i].flapping += cls == "flapping";
+          phases[i].down += cls == "down";
+        }
+      }
+      out.phases = std::move(phases);
+    }
+  }
+  {
+    auto q = prepare(db, "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
+                         "(SELECT count(*) FROM connections WHERE run_id=?1 AND fault_id IS NOT NULL)",
+                     run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) == SQLITE_ROW) {
+      out.faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
+      out.connections_ended_by_faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 1));
+    }
+  }
   for (auto& [key, p] : pairs) {
     p.connections_per_link_hour /= static_cast<double>(p.links);
     p.up_fraction /= static_cast<double>(p.links);
@@ -222,11 +296,18 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
 void print_summary(std::FILE* f, const RunSummary& s) {
   fmt::print(f, "run {} · scenario {} · seed {} · {} simulated · {} nodes · {} links · status {}\n",
              s.run_id, s.scenario, s.seed, fmt_dur(s.duration_ns), s.nodes, s.links.size(), s.status);
-  fmt::print(f, "\nPer link (dialer -> listener; the dialer is the node whose IP sorts first)\n");
-  fmt::print(f, "{:<34} {:<24} {:>6} {:>8} {:>9} {:>7} {:>7} {:>7} {:>8}  {:<25} {}\n", "link",
+  constexpr std::size_t kMaxLinkRows = 60;
+  if (s.links.size() > kMaxLinkRows)
+    fmt::print(f, "\nPer link: {} links, too many to list (see the connections table)\n", s.links.size());
+  else
+    fmt::print(f, "\nPer link (dialer -> listener; the dialer is the node whose IP sorts first;"
+               " versions at the start of the run)\n");
+  if (s.links.size() <= kMaxLinkRows)
+    fmt::print(f, "{:<34} {:<24} {:>6} {:>8} {:>9} {:>7} {:>7} {:>7} {:>8}  {:<25} {}\n", "link",
              "versions", "conns", "conn/h", "median", "up", "redial", "ping", "rtt",
              "main close reason", "class");
   for (const auto& l : s.links) {
+    if (s.links.size() > kMaxLinkRows) break;
     fmt::print(f, "{:<34} {:<24} {:>6} {:>8.1f} {:>9} {:>6.1f}% {:>7} {:>7} {:>8}  {:<25} {}\n",
                fmt::format("{} -> {}", l.dialer_name, l.listener_name),
                fmt::format("{} -> {}", l.dialer_version, l.listener_version), l.connections,
@@ -244,6 +325,20 @@ void print_summary(std::FILE* f, const RunSummary& s) {
                p.stable, p.flapping, p.down, p.connections, p.connections_per_link_hour,
                fmt_dur(p.median_lifetime_ns), 100.0 * p.up_fraction, p.protocol_errors);
   }
+  if (!s.phases.empty()) {
+    fmt::print(f, "\nPhases (the run split at each upgrade; links classified within the phase)\n");
+    fmt::print(f, "{:>8} {:>8}  {:<56} {:>7} {:>6} {:>8} {:>5}\n", "from", "to", "began with",
+               "cycling", "stable", "flapping", "down");
+    for (const auto& p : s.phases)
+      fmt::print(f, "{:>8} {:>8}  {:<56} {:>7} {:>6} {:>8} {:>5}\n", fmt_dur(p.start_ns), fmt_dur(p.end_ns),
+                 p.label, p.cycling, p.stable, p.flapping, p.down);
+    std::string steps;
+    for (const auto& p : s.phases) steps += (steps.empty() ? "" : " -> ") + std::to_string(p.cycling);
+    fmt::print(f, "cycling links by phase: {}\n", steps);
+  }
+  if (s.faults > 0)
+    fmt::print(f, "\nfaults: {} scheduled · {} connections ended under a fault (see the faults table)\n",
+               s.faults, s.connections_ended_by_faults);
   fmt::print(f, "\nlinks: {} cycling, {} stable, {} flapping, {} down · {} connections · {} protocol errors\n",
              s.cycling, s.stable, s.flapping, s.down, s.connections, s.protocol_errors);
 }

@@ -49,6 +49,13 @@ struct PairSummary {
   std::uint64_t protocol_errors = 0;
 };
 
+// A stretch of the run between upgrades (rolling upgrades split the run into phases).
+struct PhaseSummary {
+  SimTime start_ns = 0, end_ns = 0;
+  std::string label;  // what began the phase: "start" or "upgrade <node> <from> -> <to>"
+  std::uint64_t cycling = 0, stable = 0, flapping = 0, down = 0;
+};
+
 struct RunSummary {
   std::int64_t run_id = 0;
   std::string scenario, mode, status;
@@ -58,6 +65,9 @@ struct RunSummary {
   std::vector<LinkSummary> links;   // by dialer, then listener (node index)
   std::vector<PairSummary> pairs;   // by dialer version, then listener version
   std::uint64_t cycling = 0, stable = 0, flapping = 0, down = 0;
+  std::vector<PhaseSummary> phases;  // empty when the run had no upgrades
+  std::uint64_t faults = 0;
+  std::uint64_t connections_ended_by_faults = 0;
 };
 
 // Summarises run `run_id` (or the newest run when run_id <= 0) of the DB.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/assert.h"
+#include "sim/note_sink.h"
 
 namespace ts::sim {
 
@@ -28,13 +29,12 @@ World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
       node_seed_(mix_seed(seed, kStreamNodes)),
       rec_(recorder),
       fault_rng_(Prng::derive(seed, kStreamFaults)) {
-  const std::size_t n = sc_.nodes.size();
+  const auto n = static_cast<std::uint32_t>(sc_.nodes.size());
   nodes_.resize(n);
+  auto peers = build_topology(sc_.topology, n, seed);
   for (std::uint32_t i = 0; i < n; ++i) {
     node_names_.push_back(sc_.nodes[i].name);
-    // Full mesh: every node knows every other node (the seed list).
-    for (std::uint32_t j = 0; j < n; ++j)
-      if (j != i) nodes_[i].peer_node.push_back(j);
+    nodes_[i].peer_node = std::move(peers[i]);
     nodes_[i].profile = sc_.nodes[i].profile;
     sched_.schedule(sc_.nodes[i].start_ns, EventKind::kNodeStart, i);
   }
@@ -201,7 +201,7 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
   Segment& seg = segments_[s];
   if (seg.seq != c.next_recv_seq[dir])
     fail_invariant("stream out of order on connection " + std::to_string(c.serial));
-  if (blocked_until(src, node) > 0 && sabotage_ != TestSabotage::kIgnorePartitions)
+  if (blocked_until(src, node) > 0)
     fail_invariant("segment delivered across an active partition on connection " +
                    std::to_string(c.serial));
   ++c.next_recv_seq[dir];
@@ -326,60 +326,19 @@ void World::carry_out(std::uint32_t node) {
 
 void World::record_note(std::uint32_t node, node::Note& note) {
   SimConn* c = note.conn ? conn_from_id(note.conn) : nullptr;
-  ConnRecord* r = c ? &c->rec : nullptr;
-  switch (note.kind) {
-    case NoteKind::kHandshakeAccepted:
-      if (r) r->t_handshake = sched_.now();
-      break;
-    case NoteKind::kPingSent:
-      if (r) {
-        ++r->pings_sent;
-        r->t_last_ping = sched_.now();
-      }
-      break;
-    case NoteKind::kPongMatched:
-      if (r) {
-        ++r->pongs_matched;
-        r->rtt_min = std::min(r->rtt_min, note.value);
-        r->rtt_max = std::max(r->rtt_max, note.value);
-        r->rtt_sum += note.value;
-      }
-      break;
-    case NoteKind::kPongUnmatched:
-      if (r) ++r->pongs_unmatched;
-      break;
-    case NoteKind::kPingMissed:
-      if (r) ++r->pings_missed;
-      break;
-    case NoteKind::kPingAnswered:
-      if (r && side_of(*c, node) == Side::kListener) ++r->pings_answered;
-      break;
-    case NoteKind::kMessageDropped:
-      if (r) ++r->msgs_dropped;
-      break;
-    case NoteKind::kProtocolError: {
-      ++stats_.protocol_errors;
-      std::int64_t peer = -1;
-      if (r) {
-        ++r->protocol_errors;
-        peer = r->dialer == node ? r->listener : r->dialer;
-      }
-      if (rec_)
-        record_error(rec_->add_protocol_error(
-            sched_.now(), node, peer, r ? r->conn_id : 0,
-            node::protocol_error_kind_name(static_cast<node::ProtocolErrorKind>(note.value)),
-            note.text));
-      break;
-    }
-    case NoteKind::kPeerGivenUp:
-      if (rec_)
-        record_error(rec_->add_node_event(sched_.now(), node, nodes_[node].peer_node[note.value],
-                                          "peer_given_up", "too many consecutive failed dials"));
-      break;
-    case NoteKind::kHandshakeSent:
-    case NoteKind::kMessageHandled:
-      break;
+  NoteContext ctx;
+  ctx.recorder = rec_;
+  ctx.node = node;
+  ctx.now = sched_.now();
+  if (c) {
+    ctx.conn = &c->rec;
+    ctx.side = side_of(*c, node);
+    ctx.peer = c->rec.dialer == node ? c->rec.listener : c->rec.dialer;
+  } else if (note.kind == NoteKind::kPeerGivenUp) {
+    ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note.value)];
   }
+  if (note.kind == NoteKind::kProtocolError) ++stats_.protocol_errors;
+  record_error(apply_note(ctx, note));
 }
 
 // ---- connections -------------------------------------------------------------------------
@@ -458,6 +417,19 @@ void World::finish(SimConn& c) {
 }
 
 std::uint32_t World::blame(const SimConn& c) const {
+  // Only endings a fault can cause: the protocol's own closes (the handshake rule, a
+  // peer's orderly close) are never charged to a fault.
+  switch (c.rec.close_reason) {
+    case CloseReason::kPongTimeout:
+    case CloseReason::kConnectTimeout:
+    case CloseReason::kConnectRefused:
+    case CloseReason::kReset:
+    case CloseReason::kInvalidMessage:
+    case CloseReason::kLineTooLong:
+      break;
+    default:
+      return 0;
+  }
   const SimTime now = sched_.now();
   const std::uint32_t a = c.rec.dialer, b = c.rec.listener;
   for (auto it = faults_.rbegin(); it != faults_.rend(); ++it) {  // the latest fault first
@@ -620,8 +592,9 @@ void World::inject(const Fault& f) {
         case FaultKind::kOldProtocol:  // the pre-NDJSON binary framing: magic, length, payload
           bytes = std::string("~W~M\x00\x00\x00\x10", 8) + std::string(16, '\x01') + "\n";
           break;
-        case FaultKind::kWrongKind:  // valid, but not what the receiver expects here
-          bytes = node::encode(node::Opaque{node::MsgKind::kBlockVote, "{\"height\":1}"});
+        case FaultKind::kWrongKind:  // valid, but not what the receiver expects here: a
+          // second Handshake on an established connection
+          bytes = node::encode(node::Handshake{node::kMagic, node::kProtocolVersion, "testnet"});
           break;
         default: break;
       }
@@ -730,7 +703,7 @@ void World::dispatch(const Event& e) {
       c->rec.t_close = c->rec.t_closed_dialer = sched_.now();
       c->rec.close_reason = reason;
       c->rec.closed_by = Side::kNone;
-      c->rec.fault_id = blame(*c);
+      if (c->rec.fault_id == 0) c->rec.fault_id = blame(*c);
       const std::uint32_t peer = c->dialer_peer;
       finish(*c);
       handle(d, node::DialFailed{peer, reason});
@@ -764,11 +737,11 @@ void World::dispatch(const Event& e) {
         sched_.schedule(nodes_[dst].paused_until, e.kind, e.a, e.b, e.c, e.d);
         return;
       }
-      c->parked[dir].push_back(e.c);
-      if (sabotage_ == TestSabotage::kReorderStreams && c->parked[dir].size() == 1 &&
-          segments_[e.c].seq == c->next_recv_seq[dir] && segments_[e.c].seq == 3) {
-        ++c->next_recv_seq[dir];  // skip ahead: the in-order check must catch this
+      if (sabotage_ == TestSabotage::kReorderStreams) {  // no receive buffer: arrival order
+        hand_over(*c, dir, e.c);
+        return;
       }
+      c->parked[dir].push_back(e.c);
       deliver_in_order(*c, dir);
       return;
     }

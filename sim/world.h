@@ -154,7 +154,11 @@ class World {
   void local_close(SimConn& c, Side side, node::CloseReason reason, bool send_fin = true);
   void finish_if_done(SimConn& c);
   void finish(SimConn& c);
-  std::uint32_t blame(const SimConn& c) const;  // the fault to charge a close to, or 0
+  // The fault to charge a connection's end to, or 0: the latest fault, active or ended
+  // within kBlameWindow, that touches the connection's nodes or link, when the close
+  // reason is one a fault can cause. Faults that end connections directly (crash,
+  // upgrade, RST, injected bytes) set fault_id themselves.
+  std::uint32_t blame(const SimConn& c) const;
   void fail_invariant(const std::string& what);
   void record_error(Result<bool> r);
 

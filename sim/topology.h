@@ -1,0 +1,25 @@
+// Topology: which peers each node knows (its seed list). The dial rule then decides, for
+// each known pair, which side dials.
+//
+//   full-mesh     every node knows every other node (the six-node incident).
+//   random-k-out  each node picks k distinct random peers from the run's seed (its own
+//                 stream); a pair is known to both sides if either picked the other. On
+//                 average each node dials k peers, as the dial rule splits every pair.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ts::sim {
+
+struct TopologySpec {
+  enum class Kind : std::uint8_t { kFullMesh, kRandomKOut };
+  Kind kind = Kind::kFullMesh;
+  std::uint32_t k = 8;
+};
+
+// peers[i] = the nodes node i knows, sorted ascending. Deterministic in (spec, n, seed).
+std::vector<std::vector<std::uint32_t>> build_topology(const TopologySpec& spec, std::uint32_t n,
+                                                       std::uint64_t seed);
+
+}  // namespace ts::sim
