@@ -68,14 +68,16 @@ def run_title(db, run_id):
     return f"{name}, seed {seed}"
 
 
-def fault_windows(db, run_id):
-    """(start_ns, end_ns, kind) of the run's faults; one-shots have start == end."""
+def fault_windows(db, run_id, with_targets=False):
+    """(start_ns, end_ns, kind[, targets]) of the run's faults; one-shots have start == end."""
     if not has_table(db, "faults"):
         return []
     end = run_end(db, run_id)
-    return [(s, e if e is not None else end, k) for s, e, k in db.execute(
-        "SELECT start_ns, end_ns, kind FROM faults WHERE run_id=? ORDER BY start_ns, fault_id",
-        (run_id,))]
+    rows = db.execute("SELECT start_ns, end_ns, kind, targets FROM faults WHERE run_id=? "
+                      "ORDER BY start_ns, fault_id", (run_id,)).fetchall()
+    if with_targets:
+        return [(s, e if e is not None else end, k, t) for s, e, k, t in rows]
+    return [(s, e if e is not None else end, k) for s, e, k, _ in rows]
 
 
 def shade_faults(ax, faults, label=True):
@@ -115,14 +117,19 @@ def draw_timeline(ax, db, run_id, title):
             pairs_seen[pair] = c
             # Edges in the same colour keep sub-pixel (cycling) connections visible.
             ax.broken_barh(spans, (y - 0.35, 0.7), facecolors=c, edgecolors=c, linewidth=0.4)
-    shade_faults(ax, fault_windows(db, run_id))
+    faults = fault_windows(db, run_id, with_targets=True)
+    shade_faults(ax, [f[:3] for f in faults])
+    if len(faults) <= 12:  # name each fault window above the plot
+        for s, _, kind, targets in faults:
+            ax.annotate(f"{kind} {targets}", (s / NS_PER_MIN, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(2, 2), textcoords="offset points", fontsize=6, color="#555", rotation=0)
     ax.set_yticks(range(len(links)))
     ax.set_yticklabels([f"{dn} → {ln}" for _, _, (dn, _), (ln, _) in links], fontsize=7)
     ax.set_ylim(-0.7, len(links) - 0.3)
     ax.invert_yaxis()
     ax.set_xlim(0, end / NS_PER_MIN)
     ax.set_xlabel("virtual time (minutes)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, pad=14)
     ax.grid(axis="x", alpha=0.3)
     handles = [Patch(color=c, label=f"{a} → {b}") for (a, b), c in sorted(pairs_seen.items())]
     fh, fl = ax.get_legend_handles_labels()
@@ -176,13 +183,13 @@ def link_count(db, run_id):
                       "WHERE run_id=?)", (run_id,)).fetchone()[0] or 1
 
 
-def churn_series(db, run_ids, bin_ns, where="", args=()):
-    """Mean over runs of connections established per link-hour, per bin."""
+def churn_series(db, run_ids, bin_ns, where="", args=(), per_link=True):
+    """Mean over runs of connections established per link-hour (per hour unless per_link), per bin."""
     end = max(run_end(db, r) for r in run_ids)
     nbins = max(1, int((end + bin_ns - 1) // bin_ns))
     totals = [0.0] * nbins
     for r in run_ids:
-        links = link_count(db, r)
+        links = link_count(db, r) if per_link else 1
         for (t,) in db.execute("SELECT t_connect_ns FROM connections WHERE run_id=? AND "
                                "t_connect_ns IS NOT NULL" + where, (r,) + tuple(args)):
             totals[min(int(t // bin_ns), nbins - 1)] += 1.0 / links
@@ -191,12 +198,12 @@ def churn_series(db, run_ids, bin_ns, where="", args=()):
     return xs, [v * scale for v in totals]
 
 
-def draw_churn(ax, series, faults, bin_ns):
+def draw_churn(ax, series, faults, bin_ns, ylabel="connections established per link-hour"):
     for label, (xs, ys), colour in series:
         ax.plot(xs, ys, marker="o", ms=3, color=colour, lw=1.5, label=label)
     shade_faults(ax, faults)
     ax.set_xlabel(f"virtual time (minutes; {bin_ns / NS_PER_MIN:g}-minute bins)")
-    ax.set_ylabel("connections established per link-hour")
+    ax.set_ylabel(ylabel)
     ax.set_yscale("symlog", linthresh=1)
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
@@ -286,9 +293,10 @@ def main():
             "SELECT DISTINCT dialer_version, listener_version FROM connections WHERE run_id=? "
             "ORDER BY 1, 2", (run,))]
         cdf = [(f"{p[0]} → {p[1]}", lifetimes(db, [run], p), pair_colour(p)) for p in pairs]
-        churn = [(f"{p[0]} → {p[1]}",
-                  churn_series(db, [run], bin_ns, " AND dialer_version=? AND listener_version=?", p),
-                  pair_colour(p)) for p in pairs]
+        churn = [("all links", churn_series(db, [run], bin_ns, per_link=False), "black")]
+        churn += [(f"{p[0]} → {p[1]}",
+                   churn_series(db, [run], bin_ns, " AND dialer_version=? AND listener_version=?", p,
+                                per_link=False), pair_colour(p)) for p in pairs]
         faults = fault_windows(db, run)
         subtitle = run_title(db, run)
     fig, ax = plt.subplots(figsize=(9, 5))
@@ -297,7 +305,8 @@ def main():
     save(fig, os.path.join(out, "lifetime_cdf.png"), written)
 
     fig, ax = plt.subplots(figsize=(10, 4.5))
-    draw_churn(ax, churn, faults, bin_ns)
+    draw_churn(ax, churn, faults, bin_ns, "connections established per link-hour (mean of runs)" if sides
+               else "connections established per hour")
     ax.set_title(prefix + "churn over time — " + subtitle, fontsize=10)
     save(fig, os.path.join(out, "churn.png"), written)
 
