@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "sim/recorder.h"
@@ -53,6 +54,7 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
                      "side TEXT NOT NULL, label TEXT NOT NULL, seed INTEGER NOT NULL)");
       !ok)
     return ok;
+  std::vector<std::string> index_sql;  // the inputs' indexes, rebuilt once at the end
   for (const auto& in : inputs) {
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS src", -1, &raw, nullptr) != SQLITE_OK)
@@ -83,6 +85,20 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
         while (sqlite3_step(q) == SQLITE_ROW)
           tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
                               reinterpret_cast<const char*>(sqlite3_column_text(q, 1)));
+      }
+      {
+        sqlite3_stmt* q = nullptr;
+        if (sqlite3_prepare_v2(
+                db, "SELECT sql FROM src.sqlite_master WHERE type='index' AND sql IS NOT NULL", -1,
+                &q, nullptr) != SQLITE_OK)
+          return Error{std::string("merge: ") + sqlite3_errmsg(db)};
+        Stmt s(q);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+          std::string sql = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+          if (sql.rfind("CREATE INDEX ", 0) == 0) sql.insert(13, "IF NOT EXISTS ");
+          if (std::find(index_sql.begin(), index_sql.end(), sql) == index_sql.end())
+            index_sql.push_back(sql);
+        }
       }
       for (const auto& [name, create] : tables) {
         if (name == "compare_runs") continue;
@@ -133,6 +149,8 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
     }
     if (auto ok = exec(db, "DETACH DATABASE src"); !ok) return ok;
   }
+  for (const auto& sql : index_sql)
+    if (auto ok = exec(db, sql); !ok) return ok;
   return true;
 }
 
