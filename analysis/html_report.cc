@@ -207,7 +207,8 @@ struct ChurnSeries {
 };
 
 std::string churn_svg(const std::vector<ChurnSeries>& series, Duration bin, Duration end,
-                      const std::vector<FaultRow>& faults, const std::string& title) {
+                      const std::vector<FaultRow>& faults, const std::string& title,
+                      const std::string& ylabel = "connections per link-hour") {
   double hi = 1;
   for (const auto& s : series)
     for (double v : s.per_bin)
@@ -217,7 +218,7 @@ std::string churn_svg(const std::vector<ChurnSeries>& series, Duration bin, Dura
   SvgPlot p(
       1000, 360,
       {0, end_min, false, fmt::format("virtual time (minutes; {}-minute bins)", bin / kMinute)},
-      {0, top > 10 ? top : hi * 1.1, false, "connections per link-hour"});
+      {0, top > 10 ? top : hi * 1.1, false, ylabel});
   p.title(title);
   shade(p, faults, 0, top > 10 ? top : hi * 1.1);
   p.axes();
@@ -499,7 +500,8 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
     for (const auto& c : *conns)
       if (c.dv == p.dialer_version && c.lv == p.listener_version)
         ser.values.push_back(static_cast<double>(c.t1 - c.t0) / 1e9);
-    add_churn(cs.per_bin, *conns, p.links, bin, p.dialer_version, p.listener_version);
+    // Per hour, not per link: upgrades move connections between version pairs mid-run.
+    add_churn(cs.per_bin, *conns, 1, bin, p.dialer_version, p.listener_version);
     cdf.push_back(std::move(ser));
     churn.push_back(std::move(cs));
   }
