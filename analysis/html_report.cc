@@ -294,6 +294,18 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
     metrics.push_back(std::move(*m));
   }
 
+  // Run summaries, computed once each.
+  std::map<std::int64_t, sim::RunSummary> summaries;
+  auto summary_of = [&](std::int64_t id) -> Result<const sim::RunSummary*> {
+    auto it = summaries.find(id);
+    if (it == summaries.end()) {
+      auto s = sim::summarize(db, id);
+      if (!s) return s.error();
+      it = summaries.emplace(id, std::move(*s)).first;
+    }
+    return &it->second;
+  };
+
   // Compare DB: sides.
   std::map<std::string, std::pair<std::string, std::vector<std::int64_t>>> sides;
   if (has_table(db, "compare_runs")) {
@@ -354,15 +366,17 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
       ChurnSeries cs{s.label + " (mean of runs)", s.colour, {}};
       const auto& runs = sides[side].second;
       for (auto id : runs) {
-        auto sum = sim::summarize(db, id);
-        if (!sum) return sum.error();
+        auto sum_r = summary_of(id);
+        if (!sum_r) return sum_r.error();
+        const sim::RunSummary* sum = *sum_r;
         end = std::max(end, sum->duration_ns);
       }
       const Duration bin = churn_bin(end);
       cs.per_bin.assign(static_cast<std::size_t>((end + bin - 1) / bin), 0.0);
       for (auto id : runs) {
-        auto sum = sim::summarize(db, id);
-        if (!sum) return sum.error();
+        auto sum_r = summary_of(id);
+        if (!sum_r) return sum_r.error();
+        const sim::RunSummary* sum = *sum_r;
         auto conns = established(db, id, sum->duration_ns);
         if (!conns) return conns.error();
         for (const auto& c : *conns)
@@ -386,8 +400,9 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
          "</figure>\n";
     for (const char* side : {"A", "B"}) {
       const auto id = sides[side].second.front();
-      auto sum = sim::summarize(db, id);
-      if (!sum) return sum.error();
+      auto sum_r = summary_of(id);
+      if (!sum_r) return sum_r.error();
+      const sim::RunSummary* sum = *sum_r;
       auto conns = established(db, id, sum->duration_ns);
       if (!conns) return conns.error();
       auto f = faults_of(db, id, sum->duration_ns);
@@ -411,8 +426,9 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
   constexpr std::size_t kMaxRunRows = 200;
   for (std::size_t i = 0; i < metrics.size() && i < kMaxRunRows; ++i) {
     const auto& m = metrics[i];
-    auto sum = sim::summarize(db, m.run_id);
-    if (!sum) return sum.error();
+    auto sum_r = summary_of(m.run_id);
+    if (!sum_r) return sum_r.error();
+    const sim::RunSummary* sum = *sum_r;
     h += fmt::format(
         "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td "
         "class=\"l\">{}</td><td>{}</td>"
@@ -430,8 +446,9 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
 
   // The first run in detail.
   const auto run = ids->front();
-  auto s = sim::summarize(db, run);
-  if (!s) return s.error();
+  auto s_r = summary_of(run);
+  if (!s_r) return s_r.error();
+  const sim::RunSummary* s = *s_r;
   auto conns = established(db, run, s->duration_ns);
   if (!conns) return conns.error();
   auto faults = faults_of(db, run, s->duration_ns);
