@@ -113,10 +113,14 @@ void shade(SvgPlot& p, const std::vector<FaultRow>& faults, double y0, double y1
 std::string timeline_svg(const sim::RunSummary& s, const std::vector<Conn>& conns,
                          const std::vector<FaultRow>& faults, const std::string& title) {
   const double end_min = static_cast<double>(std::max<Duration>(s.duration_ns, 1)) / kMinute;
-  const int rows = static_cast<int>(s.links.size());
+  // Large topologies: the first kMaxTimelineRows links (by dialer, listener) only.
+  constexpr std::size_t kMaxTimelineRows = 60;
+  const int rows = static_cast<int>(std::min(s.links.size(), kMaxTimelineRows));
   SvgPlot p(1000, 70 + 22 * std::max(rows, 1), {0, end_min, false, "virtual time (minutes)"},
             {-0.5, rows - 0.5, false, ""}, 230, 20, 44, 40);
-  p.title(title);
+  p.title(s.links.size() > kMaxTimelineRows
+              ? fmt::format("{} (first {} of {} links)", title, kMaxTimelineRows, s.links.size())
+              : title);
   shade(p, faults, -0.5, rows - 0.5);
   std::map<std::pair<std::uint32_t, std::uint32_t>, int> row_of;
   for (int i = 0; i < rows; ++i) {

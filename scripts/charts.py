@@ -101,9 +101,15 @@ def links_of(db, run_id):
     return [(d, l, names.get(d, (str(d), "?")), names.get(l, (str(l), "?"))) for d, l in rows]
 
 
+MAX_TIMELINE_LINKS = 60
+
+
 def draw_timeline(ax, db, run_id, title):
     end = run_end(db, run_id)
     links = links_of(db, run_id)
+    if len(links) > MAX_TIMELINE_LINKS:  # large topologies: the first links only
+        title += f" (first {MAX_TIMELINE_LINKS} of {len(links)} links)"
+        links = links[:MAX_TIMELINE_LINKS]
     pairs_seen = {}
     for y, (d, l, (dn, _), (ln, _)) in enumerate(links):
         bars = {}
@@ -271,7 +277,7 @@ def main():
     # Timeline.
     panels = [(sides[s][1][0], f"{s}: {sides[s][0]} ({run_title(db, sides[s][1][0])})")
               for s in sorted(sides)] if sides and not a.run else [(run, run_title(db, run))]
-    nlinks = max(len(links_of(db, r)) for r, _ in panels)
+    nlinks = min(MAX_TIMELINE_LINKS, max(len(links_of(db, r)) for r, _ in panels))
     fig, axes = plt.subplots(len(panels), 1, figsize=(12, 0.9 + 0.28 * nlinks * len(panels) + 0.6 * len(panels)),
                              squeeze=False)
     for ax, (r, title) in zip(axes[:, 0], panels):
