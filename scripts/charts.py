@@ -320,12 +320,15 @@ def main():
     if heights:
         fig, ax = plt.subplots(figsize=(10, 4.5))
         names = dict(db.execute("SELECT node_id, name FROM nodes WHERE run_id=?", (run,)))
+        end = run_end(db, run)
         for node, pts in sorted(heights.items()):
+            pts = pts + [(max(end, pts[-1][0]), pts[-1][1])]  # hold the last height to the end
             ax.step([t / NS_PER_MIN for t, _ in pts], [h for _, h in pts], where="post",
                     label=names.get(node, str(node)))
         shade_faults(ax, fault_windows(db, run))
         ax.set_xlabel("virtual time (minutes)")
         ax.set_ylabel("block height")
+        ax.set_xlim(0, end / NS_PER_MIN)
         ax.set_title(prefix + "block height over time — " + run_title(db, run), fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)

@@ -146,6 +146,20 @@ TEST_CASE("charts.py: PNG charts from the DB alone (skipped without python3-matp
       CHECK(fs::file_size(out / png) > 20000);
     }
   }
+  // With a consensus `blocks` table (node, height, commit time) there is a block-height chart.
+  const std::string add_blocks = "sqlite3 '" + (fx.dir / "run.db").string() +
+                                 "' \"CREATE TABLE blocks (run_id INTEGER, node INTEGER, height "
+                                 "INTEGER, t_proposed_ns INTEGER, "
+                                 "t_finalized_ns INTEGER); INSERT INTO blocks VALUES (1, 0, 1, 0, "
+                                 "1000000000), (1, 1, 1, 0, 2000000000), "
+                                 "(1, 0, 2, 600000000000, 601000000000);\"";
+  if (std::system(add_blocks.c_str()) == 0) {
+    const std::string cmd = "/usr/bin/python3 '" + test::source_path("scripts/charts.py") + "' '" +
+                            (fx.dir / "run.db").string() + "' -o '" + (fx.dir / "blk").string() +
+                            "' >/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    CHECK(fs::file_size(fx.dir / "blk" / "blocks.png") > 10000);
+  }
   // Not a DB: exit 2.
   const std::string bad = "/usr/bin/python3 '" + test::source_path("scripts/charts.py") + "' '" +
                           (fx.dir / "nope.db").string() + "' 2>/dev/null";
