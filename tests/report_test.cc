@@ -98,7 +98,7 @@ TEST_CASE("report: headless Chromium renders it (skipped without chromium)") {
   auto chromium = [&](const std::string& what, const std::string& page, const std::string& out) {
     const std::string flags =
         "--headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run "
-        "--disable-component-update --disable-sync --user-data-dir='" +
+        "--disable-component-update --disable-sync --disable-dev-shm-usage --user-data-dir='" +
         (fx.dir / ("profile-" + out)).string() + "' --window-size=1200,1600 ";
     const std::string cmd = "cd '" + fx.dir.string() + "' && timeout 120 chromium " + flags + what +
                             " 'file://" + (fx.dir / page).string() + "' >'" + out + "' 2>/dev/null";
