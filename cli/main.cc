@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   commands.push_back(add_run_command(app));
   commands.push_back(add_live_command(app));
   commands.push_back(add_fidelity_command(app));
+  commands.push_back(add_compare_command(app));
+  commands.push_back(add_report_command(app));
+  commands.push_back(add_regress_command(app));
 
   // Bare form: the first argument is a scenario file, not a subcommand or an option.
   std::vector<std::string> args(argv + 1, argv + argc);
