@@ -39,6 +39,9 @@ Result<sim::RunSummary> run_mode(const sim::Scenario& sc, bool live, double scal
   if (live) {
     live::LiveWorld w(sc, sc.seed, rec->get(), scale);
     stats = w.run(sc.duration_ns, &g_interrupted);
+    fmt::print("live host dispatch lateness: {:.2f} ms max, {:.3f} ms mean (protocol time; real time x {})\n",
+               static_cast<double>(w.max_lateness_ns()) / 1e6, static_cast<double>(w.mean_lateness_ns()) / 1e6,
+               scale);
   } else {
     sim::World w(sc, sc.seed, rec->get());
     stats = w.run(sc.duration_ns, &g_interrupted);

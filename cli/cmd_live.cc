@@ -58,6 +58,8 @@ int run_live(const LiveOptions& o) {
              static_cast<double>(sc->duration_ns) * o.time_scale / 1e9);
   live::LiveWorld world(*sc, sc->seed, rec->get(), o.time_scale);
   auto stats = world.run(sc->duration_ns, &g_interrupted);
+  fmt::print(stderr, "live: host dispatch lateness {:.2f} ms max, {:.3f} ms mean (protocol time)\n",
+             static_cast<double>(world.max_lateness_ns()) / 1e6, static_cast<double>(world.mean_lateness_ns()) / 1e6);
   sim::RunTotals totals;
   if (stats) {
     totals.events = stats->events;

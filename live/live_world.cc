@@ -122,7 +122,16 @@ void LiveWorld::pump(SimTime until, const std::atomic<bool>* interrupt) {
     sim::Event e;
     while (sched_.next_time() <= std::min(t, until) && first_error_.empty()) {
       sched_.pop(e);
+      // The host reaches an event a little after it fell due (real microseconds, times
+      // 1/scale in protocol time). Inputs carry the time they were due at; the lateness is
+      // measured and reported instead of leaking into every timestamp.
+      const Duration late = std::max<Duration>(0, now() - e.at);
+      max_lateness_ns_ = std::max(max_lateness_ns_, late);
+      sum_lateness_ns_ += late;
+      ++dispatched_;
+      clock_ = e.at;
       dispatch(e);
+      clock_ = -1;
     }
     if (t >= until) break;
     const SimTime next = std::min(sched_.next_time(), until);
@@ -206,12 +215,12 @@ void LiveWorld::start_node(std::uint32_t n) {
   for (std::uint32_t j : ln.peer_node) cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
   ln.core = std::make_unique<node::Node>(std::move(cfg), *spec.profile,
                                          mix_seed(mix_seed(seed_, kStreamNodes), (std::uint64_t{1} << 32) | n));
-  if (rec_) (void)rec_->add_node_event(now(), n, -1, "start", std::string(spec.profile->name));
+  if (rec_) (void)rec_->add_node_event(t_now(), n, -1, "start", std::string(spec.profile->name));
   handle(n, node::Start{});
 }
 
 void LiveWorld::handle(std::uint32_t node, const node::Input& in) {
-  nodes_[node].core->handle(std::max(now(), sched_.now()), in);
+  nodes_[node].core->handle(t_now(), in);
   carry_out(node);
 }
 
@@ -232,6 +241,9 @@ void LiveWorld::carry_out(std::uint32_t node) {
       const int side = side_of(*c, node);
       Socket* s = c->sock[side];
       if (!s || s->closing || !c->open[side]) continue;
+      const SimTime t_write = t_now();
+      c->written[side] += send->bytes.size();
+      c->writes[side].emplace_back(c->written[side], t_write);
       (side == 0 ? c->rec.msgs_d2l : c->rec.msgs_l2d) += 1;
       (side == 0 ? c->rec.bytes_d2l : c->rec.bytes_l2d) += send->bytes.size();
       stats_.bytes += send->bytes.size();
@@ -257,7 +269,7 @@ void LiveWorld::carry_out(std::uint32_t node) {
       sim::NoteContext ctx;
       ctx.recorder = rec_;
       ctx.node = node;
-      ctx.now = std::max(now(), sched_.now());
+      ctx.now = t_now();
       if (c) {
         ctx.conn = &c->rec;
         ctx.side = static_cast<Side>(side_of(*c, node));
@@ -290,10 +302,8 @@ SimTime LiveWorld::blocked_until(std::uint32_t src, std::uint32_t dst) const {
   return until;
 }
 
-// Queues `item` for the node on the receiving side of direction `dir`, after one sampled
-// one-way delay (plus `extra_delay`), never before earlier items of the same direction.
-void LiveWorld::enqueue(Conn& c, int dir, Item item, Duration extra_delay) {
-  const SimTime t = std::max(std::max(now(), sched_.now()) + extra_delay + sample(c, dir), c.last_at[dir]);
+void LiveWorld::enqueue(Conn& c, int dir, Item item, SimTime sent_at) {
+  const SimTime t = std::max({sent_at + sample(c, dir), c.last_at[dir], sched_.now()});
   c.last_at[dir] = t;
   item.at = t;
   c.inbound[dir].push_back(std::move(item));
@@ -314,7 +324,7 @@ void LiveWorld::dial(std::uint32_t node, std::uint32_t peer) {
   c.rec.listener = c.listener;
   c.rec.dialer_version = sc_.nodes[node].profile->name;
   c.rec.listener_version = sc_.nodes[c.listener].profile->name;
-  c.rec.t_dial = std::max(now(), sched_.now());
+  c.rec.t_dial = t_now();
   // SYN and SYN-ACK delays, drawn in the same per-direction order as the simulator's.
   c.connect_at = c.rec.t_dial + sample(c, 0) + sample(c, 1);
   ++stats_.connections;
@@ -359,7 +369,8 @@ void LiveWorld::on_connect(uv_connect_t* req, int status) {
   if (it == w->conns_.end() || !it->second->connecting) return;
   Conn& c = *it->second;
   // The emulated handshake: the dialer learns of the outcome one sampled RTT after the dial.
-  w->schedule(std::max(c.connect_at, w->now()), Ev::kDialResolved, c.serial, status == 0 ? 0u : 1u);
+  // Due at the emulated connect time even if the host got here later (see pump()).
+  w->schedule(c.connect_at, Ev::kDialResolved, c.serial, status == 0 ? 0u : 1u);
   if (status == 0) uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), on_alloc, on_read);
 }
 
@@ -443,7 +454,7 @@ void LiveWorld::on_new_connection(uv_stream_t* server, int status) {
   // the dialer's emulated connect (dial + sampled RTT).
   Item accept;
   accept.kind = Item::kAccept;
-  accept.at = std::max({c.connect_at + w->sample(c, 0), w->now(), c.last_at[0]});
+  accept.at = std::max(c.connect_at + w->sample(c, 0), c.last_at[0]);
   c.last_at[0] = accept.at;
   const SimTime at = accept.at;
   c.inbound[0].push_back(std::move(accept));
@@ -469,10 +480,22 @@ void LiveWorld::read_bytes(Socket& s, ssize_t n, const uv_buf_t* buf) {
   Conn& c = *it->second;
   const int dir = 1 - s.side;  // bytes read by the listener travelled dialer -> listener
   Item item;
+  SimTime sent_at = t_now();
   if (n > 0) {
     item.bytes.assign(buf->base, static_cast<std::size_t>(n));
+    // stamp with the latest write these bytes came from
+    c.read[dir] += static_cast<std::uint64_t>(n);
+    auto& w = c.writes[dir];
+    SimTime t = kNever;
+    while (!w.empty() && w.front().first <= c.read[dir]) {
+      t = w.front().second;
+      w.pop_front();
+    }
+    if (t == kNever && !w.empty()) t = w.front().second;  // part of a write still arriving
+    if (t != kNever) sent_at = t;
   } else {
     item.kind = n == UV_EOF ? Item::kFin : Item::kReset;
+    if (n == UV_EOF && c.fin_at[dir] != kNever) sent_at = c.fin_at[dir];
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&s.tcp));
   }
   if (c.external) {  // an external peer: no emulated WAN, hand over at once
@@ -481,7 +504,7 @@ void LiveWorld::read_bytes(Socket& s, ssize_t n, const uv_buf_t* buf) {
     schedule(now(), Ev::kItem, c.serial, static_cast<std::uint32_t>(dir));
     return;
   }
-  enqueue(c, dir, std::move(item), 0);
+  enqueue(c, dir, std::move(item), sent_at);
 }
 
 void LiveWorld::on_write(uv_write_t* req, int) {
@@ -500,13 +523,14 @@ void LiveWorld::close_side(Conn& c, int side, CloseReason reason, bool reset) {
   if (c.done[side]) return;
   c.done[side] = true;
   c.open[side] = false;
-  const SimTime t = std::max(now(), sched_.now());
+  const SimTime t = t_now();
   if (c.rec.t_close == kNever) {
     c.rec.t_close = t;
     c.rec.close_reason = reason;
     c.rec.closed_by = reset ? Side::kNone : static_cast<Side>(side);
   }
   (side == 0 ? c.rec.t_closed_dialer : c.rec.t_closed_listener) = t;
+  c.fin_at[side] = t;
   if (Socket* s = c.sock[side]; s && !s->closing) {
     s->closing = true;
     if (reset) uv_tcp_close_reset(&s->tcp, on_close);
@@ -582,7 +606,7 @@ void LiveWorld::dispatch(const sim::Event& e) {
           return;
         }
         c.open[0] = true;
-        c.rec.t_connect = std::max(now(), sched_.now());
+        c.rec.t_connect = t_now();
         node::Connected in;
         in.conn = id_of(c.serial);
         in.dir = node::Direction::kOutbound;
@@ -622,7 +646,7 @@ void LiveWorld::dispatch(const sim::Event& e) {
         case Item::kAccept: {
           if (c.open[1] || c.done[1]) return;
           c.open[1] = true;
-          c.rec.t_accept = std::max(now(), sched_.now());
+          c.rec.t_accept = t_now();
           node::Connected in;
           in.conn = id;
           in.dir = node::Direction::kInbound;

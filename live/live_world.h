@@ -87,6 +87,12 @@ class LiveWorld {
     std::uint16_t dialer_port = 0;
     SimTime connect_at = 0;           // the dialer's emulated connect: dial + sampled RTT
     SimTime last_at[2] = {0, 0};      // per direction: in-order hand-over times
+    // Per direction: (bytes written so far, protocol time of the write) for each write, so
+    // a read can be stamped with when its bytes entered the network, not when the host's
+    // own loopback delivered them; and when the writer closed (its FIN).
+    std::deque<std::pair<std::uint64_t, SimTime>> writes[2];
+    std::uint64_t written[2] = {0, 0}, read[2] = {0, 0};
+    SimTime fin_at[2] = {kNever, kNever};
     std::deque<Item> inbound[2];      // per direction (0: dialer -> listener)
     Prng rng[2] = {Prng(0), Prng(0)};
     sim::ConnRecord rec;
@@ -109,6 +115,9 @@ class LiveWorld {
   enum class Ev : std::uint8_t { kNodeStart, kTimer, kItem, kDialResolved, kConnectTimeout, kFaultStart, kFaultEnd };
 
   SimTime now() const;
+  // Protocol time for node inputs and records: the due time of the event being dispatched,
+  // or the current time for I/O callbacks.
+  SimTime t_now() const { return clock_ >= 0 ? clock_ : std::max(now(), sched_.now()); }
   void schedule(SimTime at, Ev kind, std::uint32_t a = 0, std::uint32_t b = 0, std::uint32_t c = 0);
   void dispatch(const sim::Event& e);
   void pump(SimTime until, const std::atomic<bool>* interrupt);
@@ -118,7 +127,9 @@ class LiveWorld {
   void start_node(std::uint32_t n);
   void dial(std::uint32_t node, std::uint32_t peer);
   Duration sample(Conn& c, int dir);
-  void enqueue(Conn& c, int dir, Item item, Duration extra_delay);
+  // Queues `item` for the node receiving direction `dir`: one sampled one-way delay after
+  // `sent_at`, never before earlier items of that direction.
+  void enqueue(Conn& c, int dir, Item item, SimTime sent_at);
   void close_side(Conn& c, int side, node::CloseReason reason, bool reset);
   void maybe_finish(Conn& c);
   Conn* conn_of(node::ConnId id);
@@ -155,6 +166,14 @@ class LiveWorld {
   sim::WorldStats stats_;
   std::string first_error_;
   bool finished_ = false;
+  SimTime clock_ = -1;
+  Duration max_lateness_ns_ = 0, sum_lateness_ns_ = 0;
+  std::uint64_t dispatched_ = 0;
+
+ public:
+  // How late the host dispatched events, in protocol ns (max, mean).
+  Duration max_lateness_ns() const { return max_lateness_ns_; }
+  Duration mean_lateness_ns() const { return dispatched_ ? sum_lateness_ns_ / static_cast<Duration>(dispatched_) : 0; }
 };
 
 }  // namespace ts::live
