@@ -496,7 +496,8 @@ void World::fault_start(std::uint32_t index) {
       return;
     case FaultKind::kPause:
       for (auto n : f.nodes) {
-        nodes_[n].paused_until = f.end_ns;
+        // overlapping pauses: frozen until the last of them ends
+        nodes_[n].paused_until = std::max(nodes_[n].paused_until, f.end_ns);
         if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "pause", ""));
       }
       return;
