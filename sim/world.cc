@@ -496,6 +496,7 @@ void World::fault_start(std::uint32_t index) {
       return;
     case FaultKind::kPause:
       for (auto n : f.nodes) {
+        if (nodes_[n].state != NodeState::kUp) continue;  // nothing runs to freeze
         // overlapping pauses: frozen until the last of them ends
         nodes_[n].paused_until = std::max(nodes_[n].paused_until, f.end_ns);
         if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "pause", ""));
@@ -504,6 +505,7 @@ void World::fault_start(std::uint32_t index) {
     case FaultKind::kClockSkew:
       for (auto n : f.nodes) {
         SimNode& sn = nodes_[n];
+        sn.clock_fault = index;
         sn.clock_offset_ns = f.clock_offset_ns;
         sn.drift_ppm = f.drift_ppm;
         sn.drift_since = sched_.now();
@@ -512,13 +514,27 @@ void World::fault_start(std::uint32_t index) {
       return;
     case FaultKind::kUpgrade:
       for (auto n : f.nodes) {
-        if (nodes_[n].state != NodeState::kUp) continue;
+        SimNode& sn = nodes_[n];
+        if (sn.state != NodeState::kUp) {
+          // Not running: the new version is installed, and whatever starts the node next
+          // (its start time, a crash's restart, or the operator after restart_delay if it
+          // was started before) starts the new profile.
+          if (rec_)
+            record_error(rec_->add_node_event(sched_.now(), n, -1, "upgrade",
+                                              std::string(sn.profile->name) + " -> " +
+                                                  std::string(f.to_profile->name) + " (not running)"));
+          sn.profile = f.to_profile;
+          if (sn.state != NodeState::kNotStarted)
+            sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
+          continue;
+        }
         stop_node(n, /*graceful=*/true, f.id);
         nodes_[n].state = NodeState::kProcessDown;
         if (rec_)
           record_error(rec_->add_node_event(sched_.now(), n, -1, "upgrade",
                                             std::string(nodes_[n].profile->name) + " -> " +
                                                 std::string(f.to_profile->name)));
+        nodes_[n].profile = f.to_profile;  // what the operator starts after the delay
         sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
       }
       return;
@@ -544,6 +560,8 @@ void World::fault_end(std::uint32_t index) {
     case FaultKind::kClockSkew:
       for (auto n : f.nodes) {
         SimNode& sn = nodes_[n];
+        if (sn.clock_fault != index) continue;  // a later skew fault set this clock
+        sn.clock_fault = kNoFault;
         sn.clock_offset_ns = 0;
         sn.drift_ppm = 0;
         if (sn.core) sn.core->set_clock(0, 0, sched_.now());
@@ -605,14 +623,14 @@ void World::inject(const Fault& f) {
 void World::dispatch(const Event& e) {
   switch (e.kind) {
     case EventKind::kNodeStart:
-      if (nodes_[e.a].state == NodeState::kNotStarted) start_node(e.a, sc_.nodes[e.a].profile);
+      if (nodes_[e.a].state == NodeState::kNotStarted) start_node(e.a, nodes_[e.a].profile);
       return;
     case EventKind::kRestart: {
       const Fault& f = faults_[e.b];
       if (nodes_[e.a].state == NodeState::kUp) return;
       if (rec_ && f.kind == FaultKind::kCrash)
         record_error(rec_->add_node_event(sched_.now(), e.a, -1, "restart", ""));
-      start_node(e.a, f.kind == FaultKind::kUpgrade ? f.to_profile : nodes_[e.a].profile);
+      start_node(e.a, nodes_[e.a].profile);
       return;
     }
     case EventKind::kTimer: {

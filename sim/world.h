@@ -66,6 +66,7 @@ class World {
   void set_test_sabotage(TestSabotage s) { sabotage_ = s; }
 
  private:
+  static constexpr std::uint32_t kNoFault = 0xffffffffu;
   enum class SideState : std::uint8_t { kIdle, kConnecting, kOpen, kClosed };
   enum class NodeState : std::uint8_t {
     kNotStarted,   // before its start time: the host answers SYNs with RST
@@ -86,6 +87,7 @@ class World {
     Duration clock_offset_ns = 0;
     std::int64_t drift_ppm = 0;
     SimTime drift_since = 0;
+    std::uint32_t clock_fault = kNoFault;  // index of the clock_skew fault that set the clock
   };
 
   struct SimConn {

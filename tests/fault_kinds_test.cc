@@ -300,3 +300,73 @@ TEST_CASE("faults: clock skew moves the node's ping timestamps, not its timers")
   REQUIRE(params.size() == 1);
   CHECK(params[0][0].find("500") != std::string::npos);
 }
+
+TEST_CASE("faults: an upgrade while the node is not running applies at its next start") {
+  SUBCASE("crashed (stays down): the operator starts the new version after restart_delay") {
+    const SimTime U = 10 * kMinute, back = U + seconds(20);
+    const auto sc = postfix_with(R"(faults:
+  - {kind: crash, at: 5m, node: 178.128.199.144}
+  - {kind: upgrade, at: 10m, node: 178.128.199.144, to: post-fix, restart_delay: 20s}
+)",
+                                 "six_nodes.yaml");
+    auto r = run(sc, 1, 15 * kMinute);
+    CHECK(r.scalar(
+              "SELECT count(*) FROM node_events WHERE node = 4 AND kind = 'upgrade' AND t_ns = " +
+              std::to_string(U) + " AND detail = 'pre-fix -> post-fix (not running)'") == 1);
+    CHECK(
+        r.scalar("SELECT count(*) FROM node_events WHERE node = 4 AND kind = 'start' AND t_ns = " +
+                 std::to_string(back) + " AND detail = 'post-fix'") == 1);
+    // nothing of node 4 between the crash and the operator's start
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE dialer = 4 AND t_dial_ns > " +
+                   std::to_string(5 * kMinute) + " AND t_dial_ns < " + std::to_string(back)) == 0);
+    // its dials after the start run post-fix and stay up
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE dialer = 4 AND t_dial_ns >= " +
+                   std::to_string(back) + " AND dialer_version = 'post-fix' AND open_at_end = 1") ==
+          3);
+  }
+  SUBCASE("crashed with a restart pending: the restart starts the new version") {
+    const auto sc = postfix_with(R"(faults:
+  - {kind: crash, at: 5m, node: 178.128.199.144, restart_after: 2m}
+  - {kind: upgrade, at: 6m, node: 178.128.199.144, to: post-fix, restart_delay: 5m}
+)",
+                                 "six_nodes.yaml");
+    auto r = run(sc, 1, 15 * kMinute);
+    // the crash's restart (7m) comes first and starts post-fix; the upgrade's own start
+    // (11m) finds the node running and does nothing
+    CHECK(
+        r.scalar("SELECT count(*) FROM node_events WHERE node = 4 AND kind = 'start' AND t_ns = " +
+                 std::to_string(7 * kMinute) + " AND detail = 'post-fix'") == 1);
+    CHECK(r.scalar("SELECT count(*) FROM node_events WHERE node = 4 AND kind = 'start'") == 2);
+  }
+  SUBCASE("not started yet: it starts on the new version at its start time") {
+    auto sc = sim::parse_scenario(R"(nodes:
+  - {name: a, ip: 1.1.1.1, version: post-fix}
+  - {name: b, ip: 2.2.2.2, version: pre-fix, start: 10m}
+faults:
+  - {kind: upgrade, at: 5m, node: b, to: post-fix}
+)",
+                                  "late.yaml");
+    REQUIRE_MESSAGE(sc.ok(), (sc.ok() ? "" : sc.error().message));
+    auto r = run(*sc, 1, 15 * kMinute);
+    const auto starts =
+        r.rows("SELECT t_ns, detail FROM node_events WHERE node = 1 AND kind = 'start'");
+    REQUIRE(starts.size() == 1);
+    CHECK(std::stoll(starts[0][0]) == 10 * kMinute);
+    CHECK(starts[0][1] == "post-fix");
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE open_at_end = 1 AND listener_version = "
+                   "'post-fix'") == 1);
+  }
+}
+
+TEST_CASE("faults: a pause aimed at a node that is down freezes nothing") {
+  const auto sc = postfix_with(R"(faults:
+  - {kind: crash, at: 5m, node: 165.84.215.117, restart_after: 1m}
+  - {kind: pause, at: 5m30s, for: 10m, node: 165.84.215.117}
+)");
+  auto r = run(sc, 1, 12 * kMinute);
+  CHECK(r.scalar("SELECT count(*) FROM node_events WHERE node = 2 AND kind = 'pause'") == 0);
+  // the restarted process (6m) redials at once: its 4 links are up again within a second
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE dialer = 2 AND t_connect_ns >= " +
+                 std::to_string(6 * kMinute) + " AND t_connect_ns < " +
+                 std::to_string(6 * kMinute + seconds(1)) + " AND open_at_end = 1") == 4);
+}
