@@ -510,6 +510,7 @@ void World::fault_start(std::uint32_t index) {
         sn.drift_ppm = f.drift_ppm;
         sn.drift_since = sched_.now();
         if (sn.core) sn.core->set_clock(sn.clock_offset_ns, sn.drift_ppm, sn.drift_since);
+        record_clock(n);
       }
       return;
     case FaultKind::kUpgrade:
@@ -565,11 +566,20 @@ void World::fault_end(std::uint32_t index) {
         sn.clock_offset_ns = 0;
         sn.drift_ppm = 0;
         if (sn.core) sn.core->set_clock(0, 0, sched_.now());
+        record_clock(n);
       }
       return;
     default:
       return;  // pause ends by itself (paused_until); one-shots have no end
   }
+}
+
+// A `clock` node event: the node's wall clock (unix seconds) right after it changed.
+void World::record_clock(std::uint32_t n) {
+  const SimNode& sn = nodes_[n];
+  if (!rec_ || !sn.core) return;
+  record_error(rec_->add_node_event(sched_.now(), n, -1, "clock",
+                                    "unix " + std::to_string(sn.core->wall_clock_s(sched_.now()))));
 }
 
 void World::inject(const Fault& f) {
@@ -760,6 +770,11 @@ void World::dispatch(const Event& e) {
       const int receiver = 1 - e.d;
       if (c->side[receiver] != SideState::kOpen) return;
       const std::uint32_t n = node_of(*c, receiver);
+      if (SimTime heal = blocked_until(node_of(*c, e.d), n)) {  // an RST stalls like any segment
+        if (heal != kNever)
+          sched_.schedule(heal + c->latency[e.d]->sample(c->rng[e.d]), e.kind, e.a, e.b, e.c, e.d);
+        return;
+      }
       if (nodes_[n].state != NodeState::kUp) return;
       if (app_paused(n)) {
         sched_.schedule(nodes_[n].paused_until, e.kind, e.a, e.b, e.c, e.d);

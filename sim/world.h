@@ -163,6 +163,7 @@ class World {
   void fault_start(std::uint32_t index);
   void fault_end(std::uint32_t index);
   void inject(const Fault& f);
+  void record_clock(std::uint32_t n);
 
   const Scenario& sc_;
   std::uint64_t seed_;

@@ -370,3 +370,53 @@ TEST_CASE("faults: a pause aimed at a node that is down freezes nothing") {
                  std::to_string(6 * kMinute) + " AND t_connect_ns < " +
                  std::to_string(6 * kMinute + seconds(1)) + " AND open_at_end = 1") == 4);
 }
+
+TEST_CASE(
+    "faults: overlapping clock skews - the clock follows the latest, and is corrected when it "
+    "ends") {
+  const std::int64_t epoch = 1766106000;
+  const auto sc = postfix_with(R"(faults:
+  - {kind: clock_skew, at: 1m, for: 9m, node: 165.84.215.117, offset: 90s}
+  - {kind: clock_skew, at: 2m, for: 10m, node: 165.84.215.117, offset: -30s}
+)");
+  auto r = run(sc, 1, 15 * kMinute);
+  const auto clock = r.rows(
+      "SELECT t_ns, detail FROM node_events WHERE node = 2 AND kind = 'clock' ORDER BY t_ns");
+  REQUIRE(clock.size() == 3);
+  const auto unix_at = [&](SimTime t, Duration offset) {
+    return "unix " + std::to_string(epoch + (t + offset) / kSecond);
+  };
+  CHECK(clock[0][1] == unix_at(kMinute, seconds(90)));
+  CHECK(clock[1][1] == unix_at(2 * kMinute, -seconds(30)));
+  // 10m: the first skew ends, but the second still holds: no correction then
+  CHECK(std::stoll(clock[2][0]) == 12 * kMinute);
+  CHECK(clock[2][1] == unix_at(12 * kMinute, 0));
+}
+
+TEST_CASE("faults: an RST in flight when a partition starts waits for the heal") {
+  // Node 2 crashes and restarts at once; 3 -> 2's next ping reaches the restarted host
+  // and is answered with an RST - which a partition starting just then holds back.
+  const auto sc = postfix_with(R"(faults:
+  - {kind: crash, at: 10m, node: 165.84.215.117, restart_after: 1s}
+)");
+  auto probe = run(sc, 1, 12 * kMinute);
+  // when 3 -> 2's dialer learned of the crash (the RST) without a partition
+  const SimTime learned = probe.scalar("SELECT t_closed_dialer_ns FROM connections WHERE" +
+                                       link(3, 2) + "ORDER BY conn_id LIMIT 1");
+  REQUIRE(learned > 10 * kMinute);
+  // the RST left node 2 one latency (us-ny -> eu-fra, >= 36 ms) before: start a partition
+  // 10 ms before it arrives, healing 2 minutes later
+  const SimTime cut = learned - millis(10);
+  const auto sc2 = postfix_with(
+      "faults:\n  - {kind: crash, at: 10m, node: 165.84.215.117, restart_after: 1s}\n"
+      "  - {kind: partition, at: " +
+      std::to_string(cut / kMillisecond) +
+      "ms, for: 2m, groups: [[165.84.215.117], "
+      "[165.232.154.150]]}\n");
+  auto r = run(sc2, 1, 15 * kMinute);
+  const SimTime later = r.scalar("SELECT t_closed_dialer_ns FROM connections WHERE" + link(3, 2) +
+                                 "ORDER BY conn_id LIMIT 1");
+  CHECK(later >= cut + 2 * kMinute);
+  CHECK(r.rows("SELECT close_reason FROM connections WHERE" + link(3, 2) +
+               "ORDER BY conn_id LIMIT 1")[0][0] == "node_stopped");
+}
