@@ -266,7 +266,16 @@ void World::stop_node(std::uint32_t n, bool graceful, std::uint32_t fault_id) {
   for (auto& c : conns_) {
     if (c.serial == 0) continue;
     for (int s = 0; s < 2; ++s) {
-      if (node_of(c, s) != n || c.side[s] == SideState::kClosed || c.side[s] == SideState::kIdle) continue;
+      if (node_of(c, s) != n || c.side[s] == SideState::kClosed) continue;
+      if (c.side[s] == SideState::kIdle) {
+        // A listener side whose handshake's ACK is still in flight: the socket dies with
+        // the process, silently; what arrives for it later is answered with RST.
+        if (c.side[0] == SideState::kClosed) continue;
+        if (c.rec.fault_id == 0) c.rec.fault_id = fault_id;
+        c.crashed[s] = true;
+        local_close(c, static_cast<Side>(s), CloseReason::kNodeStopped, /*send_fin=*/false);
+        continue;
+      }
       if (c.rec.fault_id == 0) c.rec.fault_id = fault_id;
       if (c.side[s] == SideState::kConnecting) {  // a dial in progress dies with the process
         c.side[s] = SideState::kClosed;

@@ -420,3 +420,31 @@ TEST_CASE("faults: an RST in flight when a partition starts waits for the heal")
   CHECK(r.rows("SELECT close_reason FROM connections WHERE" + link(3, 2) +
                "ORDER BY conn_id LIMIT 1")[0][0] == "node_stopped");
 }
+
+TEST_CASE(
+    "faults: a crash between SYN and ACK - the half-open listener side dies too, RST after "
+    "restart") {
+  // 3 -> 2 (eu-fra -> us-ny, 42 ms +- 3 ms one way, at least 36 ms): node 3 dials its third
+  // peer, node 2, 200 ms after start (100 ms pass spacing). The SYN reaches node 2 by
+  // ~260 ms, the ACK not before 308 ms. Node 2 crashes at 290 ms (back 1 s later) in between.
+  const SimTime crash = millis(290);
+  const auto sc = postfix_with(
+      "faults:\n  - {kind: crash, at: 290ms, node: 165.84.215.117, restart_after: 1s}\n");
+  auto r = run(sc, 1, 5 * kMinute);
+  const auto row = r.rows(
+      "SELECT t_connect_ns, t_accept_ns, t_close_ns, close_reason, closed_by, fault_id, "
+      "t_closed_dialer_ns FROM connections WHERE" +
+      link(3, 2) + "ORDER BY conn_id LIMIT 1");
+  REQUIRE(row.size() == 1);
+  const SimTime tc = std::stoll(row[0][0]);
+  CHECK(tc < crash);
+  CHECK(row[0][1] == "NULL");  // never accepted
+  CHECK(std::stoll(row[0][2]) == crash);
+  CHECK(row[0][3] == "node_stopped");
+  CHECK(row[0][4] == "listener");
+  CHECK(row[0][5] == "1");
+  // the dialer's first ping after the restart (tick at tc + 30 s) is answered with RST
+  const SimTime learned = std::stoll(row[0][6]);
+  CHECK(learned > tc + timers().ping_interval_ns);
+  CHECK(learned < tc + timers().ping_interval_ns + seconds(1));
+}
