@@ -267,16 +267,18 @@ void World::stop_node(std::uint32_t n, bool graceful, std::uint32_t fault_id) {
     if (c.serial == 0) continue;
     for (int s = 0; s < 2; ++s) {
       if (node_of(c, s) != n || c.side[s] == SideState::kClosed) continue;
+      // The fault ended the connection only if nothing had ended it before.
+      if (c.rec.t_close == kNever && c.rec.fault_id == 0) c.rec.fault_id = fault_id;
       if (c.side[s] == SideState::kIdle) {
-        // A listener side whose handshake's ACK is still in flight: the socket dies with
-        // the process, silently; what arrives for it later is answered with RST.
-        if (c.side[0] == SideState::kClosed) continue;
-        if (c.rec.fault_id == 0) c.rec.fault_id = fault_id;
+        // A listener side not yet accepted (SYN-ACK sent): the socket dies with the process,
+        // silently; what arrives for it later (the ACK, data) is answered with RST. If the
+        // dialer is already connected, the connection ends now on this side; if it is
+        // still connecting, its own outcome (timeout, or RST after the SYN-ACK) ends it.
         c.crashed[s] = true;
-        local_close(c, static_cast<Side>(s), CloseReason::kNodeStopped, /*send_fin=*/false);
+        if (c.side[0] == SideState::kOpen)
+          local_close(c, static_cast<Side>(s), CloseReason::kNodeStopped, /*send_fin=*/false);
         continue;
       }
-      if (c.rec.fault_id == 0) c.rec.fault_id = fault_id;
       if (c.side[s] == SideState::kConnecting) {  // a dial in progress dies with the process
         c.side[s] = SideState::kClosed;
         c.rec.t_close = c.rec.t_closed_dialer = sched_.now();
@@ -469,7 +471,7 @@ void World::fault_start(std::uint32_t index) {
         if (!f.matches(c.rec.dialer, c.rec.listener) && !f.matches(c.rec.listener, c.rec.dialer)) continue;
         if (!fault_rng_.chance(f.fraction)) continue;
         // RST reaches both ends from the path: each side sees a reset.
-        c.rec.fault_id = f.id;
+        if (c.rec.t_close == kNever) c.rec.fault_id = f.id;
         const std::uint32_t slot = slot_of(c), serial = c.serial;
         for (int s = 0; s < 2; ++s) {
           SimConn& cc = conns_[slot];
@@ -631,7 +633,6 @@ void World::inject(const Fault& f) {
           break;
         default: break;
       }
-      if (c.rec.fault_id == 0) c.rec.fault_id = f.id;
       send_segment(c, dir, std::move(bytes), kData);
     }
   }
@@ -754,7 +755,7 @@ void World::dispatch(const Event& e) {
         }
       }
       const NodeState st = nodes_[dst].state;
-      const bool stale = c->side[receiver] == SideState::kClosed && c->crashed[receiver];
+      const bool stale = c->side[receiver] != SideState::kOpen && c->crashed[receiver];
       if (st == NodeState::kHostDown) return;  // vanishes
       if (stale || (st != NodeState::kUp && c->side[receiver] != SideState::kClosed)) {
         // A restarted host (or a stopped process) has no socket for it: RST the sender.

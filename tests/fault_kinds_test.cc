@@ -448,3 +448,44 @@ TEST_CASE(
   CHECK(learned > tc + timers().ping_interval_ns);
   CHECK(learned < tc + timers().ping_interval_ns + seconds(1));
 }
+
+TEST_CASE(
+    "faults: chaos with every drawable kind - every run completes and every row is consistent") {
+  const auto sc = postfix_with(R"(chaos:
+  rate: 60/h
+  kinds: [partition, latency, loss, bandwidth, reset, corrupt, truncate, garbage, oversize, old_protocol,
+          wrong_kind, refuse, crash, pause, clock_skew]
+  min_duration: 5s
+  max_duration: 4m
+)",
+                               "six_nodes.yaml");
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    CAPTURE(seed);
+    auto r = run(sc, seed, 2 * kHour);  // the run itself checks the stream invariants
+    CHECK(r.scalar("SELECT count(*) FROM faults") >= 60);
+    // every connection row has an ending: a close reason, or the open-at-end marker
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE close_reason IN ('none', '')") == 0);
+    CHECK(
+        r.scalar("SELECT count(*) FROM connections WHERE t_close_ns IS NULL AND open_at_end = 0") ==
+        0);
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE open_at_end = 0 AND t_closed_dialer_ns "
+                   "IS NULL") == 0);
+    // a fault blamed for an ending exists and had started by then
+    CHECK(
+        r.scalar(
+            "SELECT count(*) FROM connections c LEFT JOIN faults f ON f.fault_id = c.fault_id "
+            "WHERE c.fault_id IS NOT NULL AND (f.fault_id IS NULL OR f.start_ns > c.t_close_ns)") ==
+        0);
+    // times are ordered within each row
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_connect_ns < t_dial_ns OR t_accept_ns "
+                   "< t_connect_ns "
+                   "OR t_close_ns < t_dial_ns OR t_closed_dialer_ns < t_close_ns OR "
+                   "t_closed_listener_ns < "
+                   "t_close_ns") == 0);
+    // a fault is only named for endings a fault can cause (never the handshake rule's)
+    CHECK(r.scalar(
+              "SELECT count(*) FROM connections WHERE fault_id IS NOT NULL AND close_reason NOT IN "
+              "('node_stopped', 'pong_timeout', 'connect_timeout', 'connect_refused', 'reset', "
+              "'invalid_message', 'line_too_long')") == 0);
+  }
+}
