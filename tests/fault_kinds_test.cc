@@ -489,3 +489,33 @@ TEST_CASE(
               "'invalid_message', 'line_too_long')") == 0);
   }
 }
+
+TEST_CASE("faults: after an hour of chaos every link of an all-fixed network recovers") {
+  const auto sc = postfix_with(R"(chaos:
+  rate: 60/h
+  kinds: [partition, latency, loss, bandwidth, reset, corrupt, truncate, garbage, oversize, old_protocol,
+          wrong_kind, refuse, crash, pause, clock_skew]
+  end: 1h
+  min_duration: 5s
+  max_duration: 4m
+)");
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    CAPTURE(seed);
+    auto r = run(sc, seed, 2 * kHour);
+    // every drawn fault is over (crashes restart after their drawn duration) well before
+    // the end: the back-off cap (300 s) leaves ample time to reconnect
+    REQUIRE(r.scalar("SELECT max(end_ns) FROM faults") < 2 * kHour - 30 * kMinute);
+    // each of the 15 links ends with exactly one connection its dialer still holds
+    CHECK(r.scalar(
+              "SELECT count(*) FROM connections WHERE open_at_end = 1 AND t_connect_ns IS NOT NULL "
+              "AND t_closed_dialer_ns IS NULL") == 15);
+    CHECK(
+        r.scalar(
+            "SELECT count(DISTINCT dialer * 100 + listener) FROM connections WHERE open_at_end = 1 "
+            "AND t_closed_dialer_ns IS NULL") == 15);
+    // the other open rows are listener sides whose dialer crashed (no idle timeout)
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE open_at_end = 1 AND t_closed_dialer_ns "
+                   "IS NOT NULL "
+                   "AND close_reason != 'node_stopped'") == 0);
+  }
+}
