@@ -29,5 +29,6 @@ struct Command {
 };
 
 Command add_run_command(CLI::App& app);
+Command add_faults_command(CLI::App& app);
 
 }  // namespace ts::cli

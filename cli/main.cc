@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands;
   commands.push_back(add_run_command(app));
+  commands.push_back(add_faults_command(app));
 
   // Bare form: the first argument is a scenario file, not a subcommand or an option.
   std::vector<std::string> args(argv + 1, argv + argc);

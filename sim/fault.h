@@ -76,6 +76,9 @@ struct Fault {
   // Human-readable targets and parameters for the faults table.
   std::string describe_targets(const std::vector<std::string>& node_names) const;
   std::string describe_params() const;
+  // The fault as one `faults:` entry: a YAML flow mapping, exact to the nanosecond, that
+  // parses back into the same fault (so a run's drawn chaos can be replayed from its rows).
+  std::string to_yaml(const std::vector<std::string>& node_names) const;
 };
 
 // `chaos:`: faults drawn from the run's seed.

@@ -60,7 +60,8 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     const Fault& f = faults_[i];
     if (rec_)
       record_error(rec_->add_fault(f.id, fault_kind_name(f.kind), f.describe_targets(node_names_),
-                                   f.start_ns, f.end_ns, f.describe_params(), f.source));
+                                   f.start_ns, f.end_ns, f.describe_params(), f.source,
+                                   f.to_yaml(node_names_)));
     sched_.schedule(f.start_ns, EventKind::kFaultStart, i);
     if (f.end_ns != kNever && !is_one_shot(f.kind) && f.kind != FaultKind::kCrash)
       sched_.schedule(f.end_ns, EventKind::kFaultEnd, i);
