@@ -748,7 +748,11 @@ void World::dispatch(const Event& e) {
       const std::uint32_t src = node_of(*c, dir), dst = node_of(*c, receiver);
       if (sabotage_ != TestSabotage::kIgnorePartitions) {
         if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
-          if (heal == kNever) return;
+          if (heal == kNever) {  // never heals: the segment is never delivered; free its slot
+            segments_[e.c].bytes.clear();
+            free_segments_.push_back(e.c);
+            return;
+          }
           sched_.schedule(std::max(heal + c->latency[dir]->sample(c->rng[dir]), c->last_arrival[dir]),
                           e.kind, e.a, e.b, e.c, e.d);
           c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);

@@ -519,3 +519,26 @@ TEST_CASE("faults: after an hour of chaos every link of an all-fixed network rec
                    "AND close_reason != 'node_stopped'") == 0);
   }
 }
+
+TEST_CASE(
+    "faults: a partition that never heals - the dialer gives up its connection, the listener never "
+    "hears") {
+  const auto sc = postfix_with(
+      "faults:\n  - {kind: partition, at: 10m15s, groups: [[50.28.104.50], [64.91.241.10]]}\n");
+  auto r = run(sc, 1, 2 * kHour);
+  const auto first = r.rows(
+      "SELECT close_reason, open_at_end, t_closed_listener_ns, fault_id FROM connections WHERE" +
+      link(0, 1) + "ORDER BY conn_id LIMIT 1");
+  REQUIRE(first.size() == 1);
+  CHECK(first[0][0] == "pong_timeout");
+  CHECK(first[0][1] == "1");     // the listener side is still open at the end ...
+  CHECK(first[0][2] == "NULL");  // ... because the dialer's FIN never arrives
+  CHECK(first[0][3] == "1");
+  // every later dial on the link times out; none connects
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE" + link(0, 1) +
+                 "AND t_connect_ns IS NOT NULL") == 1);
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE" + link(0, 1) +
+                 "AND close_reason = 'connect_timeout'") >= 20);
+  // the other 14 links are untouched
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE NOT (" + link(0, 1) + ")") == 14);
+}
