@@ -46,6 +46,24 @@ bool is_one_shot(FaultKind k) {
   return (k >= FaultKind::kReset && k <= FaultKind::kWrongKind) || k == FaultKind::kUpgrade;
 }
 
+bool can_end(FaultKind k, node::CloseReason reason) {
+  using node::CloseReason;
+  using enum FaultKind;
+  switch (reason) {
+    case CloseReason::kPongTimeout:
+      return k == kPartition || k == kLatency || k == kLoss || k == kBandwidth || k == kPause;
+    case CloseReason::kConnectTimeout:
+      return k == kPartition || k == kLatency || k == kLoss || k == kBandwidth || k == kPause ||
+             k == kCrash;
+    case CloseReason::kConnectRefused: return k == kRefuse || k == kUpgrade;
+    case CloseReason::kReset: return k == kReset || k == kCrash || k == kUpgrade;
+    case CloseReason::kInvalidMessage:
+    case CloseReason::kLineTooLong:
+      return k >= kCorrupt && k <= kWrongKind;
+    default: return false;
+  }
+}
+
 bool Fault::matches(std::uint32_t i, std::uint32_t j) const {
   if (!group_of.empty()) {
     const int gi = i < group_of.size() ? group_of[i] : -1;

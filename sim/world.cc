@@ -438,17 +438,19 @@ std::uint32_t World::blame(const SimConn& c) const {
     default:
       return 0;
   }
+  // Of the faults that can cause this ending (fault.h can_end) and touch the link, the one
+  // that started last (ties: the later id).
   const SimTime now = sched_.now();
   const std::uint32_t a = c.rec.dialer, b = c.rec.listener;
-  for (auto it = faults_.rbegin(); it != faults_.rend(); ++it) {  // the latest fault first
-    const Fault& f = *it;
-    if (f.start_ns > now) continue;
+  const Fault* best = nullptr;
+  for (const Fault& f : faults_) {
+    if (f.start_ns > now || !can_end(f.kind, c.rec.close_reason)) continue;
     if (f.end_ns != kNever && f.end_ns + kBlameWindow < now) continue;
     const bool hits = is_link_fault(f.kind) ? (f.matches(a, b) || f.matches(b, a))
                                             : (f.targets_node(a) || f.targets_node(b));
-    if (hits) return f.id;
+    if (hits && (best == nullptr || f.start_ns >= best->start_ns)) best = &f;
   }
-  return 0;
+  return best ? best->id : 0;
 }
 
 // ---- faults ------------------------------------------------------------------------------

@@ -542,3 +542,27 @@ TEST_CASE(
   // the other 14 links are untouched
   CHECK(r.scalar("SELECT count(*) FROM connections WHERE NOT (" + link(0, 1) + ")") == 14);
 }
+
+TEST_CASE(
+    "faults: an ending is charged to a fault that can cause it, not just the latest nearby one") {
+  // Node 1 is frozen for 4 minutes; meanwhile an injected old-protocol line crosses 4 -> 1
+  // (a later fault on the same link). 4's pings go unanswered: its pong timeout is the
+  // pause's doing - injected bytes never make a dialer miss pongs.
+  const auto sc = postfix_with(R"(faults:
+  - {kind: pause, at: 10m15s, for: 4m, node: 64.91.241.10}
+  - {kind: old_protocol, at: 12m30s, from: [178.128.199.144], to: [64.91.241.10]}
+)");
+  auto r = run(sc, 1, 20 * kMinute);
+  const auto rows = r.rows("SELECT close_reason, fault_id FROM connections WHERE" + link(4, 1) +
+                           "ORDER BY conn_id LIMIT 1");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0][0] == "pong_timeout");
+  CHECK(rows[0][1] == "1");
+  // every dialer of node 1 timed out on the pause
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE listener = 1 AND close_reason = "
+                 "'pong_timeout' AND "
+                 "fault_id = 1") == 4);
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE fault_id = 2") == 0);
+  CHECK(r.scalar("SELECT count(*) FROM protocol_errors WHERE node = 1 AND kind = 'invalid_json'") ==
+        1);
+}

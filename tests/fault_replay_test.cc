@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "sim/fault.h"
 #include "test_util.h"
 
@@ -162,13 +164,37 @@ TEST_CASE("cli: timesim faults prints the replayable schedule; exit 2 on a missi
   REQUIRE(sh("run s.yaml --duration 30m --db r.db -q") == 0);
   REQUIRE(sh("faults r.db") == 0);
   const std::string out = slurp((dir / "out.txt").string());
+  // a 2 min partition heals before the pong timeout can fire (the 3rd unanswered ping
+  // expires at least 2 intervals + the timeout after the cut): it ended nothing
   CHECK(
       out.find("faults:\n  - {kind: partition, at: 600000000000ns, until: 720000000000ns, groups: "
-               "[[\"50.28.104.50\"], [\"64.91.241.10\"]]}  # scenario\n") != std::string::npos);
+               "[[\"50.28.104.50\"], [\"64.91.241.10\"]]}  # scenario, ended no connection\n") !=
+      std::string::npos);
+  // the upgrade's count and reasons are the DB's
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2((dir / "r.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  std::string expect;
+  std::int64_t total = 0;
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(
+      sqlite3_prepare_v2(
+          db,
+          "SELECT close_reason, count(*) FROM connections WHERE fault_id = 2 GROUP BY 1 ORDER BY 1",
+          -1, &q, nullptr) == SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    expect += std::string(expect.empty() ? "" : ", ") +
+              reinterpret_cast<const char*>(sqlite3_column_text(q, 0)) + " " +
+              std::to_string(sqlite3_column_int64(q, 1));
+    total += sqlite3_column_int64(q, 1);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  CHECK(total >= 5);  // node 5's five inbound links at least
   CHECK(
       out.find(
           "  - {kind: upgrade, at: 1200000000000ns, nodes: [\"69.167.168.176\"], to: \"pre-fix\", "
-          "restart_delay: 10000000000ns}  # upgrade\n") != std::string::npos);
+          "restart_delay: 10000000000ns}  # upgrade, ended " +
+          std::to_string(total) + " (" + expect + ")\n") != std::string::npos);
   // it parses as a scenario section
   CHECK(sim::parse_scenario(topology + out, "x.yaml").ok());
   CHECK(sh("faults missing.db") == 2);
