@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "sim/pcap_writer.h"
 #include "sim/recorder.h"
 #include "sim/scenario.h"
 #include "sim/summary.h"
@@ -21,6 +22,8 @@ struct RunOptions {
   CLI::Option* seed_opt = nullptr;
   std::string duration;
   std::string db;
+  std::string all_version;
+  std::string pcap;
   bool quiet = false;
 };
 
@@ -33,12 +36,23 @@ int run_scenario(const RunOptions& o) {
     if (!d) return fail(2, "--duration: " + d.error().message);
     sc->duration_ns = *d;
   }
+  if (!o.all_version.empty()) {
+    const auto* profile = node::find_profile(o.all_version);
+    if (!profile) return fail(2, "--all-version: unknown version '" + o.all_version + "'");
+    for (auto& n : sc->nodes) n.profile = profile;
+  }
   std::string db_path = o.db;
   if (db_path.empty()) {
     db_path = fmt::format("results/runs/{}-seed{}.db", sc->name, sc->seed);
     std::error_code ec;
     std::filesystem::create_directories("results/runs", ec);
     if (ec) return fail(2, "cannot create results/runs: " + ec.message());
+  }
+  std::unique_ptr<sim::PcapWriter> pcap;
+  if (!o.pcap.empty()) {
+    auto p = sim::PcapWriter::open(o.pcap, *sc);
+    if (!p) return fail(2, p.error().message);
+    pcap = std::move(*p);
   }
   auto rec = sim::Recorder::open(db_path);
   if (!rec) return fail(2, rec.error().message);
@@ -54,18 +68,23 @@ int run_scenario(const RunOptions& o) {
 
   const auto t0 = std::chrono::steady_clock::now();
   sim::World world(*sc, sc->seed, rec->get());
+  if (pcap) world.set_wire_observer(pcap.get());
   auto stats = world.run(sc->duration_ns, &g_interrupted);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   sim::RunTotals totals;
   if (stats) {
     totals.events = stats->events;
     totals.end_ns = stats->end_ns;
+    totals.fingerprint = stats->fingerprint;
   }
   totals.wall_seconds = wall;
   const bool interrupted = stats && stats->interrupted;
   auto ended = (*rec)->end_run(!stats ? "failed" : interrupted ? "interrupted" : "complete", totals);
   if (!stats) return fail(1, stats.error().message);
   if (!ended) return fail(1, ended.error().message);
+  if (pcap) {
+    if (auto ok = pcap->close(); !ok) return fail(1, o.pcap + ": " + ok.error().message);
+  }
 
   auto summary = sim::summarize((*rec)->db(), *run_id);
   if (!summary) return fail(1, summary.error().message);
@@ -95,6 +114,9 @@ Command add_run_command(CLI::App& app) {
   opts->seed_opt = cmd->add_option("--seed", opts->seed, "PRNG seed (overrides the scenario's)");
   cmd->add_option("--duration", opts->duration, "virtual time to simulate, e.g. 90s, 1h, 24h");
   cmd->add_option("--db", opts->db, "results DB path (default results/runs/<scenario>-seed<N>.db)");
+  cmd->add_option("--all-version", opts->all_version,
+                  "run every node on this version profile (e.g. pre-fix), overriding the scenario");
+  cmd->add_option("--pcap", opts->pcap, "also write the simulated TCP streams as a pcap file");
   cmd->add_flag("-q,--quiet", opts->quiet, "print only the one-line totals");
   return Command{cmd, [opts] { return run_scenario(*opts); }};
 }

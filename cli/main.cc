@@ -36,6 +36,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands;
   commands.push_back(add_run_command(app));
+  commands.push_back(add_live_command(app));
+  commands.push_back(add_fidelity_command(app));
+  commands.push_back(add_compare_command(app));
+  commands.push_back(add_report_command(app));
+  commands.push_back(add_regress_command(app));
   commands.push_back(add_faults_command(app));
 
   // Bare form: the first argument is a scenario file, not a subcommand or an option.

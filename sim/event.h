@@ -36,4 +36,19 @@ struct Event {
 };
 static_assert(sizeof(Event) == 32, "events stay small PODs");
 
+// Folds one dispatched event (time, kind and operands; not `seq`) into a running trace
+// fingerprint. Cheap (three multiply-rotate rounds); not cryptographic.
+inline std::uint64_t fingerprint_mix(std::uint64_t h, const Event& e) {
+  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ull;
+  auto round = [](std::uint64_t acc, std::uint64_t word) {
+    acc ^= word;
+    acc *= kMul;
+    return (acc << 29) | (acc >> 35);
+  };
+  h = round(h, static_cast<std::uint64_t>(e.at));
+  h = round(h, static_cast<std::uint64_t>(e.kind) | (std::uint64_t{e.d} << 8) |
+                   (std::uint64_t{e.a} << 32));
+  return round(h, std::uint64_t{e.b} | (std::uint64_t{e.c} << 32));
+}
+
 }  // namespace ts::sim

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS runs (
   timesim_version TEXT NOT NULL,
   events        INTEGER,
   end_ns        INTEGER,
-  wall_seconds  REAL
+  wall_seconds  REAL,
+  fingerprint   TEXT
 );
 CREATE TABLE IF NOT EXISTS nodes (
   run_id   INTEGER NOT NULL REFERENCES runs(run_id),
@@ -197,6 +198,9 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   // lazily, so small runs do not pay for it).
   if (auto ok = r->exec("PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY"); !ok) return ok.error();
   if (auto ok = r->exec(kSchema); !ok) return ok.error();
+  if (user_version == 1) {  // v1 -> v2: runs gained the event-trace fingerprint
+    if (auto ok = r->exec("ALTER TABLE runs ADD COLUMN fingerprint TEXT"); !ok) return ok.error();
+  }
   if (auto ok = r->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()); !ok)
     return ok.error();
 
@@ -379,8 +383,8 @@ Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals)
   if (auto ok = exec(kIndexes); !ok) return ok;
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
-                         "UPDATE runs SET status=?, events=?, end_ns=?, wall_seconds=? "
-                         "WHERE run_id=?",
+                         "UPDATE runs SET status=?, events=?, end_ns=?, wall_seconds=?, "
+                         "fingerprint=? WHERE run_id=?",
                          -1, &raw, nullptr) != SQLITE_OK)
     return db_error("end run");
   Stmt s(raw);
@@ -388,7 +392,8 @@ Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals)
   sqlite3_bind_int64(raw, 2, static_cast<std::int64_t>(totals.events));
   sqlite3_bind_int64(raw, 3, totals.end_ns);
   sqlite3_bind_double(raw, 4, totals.wall_seconds);
-  sqlite3_bind_int64(raw, 5, run_id_);
+  bind_text(raw, 5, hex64(totals.fingerprint));
+  sqlite3_bind_int64(raw, 6, run_id_);
   if (sqlite3_step(raw) != SQLITE_DONE) return db_error("end run");
   return true;
 }

@@ -22,7 +22,7 @@
 
 namespace ts::sim {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;  // 2: runs.fingerprint
 
 struct RunInfo {
   std::string scenario_name;
@@ -38,6 +38,7 @@ struct RunTotals {
   std::uint64_t events = 0;
   SimTime end_ns = 0;
   double wall_seconds = 0;  // informational only
+  std::uint64_t fingerprint = 0;  // WorldStats::fingerprint (stored as 16 hex digits)
 };
 
 class Recorder {

@@ -84,6 +84,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
       }
     }
     sched_.pop(e);
+    stats_.fingerprint = fingerprint_mix(stats_.fingerprint, e);
     dispatch(e);
   }
   stats_.end_ns = stats_.interrupted ? sched_.now() : duration_ns;
@@ -161,6 +162,8 @@ void World::send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t fl
   seg.seq = c.next_send_seq[dir]++;
   seg.flags = flags;
   seg.bytes = std::move(bytes);
+  if (wire_)
+    wire_->on_segment(sched_.now(), c.serial, dir, seg.bytes, (flags & kFin) != 0, (flags & kAccept) != 0);
   sched_.schedule(arrival(c, dir, seg.bytes.size() + 40), EventKind::kDeliver, slot_of(c), c.serial,
                   s, static_cast<std::uint8_t>(dir));
 }
@@ -383,6 +386,7 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   c.rec.listener_version = nodes_[listener].profile->name;
   c.rec.t_dial = sched_.now();
   ++stats_.connections;
+  if (wire_) wire_->on_syn(sched_.now(), c.serial, node, listener, c.dialer_port);
   sched_.schedule(arrival(c, 0, 60), EventKind::kSynArrive, slot, c.serial);
   sched_.schedule(sched_.now() + d.profile->timers.connect_timeout_ns, EventKind::kConnectTimeout,
                   slot, c.serial, 0, d.incarnation);
@@ -475,6 +479,7 @@ void World::fault_start(std::uint32_t index) {
         if (!fault_rng_.chance(f.fraction)) continue;
         // RST reaches both ends from the path: each side sees a reset.
         if (c.rec.t_close == kNever) c.rec.fault_id = f.id;
+        if (wire_) wire_->on_rst(sched_.now(), c.serial, 0);
         const std::uint32_t slot = slot_of(c), serial = c.serial;
         for (int s = 0; s < 2; ++s) {
           SimConn& cc = conns_[slot];
@@ -690,6 +695,7 @@ void World::dispatch(const Event& e) {
       const NodeState st = nodes_[l].state;
       if (st == NodeState::kHostDown) return;  // no answer: the dialer times out
       const bool listening = st == NodeState::kUp && nodes_[l].refusing == 0;
+      if (wire_) wire_->on_syn_reply(sched_.now(), c->serial, listening);
       sched_.schedule(arrival(*c, 1, 60), listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive,
                       e.a, e.b);
       return;
@@ -766,9 +772,11 @@ void World::dispatch(const Event& e) {
       if (st == NodeState::kHostDown) return;  // vanishes
       if (stale || (st != NodeState::kUp && c->side[receiver] != SideState::kClosed)) {
         // A restarted host (or a stopped process) has no socket for it: RST the sender.
-        if (c->side[dir] == SideState::kOpen)
+        if (c->side[dir] == SideState::kOpen) {
+          if (wire_) wire_->on_rst(sched_.now(), c->serial, receiver);
           sched_.schedule(sched_.now() + c->latency[receiver]->sample(c->rng[receiver]),
                           EventKind::kRstArrive, e.a, e.b, 0, static_cast<std::uint8_t>(receiver));
+        }
         return;
       }
       if (app_paused(dst)) {

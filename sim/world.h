@@ -34,6 +34,7 @@
 #include "sim/recorder.h"
 #include "sim/scenario.h"
 #include "sim/scheduler.h"
+#include "sim/wire_observer.h"
 
 namespace ts::sim {
 
@@ -43,6 +44,9 @@ struct WorldStats {
   std::uint64_t bytes = 0;
   std::uint64_t protocol_errors = 0;
   std::uint64_t faults = 0;
+  // Rolling hash of every dispatched event's (time, kind, operands): equal fingerprints mean
+  // the same event trace (OMNeT++-style fingerprint for determinism regressions).
+  std::uint64_t fingerprint = 0;
   SimTime end_ns = 0;
   bool interrupted = false;
 };
@@ -64,6 +68,8 @@ class World {
   std::size_t node_count() const { return nodes_.size(); }
   const std::vector<Fault>& faults() const { return faults_; }
   void set_test_sabotage(TestSabotage s) { sabotage_ = s; }
+  // Packets as they are sent (pcap export); `obs` must outlive run(). Null: none.
+  void set_wire_observer(WireObserver* obs) { wire_ = obs; }
 
  private:
   static constexpr std::uint32_t kNoFault = 0xffffffffu;
@@ -185,6 +191,7 @@ class World {
   WorldStats stats_;
   std::string first_error_;
   TestSabotage sabotage_ = TestSabotage::kNone;
+  WireObserver* wire_ = nullptr;
 };
 
 }  // namespace ts::sim

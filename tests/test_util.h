@@ -79,6 +79,7 @@ inline Run run(const sim::Scenario& sc, std::uint64_t seed, Duration duration_ns
   sim::RunTotals totals;
   totals.events = stats->events;
   totals.end_ns = stats->end_ns;
+  totals.fingerprint = stats->fingerprint;
   REQUIRE(r.rec->end_run("complete", totals).ok());
   return r;
 }

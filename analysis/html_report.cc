@@ -1,0 +1,543 @@
+#include "analysis/html_report.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "analysis/compare.h"
+#include "analysis/metrics.h"
+#include "analysis/svg_plot.h"
+#include "common/time.h"
+#include "sim/scenario.h"
+#include "sim/summary.h"
+
+namespace ts::analysis {
+namespace {
+
+struct StmtFinalize {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+
+Result<Stmt> query(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+    return Error{std::string("report query failed: ") + sqlite3_errmsg(db)};
+  return Stmt(s);
+}
+
+std::string text(sqlite3_stmt* s, int i) {
+  const auto* t = sqlite3_column_text(s, i);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+bool has_table(sqlite3* db, const std::string& name) {
+  auto q = query(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='" + name + "'");
+  return q && sqlite3_step(q->get()) == SQLITE_ROW;
+}
+
+std::string pair_colour(const std::string& d, const std::string& l) {
+  if (d == "pre-fix" && l == "pre-fix") return "#d62728";
+  if (d == "post-fix" && l == "post-fix") return "#2ca02c";
+  if (d == "pre-fix" && l == "post-fix") return "#ff7f0e";
+  if (d == "post-fix" && l == "pre-fix") return "#9467bd";
+  static const char* extra[] = {"#1f77b4", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  std::size_t h = 0;
+  for (char c : d + ">" + l)
+    h = h * 131 + static_cast<unsigned char>(c);
+  return extra[h % 6];
+}
+const char* side_colour(const std::string& side) {
+  return side == "A" ? "#d62728" : "#1f77b4";
+}
+
+struct Conn {
+  std::uint32_t dialer, listener;
+  std::string dv, lv;
+  SimTime t0, t1;
+};
+
+struct FaultRow {
+  std::int64_t id;
+  std::string kind, targets, params, source;
+  SimTime start, end;  // end = run end when open-ended
+  bool open_ended;
+};
+
+Result<std::vector<Conn>> established(sqlite3* db, std::int64_t run, SimTime end) {
+  auto q = query(
+      db, fmt::format("SELECT dialer, listener, dialer_version, listener_version, t_connect_ns, "
+                      "COALESCE(t_closed_dialer_ns, {}) FROM connections WHERE run_id={} AND "
+                      "t_connect_ns IS NOT NULL ORDER BY t_connect_ns, conn_id",
+                      end, run));
+  if (!q) return q.error();
+  std::vector<Conn> out;
+  while (sqlite3_step(q->get()) == SQLITE_ROW) {
+    auto* s = q->get();
+    out.push_back({static_cast<std::uint32_t>(sqlite3_column_int64(s, 0)),
+                   static_cast<std::uint32_t>(sqlite3_column_int64(s, 1)), text(s, 2), text(s, 3),
+                   sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5)});
+  }
+  return out;
+}
+
+Result<std::vector<FaultRow>> faults_of(sqlite3* db, std::int64_t run, SimTime end) {
+  std::vector<FaultRow> out;
+  if (!has_table(db, "faults")) return out;
+  auto q = query(
+      db,
+      fmt::format("SELECT fault_id, kind, targets, params, source, start_ns, end_ns FROM faults "
+                  "WHERE run_id={} ORDER BY start_ns, fault_id",
+                  run));
+  if (!q) return q.error();
+  while (sqlite3_step(q->get()) == SQLITE_ROW) {
+    auto* s = q->get();
+    const bool open = sqlite3_column_type(s, 6) == SQLITE_NULL;
+    out.push_back({sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), text(s, 3), text(s, 4),
+                   sqlite3_column_int64(s, 5), open ? end : sqlite3_column_int64(s, 6), open});
+  }
+  return out;
+}
+
+void shade(SvgPlot& p, const std::vector<FaultRow>& faults, double y0, double y1) {
+  for (const auto& f : faults) {
+    const double a = static_cast<double>(f.start) / kMinute,
+                 b = static_cast<double>(f.end) / kMinute;
+    p.rect(a, b, y0, y1, "#7f7f7f", 0.18, 1.5);
+  }
+}
+
+std::string timeline_svg(const sim::RunSummary& s, const std::vector<Conn>& conns,
+                         const std::vector<FaultRow>& faults, const std::string& title) {
+  const double end_min = static_cast<double>(std::max<Duration>(s.duration_ns, 1)) / kMinute;
+  // Large topologies: the first kMaxTimelineRows links (by dialer, listener) only.
+  constexpr std::size_t kMaxTimelineRows = 60;
+  const int rows = static_cast<int>(std::min(s.links.size(), kMaxTimelineRows));
+  SvgPlot p(1000, 70 + 22 * std::max(rows, 1), {0, end_min, false, "virtual time (minutes)"},
+            {-0.5, rows - 0.5, false, ""}, 230, 20, 44, 40);
+  p.title(s.links.size() > kMaxTimelineRows
+              ? fmt::format("{} (first {} of {} links)", title, kMaxTimelineRows, s.links.size())
+              : title);
+  shade(p, faults, -0.5, rows - 0.5);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, int> row_of;
+  for (int i = 0; i < rows; ++i) {
+    const auto& l = s.links[static_cast<std::size_t>(i)];
+    row_of[{l.dialer, l.listener}] = rows - 1 - i;  // first link on top
+    p.row_label(rows - 1 - i, l.dialer_name + " → " + l.listener_name);
+  }
+  // Merge bars closer than a pixel (cycling links have thousands of sub-pixel connections).
+  const double min_per_px = end_min / (p.plot_right() - p.plot_left());
+  struct Open {
+    double a, b;
+  };
+  std::map<std::tuple<int, std::string>, Open> open;
+  std::map<std::string, std::string> legend;
+  auto flush = [&](int row, const std::string& colour, const Open& o) {
+    p.rect(o.a, o.b, row - 0.35, row + 0.35, colour, 1.0, 0.8);
+  };
+  for (const auto& c : conns) {
+    auto it = row_of.find({c.dialer, c.listener});
+    if (it == row_of.end()) continue;
+    const std::string colour = pair_colour(c.dv, c.lv);
+    legend[c.dv + " → " + c.lv] = colour;
+    const double a = static_cast<double>(c.t0) / kMinute, b = static_cast<double>(c.t1) / kMinute;
+    auto key = std::make_tuple(it->second, colour);
+    auto o = open.find(key);
+    if (o != open.end() && a <= o->second.b + min_per_px) {
+      o->second.b = std::max(o->second.b, b);
+    } else {
+      if (o != open.end()) flush(it->second, colour, o->second);
+      open[key] = {a, b};
+    }
+  }
+  for (const auto& [key, o] : open)
+    flush(std::get<0>(key), std::get<1>(key), o);
+  p.axes(false);
+  std::vector<std::pair<std::string, std::string>> entries(legend.begin(), legend.end());
+  if (!faults.empty()) entries.push_back({"fault window", "#c8c8c8"});
+  p.legend(entries);
+  return p.str();
+}
+
+struct Series {
+  std::string label, colour;
+  std::vector<double> values;
+};
+
+std::string cdf_svg(std::vector<Series> series, const std::string& title) {
+  double lo = 1e300, hi = 0;
+  for (auto& s : series) {
+    std::sort(s.values.begin(), s.values.end());
+    for (double v : s.values)
+      if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  if (hi <= 0) lo = 1e-3, hi = 1;
+  lo = std::pow(10.0, std::floor(std::log10(lo)));
+  hi = std::pow(10.0, std::ceil(std::log10(hi * 1.0001)));
+  SvgPlot p(
+      1000, 420,
+      {lo, hi, true, "connection lifetime (s, log scale; open connections end at the run end)"},
+      {0, 1, false, "fraction of connections ≤ x"});
+  p.title(title);
+  p.axes();
+  std::vector<std::pair<std::string, std::string>> entries;
+  const char* dashes[] = {"", "6,3", "2,3", "8,3,2,3"};
+  int k = 0;
+  for (const auto& s : series) {
+    if (s.values.empty()) continue;
+    const std::size_t n = s.values.size();
+    std::vector<std::pair<double, double>> pts = {{std::max(s.values.front(), lo), 0.0}};
+    const std::size_t step = std::max<std::size_t>(1, n / 500);  // at most ~500 steps
+    for (std::size_t i = 0; i < n; i += step) {
+      const std::size_t j = std::min(n - 1, i + step - 1);
+      const double x = std::max(s.values[j], lo);
+      pts.push_back({x, static_cast<double>(i) / static_cast<double>(n)});
+      pts.push_back({x, static_cast<double>(j + 1) / static_cast<double>(n)});
+    }
+    p.polyline(pts, s.colour, 2.4 - 0.4 * (k % 4), dashes[k % 4]);
+    entries.push_back({fmt::format("{} (n={})", s.label, n), s.colour});
+    ++k;
+  }
+  p.legend(entries);
+  return p.str();
+}
+
+struct ChurnSeries {
+  std::string label, colour;
+  std::vector<double> per_bin;  // connections per link-hour
+};
+
+std::string churn_svg(const std::vector<ChurnSeries>& series, Duration bin, Duration end,
+                      const std::vector<FaultRow>& faults, const std::string& title,
+                      const std::string& ylabel = "connections per link-hour") {
+  double hi = 1;
+  for (const auto& s : series)
+    for (double v : s.per_bin)
+      hi = std::max(hi, v);
+  const double top = std::pow(10.0, std::ceil(std::log10(hi * 1.05)));
+  const double end_min = static_cast<double>(end) / kMinute;
+  SvgPlot p(
+      1000, 360,
+      {0, end_min, false, fmt::format("virtual time (minutes; {}-minute bins)", bin / kMinute)},
+      {0, top > 10 ? top : hi * 1.1, false, ylabel});
+  p.title(title);
+  shade(p, faults, 0, top > 10 ? top : hi * 1.1);
+  p.axes();
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto& s : series) {
+    std::vector<std::pair<double, double>> pts;
+    for (std::size_t i = 0; i < s.per_bin.size(); ++i)
+      pts.push_back(
+          {(static_cast<double>(i) + 0.5) * static_cast<double>(bin) / kMinute, s.per_bin[i]});
+    p.polyline(pts, s.colour, 2);
+    p.markers(pts, s.colour);
+    entries.push_back({s.label, s.colour});
+  }
+  p.legend(entries);
+  return p.str();
+}
+
+Duration churn_bin(Duration end) {
+  return end >= 2 * kHour ? 10 * kMinute : end >= 20 * kMinute ? 5 * kMinute : kMinute;
+}
+
+// Adds the run's established connections to per-bin per-link-hour counts (divided later).
+void add_churn(std::vector<double>& bins, const std::vector<Conn>& conns, std::size_t links,
+               Duration bin, const std::string& dv = "", const std::string& lv = "") {
+  for (const auto& c : conns) {
+    if (!dv.empty() && (c.dv != dv || c.lv != lv)) continue;
+    const auto i = std::min<std::size_t>(static_cast<std::size_t>(c.t0 / bin), bins.size() - 1);
+    bins[i] += 1.0 / static_cast<double>(std::max<std::size_t>(links, 1)) *
+               static_cast<double>(kHour) / static_cast<double>(bin);
+  }
+}
+
+std::string fmt_dur(Duration d) {
+  return d < 0 ? "-" : sim::format_duration(d);
+}
+
+const char* kStyle = R"css(
+body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1100px; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ccc; }
+h3 { font-size: 15px; }
+div.wide { overflow-x: auto; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 12px; }
+th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: right; }
+th { background: #f0f0f0; } td.l, th.l { text-align: left; }
+.better { color: #1a7f1a; font-weight: bold; } .worse { color: #b00; font-weight: bold; }
+.na { color: #888; } .note { color: #555; font-size: 12px; }
+figure { margin: 10px 0 24px; }
+)css";
+
+std::string metric_value(const std::optional<double>& v) {
+  return v ? fmt_num(*v) : "n/a";
+}
+
+}  // namespace
+
+Result<std::string> render_html_report(sqlite3* db, const std::string& source_name) {
+  auto ids = list_runs(db);
+  if (!ids) return Error{"not a timesim results DB: " + ids.error().message};
+  if (ids->empty()) return Error{"the results DB holds no run"};
+  std::string h;
+  h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  h += "<title>timesim report: " + html_escape(source_name) + "</title>\n<style>" + kStyle +
+       "</style></head>\n<body>\n";
+  h += "<h1>timesim report</h1>\n<p class=\"note\">Source: <code>" + html_escape(source_name) +
+       "</code> · " + std::to_string(ids->size()) +
+       " run(s). Everything below is computed from the results DB alone.</p>\n";
+
+  // Metrics of every run.
+  std::vector<RunMetrics> metrics;
+  for (auto id : *ids) {
+    auto m = compute_metrics(db, id);
+    if (!m) return m.error();
+    metrics.push_back(std::move(*m));
+  }
+
+  // Run summaries, computed once each.
+  std::map<std::int64_t, sim::RunSummary> summaries;
+  auto summary_of = [&](std::int64_t id) -> Result<const sim::RunSummary*> {
+    auto it = summaries.find(id);
+    if (it == summaries.end()) {
+      auto s = sim::summarize(db, id);
+      if (!s) return s.error();
+      it = summaries.emplace(id, std::move(*s)).first;
+    }
+    return &it->second;
+  };
+
+  // Compare DB: sides.
+  std::map<std::string, std::pair<std::string, std::vector<std::int64_t>>> sides;
+  if (has_table(db, "compare_runs")) {
+    auto q = query(db, "SELECT run_id, side, label FROM compare_runs ORDER BY run_id");
+    if (!q) return q.error();
+    while (sqlite3_step(q->get()) == SQLITE_ROW) {
+      auto& s = sides[text(q->get(), 1)];
+      s.first = text(q->get(), 2);
+      s.second.push_back(sqlite3_column_int64(q->get(), 0));
+    }
+  }
+  if (sides.count("A") && sides.count("B")) {
+    std::vector<RunMetrics> a, b;
+    for (const auto& m : metrics) {
+      const auto& ra = sides["A"].second;
+      if (std::find(ra.begin(), ra.end(), m.run_id) != ra.end())
+        a.push_back(m);
+      else
+        b.push_back(m);
+    }
+    h += "<h2 id=\"comparison\">Comparison</h2>\n";
+    h += "<p>A: <b>" + html_escape(sides["A"].first) + "</b> (" + std::to_string(a.size()) +
+         " runs) · B: <b>" + html_escape(sides["B"].first) + "</b> (" + std::to_string(b.size()) +
+         " runs). Mean and 95 % confidence interval (Student t) per side; delta = B − A with "
+         "Welch's "
+         "interval; a verdict needs the interval to exclude 0 and a change of at least 1 % of "
+         "A.</p>\n";
+    h += "<table id=\"comparison-table\"><tr><th class=\"l\">metric</th><th>A mean</th><th>A 95% "
+         "CI</th>"
+         "<th>B mean</th><th>B 95% CI</th><th>delta</th><th>delta %</th><th "
+         "class=\"l\">verdict</th></tr>\n";
+    for (const auto& c : compare_runs(a, b)) {
+      const auto& def = metric_defs()[static_cast<std::size_t>(c.metric)];
+      auto ci = [](const Describe& d) {
+        return d.n ? fmt::format("[{}, {}]", fmt_num(d.ci_lo), fmt_num(d.ci_hi))
+                   : std::string("n/a");
+      };
+      const std::string cls = c.verdict == "better"  ? "better"
+                              : c.verdict == "worse" ? "worse"
+                                                     : "na";
+      h += fmt::format(
+          "<tr><td "
+          "class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+          "<td class=\"l {}\">{}</td></tr>\n",
+          def.name, c.a.n ? fmt_num(c.a.mean) : "n/a", ci(c.a), c.b.n ? fmt_num(c.b.mean) : "n/a",
+          ci(c.b), c.na ? "n/a" : fmt_num(c.diff.delta),
+          c.na || !std::isfinite(c.rel_delta) ? "n/a" : fmt::format("{:+.1f}%", 100 * c.rel_delta),
+          cls, c.verdict == "same" ? "no significant difference" : c.verdict);
+    }
+    h += "</table>\n";
+    // A vs B charts.
+    std::vector<Series> cdf;
+    std::vector<ChurnSeries> churn;
+    Duration end = 0;
+    std::vector<FaultRow> all_faults;
+    for (const char* side : {"A", "B"}) {
+      Series s{std::string(side) + ": " + sides[side].first, side_colour(side), {}};
+      ChurnSeries cs{s.label + " (mean of runs)", s.colour, {}};
+      const auto& runs = sides[side].second;
+      for (auto id : runs) {
+        auto sum_r = summary_of(id);
+        if (!sum_r) return sum_r.error();
+        const sim::RunSummary* sum = *sum_r;
+        end = std::max(end, sum->duration_ns);
+      }
+      const Duration bin = churn_bin(end);
+      cs.per_bin.assign(static_cast<std::size_t>((end + bin - 1) / bin), 0.0);
+      for (auto id : runs) {
+        auto sum_r = summary_of(id);
+        if (!sum_r) return sum_r.error();
+        const sim::RunSummary* sum = *sum_r;
+        auto conns = established(db, id, sum->duration_ns);
+        if (!conns) return conns.error();
+        for (const auto& c : *conns)
+          s.values.push_back(static_cast<double>(c.t1 - c.t0) / 1e9);
+        add_churn(cs.per_bin, *conns, sum->links.size(), bin);
+        if (id == runs.front()) {
+          auto f = faults_of(db, id, sum->duration_ns);
+          if (!f) return f.error();
+          all_faults.insert(all_faults.end(), f->begin(), f->end());
+        }
+      }
+      for (auto& v : cs.per_bin)
+        v /= static_cast<double>(std::max<std::size_t>(runs.size(), 1));
+      cdf.push_back(std::move(s));
+      churn.push_back(std::move(cs));
+    }
+    h += "<figure id=\"chart-cdf\">" + cdf_svg(cdf, "connection lifetime CDF: A vs B (all runs)") +
+         "</figure>\n";
+    h += "<figure id=\"chart-churn\">" +
+         churn_svg(churn, churn_bin(end), end, all_faults, "churn over time: A vs B") +
+         "</figure>\n";
+    for (const char* side : {"A", "B"}) {
+      const auto id = sides[side].second.front();
+      auto sum_r = summary_of(id);
+      if (!sum_r) return sum_r.error();
+      const sim::RunSummary* sum = *sum_r;
+      auto conns = established(db, id, sum->duration_ns);
+      if (!conns) return conns.error();
+      auto f = faults_of(db, id, sum->duration_ns);
+      if (!f) return f.error();
+      h += "<figure id=\"chart-timeline-" + std::string(side) + "\">" +
+           timeline_svg(*sum, *conns, *f,
+                        fmt::format("{}: {} — connections per link (run {}, seed {})", side,
+                                    sides[side].first, id, sum->seed)) +
+           "</figure>\n";
+    }
+  }
+
+  // Runs and their metrics.
+  h +=
+      "<h2 id=\"runs\">Runs</h2>\n<div class=\"wide\"><table id=\"runs-table\"><tr><th>run</th><th "
+      "class=\"l\">scenario</th><th>seed</th>"
+      "<th>duration</th><th class=\"l\">status</th><th>events</th><th class=\"l\">fingerprint</th>";
+  for (const auto& d : metric_defs())
+    h += "<th>" + std::string(d.name) + "</th>";
+  h += "</tr>\n";
+  constexpr std::size_t kMaxRunRows = 200;
+  for (std::size_t i = 0; i < metrics.size() && i < kMaxRunRows; ++i) {
+    const auto& m = metrics[i];
+    auto sum_r = summary_of(m.run_id);
+    if (!sum_r) return sum_r.error();
+    const sim::RunSummary* sum = *sum_r;
+    h += fmt::format(
+        "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td "
+        "class=\"l\">{}</td><td>{}</td>"
+        "<td class=\"l\"><code>{}</code></td>",
+        m.run_id, html_escape(m.scenario), m.seed, fmt_dur(sum->duration_ns),
+        html_escape(sum->status), sum->events, html_escape(m.fingerprint));
+    for (const auto& v : m.values)
+      h += "<td>" + metric_value(v) + "</td>";
+    h += "</tr>\n";
+  }
+  h += "</table></div>\n";
+  if (metrics.size() > kMaxRunRows)
+    h += fmt::format("<p class=\"note\">{} more runs not listed.</p>\n",
+                     metrics.size() - kMaxRunRows);
+
+  // The first run in detail.
+  const auto run = ids->front();
+  auto s_r = summary_of(run);
+  if (!s_r) return s_r.error();
+  const sim::RunSummary* s = *s_r;
+  auto conns = established(db, run, s->duration_ns);
+  if (!conns) return conns.error();
+  auto faults = faults_of(db, run, s->duration_ns);
+  if (!faults) return faults.error();
+  h += fmt::format("<h2 id=\"run-detail\">Run {}: {} (seed {}, {})</h2>\n", run,
+                   html_escape(s->scenario), s->seed, fmt_dur(s->duration_ns));
+  h += fmt::format(
+      "<p>{} nodes · {} links: {} cycling, {} stable, {} flapping, {} down · {} connections · {} "
+      "protocol errors</p>\n",
+      s->nodes, s->links.size(), s->cycling, s->stable, s->flapping, s->down, s->connections,
+      s->protocol_errors);
+  h += "<h3>Per version pair</h3>\n<table id=\"pairs-table\"><tr><th class=\"l\">dialer → "
+       "listener</th><th>links</th>"
+       "<th>cycling</th><th>stable</th><th>flapping</th><th>down</th><th>connections</th><th>conn/"
+       "link/h</th>"
+       "<th>median lifetime</th><th>up</th><th>protocol errors</th></tr>\n";
+  for (const auto& p : s->pairs)
+    h += fmt::format(
+        "<tr><td class=\"l\">{} → "
+        "{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{:.1f}</td><td>{}</td><td>{:.1f}%</td><td>{}</td></tr>\n",
+        html_escape(p.dialer_version), html_escape(p.listener_version), p.links, p.cycling,
+        p.stable, p.flapping, p.down, p.connections, p.connections_per_link_hour,
+        fmt_dur(p.median_lifetime_ns), 100 * p.up_fraction, p.protocol_errors);
+  h += "</table>\n<h3>Per link</h3>\n<table id=\"links-table\"><tr><th class=\"l\">link</th><th "
+       "class=\"l\">versions</th>"
+       "<th>connections</th><th>conn/h</th><th>median lifetime</th><th>up</th><th>redial gap</th>"
+       "<th class=\"l\">main close reason</th><th class=\"l\">class</th></tr>\n";
+  for (const auto& l : s->links)
+    h += fmt::format(
+        "<tr><td class=\"l\">{} → {}</td><td class=\"l\">{} → "
+        "{}</td><td>{}</td><td>{:.1f}</td><td>{}</td>"
+        "<td>{:.1f}%</td><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>\n",
+        html_escape(l.dialer_name), html_escape(l.listener_name), html_escape(l.dialer_version),
+        html_escape(l.listener_version), l.connections, l.connections_per_hour,
+        fmt_dur(l.median_lifetime_ns), 100 * l.up_fraction, fmt_dur(l.median_redial_gap_ns),
+        html_escape(l.main_close_reason), html_escape(l.link_class));
+  h += "</table>\n";
+  if (!faults->empty()) {
+    h += "<h3>Faults</h3>\n<table id=\"faults-table\"><tr><th>id</th><th class=\"l\">kind</th><th "
+         "class=\"l\">targets"
+         "</th><th>start</th><th>end</th><th class=\"l\">parameters</th><th "
+         "class=\"l\">source</th></tr>\n";
+    for (const auto& f : *faults)
+      h += fmt::format(
+          "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td>"
+          "<td class=\"l\">{}</td><td class=\"l\">{}</td></tr>\n",
+          f.id, html_escape(f.kind), html_escape(f.targets), fmt_dur(f.start),
+          f.open_ended ? "-" : fmt_dur(f.end), html_escape(f.params), html_escape(f.source));
+    h += "</table>\n";
+  }
+  h += "<figure id=\"chart-timeline\">" +
+       timeline_svg(*s, *conns, *faults,
+                    fmt::format("connections per link (run {}, seed {})", run, s->seed)) +
+       "</figure>\n";
+  std::vector<Series> cdf;
+  std::vector<ChurnSeries> churn;
+  const Duration bin = churn_bin(s->duration_ns);
+  for (const auto& p : s->pairs) {
+    Series ser{p.dialer_version + " → " + p.listener_version,
+               pair_colour(p.dialer_version, p.listener_version),
+               {}};
+    ChurnSeries cs{
+        ser.label, ser.colour,
+        std::vector<double>(static_cast<std::size_t>((s->duration_ns + bin - 1) / bin), 0.0)};
+    for (const auto& c : *conns)
+      if (c.dv == p.dialer_version && c.lv == p.listener_version)
+        ser.values.push_back(static_cast<double>(c.t1 - c.t0) / 1e9);
+    // Per hour, not per link: upgrades move connections between version pairs mid-run.
+    add_churn(cs.per_bin, *conns, 1, bin, p.dialer_version, p.listener_version);
+    cdf.push_back(std::move(ser));
+    churn.push_back(std::move(cs));
+  }
+  h += "<figure id=\"chart-run-cdf\">" + cdf_svg(cdf, "connection lifetime CDF per version pair") +
+       "</figure>\n";
+  h += "<figure id=\"chart-run-churn\">" +
+       churn_svg(churn, bin, s->duration_ns, *faults,
+                 "churn over time per version pair (version at dial time)",
+                 "connections established per hour") +
+       "</figure>\n";
+  h +=
+      "<p class=\"note\">Metric definitions: docs/metrics.md. Generated by timesim " TIMESIM_VERSION
+      ".</p>\n";
+  h += "</body></html>\n";
+  return h;
+}
+
+}  // namespace ts::analysis

@@ -1,0 +1,26 @@
+// Folds single-run results DBs into one multi-run DB (used by `timesim compare --db`).
+// Every table of an input that has a run_id column is copied with run_ids renumbered after
+// the output's existing runs; tables the output lacks are created from the input's schema.
+// Each copied run is also listed in `compare_runs (run_id, side, label, seed)` so charts
+// and reports can tell the compared sides apart.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace ts::analysis {
+
+struct MergeInput {
+  std::string path;   // a results DB written by `timesim run`
+  std::string side;   // "A" or "B"
+  std::string label;  // e.g. the scenario name or version
+  std::uint64_t seed = 0;
+};
+
+// Creates (or appends to) the results DB `out` and copies every input into it, in order.
+Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>& inputs);
+
+}  // namespace ts::analysis

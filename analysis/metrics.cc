@@ -1,0 +1,220 @@
+#include "analysis/metrics.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "common/time.h"
+#include "sim/summary.h"
+
+namespace ts::analysis {
+namespace {
+
+struct StmtFinalize {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+
+Result<Stmt> query(sqlite3* db, const std::string& sql, std::int64_t run_id) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+    return Error{std::string("metrics query failed: ") + sqlite3_errmsg(db)};
+  if (sqlite3_bind_parameter_count(s) >= 1) sqlite3_bind_int64(s, 1, run_id);
+  return Stmt(s);
+}
+
+bool has_column(sqlite3* db, const std::string& table, const std::string& column) {
+  auto q =
+      query(db, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name='" + column + "'", 0);
+  return q && sqlite3_step(q->get()) == SQLITE_ROW;
+}
+
+std::string col_text(sqlite3_stmt* s, int i) {
+  const auto* t = sqlite3_column_text(s, i);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+// Nearest-rank percentile of a sorted vector, 0 < q <= 1.
+double percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  std::size_t rank = static_cast<std::size_t>(q * static_cast<double>(sorted.size()) + 0.999999999);
+  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+
+double median(const std::vector<double>& sorted) {
+  const std::size_t n = sorted.size();
+  if (n == 0) return 0;
+  return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+constexpr double kNsPerS = 1e9;
+constexpr double kNsPerHour = 3600e9;
+
+}  // namespace
+
+const std::vector<MetricDef>& metric_defs() {
+  static const std::vector<MetricDef> defs = {
+      {"churn_per_link_hour", "conn/link/h", false, "established connections per link-hour"},
+      {"lifetime_median_s", "s", true, "median connection lifetime"},
+      {"lifetime_p95_s", "s", true, "95th percentile connection lifetime"},
+      {"connected_fraction", "", true, "share of link-time connected"},
+      {"handshake_failures_per_hour", "/h", false,
+       "connections closed before a handshake was accepted"},
+      {"protocol_errors_per_hour", "/h", false, "protocol errors logged by nodes"},
+      {"reconnect_after_fault_s", "s", false, "time to reconnect a link after a fault broke it"},
+      {"blocks_committed", "", true, "blocks committed (consensus model)"},
+      {"finality_s", "s", false, "mean time from proposal to finality"},
+  };
+  return defs;
+}
+
+int metric_index(std::string_view name) {
+  const auto& d = metric_defs();
+  for (std::size_t i = 0; i < d.size(); ++i)
+    if (d[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+Result<std::vector<std::int64_t>> list_runs(sqlite3* db) {
+  auto q = query(db, "SELECT run_id FROM runs ORDER BY run_id", 0);
+  if (!q) return q.error();
+  std::vector<std::int64_t> out;
+  while (sqlite3_step(q->get()) == SQLITE_ROW)
+    out.push_back(sqlite3_column_int64(q->get(), 0));
+  return out;
+}
+
+Result<std::vector<RunMetrics>> metrics_of_file(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close_v2);
+  if (rc != SQLITE_OK)
+    return Error{"cannot open results DB '" + path +
+                 "': " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
+  auto ids = list_runs(raw);
+  if (!ids) return Error{"'" + path + "' is not a timesim results DB: " + ids.error().message};
+  std::vector<RunMetrics> out;
+  for (auto id : *ids) {
+    auto m = compute_metrics(raw, id);
+    if (!m) return m.error();
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
+  auto summary = sim::summarize(db, run_id);
+  if (!summary) return summary.error();
+  RunMetrics m;
+  m.run_id = summary->run_id;
+  m.seed = summary->seed;
+  m.scenario = summary->scenario;
+  m.values.assign(metric_defs().size(), std::nullopt);
+  run_id = summary->run_id;
+  const SimTime end = summary->duration_ns;
+  if (has_column(db, "runs", "fingerprint")) {
+    auto q = query(db, "SELECT COALESCE(fingerprint, '') FROM runs WHERE run_id=?1", run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) == SQLITE_ROW) m.fingerprint = col_text(q->get(), 0);
+  }
+
+  // Link-time: the summary's links (the dial rule's pairs), each from the later node start.
+  std::vector<SimTime> starts;
+  {
+    auto q = query(db, "SELECT start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
+    if (!q) return q.error();
+    while (sqlite3_step(q->get()) == SQLITE_ROW)
+      starts.push_back(sqlite3_column_int64(q->get(), 0));
+  }
+  double link_ns = 0, up_ns = 0, conns = 0;
+  for (const auto& l : summary->links) {
+    if (l.dialer >= starts.size() || l.listener >= starts.size()) continue;
+    const double span = static_cast<double>(
+        std::max<SimTime>(end - std::max(starts[l.dialer], starts[l.listener]), 1));
+    link_ns += span;
+    up_ns += l.up_fraction * span;
+    conns += static_cast<double>(l.connections);
+  }
+  if (link_ns > 0) {
+    m.values[0] = conns * kNsPerHour / link_ns;
+    m.values[3] = up_ns / link_ns;
+  }
+
+  // Lifetimes (view connection_lifetimes, created by the recorder).
+  {
+    auto q = query(db, "SELECT lifetime_ns FROM connection_lifetimes WHERE run_id=?1", run_id);
+    if (!q) return q.error();
+    std::vector<double> life;
+    while (sqlite3_step(q->get()) == SQLITE_ROW)
+      life.push_back(static_cast<double>(sqlite3_column_int64(q->get(), 0)) / kNsPerS);
+    std::sort(life.begin(), life.end());
+    if (!life.empty()) {
+      m.values[1] = median(life);
+      m.values[2] = percentile(life, 0.95);
+    }
+  }
+
+  const double hours = static_cast<double>(std::max<SimTime>(end, 1)) / kNsPerHour;
+  {
+    auto q = query(db,
+                   "SELECT count(*) FROM connections WHERE run_id=?1 AND t_connect_ns IS NOT NULL "
+                   "AND t_handshake_ns IS NULL AND open_at_end=0",
+                   run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) == SQLITE_ROW)
+      m.values[4] = static_cast<double>(sqlite3_column_int64(q->get(), 0)) / hours;
+  }
+  m.values[5] = static_cast<double>(summary->protocol_errors) / hours;
+
+  // Reconnect after a fault.
+  if (has_column(db, "connections", "fault_id") && has_column(db, "faults", "end_ns")) {
+    auto q =
+        query(db,
+              "SELECT max(c.t_close_ns, COALESCE(min(f.end_ns, r.end_ns), c.t_close_ns)) AS t0,"
+              "  (SELECT min(n.t_connect_ns) FROM connections n WHERE n.run_id=c.run_id"
+              "     AND n.dialer=c.dialer AND n.listener=c.listener AND n.t_connect_ns IS NOT NULL"
+              "     AND n.t_dial_ns >= c.t_close_ns"
+              "     AND n.t_connect_ns >= max(c.t_close_ns, COALESCE(f.end_ns, 0))) AS t1,"
+              "  COALESCE(r.end_ns, r.duration_ns) AS t_end "
+              "FROM connections c JOIN faults f ON f.run_id=c.run_id AND f.fault_id=c.fault_id"
+              "  JOIN runs r ON r.run_id=c.run_id "
+              "WHERE c.run_id=?1 AND c.t_connect_ns IS NOT NULL AND c.open_at_end=0 "
+              "ORDER BY c.conn_id",
+              run_id);
+    if (!q) return q.error();
+    double sum = 0;
+    std::size_t n = 0;
+    while (sqlite3_step(q->get()) == SQLITE_ROW) {
+      auto* s = q->get();
+      const std::int64_t t0 = sqlite3_column_int64(s, 0);
+      const std::int64_t t1 = sqlite3_column_type(s, 1) == SQLITE_NULL ? sqlite3_column_int64(s, 2)
+                                                                       : sqlite3_column_int64(s, 1);
+      sum += static_cast<double>(std::max<std::int64_t>(t1 - t0, 0)) / kNsPerS;
+      ++n;
+    }
+    if (n > 0) m.values[6] = sum / static_cast<double>(n);
+  }
+
+  // Consensus: only when a blocks table exists (the consensus model writes it).
+  if (has_column(db, "blocks", "height") && has_column(db, "blocks", "run_id")) {
+    auto q = query(db, "SELECT count(DISTINCT height) FROM blocks WHERE run_id=?1", run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) == SQLITE_ROW)
+      m.values[7] = static_cast<double>(sqlite3_column_int64(q->get(), 0));
+    if (has_column(db, "blocks", "t_finalized_ns") && has_column(db, "blocks", "t_proposed_ns")) {
+      auto f = query(db,
+                     "SELECT avg(t_finalized_ns - t_proposed_ns) FROM blocks WHERE run_id=?1 "
+                     "AND t_finalized_ns IS NOT NULL",
+                     run_id);
+      if (!f) return f.error();
+      if (sqlite3_step(f->get()) == SQLITE_ROW && sqlite3_column_type(f->get(), 0) != SQLITE_NULL)
+        m.values[8] = sqlite3_column_double(f->get(), 0) / kNsPerS;
+    }
+  }
+  return m;
+}
+
+}  // namespace ts::analysis

@@ -1,0 +1,210 @@
+// `timesim compare A.yaml B.yaml --seeds N` and `timesim compare S.yaml --versions X,Y`:
+// runs both sides over N seeds (child processes, --jobs at a time), computes each run's
+// metrics from its results DB (analysis/metrics.h) and prints, per metric, both sides'
+// mean and 95 % CI, the difference (Welch) and a verdict. `--fail-if` thresholds turn a
+// significant regression into exit 1; bad input exits 2 before anything runs.
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "analysis/compare.h"
+#include "analysis/merge.h"
+#include "analysis/metrics.h"
+#include "cli/command.h"
+#include "cli/seed_runner.h"
+#include "sim/scenario.h"
+
+namespace ts::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CompareOptions {
+  std::vector<std::string> scenarios;
+  std::string versions;
+  std::uint64_t seeds = 20;
+  std::uint64_t seed_base = 1;
+  std::uint64_t seed_base_b = 0;
+  CLI::Option* seed_base_b_opt = nullptr;
+  int jobs = 0;
+  std::string duration;
+  std::vector<std::string> fail_if;
+  bool json = false;
+  std::string db;
+  double min_effect_pct = 100 * analysis::kDefaultMinEffect;
+};
+
+struct Side {
+  std::string scenario;  // path
+  std::string version;   // --versions: every node on this profile
+  std::string label;
+  std::uint64_t seed_base = 1;
+};
+
+int run_compare(const CompareOptions& o) {
+  // ---- validate everything before running anything
+  std::vector<Side> sides(2);
+  if (!o.versions.empty()) {
+    if (o.scenarios.size() != 1) return fail(2, "--versions takes exactly one scenario");
+    const auto comma = o.versions.find(',');
+    if (comma == std::string::npos || o.versions.find(',', comma + 1) != std::string::npos)
+      return fail(2, "--versions: expected two versions, e.g. pre-fix,post-fix");
+    sides[0].version = o.versions.substr(0, comma);
+    sides[1].version = o.versions.substr(comma + 1);
+    for (auto& s : sides) {
+      if (!node::find_profile(s.version))
+        return fail(2, "--versions: unknown version '" + s.version + "'");
+      s.scenario = o.scenarios[0];
+    }
+  } else {
+    if (o.scenarios.size() != 2)
+      return fail(2, "compare needs two scenarios (A.yaml B.yaml) or one with --versions X,Y");
+    sides[0].scenario = o.scenarios[0];
+    sides[1].scenario = o.scenarios[1];
+  }
+  for (auto& s : sides) {
+    auto sc = sim::load_scenario_file(s.scenario);
+    if (!sc) return fail(2, sc.error().message);
+    s.label = s.version.empty() ? sc->name : sc->name + " @ " + s.version;
+  }
+  if (sides[0].label == sides[1].label) {
+    sides[0].label += " (A)";
+    sides[1].label += " (B)";
+  }
+  if (!(o.min_effect_pct >= 0)) return fail(2, "--min-effect must be >= 0");
+  if (o.seeds < 2)
+    return fail(2, "--seeds must be at least 2 (a confidence interval needs two runs)");
+  if (!o.duration.empty()) {
+    auto d = sim::parse_duration(o.duration);
+    if (!d) return fail(2, "--duration: " + d.error().message);
+  }
+  std::vector<analysis::Threshold> thresholds;
+  for (const auto& t : o.fail_if) {
+    auto th = analysis::parse_threshold(t);
+    if (!th) return fail(2, th.error().message);
+    thresholds.push_back(*th);
+  }
+  sides[0].seed_base = o.seed_base;
+  sides[1].seed_base = o.seed_base_b_opt->count() > 0 ? o.seed_base_b : o.seed_base;
+  int jobs =
+      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  // ---- run
+  auto tmp = make_temp_dir("timesim-compare");
+  if (!tmp) return fail(1, tmp.error().message);
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{*tmp};
+  std::vector<SeedJob> jobs_list;
+  std::vector<analysis::MergeInput> merge_inputs;
+  for (std::size_t s = 0; s < 2; ++s)
+    for (std::uint64_t k = 0; k < o.seeds; ++k) {
+      SeedJob j;
+      j.scenario = sides[s].scenario;
+      j.seed = sides[s].seed_base + k;
+      j.db = fmt::format("{}/{}-{}.db", *tmp, s == 0 ? 'A' : 'B', j.seed);
+      j.duration = o.duration;
+      j.all_version = sides[s].version;
+      jobs_list.push_back(j);
+      merge_inputs.push_back({j.db, s == 0 ? "A" : "B", sides[s].label, j.seed});
+    }
+  if (!o.json)
+    fmt::print(stderr, "compare: {} runs ({} seeds x 2), {} at a time\n", jobs_list.size(), o.seeds,
+               jobs);
+  if (auto ok = run_seed_jobs(jobs_list, jobs); !ok) return fail(1, ok.error().message);
+
+  std::vector<analysis::RunMetrics> runs[2];
+  for (std::size_t i = 0; i < jobs_list.size(); ++i) {
+    auto m = analysis::metrics_of_file(jobs_list[i].db);
+    if (!m) return fail(1, m.error().message);
+    if (m->size() != 1) return fail(1, "'" + jobs_list[i].db + "' should hold exactly one run");
+    runs[i < o.seeds ? 0 : 1].push_back(std::move(m->front()));
+  }
+  const auto rows = analysis::compare_runs(runs[0], runs[1], o.min_effect_pct / 100);
+  std::vector<analysis::ThresholdCheck> checks;
+  bool regression = false;
+  for (const auto& t : thresholds) {
+    checks.push_back(analysis::check_threshold(t, rows[static_cast<std::size_t>(t.metric)]));
+    regression = regression || checks.back().triggered;
+  }
+  if (!o.db.empty()) {
+    std::error_code ec;
+    fs::remove(o.db, ec);
+    fs::remove(o.db + "-wal", ec);
+    fs::remove(o.db + "-shm", ec);
+    if (auto ok = analysis::merge_results(o.db, merge_inputs); !ok)
+      return fail(1, ok.error().message);
+  }
+
+  // ---- report
+  const std::string seeds_a =
+      fmt::format("{}..{}", sides[0].seed_base, sides[0].seed_base + o.seeds - 1);
+  const std::string seeds_b =
+      fmt::format("{}..{}", sides[1].seed_base, sides[1].seed_base + o.seeds - 1);
+  if (o.json) {
+    nlohmann::json j;
+    j["a"] = {{"label", sides[0].label}, {"scenario", sides[0].scenario}, {"seeds", seeds_a}};
+    j["b"] = {{"label", sides[1].label}, {"scenario", sides[1].scenario}, {"seeds", seeds_b}};
+    if (!sides[0].version.empty()) j["a"]["version"] = sides[0].version;
+    if (!sides[1].version.empty()) j["b"]["version"] = sides[1].version;
+    j["seeds"] = o.seeds;
+    j["metrics"] = nlohmann::json::array();
+    for (const auto& r : rows)
+      j["metrics"].push_back(analysis::comparison_json(r));
+    j["fail_if"] = nlohmann::json::array();
+    for (const auto& c : checks)
+      j["fail_if"].push_back(
+          {{"threshold", c.threshold.text}, {"triggered", c.triggered}, {"detail", c.detail}});
+    j["regression"] = regression;
+    if (!o.db.empty()) j["db"] = o.db;
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("A: {} ({}) seeds {}\nB: {} ({}) seeds {}\n\n", sides[0].label, sides[0].scenario,
+               seeds_a, sides[1].label, sides[1].scenario, seeds_b);
+    fmt::print("{}", analysis::format_comparison(rows));
+    if (!checks.empty()) fmt::print("\n");
+    for (const auto& c : checks)
+      fmt::print("fail-if {:<40} {}  {}\n", "'" + c.threshold.text + "'",
+                 c.triggered ? "REGRESSION" : "ok", c.detail);
+    if (!o.db.empty())
+      fmt::print("\nresults: {} ({} runs; table compare_runs says which side)\n", o.db,
+                 jobs_list.size());
+  }
+  std::fflush(stdout);
+  return regression ? 1 : 0;
+}
+
+}  // namespace
+
+Command add_compare_command(CLI::App& app) {
+  auto o = std::make_shared<CompareOptions>();
+  auto* cmd = app.add_subcommand("compare", "compare two scenarios (or versions) over many seeds");
+  cmd->add_option("scenarios", o->scenarios, "A.yaml B.yaml, or one scenario with --versions")
+      ->required();
+  cmd->add_option("--versions", o->versions,
+                  "X,Y: run the one scenario with every node on X, then on Y");
+  cmd->add_option("--seeds", o->seeds, "runs per side (default 20)");
+  cmd->add_option("--seed-base", o->seed_base, "first seed (default 1): seeds are base..base+N-1");
+  o->seed_base_b_opt = cmd->add_option("--seed-base-b", o->seed_base_b,
+                                       "first seed of side B (default: the same seeds as A)");
+  cmd->add_option("-j,--jobs", o->jobs, "runs at a time (default: the number of cores)");
+  cmd->add_option("--duration", o->duration, "virtual time per run (default: each scenario's)");
+  cmd->add_option("--fail-if", o->fail_if,
+                  "'METRIC OP VALUE', e.g. 'churn_per_link_hour > +5%': exit 1 when B is "
+                  "significantly past it (repeatable)");
+  cmd->add_option("--min-effect", o->min_effect_pct,
+                  "smallest change, in % of A's mean, that counts as a difference (default 1)");
+  cmd->add_flag("--json", o->json, "print the comparison as JSON");
+  cmd->add_option("--db", o->db,
+                  "also write every run into this results DB (replaced if it exists)");
+  return Command{cmd, [o] { return run_compare(*o); }};
+}
+
+}  // namespace ts::cli

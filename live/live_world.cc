@@ -1,0 +1,652 @@
+#include "live/live_world.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/assert.h"
+#include "sim/note_sink.h"
+#include "sim/topology.h"
+
+namespace ts::live {
+
+using node::CloseReason;
+using sim::EventKind;
+using sim::FaultKind;
+using sim::Side;
+
+namespace {
+constexpr std::uint64_t kStreamLinks = 1;  // as sim::World: the same latency draws
+constexpr std::uint64_t kStreamNodes = 2;
+}  // namespace
+
+std::string loopback_ip(std::uint32_t index) {
+  return "127.0." + std::to_string(index / 250) + "." + std::to_string(index % 250 + 2);
+}
+
+bool is_loopback(const std::string& ip) { return ip.rfind("127.", 0) == 0; }
+
+Result<bool> check_live_scenario(const sim::Scenario& sc) {
+  if (sc.nodes.size() > 250 * 250) return Error{"live mode runs at most 62500 nodes"};
+  for (const auto& f : sc.faults) {
+    if (f.kind != FaultKind::kPartition && f.kind != FaultKind::kLatency && f.kind != FaultKind::kReset)
+      return Error{"live mode supports partition, latency and reset faults; '" +
+                   std::string(sim::fault_kind_name(f.kind)) + "' (fault " + std::to_string(f.id) +
+                   ") runs only in the simulator"};
+  }
+  if (sc.chaos.enabled) return Error{"live mode does not run chaos schedules"};
+  return true;
+}
+
+LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Recorder* recorder,
+                     double time_scale)
+    : sc_(scenario), seed_(seed), link_seed_(mix_seed(seed, kStreamLinks)), rec_(recorder), scale_(time_scale) {
+  TS_ASSERT(time_scale > 0);
+  uv_loop_init(&loop_);
+  loop_.data = this;
+  uv_timer_init(&loop_, &wake_);
+  read_buf_.resize(64 * 1024);
+  const auto n = static_cast<std::uint32_t>(sc_.nodes.size());
+  nodes_.resize(n);
+  auto peers = sim::build_topology(sc_.topology, n, seed);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    nodes_[i].peer_node = std::move(peers[i]);
+    schedule(sc_.nodes[i].start_ns, Ev::kNodeStart, i);
+  }
+  faults_ = sc_.faults;
+  for (std::uint32_t i = 0; i < faults_.size(); ++i) {
+    schedule(faults_[i].start_ns, Ev::kFaultStart, i);
+    if (faults_[i].end_ns != kNever && !sim::is_one_shot(faults_[i].kind))
+      schedule(faults_[i].end_ns, Ev::kFaultEnd, i);
+  }
+}
+
+LiveWorld::~LiveWorld() {
+  if (!finished_) (void)finish();
+  uv_loop_close(&loop_);
+}
+
+SimTime LiveWorld::now() const {
+  return static_cast<SimTime>(static_cast<double>(uv_hrtime() - start_hr_) / scale_);
+}
+
+// Live events reuse the simulator's POD event and scheduler; the kind byte holds an Ev.
+void LiveWorld::schedule(SimTime at, Ev kind, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
+  sched_.schedule(std::max(at, sched_.now()), static_cast<EventKind>(kind), a, b, c);
+}
+
+Result<sim::WorldStats> LiveWorld::run(Duration duration_ns, const std::atomic<bool>* interrupt) {
+  auto r = run_until(duration_ns, interrupt);
+  if (!r) return r.error();
+  return finish();
+}
+
+Result<bool> LiveWorld::run_until(SimTime t_ns, const std::atomic<bool>* interrupt) {
+  if (start_hr_ == 0) {
+    if (auto ok = check_live_scenario(sc_); !ok) return ok.error();
+    if (rec_) {
+      for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+        const auto& spec = sc_.nodes[i];
+        auto ok = rec_->add_node(i, spec.name, spec.ip, spec.profile->name, spec.profile->commit,
+                                 spec.start_ns, spec.region);
+        if (!ok) return ok.error();
+      }
+      for (const auto& f : faults_) {
+        std::vector<std::string> names;
+        for (const auto& n : sc_.nodes) names.push_back(n.name);
+        auto ok = rec_->add_fault(f.id, sim::fault_kind_name(f.kind), f.describe_targets(names), f.start_ns,
+                                  f.end_ns, f.describe_params(), f.source, f.to_yaml(names));
+        if (!ok) return ok.error();
+      }
+    }
+    for (std::uint32_t i = 0; i < nodes_.size(); ++i)
+      if (sc_.nodes[i].start_ns <= 0) listen(i);
+    if (!first_error_.empty()) return Error{first_error_};
+    start_hr_ = uv_hrtime();
+  }
+  pump(t_ns, interrupt);
+  if (!first_error_.empty()) return Error{first_error_};
+  return true;
+}
+
+// Alternates libuv I/O and due scheduler events until protocol time `until`. Blocks in
+// libuv while the next event is more than ~2 ms of real time away, then spins to meet it
+// to the microsecond.
+void LiveWorld::pump(SimTime until, const std::atomic<bool>* interrupt) {
+  uv_timer_t& wake = wake_;
+  while (first_error_.empty()) {
+    if (interrupt && interrupt->load(std::memory_order_relaxed)) {
+      stats_.interrupted = true;
+      break;
+    }
+    const SimTime t = now();
+    sim::Event e;
+    while (sched_.next_time() <= std::min(t, until) && first_error_.empty()) {
+      sched_.pop(e);
+      dispatch(e);
+    }
+    if (t >= until) break;
+    const SimTime next = std::min(sched_.next_time(), until);
+    const double real_ms = static_cast<double>(next - t) * scale_ / 1e6;
+    if (real_ms > 2.0) {
+      // uv_now() is cached: refresh it, and repeat every 1 ms so that a wake-up that falls
+      // due before the poll (and fires early) can never leave the poll without a timeout.
+      uv_update_time(&loop_);
+      uv_timer_start(&wake, [](uv_timer_t*) {}, static_cast<std::uint64_t>(real_ms - 1.0), 1);
+      uv_run(&loop_, UV_RUN_ONCE);
+      uv_timer_stop(&wake);
+    } else {
+      uv_run(&loop_, UV_RUN_NOWAIT);
+    }
+  }
+}
+
+Result<sim::WorldStats> LiveWorld::finish() {
+  finished_ = true;
+  stats_.end_ns = std::max<SimTime>(0, now());
+  stats_.events = sched_.executed();
+  for (auto& [serial, c] : conns_) {
+    c->rec.open_at_end = true;
+    if (c->rec.close_reason == CloseReason::kNone) c->rec.close_reason = CloseReason::kEndOfRun;
+    if (rec_) {
+      auto ok = rec_->add_connection(c->rec);
+      if (!ok && first_error_.empty()) first_error_ = ok.error().message;
+    }
+    for (auto* s : c->sock)
+      if (s && !s->closing) {
+        s->closing = true;
+        uv_close(reinterpret_cast<uv_handle_t*>(&s->tcp), on_close);
+      }
+  }
+  conns_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
+  for (auto& n : nodes_)
+    if (n.listening) {
+      n.listening = false;
+      uv_close(reinterpret_cast<uv_handle_t*>(&n.listener), nullptr);
+    }
+  uv_run(&loop_, UV_RUN_DEFAULT);  // until every handle is closed
+  if (!first_error_.empty()) return Error{first_error_};
+  return stats_;
+}
+
+// ---- nodes -------------------------------------------------------------------------------
+
+// Binds node n's listening socket (before its process starts, so that nodes starting at the
+// same instant do not refuse each other's first dials).
+void LiveWorld::listen(std::uint32_t n) {
+  LiveNode& ln = nodes_[n];
+  if (ln.listening) return;
+  const std::string ip = loopback_ip(n);
+  TS_ASSERT(is_loopback(ip));
+  uv_tcp_init(&loop_, &ln.listener);
+  ln.listener.data = this;
+  sockaddr_in addr{};
+  uv_ip4_addr(ip.c_str(), 0, &addr);
+  int rc = uv_tcp_bind(&ln.listener, reinterpret_cast<const sockaddr*>(&addr), 0);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&ln.listener), 1024, on_new_connection);
+  if (rc != 0) {
+    first_error_ = "cannot listen on " + ip + ": " + uv_strerror(rc);
+    return;
+  }
+  ln.listening = true;
+  sockaddr_in bound{};
+  int len = sizeof bound;
+  uv_tcp_getsockname(&ln.listener, reinterpret_cast<sockaddr*>(&bound), &len);
+  ln.port = ntohs(bound.sin_port);
+}
+
+void LiveWorld::start_node(std::uint32_t n) {
+  listen(n);
+  if (!first_error_.empty()) return;
+  LiveNode& ln = nodes_[n];
+  const auto& spec = sc_.nodes[n];
+  node::NodeConfig cfg;
+  cfg.ip = spec.ip;  // the scenario address: same dial rule, same log lines as the sim
+  cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
+  for (std::uint32_t j : ln.peer_node) cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
+  ln.core = std::make_unique<node::Node>(std::move(cfg), *spec.profile,
+                                         mix_seed(mix_seed(seed_, kStreamNodes), (std::uint64_t{1} << 32) | n));
+  if (rec_) (void)rec_->add_node_event(now(), n, -1, "start", std::string(spec.profile->name));
+  handle(n, node::Start{});
+}
+
+void LiveWorld::handle(std::uint32_t node, const node::Input& in) {
+  nodes_[node].core->handle(std::max(now(), sched_.now()), in);
+  carry_out(node);
+}
+
+LiveWorld::Conn* LiveWorld::conn_of(node::ConnId id) {
+  auto it = conns_.find(static_cast<std::uint32_t>(id));
+  return it == conns_.end() ? nullptr : it->second.get();
+}
+
+void LiveWorld::carry_out(std::uint32_t node) {
+  outputs_.clear();
+  nodes_[node].core->drain(outputs_);
+  std::vector<node::Output> outs;
+  outs.swap(outputs_);  // handlers below may re-enter handle() (never in practice), keep ours
+  for (auto& out : outs) {
+    if (auto* send = std::get_if<node::Send>(&out)) {
+      Conn* c = conn_of(send->conn);
+      if (!c) continue;
+      const int side = c->dialer == node ? 0 : 1;
+      Socket* s = c->sock[side];
+      if (!s || s->closing || !c->open[side]) continue;
+      (side == 0 ? c->rec.msgs_d2l : c->rec.msgs_l2d) += 1;
+      (side == 0 ? c->rec.bytes_d2l : c->rec.bytes_l2d) += send->bytes.size();
+      stats_.bytes += send->bytes.size();
+      struct WriteReq {
+        uv_write_t req;
+        std::string data;
+      };
+      auto* w = new WriteReq;
+      w->data = std::move(send->bytes);
+      uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+      w->req.data = w;
+      if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&s->tcp), &buf, 1, on_write) != 0) delete w;
+    } else if (auto* d = std::get_if<node::Dial>(&out)) {
+      dial(node, d->peer);
+    } else if (auto* cl = std::get_if<node::Close>(&out)) {
+      Conn* c = conn_of(cl->conn);
+      if (c) close_side(*c, c->dialer == node ? 0 : 1, cl->reason, false);
+    } else if (auto* t = std::get_if<node::SetTimer>(&out)) {
+      if (t->at != kNever)
+        schedule(t->at, Ev::kTimer, node, static_cast<std::uint32_t>(t->id.kind), t->id.slot);
+    } else if (auto* note = std::get_if<node::Note>(&out)) {
+      Conn* c = note->conn ? conn_of(note->conn) : nullptr;
+      sim::NoteContext ctx;
+      ctx.recorder = rec_;
+      ctx.node = node;
+      ctx.now = std::max(now(), sched_.now());
+      if (c) {
+        ctx.conn = &c->rec;
+        ctx.side = c->dialer == node ? Side::kDialer : Side::kListener;
+        ctx.peer = c->dialer == node ? c->listener : c->dialer;
+      } else if (note->kind == node::NoteKind::kPeerGivenUp) {
+        ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note->value)];
+      }
+      if (note->kind == node::NoteKind::kProtocolError) ++stats_.protocol_errors;
+      auto ok = sim::apply_note(ctx, *note);
+      if (!ok && first_error_.empty()) first_error_ = ok.error().message;
+    }
+  }
+}
+
+// ---- connections -------------------------------------------------------------------------
+
+Duration LiveWorld::sample(Conn& c, int dir) {
+  const std::uint32_t src = dir == 0 ? c.dialer : c.listener, dst = dir == 0 ? c.listener : c.dialer;
+  const sim::LatencyModel* model = &sc_.latency(src, dst);
+  for (auto fi : active_faults_)
+    if (faults_[fi].kind == FaultKind::kLatency && faults_[fi].matches(src, dst)) model = &faults_[fi].latency;
+  return model->sample(c.rng[dir]);
+}
+
+SimTime LiveWorld::blocked_until(std::uint32_t src, std::uint32_t dst) const {
+  SimTime until = 0;
+  for (auto fi : active_faults_)
+    if (faults_[fi].kind == FaultKind::kPartition && faults_[fi].matches(src, dst))
+      until = std::max(until, faults_[fi].end_ns);
+  return until;
+}
+
+// Queues `item` for the node on the receiving side of direction `dir`, after one sampled
+// one-way delay (plus `extra_delay`), never before earlier items of the same direction.
+void LiveWorld::enqueue(Conn& c, int dir, Item item, Duration extra_delay) {
+  const SimTime t = std::max(std::max(now(), sched_.now()) + extra_delay + sample(c, dir), c.last_at[dir]);
+  c.last_at[dir] = t;
+  item.at = t;
+  c.inbound[dir].push_back(std::move(item));
+  schedule(t, Ev::kItem, c.serial, static_cast<std::uint32_t>(dir));
+}
+
+void LiveWorld::dial(std::uint32_t node, std::uint32_t peer) {
+  auto conn = std::make_unique<Conn>();
+  Conn& c = *conn;
+  c.serial = next_serial_++;
+  c.dialer = node;
+  c.dialer_peer = peer;
+  c.listener = nodes_[node].peer_node[peer];
+  c.rng[0] = Prng::derive(link_seed_, std::uint64_t{c.serial} * 2);
+  c.rng[1] = Prng::derive(link_seed_, std::uint64_t{c.serial} * 2 + 1);
+  c.rec.conn_id = c.serial;
+  c.rec.dialer = node;
+  c.rec.listener = c.listener;
+  c.rec.dialer_version = sc_.nodes[node].profile->name;
+  c.rec.listener_version = sc_.nodes[c.listener].profile->name;
+  c.rec.t_dial = std::max(now(), sched_.now());
+  // SYN and SYN-ACK delays, drawn in the same per-direction order as the simulator's.
+  c.connect_at = c.rec.t_dial + sample(c, 0) + sample(c, 1);
+  ++stats_.connections;
+  auto* s = new Socket;
+  s->world = this;
+  s->serial = c.serial;
+  s->side = 0;
+  s->node = node;
+  uv_tcp_init(&loop_, &s->tcp);
+  s->tcp.data = s;
+  c.sock[0] = s;
+  // Bind to the dialer's own loopback address so the listener can tell who dials.
+  const std::string from = loopback_ip(node), to = loopback_ip(c.listener);
+  TS_ASSERT(is_loopback(from) && is_loopback(to));
+  sockaddr_in local{}, remote{};
+  uv_ip4_addr(from.c_str(), 0, &local);
+  uv_tcp_bind(&s->tcp, reinterpret_cast<const sockaddr*>(&local), 0);
+  sockaddr_in bound{};
+  int len = sizeof bound;
+  uv_tcp_getsockname(&s->tcp, reinterpret_cast<sockaddr*>(&bound), &len);
+  c.dialer_port = ntohs(bound.sin_port);
+  by_local_port_[{node, c.dialer_port}] = c.serial;
+  const int port = nodes_[c.listener].listening ? nodes_[c.listener].port : 1;  // 1: nothing listens
+  uv_ip4_addr(to.c_str(), port, &remote);
+  auto* req = new uv_connect_t;
+  req->data = s;
+  const std::uint32_t serial = c.serial;
+  conns_[serial] = std::move(conn);
+  schedule(c.rec.t_dial + sc_.nodes[node].profile->timers.connect_timeout_ns, Ev::kConnectTimeout, serial);
+  if (uv_tcp_connect(req, &s->tcp, reinterpret_cast<const sockaddr*>(&remote), on_connect) != 0) {
+    delete req;
+    schedule(now(), Ev::kDialResolved, serial, 1);
+  }
+}
+
+void LiveWorld::on_connect(uv_connect_t* req, int status) {
+  auto* s = static_cast<Socket*>(req->data);
+  delete req;
+  if (status == UV_ECANCELED) return;
+  LiveWorld* w = s->world;
+  auto it = w->conns_.find(s->serial);
+  if (it == w->conns_.end() || !it->second->connecting) return;
+  Conn& c = *it->second;
+  // The emulated handshake: the dialer learns of the outcome one sampled RTT after the dial.
+  w->schedule(std::max(c.connect_at, w->now()), Ev::kDialResolved, c.serial, status == 0 ? 0u : 1u);
+  if (status == 0) uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), on_alloc, on_read);
+}
+
+void LiveWorld::on_new_connection(uv_stream_t* server, int status) {
+  auto* w = static_cast<LiveWorld*>(server->data);
+  if (status < 0) return;
+  auto* s = new Socket;
+  s->world = w;
+  s->side = 1;
+  uv_tcp_init(&w->loop_, &s->tcp);
+  s->tcp.data = s;
+  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&s->tcp)) != 0) {
+    s->closing = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->tcp), on_close);
+    return;
+  }
+  // Which node listens here, and who dialled (by source address and port)?
+  sockaddr_in local{}, peer{};
+  int len = sizeof local;
+  uv_tcp_getsockname(&s->tcp, reinterpret_cast<sockaddr*>(&local), &len);
+  len = sizeof peer;
+  uv_tcp_getpeername(&s->tcp, reinterpret_cast<sockaddr*>(&peer), &len);
+  char ip[32], local_ip[32];
+  uv_ip4_name(&peer, ip, sizeof ip);
+  uv_ip4_name(&local, local_ip, sizeof local_ip);
+  std::uint32_t dialer = UINT32_MAX, listener = UINT32_MAX;
+  for (std::uint32_t i = 0; i < w->nodes_.size(); ++i) {
+    if (w->listen_ip(i) == ip) dialer = i;
+    if (w->nodes_[i].listening && w->nodes_[i].port == ntohs(local.sin_port) && w->listen_ip(i) == local_ip)
+      listener = i;
+  }
+  s->node = listener;
+  auto it = dialer == UINT32_MAX ? w->by_local_port_.end() : w->by_local_port_.find({dialer, ntohs(peer.sin_port)});
+  if (listener == UINT32_MAX || it == w->by_local_port_.end()) {
+    // A peer from outside the scenario (a test's raw socket): give it a connection of its
+    // own, accepted at once, with the real remote address.
+    if (listener == UINT32_MAX) {
+      s->closing = true;
+      uv_close(reinterpret_cast<uv_handle_t*>(&s->tcp), on_close);
+      return;
+    }
+    auto conn = std::make_unique<Conn>();
+    Conn& c = *conn;
+    c.serial = w->next_serial_++;
+    c.dialer = listener;  // no dialer node: the record names the listener on both sides
+    c.listener = listener;
+    c.connecting = false;
+    c.done[0] = true;
+    c.sock[1] = s;
+    c.rec.conn_id = c.serial;
+    c.rec.dialer = listener;
+    c.rec.listener = listener;
+    c.rec.dialer_version = "external";
+    c.rec.listener_version = w->sc_.nodes[listener].profile->name;
+    c.rec.t_dial = w->now();
+    s->serial = c.serial;
+    w->conns_[c.serial] = std::move(conn);
+    w->conns_[s->serial]->open[1] = true;
+    w->conns_[s->serial]->rec.t_accept = w->now();
+    node::Connected in;
+    in.conn = id_of(s->serial);
+    in.dir = node::Direction::kInbound;
+    in.remote_ip = ip;
+    in.remote_port = ntohs(peer.sin_port);
+    uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), on_alloc, on_read);
+    w->handle(listener, in);
+    return;
+  }
+  auto cit = w->conns_.find(it->second);
+  w->by_local_port_.erase(it);
+  if (cit == w->conns_.end()) {
+    s->closing = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->tcp), on_close);
+    return;
+  }
+  Conn& c = *cit->second;
+  s->serial = c.serial;
+  c.sock[1] = s;
+  // The listener accepts when the handshake's final ACK arrives: one one-way delay after
+  // the dialer's emulated connect (dial + sampled RTT).
+  Item accept;
+  accept.kind = Item::kAccept;
+  accept.at = std::max({c.connect_at + w->sample(c, 0), w->now(), c.last_at[0]});
+  c.last_at[0] = accept.at;
+  const SimTime at = accept.at;
+  c.inbound[0].push_back(std::move(accept));
+  w->schedule(at, Ev::kItem, c.serial, 0);
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), on_alloc, on_read);
+}
+
+void LiveWorld::on_alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+  auto* s = static_cast<Socket*>(h->data);
+  auto& rb = s->world->read_buf_;
+  *buf = uv_buf_init(rb.data(), static_cast<unsigned>(rb.size()));
+}
+
+void LiveWorld::on_read(uv_stream_t* st, ssize_t n, const uv_buf_t* buf) {
+  auto* s = static_cast<Socket*>(st->data);
+  s->world->read_bytes(*s, n, buf);
+}
+
+void LiveWorld::read_bytes(Socket& s, ssize_t n, const uv_buf_t* buf) {
+  if (n == 0) return;
+  auto it = conns_.find(s.serial);
+  if (it == conns_.end()) return;
+  Conn& c = *it->second;
+  const int dir = 1 - s.side;  // bytes read by the listener travelled dialer -> listener
+  Item item;
+  if (n > 0) {
+    item.bytes.assign(buf->base, static_cast<std::size_t>(n));
+  } else {
+    item.kind = n == UV_EOF ? Item::kFin : Item::kReset;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&s.tcp));
+  }
+  if (c.dialer == c.listener) {  // an external peer: no emulated WAN, hand over at once
+    item.at = now();
+    c.inbound[dir].push_back(std::move(item));
+    schedule(now(), Ev::kItem, c.serial, static_cast<std::uint32_t>(dir));
+    return;
+  }
+  enqueue(c, dir, std::move(item), 0);
+}
+
+void LiveWorld::on_write(uv_write_t* req, int) {
+  struct WriteReq {
+    uv_write_t req;
+    std::string data;
+  };
+  delete static_cast<WriteReq*>(req->data);
+}
+
+void LiveWorld::on_close(uv_handle_t* h) { delete static_cast<Socket*>(h->data); }
+
+// The node on `side` closes (or its connection was reset): close the socket, which sends
+// FIN (or RST), and record the end.
+void LiveWorld::close_side(Conn& c, int side, CloseReason reason, bool reset) {
+  if (c.done[side]) return;
+  c.done[side] = true;
+  c.open[side] = false;
+  const SimTime t = std::max(now(), sched_.now());
+  if (c.rec.t_close == kNever) {
+    c.rec.t_close = t;
+    c.rec.close_reason = reason;
+    c.rec.closed_by = reset ? Side::kNone : static_cast<Side>(side);
+  }
+  (side == 0 ? c.rec.t_closed_dialer : c.rec.t_closed_listener) = t;
+  if (Socket* s = c.sock[side]; s && !s->closing) {
+    s->closing = true;
+    if (reset) uv_tcp_close_reset(&s->tcp, on_close);
+    else uv_close(reinterpret_cast<uv_handle_t*>(&s->tcp), on_close);
+  }
+  c.sock[side] = nullptr;
+  maybe_finish(c);
+}
+
+void LiveWorld::maybe_finish(Conn& c) {
+  if (!(c.done[0] && c.done[1])) return;
+  if (rec_) {
+    auto ok = rec_->add_connection(c.rec);
+    if (!ok && first_error_.empty()) first_error_ = ok.error().message;
+  }
+  conns_.erase(c.serial);
+}
+
+// ---- events ------------------------------------------------------------------------------
+
+void LiveWorld::dispatch(const sim::Event& e) {
+  switch (static_cast<Ev>(e.kind)) {
+    case Ev::kNodeStart:
+      start_node(e.a);
+      return;
+    case Ev::kTimer:
+      if (nodes_[e.a].core)
+        handle(e.a, node::TimerFired{node::TimerId{static_cast<node::TimerKind>(e.b), e.c}});
+      return;
+    case Ev::kFaultStart: {
+      const sim::Fault& f = faults_[e.a];
+      if (f.kind == FaultKind::kReset) {
+        std::vector<std::uint32_t> hit;
+        for (auto& [serial, c] : conns_)
+          if (c->open[0] && (f.matches(c->dialer, c->listener) || f.matches(c->listener, c->dialer))) hit.push_back(serial);
+        for (auto serial : hit) {
+          for (int side = 0; side < 2; ++side) {
+            auto it = conns_.find(serial);
+            if (it == conns_.end()) break;
+            Conn& c = *it->second;
+            if (c.done[side]) continue;
+            const std::uint32_t n = side == 0 ? c.dialer : c.listener;
+            const bool was_open = c.open[side];
+            c.rec.fault_id = f.id;
+            close_side(c, side, CloseReason::kReset, true);
+            if (was_open) handle(n, node::Closed{id_of(serial), CloseReason::kReset});
+          }
+        }
+        return;
+      }
+      active_faults_.push_back(e.a);
+      return;
+    }
+    case Ev::kFaultEnd:
+      std::erase(active_faults_, e.a);
+      return;
+    default:
+      break;
+  }
+  auto it = conns_.find(e.a);
+  if (it == conns_.end()) return;
+  Conn& c = *it->second;
+  switch (static_cast<Ev>(e.kind)) {
+    case Ev::kDialResolved:
+    case Ev::kConnectTimeout: {
+      if (!c.connecting) return;
+      c.connecting = false;
+      const bool ok = static_cast<Ev>(e.kind) == Ev::kDialResolved && e.b == 0;
+      if (ok) {
+        if (SimTime heal = blocked_until(c.listener, c.dialer)) {  // SYN-ACK stalled
+          c.connecting = true;
+          if (heal != kNever) schedule(heal + sample(c, 1), Ev::kDialResolved, c.serial, 0);
+          return;
+        }
+        c.open[0] = true;
+        c.rec.t_connect = std::max(now(), sched_.now());
+        node::Connected in;
+        in.conn = id_of(c.serial);
+        in.dir = node::Direction::kOutbound;
+        in.peer = c.dialer_peer;
+        handle(c.dialer, in);
+        return;
+      }
+      const auto reason = static_cast<Ev>(e.kind) == Ev::kConnectTimeout ? CloseReason::kConnectTimeout
+                                                                        : CloseReason::kConnectRefused;
+      const std::uint32_t d = c.dialer, peer = c.dialer_peer;
+      c.done[1] = true;
+      close_side(c, 0, reason, false);
+      c.rec.closed_by = Side::kNone;
+      handle(d, node::DialFailed{peer, reason});
+      return;
+    }
+    case Ev::kItem: {
+      const int dir = static_cast<int>(e.b), receiver = 1 - dir;
+      auto& q = c.inbound[dir];
+      if (q.empty()) return;
+      const std::uint32_t src = dir == 0 ? c.dialer : c.listener, dst = dir == 0 ? c.listener : c.dialer;
+      if (SimTime heal = blocked_until(src, dst); heal && c.dialer != c.listener) {
+        // stalled by a partition: the whole direction waits for the heal
+        if (heal == kNever) return;
+        const SimTime t = heal + sample(c, dir);
+        for (auto& item : q) item.at = std::max(item.at, t);
+        c.last_at[dir] = std::max(c.last_at[dir], t);
+        schedule(t, Ev::kItem, c.serial, e.b);
+        return;
+      }
+      if (q.front().at > sched_.now()) return;  // an earlier wake-up for a moved item
+      Item item = std::move(q.front());
+      q.pop_front();
+      const std::uint32_t node = receiver == 0 ? c.dialer : c.listener;
+      const node::ConnId id = id_of(c.serial);
+      switch (item.kind) {
+        case Item::kAccept: {
+          if (c.open[1] || c.done[1]) return;
+          c.open[1] = true;
+          c.rec.t_accept = std::max(now(), sched_.now());
+          node::Connected in;
+          in.conn = id;
+          in.dir = node::Direction::kInbound;
+          in.remote_ip = sc_.nodes[c.dialer].ip;
+          in.remote_port = c.dialer_port;
+          handle(node, in);
+          return;
+        }
+        case Item::kData:
+          if (c.open[receiver]) handle(node, node::BytesIn{id, item.bytes});
+          return;
+        case Item::kFin:
+        case Item::kReset: {
+          const bool was_open = c.open[receiver];
+          const auto reason = item.kind == Item::kFin ? CloseReason::kPeerClosed : CloseReason::kReset;
+          close_side(c, receiver, reason, false);
+          if (was_open) handle(node, node::Closed{id, reason});
+          return;
+        }
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+}  // namespace ts::live

@@ -1,0 +1,157 @@
+// LiveWorld: the same node_core::Node instances as the simulator, on real loopback TCP
+// sockets through libuv, all in one process and one thread.
+//
+// Addresses: scenario node i listens on 127.0.0.(i+2) (127.0.(i/250).(i%250+2) beyond 250
+// nodes) on an ephemeral port, and dials from its own address, so a listener knows the
+// dialer by the source address. Nodes keep their scenario IPs inside node_core, so the
+// string-order dial rule picks the same dialers as in the simulator and log lines name
+// the scenario addresses. Only 127.0.0.0/8 is ever bound or dialled.
+//
+// Time: protocol time = real elapsed time / time_scale (0.01: 30 s of protocol time pass
+// in 300 ms). Node timers and emulated delays run on the project's own Scheduler, in
+// protocol-time ns, polled against uv_hrtime between libuv I/O passes (libuv timers have
+// 1 ms granularity, too coarse at small scales).
+//
+// WAN emulation in the receive path (the "fault proxy"): a TCP connect completes for the
+// dialer one sampled RTT after the dial and for the listener one one-way delay later;
+// every byte read is handed to the node one sampled one-way delay after it was read, in
+// order. Latency faults change the model; partitions stall a direction until the heal;
+// `reset` faults RST the connections. Other fault kinds are refused in live mode.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/prng.h"
+#include "common/result.h"
+#include "node_core/node.h"
+#include "sim/conn_record.h"
+#include "sim/recorder.h"
+#include "sim/scenario.h"
+#include "sim/scheduler.h"
+#include "sim/world.h"
+
+namespace ts::live {
+
+// The loopback address of scenario node `index` ("127.0.0.2" for node 0).
+std::string loopback_ip(std::uint32_t index);
+// True for 127.0.0.0/8 addresses.
+bool is_loopback(const std::string& ip);
+// Fails when the scenario uses something live mode cannot run (fault kinds, sizes).
+Result<bool> check_live_scenario(const sim::Scenario& sc);
+
+class LiveWorld {
+ public:
+  // `scenario` must outlive the LiveWorld; `recorder` may be null.
+  LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Recorder* recorder,
+            double time_scale);
+  ~LiveWorld();
+  LiveWorld(const LiveWorld&) = delete;
+  LiveWorld& operator=(const LiveWorld&) = delete;
+
+  // Runs for `duration_ns` of protocol time (or until *interrupt): closes every socket,
+  // records every connection, then returns.
+  Result<sim::WorldStats> run(Duration duration_ns, const std::atomic<bool>* interrupt = nullptr);
+
+  // The address node `index` listens on (valid once it started): for tests that talk to
+  // a live node from outside.
+  std::string listen_ip(std::uint32_t index) const { return loopback_ip(index); }
+  int listen_port(std::uint32_t index) const { return nodes_[index].port; }
+  // Runs the loop until protocol time `t_ns` (for tests driving a node step by step).
+  Result<bool> run_until(SimTime t_ns, const std::atomic<bool>* interrupt = nullptr);
+  Result<sim::WorldStats> finish();
+
+ private:
+  struct Socket;
+  struct Conn;
+  struct Item {  // something read from a socket, to hand to the node at `at`
+    SimTime at = 0;
+    std::string bytes;
+    enum Kind : std::uint8_t { kData, kAccept, kFin, kReset } kind = kData;
+  };
+  struct Conn {
+    std::uint32_t serial = 0;
+    std::uint32_t dialer = 0, listener = 0, dialer_peer = 0;
+    Socket* sock[2] = {nullptr, nullptr};
+    bool open[2] = {false, false};    // the node has been told Connected and not closed
+    bool done[2] = {false, false};    // this side is finished (closed or never opened)
+    bool connecting = true;           // dial not yet resolved
+    std::uint16_t dialer_port = 0;
+    SimTime connect_at = 0;           // the dialer's emulated connect: dial + sampled RTT
+    SimTime last_at[2] = {0, 0};      // per direction: in-order hand-over times
+    std::deque<Item> inbound[2];      // per direction (0: dialer -> listener)
+    Prng rng[2] = {Prng(0), Prng(0)};
+    sim::ConnRecord rec;
+  };
+  struct Socket {
+    uv_tcp_t tcp;
+    LiveWorld* world = nullptr;
+    std::uint32_t serial = 0;  // 0: not yet matched (accepted, peer unknown)
+    int side = 0;              // 0 dialer, 1 listener
+    std::uint32_t node = 0;
+    bool closing = false;
+  };
+  struct LiveNode {
+    std::unique_ptr<node::Node> core;
+    std::vector<std::uint32_t> peer_node;
+    uv_tcp_t listener;
+    bool listening = false;
+    int port = 0;
+  };
+  enum class Ev : std::uint8_t { kNodeStart, kTimer, kItem, kDialResolved, kConnectTimeout, kFaultStart, kFaultEnd };
+
+  SimTime now() const;
+  void schedule(SimTime at, Ev kind, std::uint32_t a = 0, std::uint32_t b = 0, std::uint32_t c = 0);
+  void dispatch(const sim::Event& e);
+  void pump(SimTime until, const std::atomic<bool>* interrupt);
+  void handle(std::uint32_t node, const node::Input& in);
+  void carry_out(std::uint32_t node);
+  void listen(std::uint32_t n);
+  void start_node(std::uint32_t n);
+  void dial(std::uint32_t node, std::uint32_t peer);
+  Duration sample(Conn& c, int dir);
+  void enqueue(Conn& c, int dir, Item item, Duration extra_delay);
+  void close_side(Conn& c, int side, node::CloseReason reason, bool reset);
+  void maybe_finish(Conn& c);
+  Conn* conn_of(node::ConnId id);
+  static node::ConnId id_of(std::uint32_t serial) { return serial; }
+  SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const;
+
+  static void on_new_connection(uv_stream_t* server, int status);
+  static void on_connect(uv_connect_t* req, int status);
+  static void on_alloc(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void on_write(uv_write_t* req, int status);
+  static void on_close(uv_handle_t* h);
+  void read_bytes(Socket& s, ssize_t n, const uv_buf_t* buf);
+
+  const sim::Scenario& sc_;
+  std::uint64_t seed_;
+  std::uint64_t link_seed_;
+  sim::Recorder* rec_;
+  double scale_;
+  uv_loop_t loop_;
+  uv_timer_t wake_;  // wakes the loop for the next scheduled event
+  std::uint64_t start_hr_ = 0;
+  sim::Scheduler sched_;
+  std::vector<LiveNode> nodes_;
+  std::map<std::uint32_t, std::unique_ptr<Conn>> conns_;  // by serial
+  std::map<std::pair<std::uint32_t, int>, std::uint32_t> by_local_port_;  // (dialer, port) -> serial
+  std::vector<sim::Fault> faults_;
+  std::vector<std::uint32_t> active_faults_;
+  std::vector<node::Output> outputs_;
+  std::uint32_t next_serial_ = 1;
+  std::vector<char> read_buf_;
+  sim::WorldStats stats_;
+  std::string first_error_;
+  bool finished_ = false;
+};
+
+}  // namespace ts::live
