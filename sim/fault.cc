@@ -55,12 +55,15 @@ bool can_end(FaultKind k, node::CloseReason reason) {
     case CloseReason::kConnectTimeout:
       return k == kPartition || k == kLatency || k == kLoss || k == kBandwidth || k == kPause ||
              k == kCrash;
-    case CloseReason::kConnectRefused: return k == kRefuse || k == kUpgrade;
-    case CloseReason::kReset: return k == kReset || k == kCrash || k == kUpgrade;
+    case CloseReason::kConnectRefused:
+      return k == kRefuse || k == kUpgrade;
+    case CloseReason::kReset:
+      return k == kReset || k == kCrash || k == kUpgrade;
     case CloseReason::kInvalidMessage:
     case CloseReason::kLineTooLong:
       return k >= kCorrupt && k <= kWrongKind;
-    default: return false;
+    default:
+      return false;
   }
 }
 
