@@ -229,7 +229,7 @@ void LiveWorld::carry_out(std::uint32_t node) {
     if (auto* send = std::get_if<node::Send>(&out)) {
       Conn* c = conn_of(send->conn);
       if (!c) continue;
-      const int side = c->dialer == node ? 0 : 1;
+      const int side = side_of(*c, node);
       Socket* s = c->sock[side];
       if (!s || s->closing || !c->open[side]) continue;
       (side == 0 ? c->rec.msgs_d2l : c->rec.msgs_l2d) += 1;
@@ -248,7 +248,7 @@ void LiveWorld::carry_out(std::uint32_t node) {
       dial(node, d->peer);
     } else if (auto* cl = std::get_if<node::Close>(&out)) {
       Conn* c = conn_of(cl->conn);
-      if (c) close_side(*c, c->dialer == node ? 0 : 1, cl->reason, false);
+      if (c) close_side(*c, side_of(*c, node), cl->reason, false);
     } else if (auto* t = std::get_if<node::SetTimer>(&out)) {
       if (t->at != kNever)
         schedule(t->at, Ev::kTimer, node, static_cast<std::uint32_t>(t->id.kind), t->id.slot);
@@ -260,8 +260,8 @@ void LiveWorld::carry_out(std::uint32_t node) {
       ctx.now = std::max(now(), sched_.now());
       if (c) {
         ctx.conn = &c->rec;
-        ctx.side = c->dialer == node ? Side::kDialer : Side::kListener;
-        ctx.peer = c->dialer == node ? c->listener : c->dialer;
+        ctx.side = static_cast<Side>(side_of(*c, node));
+        ctx.peer = c->external ? -1 : (c->dialer == node ? c->listener : c->dialer);
       } else if (note->kind == node::NoteKind::kPeerGivenUp) {
         ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note->value)];
       }
@@ -406,6 +406,7 @@ void LiveWorld::on_new_connection(uv_stream_t* server, int status) {
     c.serial = w->next_serial_++;
     c.dialer = listener;  // no dialer node: the record names the listener on both sides
     c.listener = listener;
+    c.external = true;
     c.connecting = false;
     c.done[0] = true;
     c.sock[1] = s;
@@ -474,7 +475,7 @@ void LiveWorld::read_bytes(Socket& s, ssize_t n, const uv_buf_t* buf) {
     item.kind = n == UV_EOF ? Item::kFin : Item::kReset;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&s.tcp));
   }
-  if (c.dialer == c.listener) {  // an external peer: no emulated WAN, hand over at once
+  if (c.external) {  // an external peer: no emulated WAN, hand over at once
     item.at = now();
     c.inbound[dir].push_back(std::move(item));
     schedule(now(), Ev::kItem, c.serial, static_cast<std::uint32_t>(dir));
@@ -603,7 +604,7 @@ void LiveWorld::dispatch(const sim::Event& e) {
       auto& q = c.inbound[dir];
       if (q.empty()) return;
       const std::uint32_t src = dir == 0 ? c.dialer : c.listener, dst = dir == 0 ? c.listener : c.dialer;
-      if (SimTime heal = blocked_until(src, dst); heal && c.dialer != c.listener) {
+      if (SimTime heal = blocked_until(src, dst); heal && !c.external) {
         // stalled by a partition: the whole direction waits for the heal
         if (heal == kNever) return;
         const SimTime t = heal + sample(c, dir);

@@ -83,6 +83,7 @@ class LiveWorld {
     bool open[2] = {false, false};    // the node has been told Connected and not closed
     bool done[2] = {false, false};    // this side is finished (closed or never opened)
     bool connecting = true;           // dial not yet resolved
+    bool external = false;            // accepted from a peer outside the scenario (tests)
     std::uint16_t dialer_port = 0;
     SimTime connect_at = 0;           // the dialer's emulated connect: dial + sampled RTT
     SimTime last_at[2] = {0, 0};      // per direction: in-order hand-over times
@@ -121,6 +122,8 @@ class LiveWorld {
   void close_side(Conn& c, int side, node::CloseReason reason, bool reset);
   void maybe_finish(Conn& c);
   Conn* conn_of(node::ConnId id);
+  // The side (0 dialer, 1 listener) `node` holds of `c`; external peers only have side 1.
+  static int side_of(const Conn& c, std::uint32_t node) { return c.external || c.dialer != node ? 1 : 0; }
   static node::ConnId id_of(std::uint32_t serial) { return serial; }
   SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const;
 
