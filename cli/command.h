@@ -34,5 +34,6 @@ Command add_fidelity_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
 Command add_regress_command(CLI::App& app);
+Command add_faults_command(CLI::App& app);
 
 }  // namespace ts::cli

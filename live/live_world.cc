@@ -94,7 +94,7 @@ Result<bool> LiveWorld::run_until(SimTime t_ns, const std::atomic<bool>* interru
         std::vector<std::string> names;
         for (const auto& n : sc_.nodes) names.push_back(n.name);
         auto ok = rec_->add_fault(f.id, sim::fault_kind_name(f.kind), f.describe_targets(names), f.start_ns,
-                                  f.end_ns, f.describe_params(), f.source);
+                                  f.end_ns, f.describe_params(), f.source, f.to_yaml(names));
         if (!ok) return ok.error();
       }
     }

@@ -46,6 +46,27 @@ bool is_one_shot(FaultKind k) {
   return (k >= FaultKind::kReset && k <= FaultKind::kWrongKind) || k == FaultKind::kUpgrade;
 }
 
+bool can_end(FaultKind k, node::CloseReason reason) {
+  using node::CloseReason;
+  using enum FaultKind;
+  switch (reason) {
+    case CloseReason::kPongTimeout:
+      return k == kPartition || k == kLatency || k == kLoss || k == kBandwidth || k == kPause;
+    case CloseReason::kConnectTimeout:
+      return k == kPartition || k == kLatency || k == kLoss || k == kBandwidth || k == kPause ||
+             k == kCrash;
+    case CloseReason::kConnectRefused:
+      return k == kRefuse || k == kUpgrade;
+    case CloseReason::kReset:
+      return k == kReset || k == kCrash || k == kUpgrade;
+    case CloseReason::kInvalidMessage:
+    case CloseReason::kLineTooLong:
+      return k >= kCorrupt && k <= kWrongKind;
+    default:
+      return false;
+  }
+}
+
 bool Fault::matches(std::uint32_t i, std::uint32_t j) const {
   if (!group_of.empty()) {
     const int gi = i < group_of.size() ? group_of[i] : -1;
@@ -99,6 +120,105 @@ std::string Fault::describe_params() const {
              ms(restart_delay_ns);
     default: return "";
   }
+}
+
+namespace {
+
+std::string yaml_quote(std::string_view v) {
+  std::string s = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') s.push_back('\\');
+    s.push_back(c);
+  }
+  return s + "\"";
+}
+
+std::string yaml_names(const std::vector<std::uint32_t>& v, const std::vector<std::string>& names) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i)
+    s += (i ? ", " : "") + yaml_quote(names[v[i]]);
+  return s + "]";
+}
+
+// Exact: "0s" or a whole number of ns (the loader's durations are positive).
+std::string yaml_ns(Duration d) {
+  return d == 0 ? "0s" : std::to_string(d) + "ns";
+}
+std::string yaml_signed_ns(Duration d) {
+  return d < 0 ? "-" + yaml_ns(-d) : yaml_ns(d);
+}
+std::string yaml_ratio(Ratio r) {
+  return std::to_string(r.num) + "/" + std::to_string(r.den);
+}
+
+}  // namespace
+
+std::string Fault::to_yaml(const std::vector<std::string>& names) const {
+  std::string s = "{kind: " + std::string(fault_kind_name(kind)) + ", at: " + yaml_ns(start_ns);
+  if (kind == FaultKind::kCrash) {
+    if (restart_after_ns >= 0) s += ", restart_after: " + yaml_ns(restart_after_ns);
+  } else if (!is_one_shot(kind) && end_ns != kNever) {
+    s += ", until: " + yaml_ns(end_ns);
+  }
+  if (!group_of.empty()) {
+    s += ", groups: [";
+    int groups = 0;
+    for (int g : group_of)
+      groups = std::max(groups, g + 1);
+    for (int g = 0; g < groups; ++g) {
+      std::vector<std::uint32_t> members;
+      for (std::uint32_t n = 0; n < group_of.size(); ++n)
+        if (group_of[n] == g) members.push_back(n);
+      s += (g ? ", " : "") + yaml_names(members, names);
+    }
+    s += "]";
+  } else if (!from.empty() || !to.empty()) {
+    if (one_way)
+      s += ", from: " + yaml_names(from, names) + ", to: " + yaml_names(to, names);
+    else
+      s += ", between: [" + yaml_names(from, names) + ", " + yaml_names(to, names) + "]";
+  }
+  if (!nodes.empty()) s += ", nodes: " + yaml_names(nodes, names);
+  switch (kind) {
+    case FaultKind::kLatency:
+      s += ", model: " + std::string(latency_kind_name(latency.kind));
+      switch (latency.kind) {
+        case LatencyKind::kFixed:
+          s += ", value: " + yaml_ns(latency.value_ns);
+          break;
+        case LatencyKind::kUniform:
+          s += ", min: " + yaml_ns(latency.min_ns) + ", max: " + yaml_ns(latency.max_ns);
+          break;
+        case LatencyKind::kNormal:
+          s += ", mean: " + yaml_ns(latency.value_ns) + ", stddev: " + yaml_ns(latency.stddev_ns) +
+               ", min: " + yaml_ns(latency.min_ns);
+          break;
+      }
+      break;
+    case FaultKind::kLoss:
+      s += ", loss: " + yaml_ratio(loss);
+      break;
+    case FaultKind::kBandwidth:
+      s += ", bps: " + std::to_string(bandwidth_bps);
+      break;
+    case FaultKind::kReset:
+      s += ", fraction: " + yaml_ratio(fraction);
+      break;
+    case FaultKind::kOversize:
+      s += ", size: " + std::to_string(size);
+      break;
+    case FaultKind::kClockSkew:
+      s += ", offset: " + yaml_signed_ns(clock_offset_ns) +
+           ", drift_ppm: " + std::to_string(drift_ppm);
+      break;
+    case FaultKind::kUpgrade:
+      s += ", to: " + yaml_quote(to_profile ? to_profile->name : "?") +
+           ", restart_delay: " + yaml_ns(restart_delay_ns);
+      break;
+    default:
+      break;
+  }
+  return s + "}";
 }
 
 std::vector<Fault> draw_chaos(const ChaosSpec& spec, std::uint64_t seed, std::size_t node_count,

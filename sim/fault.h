@@ -10,6 +10,7 @@
 
 #include "common/prng.h"
 #include "common/time.h"
+#include "node_core/node_io.h"
 #include "node_core/version_profile.h"
 #include "sim/latency.h"
 
@@ -40,6 +41,10 @@ std::string_view fault_kind_name(FaultKind k);
 bool fault_kind_from_name(std::string_view name, FaultKind& out);
 bool is_link_fault(FaultKind k);
 bool is_one_shot(FaultKind k);
+// Whether a fault of kind `k` can end a connection with `reason` (used to charge endings
+// to faults): e.g. a pong timeout comes from stalled or slowed traffic (partition, latency,
+// loss, bandwidth, pause), never from injected bytes or a clock skew.
+bool can_end(FaultKind k, node::CloseReason reason);
 
 struct Fault {
   std::uint32_t id = 0;  // 1-based, in schedule order
@@ -76,6 +81,9 @@ struct Fault {
   // Human-readable targets and parameters for the faults table.
   std::string describe_targets(const std::vector<std::string>& node_names) const;
   std::string describe_params() const;
+  // The fault as one `faults:` entry: a YAML flow mapping, exact to the nanosecond, that
+  // parses back into the same fault (so a run's drawn chaos can be replayed from its rows).
+  std::string to_yaml(const std::vector<std::string>& node_names) const;
 };
 
 // `chaos:`: faults drawn from the run's seed.

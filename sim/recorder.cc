@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS faults (
   end_ns    INTEGER,
   params    TEXT NOT NULL,
   source    TEXT NOT NULL,
+  spec      TEXT NOT NULL,
   PRIMARY KEY (run_id, fault_id)
 );
 CREATE TABLE IF NOT EXISTS protocol_errors (
@@ -217,7 +218,7 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   auto v = r->prepare("INSERT INTO node_events VALUES (?,?,?,?,?,?)");
   if (!v) return v.error();
   r->ins_event_ = std::move(*v);
-  auto f = r->prepare("INSERT INTO faults VALUES (?,?,?,?,?,?,?,?)");
+  auto f = r->prepare("INSERT INTO faults VALUES (?,?,?,?,?,?,?,?,?)");
   if (!f) return f.error();
   r->ins_fault_ = std::move(*f);
   return r;
@@ -361,7 +362,8 @@ Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_
 
 Result<bool> Recorder::add_fault(std::uint32_t fault_id, std::string_view kind,
                                  std::string_view targets, SimTime start_ns, SimTime end_ns,
-                                 std::string_view params, std::string_view source) {
+                                 std::string_view params, std::string_view source,
+                                 std::string_view spec) {
   if (auto ok = row_added(); !ok) return ok;
   auto* s = ins_fault_.get();
   sqlite3_bind_int64(s, 1, run_id_);
@@ -372,6 +374,7 @@ Result<bool> Recorder::add_fault(std::uint32_t fault_id, std::string_view kind,
   bind_time(s, 6, end_ns);
   bind_text(s, 7, params);
   bind_text(s, 8, source);
+  bind_text(s, 9, spec);
   return step_reset(s);
 }
 

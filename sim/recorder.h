@@ -60,10 +60,11 @@ class Recorder {
   Result<bool> add_protocol_error(SimTime t, std::uint32_t node, std::int64_t peer,
                                   std::uint64_t conn_id, std::string_view kind,
                                   std::string_view text);
-  // A scheduled or drawn fault (one row each, before the run starts).
+  // A scheduled or drawn fault (one row each, before the run starts). `spec` is the
+  // fault as an exact `faults:` YAML entry (Fault::to_yaml), for replay.
   Result<bool> add_fault(std::uint32_t fault_id, std::string_view kind, std::string_view targets,
                          SimTime start_ns, SimTime end_ns, std::string_view params,
-                         std::string_view source);
+                         std::string_view source, std::string_view spec);
   // Node-level events: start, give-up on a peer, ... (`peer` -1 when none)
   Result<bool> add_node_event(SimTime t, std::uint32_t node, std::int64_t peer,
                               std::string_view kind, std::string_view detail);

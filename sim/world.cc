@@ -60,7 +60,8 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     const Fault& f = faults_[i];
     if (rec_)
       record_error(rec_->add_fault(f.id, fault_kind_name(f.kind), f.describe_targets(node_names_),
-                                   f.start_ns, f.end_ns, f.describe_params(), f.source));
+                                   f.start_ns, f.end_ns, f.describe_params(), f.source,
+                                   f.to_yaml(node_names_)));
     sched_.schedule(f.start_ns, EventKind::kFaultStart, i);
     if (f.end_ns != kNever && !is_one_shot(f.kind) && f.kind != FaultKind::kCrash)
       sched_.schedule(f.end_ns, EventKind::kFaultEnd, i);
@@ -269,8 +270,19 @@ void World::stop_node(std::uint32_t n, bool graceful, std::uint32_t fault_id) {
   for (auto& c : conns_) {
     if (c.serial == 0) continue;
     for (int s = 0; s < 2; ++s) {
-      if (node_of(c, s) != n || c.side[s] == SideState::kClosed || c.side[s] == SideState::kIdle) continue;
-      if (c.rec.fault_id == 0) c.rec.fault_id = fault_id;
+      if (node_of(c, s) != n || c.side[s] == SideState::kClosed) continue;
+      // The fault ended the connection only if nothing had ended it before.
+      if (c.rec.t_close == kNever && c.rec.fault_id == 0) c.rec.fault_id = fault_id;
+      if (c.side[s] == SideState::kIdle) {
+        // A listener side not yet accepted (SYN-ACK sent): the socket dies with the process,
+        // silently; what arrives for it later (the ACK, data) is answered with RST. If the
+        // dialer is already connected, the connection ends now on this side; if it is
+        // still connecting, its own outcome (timeout, or RST after the SYN-ACK) ends it.
+        c.crashed[s] = true;
+        if (c.side[0] == SideState::kOpen)
+          local_close(c, static_cast<Side>(s), CloseReason::kNodeStopped, /*send_fin=*/false);
+        continue;
+      }
       if (c.side[s] == SideState::kConnecting) {  // a dial in progress dies with the process
         c.side[s] = SideState::kClosed;
         c.rec.t_close = c.rec.t_closed_dialer = sched_.now();
@@ -430,17 +442,19 @@ std::uint32_t World::blame(const SimConn& c) const {
     default:
       return 0;
   }
+  // Of the faults that can cause this ending (fault.h can_end) and touch the link, the one
+  // that started last (ties: the later id).
   const SimTime now = sched_.now();
   const std::uint32_t a = c.rec.dialer, b = c.rec.listener;
-  for (auto it = faults_.rbegin(); it != faults_.rend(); ++it) {  // the latest fault first
-    const Fault& f = *it;
-    if (f.start_ns > now) continue;
+  const Fault* best = nullptr;
+  for (const Fault& f : faults_) {
+    if (f.start_ns > now || !can_end(f.kind, c.rec.close_reason)) continue;
     if (f.end_ns != kNever && f.end_ns + kBlameWindow < now) continue;
     const bool hits = is_link_fault(f.kind) ? (f.matches(a, b) || f.matches(b, a))
                                             : (f.targets_node(a) || f.targets_node(b));
-    if (hits) return f.id;
+    if (hits && (best == nullptr || f.start_ns >= best->start_ns)) best = &f;
   }
-  return 0;
+  return best ? best->id : 0;
 }
 
 // ---- faults ------------------------------------------------------------------------------
@@ -464,7 +478,7 @@ void World::fault_start(std::uint32_t index) {
         if (!f.matches(c.rec.dialer, c.rec.listener) && !f.matches(c.rec.listener, c.rec.dialer)) continue;
         if (!fault_rng_.chance(f.fraction)) continue;
         // RST reaches both ends from the path: each side sees a reset.
-        c.rec.fault_id = f.id;
+        if (c.rec.t_close == kNever) c.rec.fault_id = f.id;
         if (wire_) wire_->on_rst(sched_.now(), c.serial, 0);
         const std::uint32_t slot = slot_of(c), serial = c.serial;
         for (int s = 0; s < 2; ++s) {
@@ -501,28 +515,46 @@ void World::fault_start(std::uint32_t index) {
       return;
     case FaultKind::kPause:
       for (auto n : f.nodes) {
-        nodes_[n].paused_until = f.end_ns;
+        if (nodes_[n].state != NodeState::kUp) continue;  // nothing runs to freeze
+        // overlapping pauses: frozen until the last of them ends
+        nodes_[n].paused_until = std::max(nodes_[n].paused_until, f.end_ns);
         if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "pause", ""));
       }
       return;
     case FaultKind::kClockSkew:
       for (auto n : f.nodes) {
         SimNode& sn = nodes_[n];
+        sn.clock_fault = index;
         sn.clock_offset_ns = f.clock_offset_ns;
         sn.drift_ppm = f.drift_ppm;
         sn.drift_since = sched_.now();
         if (sn.core) sn.core->set_clock(sn.clock_offset_ns, sn.drift_ppm, sn.drift_since);
+        record_clock(n);
       }
       return;
     case FaultKind::kUpgrade:
       for (auto n : f.nodes) {
-        if (nodes_[n].state != NodeState::kUp) continue;
+        SimNode& sn = nodes_[n];
+        if (sn.state != NodeState::kUp) {
+          // Not running: the new version is installed, and whatever starts the node next
+          // (its start time, a crash's restart, or the operator after restart_delay if it
+          // was started before) starts the new profile.
+          if (rec_)
+            record_error(rec_->add_node_event(sched_.now(), n, -1, "upgrade",
+                                              std::string(sn.profile->name) + " -> " +
+                                                  std::string(f.to_profile->name) + " (not running)"));
+          sn.profile = f.to_profile;
+          if (sn.state != NodeState::kNotStarted)
+            sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
+          continue;
+        }
         stop_node(n, /*graceful=*/true, f.id);
         nodes_[n].state = NodeState::kProcessDown;
         if (rec_)
           record_error(rec_->add_node_event(sched_.now(), n, -1, "upgrade",
                                             std::string(nodes_[n].profile->name) + " -> " +
                                                 std::string(f.to_profile->name)));
+        nodes_[n].profile = f.to_profile;  // what the operator starts after the delay
         sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
       }
       return;
@@ -548,14 +580,25 @@ void World::fault_end(std::uint32_t index) {
     case FaultKind::kClockSkew:
       for (auto n : f.nodes) {
         SimNode& sn = nodes_[n];
+        if (sn.clock_fault != index) continue;  // a later skew fault set this clock
+        sn.clock_fault = kNoFault;
         sn.clock_offset_ns = 0;
         sn.drift_ppm = 0;
         if (sn.core) sn.core->set_clock(0, 0, sched_.now());
+        record_clock(n);
       }
       return;
     default:
       return;  // pause ends by itself (paused_until); one-shots have no end
   }
+}
+
+// A `clock` node event: the node's wall clock (unix seconds) right after it changed.
+void World::record_clock(std::uint32_t n) {
+  const SimNode& sn = nodes_[n];
+  if (!rec_ || !sn.core) return;
+  record_error(rec_->add_node_event(sched_.now(), n, -1, "clock",
+                                    "unix " + std::to_string(sn.core->wall_clock_s(sched_.now()))));
 }
 
 void World::inject(const Fault& f) {
@@ -598,7 +641,6 @@ void World::inject(const Fault& f) {
           break;
         default: break;
       }
-      if (c.rec.fault_id == 0) c.rec.fault_id = f.id;
       send_segment(c, dir, std::move(bytes), kData);
     }
   }
@@ -609,14 +651,14 @@ void World::inject(const Fault& f) {
 void World::dispatch(const Event& e) {
   switch (e.kind) {
     case EventKind::kNodeStart:
-      if (nodes_[e.a].state == NodeState::kNotStarted) start_node(e.a, sc_.nodes[e.a].profile);
+      if (nodes_[e.a].state == NodeState::kNotStarted) start_node(e.a, nodes_[e.a].profile);
       return;
     case EventKind::kRestart: {
       const Fault& f = faults_[e.b];
       if (nodes_[e.a].state == NodeState::kUp) return;
       if (rec_ && f.kind == FaultKind::kCrash)
         record_error(rec_->add_node_event(sched_.now(), e.a, -1, "restart", ""));
-      start_node(e.a, f.kind == FaultKind::kUpgrade ? f.to_profile : nodes_[e.a].profile);
+      start_node(e.a, nodes_[e.a].profile);
       return;
     }
     case EventKind::kTimer: {
@@ -714,7 +756,11 @@ void World::dispatch(const Event& e) {
       const std::uint32_t src = node_of(*c, dir), dst = node_of(*c, receiver);
       if (sabotage_ != TestSabotage::kIgnorePartitions) {
         if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
-          if (heal == kNever) return;
+          if (heal == kNever) {  // never heals: the segment is never delivered; free its slot
+            segments_[e.c].bytes.clear();
+            free_segments_.push_back(e.c);
+            return;
+          }
           sched_.schedule(std::max(heal + c->latency[dir]->sample(c->rng[dir]), c->last_arrival[dir]),
                           e.kind, e.a, e.b, e.c, e.d);
           c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
@@ -722,7 +768,7 @@ void World::dispatch(const Event& e) {
         }
       }
       const NodeState st = nodes_[dst].state;
-      const bool stale = c->side[receiver] == SideState::kClosed && c->crashed[receiver];
+      const bool stale = c->side[receiver] != SideState::kOpen && c->crashed[receiver];
       if (st == NodeState::kHostDown) return;  // vanishes
       if (stale || (st != NodeState::kUp && c->side[receiver] != SideState::kClosed)) {
         // A restarted host (or a stopped process) has no socket for it: RST the sender.
@@ -749,6 +795,11 @@ void World::dispatch(const Event& e) {
       const int receiver = 1 - e.d;
       if (c->side[receiver] != SideState::kOpen) return;
       const std::uint32_t n = node_of(*c, receiver);
+      if (SimTime heal = blocked_until(node_of(*c, e.d), n)) {  // an RST stalls like any segment
+        if (heal != kNever)
+          sched_.schedule(heal + c->latency[e.d]->sample(c->rng[e.d]), e.kind, e.a, e.b, e.c, e.d);
+        return;
+      }
       if (nodes_[n].state != NodeState::kUp) return;
       if (app_paused(n)) {
         sched_.schedule(nodes_[n].paused_until, e.kind, e.a, e.b, e.c, e.d);

@@ -72,6 +72,7 @@ class World {
   void set_wire_observer(WireObserver* obs) { wire_ = obs; }
 
  private:
+  static constexpr std::uint32_t kNoFault = 0xffffffffu;
   enum class SideState : std::uint8_t { kIdle, kConnecting, kOpen, kClosed };
   enum class NodeState : std::uint8_t {
     kNotStarted,   // before its start time: the host answers SYNs with RST
@@ -92,6 +93,7 @@ class World {
     Duration clock_offset_ns = 0;
     std::int64_t drift_ppm = 0;
     SimTime drift_since = 0;
+    std::uint32_t clock_fault = kNoFault;  // index of the clock_skew fault that set the clock
   };
 
   struct SimConn {
@@ -167,6 +169,7 @@ class World {
   void fault_start(std::uint32_t index);
   void fault_end(std::uint32_t index);
   void inject(const Fault& f);
+  void record_clock(std::uint32_t n);
 
   const Scenario& sc_;
   std::uint64_t seed_;

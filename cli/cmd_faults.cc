@@ -1,0 +1,102 @@
+// `timesim faults DB [--run N]`: prints a recorded run's fault schedule (scheduled and
+// drawn by chaos alike) as a `faults:` YAML block. Appended to the run's topology in place
+// of its `faults:`, `upgrades:` and `chaos:` sections, it replays the run with the same
+// seed: the same faults at the same nanoseconds, hence the same rows. Each entry's comment
+// says where it came from and what it did: the connections it ended, by close reason.
+#include <fmt/core.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "cli/command.h"
+
+namespace ts::cli {
+namespace {
+
+struct FaultsOptions {
+  std::string db;
+  std::int64_t run = 0;  // <= 0: the newest run
+};
+
+int print_faults(const FaultsOptions& o) {
+  if (!std::filesystem::exists(o.db)) return fail(2, "no such results DB: " + o.db);
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(o.db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db(raw, &sqlite3_close_v2);
+  if (rc != SQLITE_OK) return fail(2, "cannot open results DB '" + o.db + "'");
+  // Runs `sql` with ?1 bound to `arg`, calling on_row for each row; false on an SQL error.
+  auto query = [&](const char* sql, std::int64_t arg, auto&& on_row) -> bool {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr) != SQLITE_OK) return false;
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(s, &sqlite3_finalize);
+    sqlite3_bind_int64(s, 1, arg);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+      on_row(s);
+    return step == SQLITE_DONE;
+  };
+  std::int64_t run_id = 0;
+  std::uint64_t seed = 0;
+  std::string scenario;
+  if (!query("SELECT run_id, seed, scenario FROM runs WHERE run_id = ?1 OR ?1 <= 0 ORDER BY run_id "
+             "DESC LIMIT 1",
+             o.run, [&](sqlite3_stmt* s) {
+               run_id = sqlite3_column_int64(s, 0);
+               seed = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+               scenario = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
+             }))
+    return fail(2, "'" + o.db + "' is not a timesim results DB: " + sqlite3_errmsg(db.get()));
+  if (run_id == 0)
+    return fail(2, o.run > 0 ? fmt::format("no run {} in {}", o.run, o.db) : "no runs in " + o.db);
+  // What each fault did: the connections it ended, by close reason.
+  std::map<std::int64_t, std::pair<std::int64_t, std::string>> ended;
+  query(
+      "SELECT fault_id, close_reason, count(*) FROM connections WHERE run_id = ?1 AND fault_id IS "
+      "NOT NULL "
+      "GROUP BY 1, 2 ORDER BY 1, 2",
+      run_id, [&](sqlite3_stmt* q) {
+        auto& [total, text] = ended[sqlite3_column_int64(q, 0)];
+        const auto count = sqlite3_column_int64(q, 2);
+        total += count;
+        text += fmt::format("{}{} {}", text.empty() ? "" : ", ",
+                            reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), count);
+      });
+  std::string out;
+  std::size_t n = 0;
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(
+          db.get(), "SELECT spec, source, fault_id FROM faults WHERE run_id = ? ORDER BY fault_id",
+          -1, &s, nullptr) != SQLITE_OK)
+    return fail(2, "'" + o.db + "' has no fault specs (recorded by an older timesim?): " +
+                       sqlite3_errmsg(db.get()));
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(s, &sqlite3_finalize);
+  sqlite3_bind_int64(s, 1, run_id);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const auto it = ended.find(sqlite3_column_int64(s, 2));
+    const std::string impact =
+        it == ended.end() ? "ended no connection"
+                          : fmt::format("ended {} ({})", it->second.first, it->second.second);
+    out +=
+        fmt::format("  - {}  # {}, {}\n", reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
+                    reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), impact);
+    ++n;
+  }
+  fmt::print("# faults of run {} ({}, seed {}): {} fault(s)\n", run_id, scenario, seed, n);
+  fmt::print("{}", n == 0 ? "faults: []\n" : "faults:\n" + out);
+  return 0;
+}
+
+}  // namespace
+
+Command add_faults_command(CLI::App& app) {
+  auto opts = std::make_shared<FaultsOptions>();
+  auto* cmd =
+      app.add_subcommand("faults", "print a run's fault schedule as replayable faults: YAML");
+  cmd->add_option("db", opts->db, "results DB")->required();
+  cmd->add_option("--run", opts->run, "run id (default: the newest run)");
+  return Command{cmd, [opts] { return print_faults(*opts); }};
+}
+
+}  // namespace ts::cli
