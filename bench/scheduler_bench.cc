@@ -32,11 +32,13 @@ struct Later {  // priority_queue wants "less" = lower priority: the later (at, 
 
 constexpr std::int64_t kMeanDelayNs = 100;
 
-double run_timesim(std::size_t pending, std::uint64_t events, std::uint64_t seed, std::uint64_t& check) {
+double run_timesim(std::size_t pending, std::uint64_t events, std::uint64_t seed,
+                   std::uint64_t& check) {
   ts::sim::Scheduler s;
   s.reserve(pending + 1);
   ts::Prng rng(seed);
-  for (std::size_t i = 0; i < pending; ++i) s.schedule(rng.exponential(kMeanDelayNs), EventKind::kTimer, 0);
+  for (std::size_t i = 0; i < pending; ++i)
+    s.schedule(rng.exponential(kMeanDelayNs), EventKind::kTimer, 0);
   const auto t0 = std::chrono::steady_clock::now();
   Event e{};
   std::uint64_t sum = 0;
@@ -50,7 +52,8 @@ double run_timesim(std::size_t pending, std::uint64_t events, std::uint64_t seed
   return static_cast<double>(events) / secs;
 }
 
-double run_baseline(std::size_t pending, std::uint64_t events, std::uint64_t seed, std::uint64_t& check) {
+double run_baseline(std::size_t pending, std::uint64_t events, std::uint64_t seed,
+                    std::uint64_t& check) {
   std::vector<Event> storage;
   storage.reserve(pending + 1);
   std::priority_queue<Event, std::vector<Event>, Later> q(Later{}, std::move(storage));
@@ -83,8 +86,10 @@ int main(int argc, char** argv) {
   int runs = 5;
   std::vector<std::size_t> pendings = {100'000, 1'000'000};
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--events")) events = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--events"))
+      events = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--runs"))
+      runs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--pending")) {
       pendings.clear();
       for (char* tok = std::strtok(argv[i + 1], ","); tok; tok = std::strtok(nullptr, ","))
@@ -94,9 +99,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("hold model: exponential delays, mean %lld ns, truncated to ns; %llu events; median of %d runs\n",
-              static_cast<long long>(kMeanDelayNs), static_cast<unsigned long long>(events), runs);
-  std::printf("%10s  %22s  %22s  %8s\n", "pending", "timesim (M events/s)", "std::pq (M events/s)", "ratio");
+  std::printf(
+      "hold model: exponential delays, mean %lld ns, truncated to ns; %llu events; median of %d "
+      "runs\n",
+      static_cast<long long>(kMeanDelayNs), static_cast<unsigned long long>(events), runs);
+  std::printf("%10s  %22s  %22s  %8s\n", "pending", "timesim (M events/s)", "std::pq (M events/s)",
+              "ratio");
   for (std::size_t pending : pendings) {
     std::vector<double> a, b;
     for (int r = 0; r < runs; ++r) {  // interleaved so drift on the machine hits both

@@ -39,9 +39,11 @@ Result<sim::RunSummary> run_mode(const sim::Scenario& sc, bool live, double scal
   if (live) {
     live::LiveWorld w(sc, sc.seed, rec->get(), scale);
     stats = w.run(sc.duration_ns, &g_interrupted);
-    fmt::print("live host dispatch lateness: {:.2f} ms max, {:.3f} ms mean (protocol time; real time x {})\n",
-               static_cast<double>(w.max_lateness_ns()) / 1e6, static_cast<double>(w.mean_lateness_ns()) / 1e6,
-               scale);
+    fmt::print(
+        "live host dispatch lateness: {:.2f} ms max, {:.3f} ms mean (protocol time; real time x "
+        "{})\n",
+        static_cast<double>(w.max_lateness_ns()) / 1e6,
+        static_cast<double>(w.mean_lateness_ns()) / 1e6, scale);
   } else {
     sim::World w(sc, sc.seed, rec->get());
     stats = w.run(sc.duration_ns, &g_interrupted);
@@ -62,7 +64,9 @@ bool close_enough(double a, double b, double tol) {
   return m == 0 || std::abs(a - b) / m <= tol;
 }
 
-std::string ms(Duration d) { return d < 0 ? "-" : fmt::format("{:.1f}", static_cast<double>(d) / 1e6); }
+std::string ms(Duration d) {
+  return d < 0 ? "-" : fmt::format("{:.1f}", static_cast<double>(d) / 1e6);
+}
 
 int run_fidelity(const FidelityOptions& o) {
   auto sc = sim::load_scenario_file(o.scenario);
@@ -71,16 +75,19 @@ int run_fidelity(const FidelityOptions& o) {
   auto d = sim::parse_duration(o.duration);
   if (!d) return fail(2, "--duration: " + d.error().message);
   sc->duration_ns = *d;
-  if (!(o.time_scale > 0 && o.time_scale <= 100)) return fail(2, "--time-scale must be in (0, 100]");
-  if (auto ok = live::check_live_scenario(*sc); !ok) return fail(2, o.scenario + ": " + ok.error().message);
+  if (!(o.time_scale > 0 && o.time_scale <= 100))
+    return fail(2, "--time-scale must be in (0, 100]");
+  if (auto ok = live::check_live_scenario(*sc); !ok)
+    return fail(2, o.scenario + ": " + ok.error().message);
   auto sim_s = run_mode(*sc, false, o.time_scale);
   if (!sim_s) return fail(1, "sim run: " + sim_s.error().message);
   auto live_s = run_mode(*sc, true, o.time_scale);
   if (!live_s) return fail(1, "live run: " + live_s.error().message);
-  fmt::print("fidelity: {} · seed {} · {} of protocol time · live at scale {} · tolerance {:.0f}%\n",
-             sc->name, sc->seed, sim::format_duration(sc->duration_ns), o.time_scale, o.tolerance * 100);
-  fmt::print("{:<34} {:>17} {:>9} {:>17} {:>15} {:>15}  {}\n", "link (dialer -> listener)", "class sim/live",
-             "conns", "median life ms", "redial ms", "ping ms", "verdict");
+  fmt::print(
+      "fidelity: {} · seed {} · {} of protocol time · live at scale {} · tolerance {:.0f}%\n",
+      sc->name, sc->seed, sim::format_duration(sc->duration_ns), o.time_scale, o.tolerance * 100);
+  fmt::print("{:<34} {:>17} {:>9} {:>17} {:>15} {:>15}  {}\n", "link (dialer -> listener)",
+             "class sim/live", "conns", "median life ms", "redial ms", "ping ms", "verdict");
   int failures = 0;
   for (const auto& a : sim_s->links) {
     const sim::LinkSummary* b = nullptr;
@@ -96,29 +103,31 @@ int run_fidelity(const FidelityOptions& o) {
         }
       };
       check(a.link_class == b->link_class, "class");
-      check(close_enough(static_cast<double>(a.connections), static_cast<double>(b->connections), o.tolerance),
+      check(close_enough(static_cast<double>(a.connections), static_cast<double>(b->connections),
+                         o.tolerance),
             "connections");
-      check(close_enough(static_cast<double>(a.median_lifetime_ns), static_cast<double>(b->median_lifetime_ns),
-                         o.tolerance),
+      check(close_enough(static_cast<double>(a.median_lifetime_ns),
+                         static_cast<double>(b->median_lifetime_ns), o.tolerance),
             "lifetime");
-      check(close_enough(static_cast<double>(a.median_redial_gap_ns), static_cast<double>(b->median_redial_gap_ns),
-                         o.tolerance),
+      check(close_enough(static_cast<double>(a.median_redial_gap_ns),
+                         static_cast<double>(b->median_redial_gap_ns), o.tolerance),
             "redial");
-      check(close_enough(static_cast<double>(a.ping_interval_ns), static_cast<double>(b->ping_interval_ns),
-                         o.tolerance),
+      check(close_enough(static_cast<double>(a.ping_interval_ns),
+                         static_cast<double>(b->ping_interval_ns), o.tolerance),
             "ping");
     } else {
       why = "no live connections";
     }
     failures += !ok;
-    fmt::print("{:<34} {:>17} {:>9} {:>17} {:>15} {:>15}  {}\n",
-               fmt::format("{} -> {}", a.dialer_name, a.listener_name),
-               fmt::format("{}/{}", a.link_class, b ? b->link_class : "-"),
-               fmt::format("{}/{}", a.connections, b ? b->connections : 0),
-               fmt::format("{}/{}", ms(a.median_lifetime_ns), b ? ms(b->median_lifetime_ns) : "-"),
-               fmt::format("{}/{}", ms(a.median_redial_gap_ns), b ? ms(b->median_redial_gap_ns) : "-"),
-               fmt::format("{}/{}", ms(a.ping_interval_ns), b ? ms(b->ping_interval_ns) : "-"),
-               ok ? "ok" : "DIFFERS (" + why + ")");
+    fmt::print(
+        "{:<34} {:>17} {:>9} {:>17} {:>15} {:>15}  {}\n",
+        fmt::format("{} -> {}", a.dialer_name, a.listener_name),
+        fmt::format("{}/{}", a.link_class, b ? b->link_class : "-"),
+        fmt::format("{}/{}", a.connections, b ? b->connections : 0),
+        fmt::format("{}/{}", ms(a.median_lifetime_ns), b ? ms(b->median_lifetime_ns) : "-"),
+        fmt::format("{}/{}", ms(a.median_redial_gap_ns), b ? ms(b->median_redial_gap_ns) : "-"),
+        fmt::format("{}/{}", ms(a.ping_interval_ns), b ? ms(b->ping_interval_ns) : "-"),
+        ok ? "ok" : "DIFFERS (" + why + ")");
   }
   fmt::print("{} of {} links agree\n", sim_s->links.size() - failures, sim_s->links.size());
   return failures == 0 ? 0 : 1;
@@ -130,10 +139,12 @@ Command add_fidelity_command(CLI::App& app) {
   auto o = std::make_shared<FidelityOptions>();
   auto* cmd = app.add_subcommand("fidelity", "run a scenario in sim and live, compare per link");
   cmd->add_option("scenario", o->scenario, "scenario YAML")->required();
-  cmd->add_option("--time-scale", o->time_scale, "live mode's real seconds per protocol second (default 0.05)");
+  cmd->add_option("--time-scale", o->time_scale,
+                  "live mode's real seconds per protocol second (default 0.05)");
   cmd->add_option("--duration", o->duration, "protocol time to run (default 3m)");
   o->seed_opt = cmd->add_option("--seed", o->seed, "PRNG seed");
-  cmd->add_option("--tolerance", o->tolerance, "relative tolerance for counts and intervals (default 0.10)");
+  cmd->add_option("--tolerance", o->tolerance,
+                  "relative tolerance for counts and intervals (default 0.10)");
   return Command{cmd, [o] { return run_fidelity(*o); }};
 }
 

@@ -34,7 +34,8 @@ int run_live(const LiveOptions& o) {
   }
   if (!(o.time_scale > 0 && o.time_scale <= 100))
     return fail(2, "--time-scale must be in (0, 100]");
-  if (auto ok = live::check_live_scenario(*sc); !ok) return fail(2, o.scenario + ": " + ok.error().message);
+  if (auto ok = live::check_live_scenario(*sc); !ok)
+    return fail(2, o.scenario + ": " + ok.error().message);
   std::string db_path = o.db;
   if (db_path.empty()) {
     db_path = fmt::format("results/runs/{}-live-seed{}.db", sc->name, sc->seed);
@@ -53,20 +54,25 @@ int run_live(const LiveOptions& o) {
   info.args = g_command_line;
   auto run_id = (*rec)->begin_run(info);
   if (!run_id) return fail(1, run_id.error().message);
-  fmt::print(stderr, "live: {} nodes on 127.0.0.2.., {} of protocol time at scale {} (~{:.1f} s real)\n",
+  fmt::print(stderr,
+             "live: {} nodes on 127.0.0.2.., {} of protocol time at scale {} (~{:.1f} s real)\n",
              sc->nodes.size(), sim::format_duration(sc->duration_ns), o.time_scale,
              static_cast<double>(sc->duration_ns) * o.time_scale / 1e9);
   live::LiveWorld world(*sc, sc->seed, rec->get(), o.time_scale);
   auto stats = world.run(sc->duration_ns, &g_interrupted);
   fmt::print(stderr, "live: host dispatch lateness {:.2f} ms max, {:.3f} ms mean (protocol time)\n",
-             static_cast<double>(world.max_lateness_ns()) / 1e6, static_cast<double>(world.mean_lateness_ns()) / 1e6);
+             static_cast<double>(world.max_lateness_ns()) / 1e6,
+             static_cast<double>(world.mean_lateness_ns()) / 1e6);
   sim::RunTotals totals;
   if (stats) {
     totals.events = stats->events;
     totals.end_ns = stats->end_ns;
   }
   const bool interrupted = stats && stats->interrupted;
-  auto ended = (*rec)->end_run(!stats ? "failed" : interrupted ? "interrupted" : "complete", totals);
+  auto ended = (*rec)->end_run(!stats        ? "failed"
+                               : interrupted ? "interrupted"
+                                             : "complete",
+                               totals);
   if (!stats) return fail(1, stats.error().message);
   if (!ended) return fail(1, ended.error().message);
   auto summary = sim::summarize((*rec)->db(), *run_id);
@@ -86,7 +92,8 @@ Command add_live_command(CLI::App& app) {
   cmd->add_option("--time-scale", o->time_scale, "real seconds per protocol second (default 0.01)");
   o->seed_opt = cmd->add_option("--seed", o->seed, "PRNG seed (latency draws, nonces)");
   cmd->add_option("--duration", o->duration, "protocol time to run, e.g. 5m");
-  cmd->add_option("--db", o->db, "results DB path (default results/runs/<scenario>-live-seed<N>.db)");
+  cmd->add_option("--db", o->db,
+                  "results DB path (default results/runs/<scenario>-live-seed<N>.db)");
   cmd->add_flag("-q,--quiet", o->quiet, "print only the results line");
   return Command{cmd, [o] { return run_live(*o); }};
 }

@@ -39,7 +39,8 @@ int run_scenario(const RunOptions& o) {
   if (!o.all_version.empty()) {
     const auto* profile = node::find_profile(o.all_version);
     if (!profile) return fail(2, "--all-version: unknown version '" + o.all_version + "'");
-    for (auto& n : sc->nodes) n.profile = profile;
+    for (auto& n : sc->nodes)
+      n.profile = profile;
   }
   std::string db_path = o.db;
   if (db_path.empty()) {
@@ -79,7 +80,10 @@ int run_scenario(const RunOptions& o) {
   }
   totals.wall_seconds = wall;
   const bool interrupted = stats && stats->interrupted;
-  auto ended = (*rec)->end_run(!stats ? "failed" : interrupted ? "interrupted" : "complete", totals);
+  auto ended = (*rec)->end_run(!stats        ? "failed"
+                               : interrupted ? "interrupted"
+                                             : "complete",
+                               totals);
   if (!stats) return fail(1, stats.error().message);
   if (!ended) return fail(1, ended.error().message);
   if (pcap) {
@@ -91,9 +95,11 @@ int run_scenario(const RunOptions& o) {
   if (!o.quiet) {
     sim::print_summary(stdout, *summary);
   } else {
-    fmt::print("links: {} cycling, {} stable, {} flapping, {} down · {} connections · {} protocol errors\n",
-               summary->cycling, summary->stable, summary->flapping, summary->down,
-               summary->connections, summary->protocol_errors);
+    fmt::print(
+        "links: {} cycling, {} stable, {} flapping, {} down · {} connections · {} protocol "
+        "errors\n",
+        summary->cycling, summary->stable, summary->flapping, summary->down, summary->connections,
+        summary->protocol_errors);
   }
   fmt::print("results: {} (run {})\n", db_path, *run_id);
   std::fflush(stdout);

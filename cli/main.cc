@@ -25,7 +25,9 @@ int fail(int code, const std::string& msg) {
 }  // namespace ts::cli
 
 namespace {
-extern "C" void on_signal(int) { ts::cli::g_interrupted.store(true); }
+extern "C" void on_signal(int) {
+  ts::cli::g_interrupted.store(true);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,10 +49,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
     bool known = false;
-    for (const auto& c : commands) known = known || c.app->check_name(args[0]);
+    for (const auto& c : commands)
+      known = known || c.app->check_name(args[0]);
     if (!known) args.insert(args.begin(), "run");
   }
-  for (std::size_t i = 0; i < args.size(); ++i) g_command_line += (i ? " " : "") + args[i];
+  for (std::size_t i = 0; i < args.size(); ++i)
+    g_command_line += (i ? " " : "") + args[i];
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
   try {
     app.parse(reversed);

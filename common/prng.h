@@ -44,7 +44,8 @@ class Prng {
 
   void reseed(std::uint64_t seed) {
     std::uint64_t sm = seed;
-    for (auto& w : s_) w = splitmix64(sm);
+    for (auto& w : s_)
+      w = splitmix64(sm);
   }
 
   std::uint64_t next_u64() {
@@ -93,7 +94,8 @@ class Prng {
   // close to a standard normal (bounded to +-6 sigma, which suits latency jitter).
   std::int64_t normal(std::int64_t mean, std::int64_t stddev) {
     std::int64_t sum = 0;
-    for (int i = 0; i < 12; ++i) sum += static_cast<std::int64_t>(next_u64() >> 44);
+    for (int i = 0; i < 12; ++i)
+      sum += static_cast<std::int64_t>(next_u64() >> 44);
     const std::int64_t z_q20 = sum - (std::int64_t{6} << 20);
     const auto scaled = static_cast<__int128>(z_q20) * stddev;
     return mean + static_cast<std::int64_t>(scaled >> 20);
@@ -143,10 +145,11 @@ inline std::int64_t Prng::exponential(std::int64_t mean) {
   // mantissa bits below the leading one, as a Q44 fraction in [0, 1)
   const std::uint64_t m = ip >= 44 ? (x >> (ip - 44)) & ((std::uint64_t{1} << 44) - 1)
                                    : (x << (44 - ip)) & ((std::uint64_t{1} << 44) - 1);
-  const auto idx = static_cast<std::size_t>(m >> 36);             // top 8 bits
+  const auto idx = static_cast<std::size_t>(m >> 36);  // top 8 bits
   const std::int64_t frac = static_cast<std::int64_t>(m & ((std::uint64_t{1} << 36) - 1));
   const std::int64_t lo = prng_detail::kLog2Table.v[idx], hi = prng_detail::kLog2Table.v[idx + 1];
-  const std::int64_t log2_frac = lo + static_cast<std::int64_t>((static_cast<__int128>(hi - lo) * frac) >> 36);
+  const std::int64_t log2_frac =
+      lo + static_cast<std::int64_t>((static_cast<__int128>(hi - lo) * frac) >> 36);
   const std::int64_t log2_x_q32 = (static_cast<std::int64_t>(ip) << 32) + log2_frac;
   const std::int64_t neg_log2_u_q32 = (std::int64_t{53} << 32) - log2_x_q32;  // -log2(x/2^53) >= 0
   // ln(u) = log2(u) * ln 2; ln 2 in Q32 = 2977044472

@@ -18,7 +18,7 @@ template <typename T, typename E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(E err) : v_(std::move(err)) {}  // NOLINT: implicit by design
+  Result(E err) : v_(std::move(err)) {}      // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

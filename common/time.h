@@ -20,7 +20,11 @@ inline constexpr Duration kSecond = 1000 * kMillisecond;
 inline constexpr Duration kMinute = 60 * kSecond;
 inline constexpr Duration kHour = 60 * kMinute;
 
-constexpr Duration seconds(std::int64_t s) { return s * kSecond; }
-constexpr Duration millis(std::int64_t ms) { return ms * kMillisecond; }
+constexpr Duration seconds(std::int64_t s) {
+  return s * kSecond;
+}
+constexpr Duration millis(std::int64_t ms) {
+  return ms * kMillisecond;
+}
 
 }  // namespace ts

@@ -23,12 +23,15 @@ std::string loopback_ip(std::uint32_t index) {
   return "127.0." + std::to_string(index / 250) + "." + std::to_string(index % 250 + 2);
 }
 
-bool is_loopback(const std::string& ip) { return ip.rfind("127.", 0) == 0; }
+bool is_loopback(const std::string& ip) {
+  return ip.rfind("127.", 0) == 0;
+}
 
 Result<bool> check_live_scenario(const sim::Scenario& sc) {
   if (sc.nodes.size() > 250 * 250) return Error{"live mode runs at most 62500 nodes"};
   for (const auto& f : sc.faults) {
-    if (f.kind != FaultKind::kPartition && f.kind != FaultKind::kLatency && f.kind != FaultKind::kReset)
+    if (f.kind != FaultKind::kPartition && f.kind != FaultKind::kLatency &&
+        f.kind != FaultKind::kReset)
       return Error{"live mode supports partition, latency and reset faults; '" +
                    std::string(sim::fault_kind_name(f.kind)) + "' (fault " + std::to_string(f.id) +
                    ") runs only in the simulator"};
@@ -39,7 +42,11 @@ Result<bool> check_live_scenario(const sim::Scenario& sc) {
 
 LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Recorder* recorder,
                      double time_scale)
-    : sc_(scenario), seed_(seed), link_seed_(mix_seed(seed, kStreamLinks)), rec_(recorder), scale_(time_scale) {
+    : sc_(scenario),
+      seed_(seed),
+      link_seed_(mix_seed(seed, kStreamLinks)),
+      rec_(recorder),
+      scale_(time_scale) {
   TS_ASSERT(time_scale > 0);
   uv_loop_init(&loop_);
   loop_.data = this;
@@ -92,9 +99,11 @@ Result<bool> LiveWorld::run_until(SimTime t_ns, const std::atomic<bool>* interru
       }
       for (const auto& f : faults_) {
         std::vector<std::string> names;
-        for (const auto& n : sc_.nodes) names.push_back(n.name);
-        auto ok = rec_->add_fault(f.id, sim::fault_kind_name(f.kind), f.describe_targets(names), f.start_ns,
-                                  f.end_ns, f.describe_params(), f.source, f.to_yaml(names));
+        for (const auto& n : sc_.nodes)
+          names.push_back(n.name);
+        auto ok =
+            rec_->add_fault(f.id, sim::fault_kind_name(f.kind), f.describe_targets(names),
+                            f.start_ns, f.end_ns, f.describe_params(), f.source, f.to_yaml(names));
         if (!ok) return ok.error();
       }
     }
@@ -140,7 +149,8 @@ void LiveWorld::pump(SimTime until, const std::atomic<bool>* interrupt) {
       // uv_now() is cached: refresh it, and repeat every 1 ms so that a wake-up that falls
       // due before the poll (and fires early) can never leave the poll without a timeout.
       uv_update_time(&loop_);
-      uv_timer_start(&wake, [](uv_timer_t*) {}, static_cast<std::uint64_t>(real_ms - 1.0), 1);
+      uv_timer_start(
+          &wake, [](uv_timer_t*) {}, static_cast<std::uint64_t>(real_ms - 1.0), 1);
       uv_run(&loop_, UV_RUN_ONCE);
       uv_timer_stop(&wake);
     } else {
@@ -192,7 +202,8 @@ void LiveWorld::listen(std::uint32_t n) {
   sockaddr_in addr{};
   uv_ip4_addr(ip.c_str(), 0, &addr);
   int rc = uv_tcp_bind(&ln.listener, reinterpret_cast<const sockaddr*>(&addr), 0);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&ln.listener), 1024, on_new_connection);
+  if (rc == 0)
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&ln.listener), 1024, on_new_connection);
   if (rc != 0) {
     first_error_ = "cannot listen on " + ip + ": " + uv_strerror(rc);
     return;
@@ -212,9 +223,11 @@ void LiveWorld::start_node(std::uint32_t n) {
   node::NodeConfig cfg;
   cfg.ip = spec.ip;  // the scenario address: same dial rule, same log lines as the sim
   cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
-  for (std::uint32_t j : ln.peer_node) cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
-  ln.core = std::make_unique<node::Node>(std::move(cfg), *spec.profile,
-                                         mix_seed(mix_seed(seed_, kStreamNodes), (std::uint64_t{1} << 32) | n));
+  for (std::uint32_t j : ln.peer_node)
+    cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
+  ln.core = std::make_unique<node::Node>(
+      std::move(cfg), *spec.profile,
+      mix_seed(mix_seed(seed_, kStreamNodes), (std::uint64_t{1} << 32) | n));
   if (rec_) (void)rec_->add_node_event(t_now(), n, -1, "start", std::string(spec.profile->name));
   handle(n, node::Start{});
 }
@@ -255,7 +268,8 @@ void LiveWorld::carry_out(std::uint32_t node) {
       w->data = std::move(send->bytes);
       uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
       w->req.data = w;
-      if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&s->tcp), &buf, 1, on_write) != 0) delete w;
+      if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&s->tcp), &buf, 1, on_write) != 0)
+        delete w;
     } else if (auto* d = std::get_if<node::Dial>(&out)) {
       dial(node, d->peer);
     } else if (auto* cl = std::get_if<node::Close>(&out)) {
@@ -287,10 +301,12 @@ void LiveWorld::carry_out(std::uint32_t node) {
 // ---- connections -------------------------------------------------------------------------
 
 Duration LiveWorld::sample(Conn& c, int dir) {
-  const std::uint32_t src = dir == 0 ? c.dialer : c.listener, dst = dir == 0 ? c.listener : c.dialer;
+  const std::uint32_t src = dir == 0 ? c.dialer : c.listener,
+                      dst = dir == 0 ? c.listener : c.dialer;
   const sim::LatencyModel* model = &sc_.latency(src, dst);
   for (auto fi : active_faults_)
-    if (faults_[fi].kind == FaultKind::kLatency && faults_[fi].matches(src, dst)) model = &faults_[fi].latency;
+    if (faults_[fi].kind == FaultKind::kLatency && faults_[fi].matches(src, dst))
+      model = &faults_[fi].latency;
   return model->sample(c.rng[dir]);
 }
 
@@ -347,13 +363,15 @@ void LiveWorld::dial(std::uint32_t node, std::uint32_t peer) {
   uv_tcp_getsockname(&s->tcp, reinterpret_cast<sockaddr*>(&bound), &len);
   c.dialer_port = ntohs(bound.sin_port);
   by_local_port_[{node, c.dialer_port}] = c.serial;
-  const int port = nodes_[c.listener].listening ? nodes_[c.listener].port : 1;  // 1: nothing listens
+  const int port =
+      nodes_[c.listener].listening ? nodes_[c.listener].port : 1;  // 1: nothing listens
   uv_ip4_addr(to.c_str(), port, &remote);
   auto* req = new uv_connect_t;
   req->data = s;
   const std::uint32_t serial = c.serial;
   conns_[serial] = std::move(conn);
-  schedule(c.rec.t_dial + sc_.nodes[node].profile->timers.connect_timeout_ns, Ev::kConnectTimeout, serial);
+  schedule(c.rec.t_dial + sc_.nodes[node].profile->timers.connect_timeout_ns, Ev::kConnectTimeout,
+           serial);
   if (uv_tcp_connect(req, &s->tcp, reinterpret_cast<const sockaddr*>(&remote), on_connect) != 0) {
     delete req;
     schedule(now(), Ev::kDialResolved, serial, 1);
@@ -399,11 +417,13 @@ void LiveWorld::on_new_connection(uv_stream_t* server, int status) {
   std::uint32_t dialer = UINT32_MAX, listener = UINT32_MAX;
   for (std::uint32_t i = 0; i < w->nodes_.size(); ++i) {
     if (w->listen_ip(i) == ip) dialer = i;
-    if (w->nodes_[i].listening && w->nodes_[i].port == ntohs(local.sin_port) && w->listen_ip(i) == local_ip)
+    if (w->nodes_[i].listening && w->nodes_[i].port == ntohs(local.sin_port) &&
+        w->listen_ip(i) == local_ip)
       listener = i;
   }
   s->node = listener;
-  auto it = dialer == UINT32_MAX ? w->by_local_port_.end() : w->by_local_port_.find({dialer, ntohs(peer.sin_port)});
+  auto it = dialer == UINT32_MAX ? w->by_local_port_.end()
+                                 : w->by_local_port_.find({dialer, ntohs(peer.sin_port)});
   if (listener == UINT32_MAX || it == w->by_local_port_.end()) {
     // A peer from outside the scenario (a test's raw socket): give it a connection of its
     // own, accepted at once, with the real remote address.
@@ -515,7 +535,9 @@ void LiveWorld::on_write(uv_write_t* req, int) {
   delete static_cast<WriteReq*>(req->data);
 }
 
-void LiveWorld::on_close(uv_handle_t* h) { delete static_cast<Socket*>(h->data); }
+void LiveWorld::on_close(uv_handle_t* h) {
+  delete static_cast<Socket*>(h->data);
+}
 
 // The node on `side` closes (or its connection was reset): close the socket, which sends
 // FIN (or RST), and record the end.
@@ -533,8 +555,10 @@ void LiveWorld::close_side(Conn& c, int side, CloseReason reason, bool reset) {
   c.fin_at[side] = t;
   if (Socket* s = c.sock[side]; s && !s->closing) {
     s->closing = true;
-    if (reset) uv_tcp_close_reset(&s->tcp, on_close);
-    else uv_close(reinterpret_cast<uv_handle_t*>(&s->tcp), on_close);
+    if (reset)
+      uv_tcp_close_reset(&s->tcp, on_close);
+    else
+      uv_close(reinterpret_cast<uv_handle_t*>(&s->tcp), on_close);
   }
   c.sock[side] = nullptr;
   maybe_finish(c);
@@ -565,7 +589,9 @@ void LiveWorld::dispatch(const sim::Event& e) {
       if (f.kind == FaultKind::kReset) {
         std::vector<std::uint32_t> hit;
         for (auto& [serial, c] : conns_)
-          if (c->open[0] && (f.matches(c->dialer, c->listener) || f.matches(c->listener, c->dialer))) hit.push_back(serial);
+          if (c->open[0] &&
+              (f.matches(c->dialer, c->listener) || f.matches(c->listener, c->dialer)))
+            hit.push_back(serial);
         for (auto serial : hit) {
           for (int side = 0; side < 2; ++side) {
             auto it = conns_.find(serial);
@@ -614,8 +640,9 @@ void LiveWorld::dispatch(const sim::Event& e) {
         handle(c.dialer, in);
         return;
       }
-      const auto reason = static_cast<Ev>(e.kind) == Ev::kConnectTimeout ? CloseReason::kConnectTimeout
-                                                                        : CloseReason::kConnectRefused;
+      const auto reason = static_cast<Ev>(e.kind) == Ev::kConnectTimeout
+                              ? CloseReason::kConnectTimeout
+                              : CloseReason::kConnectRefused;
       const std::uint32_t d = c.dialer, peer = c.dialer_peer;
       c.done[1] = true;
       close_side(c, 0, reason, false);
@@ -627,12 +654,14 @@ void LiveWorld::dispatch(const sim::Event& e) {
       const int dir = static_cast<int>(e.b), receiver = 1 - dir;
       auto& q = c.inbound[dir];
       if (q.empty()) return;
-      const std::uint32_t src = dir == 0 ? c.dialer : c.listener, dst = dir == 0 ? c.listener : c.dialer;
+      const std::uint32_t src = dir == 0 ? c.dialer : c.listener,
+                          dst = dir == 0 ? c.listener : c.dialer;
       if (SimTime heal = blocked_until(src, dst); heal && !c.external) {
         // stalled by a partition: the whole direction waits for the heal
         if (heal == kNever) return;
         const SimTime t = heal + sample(c, dir);
-        for (auto& item : q) item.at = std::max(item.at, t);
+        for (auto& item : q)
+          item.at = std::max(item.at, t);
         c.last_at[dir] = std::max(c.last_at[dir], t);
         schedule(t, Ev::kItem, c.serial, e.b);
         return;
@@ -661,7 +690,8 @@ void LiveWorld::dispatch(const sim::Event& e) {
         case Item::kFin:
         case Item::kReset: {
           const bool was_open = c.open[receiver];
-          const auto reason = item.kind == Item::kFin ? CloseReason::kPeerClosed : CloseReason::kReset;
+          const auto reason =
+              item.kind == Item::kFin ? CloseReason::kPeerClosed : CloseReason::kReset;
           close_side(c, receiver, reason, false);
           if (was_open) handle(node, node::Closed{id, reason});
           return;

@@ -80,20 +80,20 @@ class LiveWorld {
     std::uint32_t serial = 0;
     std::uint32_t dialer = 0, listener = 0, dialer_peer = 0;
     Socket* sock[2] = {nullptr, nullptr};
-    bool open[2] = {false, false};    // the node has been told Connected and not closed
-    bool done[2] = {false, false};    // this side is finished (closed or never opened)
-    bool connecting = true;           // dial not yet resolved
-    bool external = false;            // accepted from a peer outside the scenario (tests)
+    bool open[2] = {false, false};  // the node has been told Connected and not closed
+    bool done[2] = {false, false};  // this side is finished (closed or never opened)
+    bool connecting = true;         // dial not yet resolved
+    bool external = false;          // accepted from a peer outside the scenario (tests)
     std::uint16_t dialer_port = 0;
-    SimTime connect_at = 0;           // the dialer's emulated connect: dial + sampled RTT
-    SimTime last_at[2] = {0, 0};      // per direction: in-order hand-over times
+    SimTime connect_at = 0;       // the dialer's emulated connect: dial + sampled RTT
+    SimTime last_at[2] = {0, 0};  // per direction: in-order hand-over times
     // Per direction: (bytes written so far, protocol time of the write) for each write, so
     // a read can be stamped with when its bytes entered the network, not when the host's
     // own loopback delivered them; and when the writer closed (its FIN).
     std::deque<std::pair<std::uint64_t, SimTime>> writes[2];
     std::uint64_t written[2] = {0, 0}, read[2] = {0, 0};
     SimTime fin_at[2] = {kNever, kNever};
-    std::deque<Item> inbound[2];      // per direction (0: dialer -> listener)
+    std::deque<Item> inbound[2];  // per direction (0: dialer -> listener)
     Prng rng[2] = {Prng(0), Prng(0)};
     sim::ConnRecord rec;
   };
@@ -112,7 +112,15 @@ class LiveWorld {
     bool listening = false;
     int port = 0;
   };
-  enum class Ev : std::uint8_t { kNodeStart, kTimer, kItem, kDialResolved, kConnectTimeout, kFaultStart, kFaultEnd };
+  enum class Ev : std::uint8_t {
+    kNodeStart,
+    kTimer,
+    kItem,
+    kDialResolved,
+    kConnectTimeout,
+    kFaultStart,
+    kFaultEnd
+  };
 
   SimTime now() const;
   // Protocol time for node inputs and records: the due time of the event being dispatched,
@@ -134,7 +142,9 @@ class LiveWorld {
   void maybe_finish(Conn& c);
   Conn* conn_of(node::ConnId id);
   // The side (0 dialer, 1 listener) `node` holds of `c`; external peers only have side 1.
-  static int side_of(const Conn& c, std::uint32_t node) { return c.external || c.dialer != node ? 1 : 0; }
+  static int side_of(const Conn& c, std::uint32_t node) {
+    return c.external || c.dialer != node ? 1 : 0;
+  }
   static node::ConnId id_of(std::uint32_t serial) { return serial; }
   SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const;
 
@@ -157,7 +167,8 @@ class LiveWorld {
   sim::Scheduler sched_;
   std::vector<LiveNode> nodes_;
   std::map<std::uint32_t, std::unique_ptr<Conn>> conns_;  // by serial
-  std::map<std::pair<std::uint32_t, int>, std::uint32_t> by_local_port_;  // (dialer, port) -> serial
+  std::map<std::pair<std::uint32_t, int>, std::uint32_t>
+      by_local_port_;  // (dialer, port) -> serial
   std::vector<sim::Fault> faults_;
   std::vector<std::uint32_t> active_faults_;
   std::vector<node::Output> outputs_;
@@ -173,7 +184,9 @@ class LiveWorld {
  public:
   // How late the host dispatched events, in protocol ns (max, mean).
   Duration max_lateness_ns() const { return max_lateness_ns_; }
-  Duration mean_lateness_ns() const { return dispatched_ ? sum_lateness_ns_ / static_cast<Duration>(dispatched_) : 0; }
+  Duration mean_lateness_ns() const {
+    return dispatched_ ? sum_lateness_ns_ / static_cast<Duration>(dispatched_) : 0;
+  }
 };
 
 }  // namespace ts::live

@@ -10,8 +10,10 @@ using ordered_json = nlohmann::ordered_json;
 
 std::string_view trim(std::string_view s) {
   auto is_ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_ws(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_ws(s.back()))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -104,9 +106,12 @@ Result<Message, DecodeError> decode_variant(MsgKind kind, const json* body) {
 
 std::string_view decode_error_kind_name(DecodeErrorKind kind) {
   switch (kind) {
-    case DecodeErrorKind::kInvalidJson: return "invalid_json";
-    case DecodeErrorKind::kUnknownVariant: return "unknown_variant";
-    case DecodeErrorKind::kInvalidFields: return "invalid_fields";
+    case DecodeErrorKind::kInvalidJson:
+      return "invalid_json";
+    case DecodeErrorKind::kUnknownVariant:
+      return "unknown_variant";
+    case DecodeErrorKind::kInvalidFields:
+      return "invalid_fields";
   }
   return "?";
 }
@@ -121,8 +126,7 @@ void encode(const Message& m, std::string& out) {
     }
     void operator()(const Handshake& h) {
       ordered_json b;
-      b["magic"] = ordered_json::array(
-          {h.magic[0], h.magic[1], h.magic[2], h.magic[3]});
+      b["magic"] = ordered_json::array({h.magic[0], h.magic[1], h.magic[2], h.magic[3]});
       b["protocol_version"] = h.protocol_version;
       b["network"] = h.network;
       tagged(MsgKind::kHandshake, b);

@@ -6,15 +6,24 @@ namespace ts::node {
 namespace {
 
 constexpr std::array<std::string_view, kMsgKindCount> kNames = {
-    "Handshake",        "Ack",
-    "Ping",             "Pong",
-    "GetPeers",         "PeersResponse",
-    "MasternodeAnnouncement", "GetMasternodes",
-    "MasternodesResponse",    "Heartbeat",
-    "GetBlockHeight",   "BlockHeightResponse",
-    "GetBlocks",        "BlocksResponse",
-    "BlockAnnouncement", "BlockProposal",
-    "BlockVote",        "BlockCommit",
+    "Handshake",
+    "Ack",
+    "Ping",
+    "Pong",
+    "GetPeers",
+    "PeersResponse",
+    "MasternodeAnnouncement",
+    "GetMasternodes",
+    "MasternodesResponse",
+    "Heartbeat",
+    "GetBlockHeight",
+    "BlockHeightResponse",
+    "GetBlocks",
+    "BlocksResponse",
+    "BlockAnnouncement",
+    "BlockProposal",
+    "BlockVote",
+    "BlockCommit",
     "TransactionBroadcast",
 };
 

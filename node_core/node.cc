@@ -9,34 +9,56 @@ namespace ts::node {
 
 std::string_view close_reason_name(CloseReason r) {
   switch (r) {
-    case CloseReason::kNone: return "none";
-    case CloseReason::kPeerClosed: return "peer_closed";
-    case CloseReason::kReset: return "reset";
-    case CloseReason::kPongTimeout: return "pong_timeout";
-    case CloseReason::kMessageBeforeHandshake: return "message_before_handshake";
-    case CloseReason::kBadHandshake: return "bad_handshake";
-    case CloseReason::kInvalidMessage: return "invalid_message";
-    case CloseReason::kLineTooLong: return "line_too_long";
-    case CloseReason::kConnectRefused: return "connect_refused";
-    case CloseReason::kConnectTimeout: return "connect_timeout";
-    case CloseReason::kNodeStopped: return "node_stopped";
-    case CloseReason::kEndOfRun: return "end_of_run";
-    case CloseReason::kCount: break;
+    case CloseReason::kNone:
+      return "none";
+    case CloseReason::kPeerClosed:
+      return "peer_closed";
+    case CloseReason::kReset:
+      return "reset";
+    case CloseReason::kPongTimeout:
+      return "pong_timeout";
+    case CloseReason::kMessageBeforeHandshake:
+      return "message_before_handshake";
+    case CloseReason::kBadHandshake:
+      return "bad_handshake";
+    case CloseReason::kInvalidMessage:
+      return "invalid_message";
+    case CloseReason::kLineTooLong:
+      return "line_too_long";
+    case CloseReason::kConnectRefused:
+      return "connect_refused";
+    case CloseReason::kConnectTimeout:
+      return "connect_timeout";
+    case CloseReason::kNodeStopped:
+      return "node_stopped";
+    case CloseReason::kEndOfRun:
+      return "end_of_run";
+    case CloseReason::kCount:
+      break;
   }
   return "?";
 }
 
 std::string_view protocol_error_kind_name(ProtocolErrorKind k) {
   switch (k) {
-    case ProtocolErrorKind::kMessageBeforeHandshake: return "message_before_handshake";
-    case ProtocolErrorKind::kBadMagic: return "bad_magic";
-    case ProtocolErrorKind::kBadProtocolVersion: return "bad_protocol_version";
-    case ProtocolErrorKind::kInvalidJson: return "invalid_json";
-    case ProtocolErrorKind::kUnknownVariant: return "unknown_variant";
-    case ProtocolErrorKind::kInvalidFields: return "invalid_fields";
-    case ProtocolErrorKind::kLineTooLong: return "line_too_long";
-    case ProtocolErrorKind::kDuplicateHandshake: return "duplicate_handshake";
-    case ProtocolErrorKind::kCount: break;
+    case ProtocolErrorKind::kMessageBeforeHandshake:
+      return "message_before_handshake";
+    case ProtocolErrorKind::kBadMagic:
+      return "bad_magic";
+    case ProtocolErrorKind::kBadProtocolVersion:
+      return "bad_protocol_version";
+    case ProtocolErrorKind::kInvalidJson:
+      return "invalid_json";
+    case ProtocolErrorKind::kUnknownVariant:
+      return "unknown_variant";
+    case ProtocolErrorKind::kInvalidFields:
+      return "invalid_fields";
+    case ProtocolErrorKind::kLineTooLong:
+      return "line_too_long";
+    case ProtocolErrorKind::kDuplicateHandshake:
+      return "duplicate_handshake";
+    case ProtocolErrorKind::kCount:
+      break;
   }
   return "?";
 }
@@ -45,9 +67,12 @@ namespace {
 
 ProtocolErrorKind to_protocol_error(DecodeErrorKind k) {
   switch (k) {
-    case DecodeErrorKind::kInvalidJson: return ProtocolErrorKind::kInvalidJson;
-    case DecodeErrorKind::kUnknownVariant: return ProtocolErrorKind::kUnknownVariant;
-    case DecodeErrorKind::kInvalidFields: return ProtocolErrorKind::kInvalidFields;
+    case DecodeErrorKind::kInvalidJson:
+      return ProtocolErrorKind::kInvalidJson;
+    case DecodeErrorKind::kUnknownVariant:
+      return ProtocolErrorKind::kUnknownVariant;
+    case DecodeErrorKind::kInvalidFields:
+      return ProtocolErrorKind::kInvalidFields;
   }
   return ProtocolErrorKind::kInvalidJson;
 }
@@ -74,7 +99,8 @@ std::int64_t Node::wall_clock_s(SimTime now) const {
 }
 
 void Node::drain(std::vector<Output>& out) {
-  for (auto& o : out_) out.push_back(std::move(o));
+  for (auto& o : out_)
+    out.push_back(std::move(o));
   out_.clear();
 }
 
@@ -218,7 +244,9 @@ void Node::send_ping(SimTime now, Conn& c) {
 
 void Node::check_pings(SimTime now, Conn& c) {
   // Each ping older than the timeout counts as one miss and is dropped from the pending set.
-  auto expired = [&](const PendingPing& p) { return now - p.sent_at > profile_->timers.ping_timeout_ns; };
+  auto expired = [&](const PendingPing& p) {
+    return now - p.sent_at > profile_->timers.ping_timeout_ns;
+  };
   for (const auto& p : c.pending) {
     if (expired(p)) {
       ++c.missed;
@@ -279,13 +307,15 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
   }
   const auto* h = std::get_if<Handshake>(&m);
   if (h == nullptr) {
-    protocol_error(c, ProtocolErrorKind::kMessageBeforeHandshake,
-                   c.remote + " sent message before handshake - closing connection (not blacklisting)");
+    protocol_error(
+        c, ProtocolErrorKind::kMessageBeforeHandshake,
+        c.remote + " sent message before handshake - closing connection (not blacklisting)");
     close(now, c.id, CloseReason::kMessageBeforeHandshake);
     return;
   }
   if (h->magic != kMagic) {
-    protocol_error(c, ProtocolErrorKind::kBadMagic, c.remote + " sent handshake with invalid magic");
+    protocol_error(c, ProtocolErrorKind::kBadMagic,
+                   c.remote + " sent handshake with invalid magic");
     close(now, c.id, CloseReason::kBadHandshake);
     return;
   }
@@ -331,7 +361,8 @@ void Node::handle_established(SimTime now, Conn& c, const Message& m) {
   } else if (std::holds_alternative<GetPeers>(m)) {
     PeersResponse r;
     r.peers.reserve(cfg_.peers.size());
-    for (const auto& p : cfg_.peers) r.peers.push_back(p.ip + ":" + std::to_string(p.port));
+    for (const auto& p : cfg_.peers)
+      r.peers.push_back(p.ip + ":" + std::to_string(p.port));
     send(c, r);
   } else if (std::holds_alternative<Handshake>(m) && c.dir == Direction::kInbound) {
     protocol_error(c, ProtocolErrorKind::kDuplicateHandshake,
@@ -346,7 +377,9 @@ void Node::close(SimTime now, ConnId id, CloseReason reason) {
   forget(now, id);
 }
 
-void Node::on_closed(SimTime now, const Closed& c) { forget(now, c.conn); }
+void Node::on_closed(SimTime now, const Closed& c) {
+  forget(now, c.conn);
+}
 
 void Node::forget(SimTime now, ConnId id) {
   auto it = std::find_if(conns_.begin(), conns_.end(), [&](const Conn& c) { return c.id == id; });
@@ -420,7 +453,8 @@ void Node::on_timer(SimTime now, TimerId id) {
       }
       return;
     }
-    case TimerKind::kCount: break;
+    case TimerKind::kCount:
+      break;
   }
   TS_ASSERT(false);
 }

@@ -35,13 +35,15 @@ struct PeerAddr {
 struct NodeConfig {
   std::string ip;
   std::uint16_t port = kTestnetPort;
-  std::vector<PeerAddr> peers;         // the addresses this node knows (seed list)
+  std::vector<PeerAddr> peers;          // the addresses this node knows (seed list)
   std::int64_t clock_epoch_unix_s = 0;  // the node's wall clock at run time 0, unix seconds
   Duration clock_offset_ns = 0;         // skew added to the node's clock
 };
 
 // The dial rule: a node dials a peer only if its own IP, compared as a string, is less.
-inline bool dials(std::string_view self_ip, std::string_view peer_ip) { return self_ip < peer_ip; }
+inline bool dials(std::string_view self_ip, std::string_view peer_ip) {
+  return self_ip < peer_ip;
+}
 
 class Node {
  public:
@@ -128,8 +130,8 @@ class Node {
   const VersionProfile* profile_;
   Prng prng_;
   bool started_ = false;
-  std::vector<PeerSlot> slots_;  // parallel to cfg_.peers
-  std::vector<Conn> conns_;      // open connections, few per node
+  std::vector<PeerSlot> slots_;            // parallel to cfg_.peers
+  std::vector<Conn> conns_;                // open connections, few per node
   std::vector<std::uint32_t> pass_queue_;  // peers left to dial in the current pass
   std::size_t pass_next_ = 0;
   SimTime pass_at_ = kNever;

@@ -59,9 +59,9 @@ struct Start {};  // the node process starts (fresh state)
 struct Connected {
   ConnId conn = 0;
   Direction dir = Direction::kOutbound;
-  std::uint32_t peer = 0;          // outbound: the peer index given in Dial
-  std::string_view remote_ip;      // inbound: the remote address (valid during the call)
-  std::uint16_t remote_port = 0;   // inbound: the remote (ephemeral) port
+  std::uint32_t peer = 0;         // outbound: the peer index given in Dial
+  std::string_view remote_ip;     // inbound: the remote address (valid during the call)
+  std::uint16_t remote_port = 0;  // inbound: the remote (ephemeral) port
 };
 struct DialFailed {
   std::uint32_t peer = 0;

@@ -32,11 +32,13 @@ constexpr VersionProfile make_post_fix() {
 }
 
 constexpr std::array<VersionProfile, 3> kProfiles = {make_pre_fix(), make_logging_fix(),
-                                                      make_post_fix()};
+                                                     make_post_fix()};
 
 }  // namespace
 
-std::span<const VersionProfile> all_profiles() { return kProfiles; }
+std::span<const VersionProfile> all_profiles() {
+  return kProfiles;
+}
 
 const VersionProfile* find_profile(std::string_view name) {
   for (const auto& p : kProfiles)

@@ -15,13 +15,13 @@ namespace ts::node {
 
 // Protocol timers (ns). Identical in the incident's three commits.
 struct ProtocolTimers {
-  Duration ping_interval_ns = seconds(30);      // outbound ping interval (first tick at once)
-  Duration ping_check_interval_ns = seconds(10);  // how often unanswered pings are checked
-  Duration ping_timeout_ns = seconds(90);       // a ping older than this is a miss
-  std::uint32_t max_missed_pongs = 3;           // misses that close the connection
-  Duration reconnect_delay_ns = seconds(5);     // redial after an established connection ends
-  Duration dial_backoff_initial_ns = seconds(10);  // first back-off after a failed dial
-  Duration dial_backoff_max_ns = seconds(300);     // back-off cap
+  Duration ping_interval_ns = seconds(30);          // outbound ping interval (first tick at once)
+  Duration ping_check_interval_ns = seconds(10);    // how often unanswered pings are checked
+  Duration ping_timeout_ns = seconds(90);           // a ping older than this is a miss
+  std::uint32_t max_missed_pongs = 3;               // misses that close the connection
+  Duration reconnect_delay_ns = seconds(5);         // redial after an established connection ends
+  Duration dial_backoff_initial_ns = seconds(10);   // first back-off after a failed dial
+  Duration dial_backoff_max_ns = seconds(300);      // back-off cap
   std::uint32_t max_dial_failures_masternode = 20;  // consecutive failures before giving up
   std::uint32_t max_dial_failures_other = 10;
   Duration redial_pass_interval_ns = seconds(120);  // periodic pass over disconnected peers

@@ -29,19 +29,19 @@ struct ConnRecord {
   SimTime t_closed_listener = kNever;  // the listener's socket was done
   node::CloseReason close_reason = node::CloseReason::kNone;
   Side closed_by = Side::kNone;
-  bool open_at_end = false;  // still open when the run ended
+  bool open_at_end = false;    // still open when the run ended
   std::uint32_t fault_id = 0;  // the fault that ended it (0: none), see World::blame
 
   std::uint64_t msgs_d2l = 0, bytes_d2l = 0;  // written by the dialer
   std::uint64_t msgs_l2d = 0, bytes_l2d = 0;  // written by the listener
-  std::uint32_t pings_sent = 0;        // by the dialer
-  SimTime t_last_ping = kNever;        // when the dialer wrote its latest ping
-  std::uint32_t pongs_matched = 0;     // dialer: Pongs that matched a pending nonce
-  std::uint32_t pongs_unmatched = 0;   // dialer: Pongs with an unknown nonce
-  std::uint32_t pings_missed = 0;      // dialer: pings that passed the timeout
-  std::uint32_t pings_answered = 0;    // listener: Pongs it wrote
-  std::uint32_t msgs_dropped = 0;      // dialer: messages dropped unhandled
-  std::uint32_t protocol_errors = 0;   // either side
+  std::uint32_t pings_sent = 0;               // by the dialer
+  SimTime t_last_ping = kNever;               // when the dialer wrote its latest ping
+  std::uint32_t pongs_matched = 0;            // dialer: Pongs that matched a pending nonce
+  std::uint32_t pongs_unmatched = 0;          // dialer: Pongs with an unknown nonce
+  std::uint32_t pings_missed = 0;             // dialer: pings that passed the timeout
+  std::uint32_t pings_answered = 0;           // listener: Pongs it wrote
+  std::uint32_t msgs_dropped = 0;             // dialer: messages dropped unhandled
+  std::uint32_t protocol_errors = 0;          // either side
   Duration rtt_min = kNever, rtt_max = 0, rtt_sum = 0;  // over matched pongs
 };
 

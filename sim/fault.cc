@@ -7,8 +7,8 @@ namespace ts::sim {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(FaultKind::kCount)> kNames = {
-    "partition", "latency", "loss",    "bandwidth", "reset",    "corrupt",
-    "truncate",  "garbage", "oversize", "old_protocol", "wrong_kind", "refuse",
+    "partition", "latency", "loss",       "bandwidth",    "reset",      "corrupt",
+    "truncate",  "garbage", "oversize",   "old_protocol", "wrong_kind", "refuse",
     "crash",     "pause",   "clock_skew", "upgrade",
 };
 
@@ -18,11 +18,14 @@ bool contains(const std::vector<std::uint32_t>& v, std::uint32_t x) {
 
 std::string names_of(const std::vector<std::uint32_t>& v, const std::vector<std::string>& names) {
   std::string s = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + names[v[i]];
+  for (std::size_t i = 0; i < v.size(); ++i)
+    s += (i ? "," : "") + names[v[i]];
   return s + "]";
 }
 
-std::string ms(Duration d) { return std::to_string(d / kMillisecond) + "ms"; }
+std::string ms(Duration d) {
+  return std::to_string(d / kMillisecond) + "ms";
+}
 
 }  // namespace
 
@@ -40,7 +43,9 @@ bool fault_kind_from_name(std::string_view name, FaultKind& out) {
   return false;
 }
 
-bool is_link_fault(FaultKind k) { return k <= FaultKind::kWrongKind; }
+bool is_link_fault(FaultKind k) {
+  return k <= FaultKind::kWrongKind;
+}
 
 bool is_one_shot(FaultKind k) {
   return (k >= FaultKind::kReset && k <= FaultKind::kWrongKind) || k == FaultKind::kUpgrade;
@@ -80,12 +85,15 @@ bool Fault::matches(std::uint32_t i, std::uint32_t j) const {
   return true;
 }
 
-bool Fault::targets_node(std::uint32_t n) const { return contains(nodes, n); }
+bool Fault::targets_node(std::uint32_t n) const {
+  return contains(nodes, n);
+}
 
 std::string Fault::describe_targets(const std::vector<std::string>& names) const {
   if (!group_of.empty()) {
     int groups = 0;
-    for (int g : group_of) groups = std::max(groups, g + 1);
+    for (int g : group_of)
+      groups = std::max(groups, g + 1);
     std::string s;
     for (int g = 0; g < groups; ++g) {
       std::vector<std::uint32_t> members;
@@ -107,10 +115,12 @@ std::string Fault::describe_params() const {
       return std::string(latency_kind_name(latency.kind)) + " typical " + ms(latency.typical_ns());
     case FaultKind::kLoss:
       return "loss " + std::to_string(loss.num) + "/" + std::to_string(loss.den);
-    case FaultKind::kBandwidth: return std::to_string(bandwidth_bps) + " bit/s";
+    case FaultKind::kBandwidth:
+      return std::to_string(bandwidth_bps) + " bit/s";
     case FaultKind::kReset:
       return "fraction " + std::to_string(fraction.num) + "/" + std::to_string(fraction.den);
-    case FaultKind::kOversize: return std::to_string(size) + " bytes";
+    case FaultKind::kOversize:
+      return std::to_string(size) + " bytes";
     case FaultKind::kCrash:
       return restart_after_ns < 0 ? "no restart" : "restart after " + ms(restart_after_ns);
     case FaultKind::kClockSkew:
@@ -118,7 +128,8 @@ std::string Fault::describe_params() const {
     case FaultKind::kUpgrade:
       return "to " + std::string(to_profile ? to_profile->name : "?") + ", restart delay " +
              ms(restart_delay_ns);
-    default: return "";
+    default:
+      return "";
   }
 }
 
@@ -228,8 +239,8 @@ std::vector<Fault> draw_chaos(const ChaosSpec& spec, std::uint64_t seed, std::si
   Prng rng = Prng::derive(seed, /*stream: chaos*/ 3);
   const SimTime end = std::min(spec.end_ns, run_duration_ns);
   // mean gap = 1 h * den / num
-  const Duration mean_gap = static_cast<Duration>(
-      static_cast<__int128>(kHour) * spec.per_hour_den / spec.per_hour_num);
+  const Duration mean_gap =
+      static_cast<Duration>(static_cast<__int128>(kHour) * spec.per_hour_den / spec.per_hour_num);
   SimTime t = spec.start_ns;
   while (true) {
     t += std::max<Duration>(1, rng.exponential(mean_gap));
@@ -246,10 +257,12 @@ std::vector<Fault> draw_chaos(const ChaosSpec& spec, std::uint64_t seed, std::si
         f.group_of.assign(node_count, 0);
         const std::uint32_t cut = 1 + static_cast<std::uint32_t>(rng.below(n - 1));
         std::vector<std::uint32_t> order(n);
-        for (std::uint32_t i = 0; i < n; ++i) order[i] = i;
+        for (std::uint32_t i = 0; i < n; ++i)
+          order[i] = i;
         for (std::uint32_t i = n - 1; i > 0; --i)
           std::swap(order[i], order[rng.below(i + 1)]);
-        for (std::uint32_t i = 0; i < cut; ++i) f.group_of[order[i]] = 1;
+        for (std::uint32_t i = 0; i < cut; ++i)
+          f.group_of[order[i]] = 1;
         break;
       }
       case FaultKind::kCrash:
@@ -273,10 +286,13 @@ std::vector<Fault> draw_chaos(const ChaosSpec& spec, std::uint64_t seed, std::si
         if (b >= a) ++b;
         f.from = {a};
         f.to = {b};
-        if (f.kind == FaultKind::kLatency) f.latency = LatencyModel::fixed(rng.uniform(millis(200), seconds(2)));
-        if (f.kind == FaultKind::kLoss) f.loss = Ratio{static_cast<std::uint64_t>(rng.uniform(1, 30)), 100};
+        if (f.kind == FaultKind::kLatency)
+          f.latency = LatencyModel::fixed(rng.uniform(millis(200), seconds(2)));
+        if (f.kind == FaultKind::kLoss)
+          f.loss = Ratio{static_cast<std::uint64_t>(rng.uniform(1, 30)), 100};
         if (f.kind == FaultKind::kBandwidth) f.bandwidth_bps = rng.uniform(8000, 64000);
-        if (f.kind == FaultKind::kOversize) f.size = static_cast<std::uint32_t>(rng.uniform(1024, 65536));
+        if (f.kind == FaultKind::kOversize)
+          f.size = static_cast<std::uint32_t>(rng.uniform(1024, 65536));
         break;
       }
     }
@@ -287,9 +303,12 @@ std::vector<Fault> draw_chaos(const ChaosSpec& spec, std::uint64_t seed, std::si
 
 std::string_view latency_kind_name(LatencyKind k) {
   switch (k) {
-    case LatencyKind::kFixed: return "fixed";
-    case LatencyKind::kUniform: return "uniform";
-    case LatencyKind::kNormal: return "normal";
+    case LatencyKind::kFixed:
+      return "fixed";
+    case LatencyKind::kUniform:
+      return "uniform";
+    case LatencyKind::kNormal:
+      return "normal";
   }
   return "?";
 }

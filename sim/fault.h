@@ -50,7 +50,7 @@ struct Fault {
   std::uint32_t id = 0;  // 1-based, in schedule order
   FaultKind kind = FaultKind::kPartition;
   SimTime start_ns = 0;
-  SimTime end_ns = kNever;  // kNever: holds to the end of the run; one-shots: == start
+  SimTime end_ns = kNever;          // kNever: holds to the end of the run; one-shots: == start
   std::string source = "scenario";  // or "chaos", "upgrade"
 
   // Link targets. A direction i -> j matches when:
@@ -64,15 +64,15 @@ struct Fault {
   std::vector<std::uint32_t> nodes;
 
   // Parameters (by kind).
-  LatencyModel latency;                         // kLatency
-  Ratio loss{0, 1};                             // kLoss: per-segment loss probability
-  Ratio fraction{1, 1};                         // kReset: share of matching connections
-  std::int64_t bandwidth_bps = 0;               // kBandwidth
-  std::uint32_t size = 0;                       // kOversize: bytes in the injected line
-  Duration clock_offset_ns = 0;                 // kClockSkew
-  std::int64_t drift_ppm = 0;                   // kClockSkew
-  Duration restart_after_ns = -1;               // kCrash: restart after (-1: stays down)
-  Duration restart_delay_ns = seconds(10);      // kUpgrade
+  LatencyModel latency;                              // kLatency
+  Ratio loss{0, 1};                                  // kLoss: per-segment loss probability
+  Ratio fraction{1, 1};                              // kReset: share of matching connections
+  std::int64_t bandwidth_bps = 0;                    // kBandwidth
+  std::uint32_t size = 0;                            // kOversize: bytes in the injected line
+  Duration clock_offset_ns = 0;                      // kClockSkew
+  std::int64_t drift_ppm = 0;                        // kClockSkew
+  Duration restart_after_ns = -1;                    // kCrash: restart after (-1: stays down)
+  Duration restart_delay_ns = seconds(10);           // kUpgrade
   const node::VersionProfile* to_profile = nullptr;  // kUpgrade
 
   // Whether this fault acts on the direction from node i to node j.

@@ -30,8 +30,10 @@ struct LatencyModel {
 
   Duration sample(Prng& rng) const {
     switch (kind) {
-      case LatencyKind::kFixed: return value_ns;
-      case LatencyKind::kUniform: return rng.uniform(min_ns, max_ns);
+      case LatencyKind::kFixed:
+        return value_ns;
+      case LatencyKind::kUniform:
+        return rng.uniform(min_ns, max_ns);
       case LatencyKind::kNormal: {
         const Duration d = rng.normal(value_ns, stddev_ns);
         return d < min_ns ? min_ns : d;

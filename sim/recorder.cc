@@ -6,9 +6,12 @@ namespace ts::sim {
 
 std::string_view side_name(Side s) {
   switch (s) {
-    case Side::kDialer: return "dialer";
-    case Side::kListener: return "listener";
-    case Side::kNone: return "none";
+    case Side::kDialer:
+      return "dialer";
+    case Side::kListener:
+      return "listener";
+    case Side::kNone:
+      return "none";
   }
   return "?";
 }
@@ -124,8 +127,10 @@ CREATE INDEX IF NOT EXISTS protocol_errors_conn ON protocol_errors(run_id, conn_
 )sql";
 
 void bind_time(sqlite3_stmt* s, int i, SimTime t) {
-  if (t == kNever) sqlite3_bind_null(s, i);
-  else sqlite3_bind_int64(s, i, t);
+  if (t == kNever)
+    sqlite3_bind_null(s, i);
+  else
+    sqlite3_bind_int64(s, i, t);
 }
 void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -171,11 +176,12 @@ Result<bool> Recorder::step_reset(sqlite3_stmt* s) {
 Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   std::unique_ptr<Recorder> r(new Recorder());
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   r->db_.reset(raw);
-  if (rc != SQLITE_OK) return Error{"cannot open results DB '" + path + "': " +
-                                    (raw ? sqlite3_errmsg(raw) : "out of memory")};
+  if (rc != SQLITE_OK)
+    return Error{"cannot open results DB '" + path +
+                 "': " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
   sqlite3_busy_timeout(raw, 5000);
   // Check the schema version before touching anything.
   int user_version = -1;
@@ -196,7 +202,8 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   if (auto ok = r->exec("PRAGMA synchronous=NORMAL"); !ok) return ok.error();
   // A large page cache keeps index inserts off the disk for big runs (SQLite allocates it
   // lazily, so small runs do not pay for it).
-  if (auto ok = r->exec("PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY"); !ok) return ok.error();
+  if (auto ok = r->exec("PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY"); !ok)
+    return ok.error();
   if (auto ok = r->exec(kSchema); !ok) return ok.error();
   if (user_version == 1) {  // v1 -> v2: runs gained the event-trace fingerprint
     if (auto ok = r->exec("ALTER TABLE runs ADD COLUMN fingerprint TEXT"); !ok) return ok.error();
@@ -267,8 +274,8 @@ Result<bool> Recorder::flush() {
 }
 
 Result<bool> Recorder::add_node(std::uint32_t node, std::string_view name, std::string_view ip,
-                                std::string_view version, std::string_view commit,
-                                SimTime start_ns, std::string_view region) {
+                                std::string_view version, std::string_view commit, SimTime start_ns,
+                                std::string_view region) {
   if (auto ok = row_added(); !ok) return ok;
   auto* s = ins_node_.get();
   sqlite3_bind_int64(s, 1, run_id_);
@@ -278,8 +285,10 @@ Result<bool> Recorder::add_node(std::uint32_t node, std::string_view name, std::
   bind_text(s, 5, version);
   bind_text(s, 6, commit);
   sqlite3_bind_int64(s, 7, start_ns);
-  if (region.empty()) sqlite3_bind_null(s, 8);
-  else bind_text(s, 8, region);
+  if (region.empty())
+    sqlite3_bind_null(s, 8);
+  else
+    bind_text(s, 8, region);
   return step_reset(s);
 }
 
@@ -324,8 +333,10 @@ Result<bool> Recorder::add_connection(const ConnRecord& r) {
     sqlite3_bind_null(s, i++);
     sqlite3_bind_null(s, i++);
   }
-  if (r.fault_id == 0) sqlite3_bind_null(s, i++);
-  else sqlite3_bind_int64(s, i++, r.fault_id);
+  if (r.fault_id == 0)
+    sqlite3_bind_null(s, i++);
+  else
+    sqlite3_bind_int64(s, i++, r.fault_id);
   return step_reset(s);
 }
 
@@ -337,10 +348,14 @@ Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::in
   sqlite3_bind_int64(s, 1, run_id_);
   sqlite3_bind_int64(s, 2, t);
   sqlite3_bind_int64(s, 3, node);
-  if (peer < 0) sqlite3_bind_null(s, 4);
-  else sqlite3_bind_int64(s, 4, peer);
-  if (conn_id == 0) sqlite3_bind_null(s, 5);
-  else sqlite3_bind_int64(s, 5, static_cast<std::int64_t>(conn_id));
+  if (peer < 0)
+    sqlite3_bind_null(s, 4);
+  else
+    sqlite3_bind_int64(s, 4, peer);
+  if (conn_id == 0)
+    sqlite3_bind_null(s, 5);
+  else
+    sqlite3_bind_int64(s, 5, static_cast<std::int64_t>(conn_id));
   bind_text(s, 6, kind);
   bind_text(s, 7, text);
   return step_reset(s);
@@ -353,8 +368,10 @@ Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_
   sqlite3_bind_int64(s, 1, run_id_);
   sqlite3_bind_int64(s, 2, t);
   sqlite3_bind_int64(s, 3, node);
-  if (peer < 0) sqlite3_bind_null(s, 4);
-  else sqlite3_bind_int64(s, 4, peer);
+  if (peer < 0)
+    sqlite3_bind_null(s, 4);
+  else
+    sqlite3_bind_int64(s, 4, peer);
   bind_text(s, 5, kind);
   bind_text(s, 6, detail);
   return step_reset(s);

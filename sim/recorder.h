@@ -37,7 +37,7 @@ struct RunInfo {
 struct RunTotals {
   std::uint64_t events = 0;
   SimTime end_ns = 0;
-  double wall_seconds = 0;  // informational only
+  double wall_seconds = 0;        // informational only
   std::uint64_t fingerprint = 0;  // WorldStats::fingerprint (stored as 16 hex digits)
 };
 

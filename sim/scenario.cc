@@ -39,14 +39,17 @@ class Loader {
       if (!kv.first.IsScalar()) return at(kv.first.Mark(), what + ": keys must be strings");
       const auto key = kv.first.Scalar();
       bool ok = false;
-      for (auto a : allowed) ok = ok || a == key;
+      for (auto a : allowed)
+        ok = ok || a == key;
       if (!ok) {
         std::string list;
-        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        for (auto a : allowed)
+          list += (list.empty() ? "" : ", ") + std::string(a);
         return at(kv.first.Mark(),
                   "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
       }
-      if (!seen.insert(key).second) return at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
+      if (!seen.insert(key).second)
+        return at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
     }
     return true;
   }
@@ -67,7 +70,8 @@ class Loader {
   Result<std::uint64_t> u64(const YAML::Node& n, const std::string& key) const {
     if (!n.IsScalar()) return at(n.Mark(), "'" + key + "' must be a non-negative integer");
     const std::string& s = n.Scalar();
-    if (s.empty() || s.size() > 20) return at(n.Mark(), "'" + key + "' must be a non-negative integer");
+    if (s.empty() || s.size() > 20)
+      return at(n.Mark(), "'" + key + "' must be a non-negative integer");
     std::uint64_t v = 0;
     for (char c : s) {
       if (c < '0' || c > '9') return at(n.Mark(), "'" + key + "' must be a non-negative integer");
@@ -94,14 +98,17 @@ class Loader {
       for (const auto& kv : n) {
         const auto key = kv.first.Scalar();
         bool ok = false;
-        for (auto a : all) ok = ok || a == key;
+        for (auto a : all)
+          ok = ok || a == key;
         if (!ok) {
           std::string list;
-          for (auto a : all) list += (list.empty() ? "" : ", ") + std::string(a);
+          for (auto a : all)
+            list += (list.empty() ? "" : ", ") + std::string(a);
           return at(kv.first.Mark(), "unknown key '" + key + "' in " + what + " for model '" +
                                          *model + "' (expected one of: " + list + ")");
         }
-        if (!seen.insert(key).second) return at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
+        if (!seen.insert(key).second)
+          return at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
       }
       return true;
     };
@@ -149,7 +156,8 @@ class Loader {
     while (i <= s.size()) {
       std::size_t j = i;
       int v = 0;
-      while (j < s.size() && s[j] >= '0' && s[j] <= '9' && j - i < 3) v = v * 10 + (s[j++] - '0');
+      while (j < s.size() && s[j] >= '0' && s[j] <= '9' && j - i < 3)
+        v = v * 10 + (s[j++] - '0');
       if (j == i || v > 255 || (j - i > 1 && s[i] == '0')) return false;
       ++parts;
       if (j == s.size()) break;
@@ -162,13 +170,15 @@ class Loader {
   const std::string& path_;
 };
 
-
 // "0.25", "25%", "1/4" -> Ratio in [0, 1].
 Result<Ratio> parse_ratio(const Loader& L, const YAML::Node& n, const std::string& key) {
-  if (!n.IsScalar()) return L.at(n.Mark(), "'" + key + "' must be a fraction such as 0.1, 10% or 1/10");
+  if (!n.IsScalar())
+    return L.at(n.Mark(), "'" + key + "' must be a fraction such as 0.1, 10% or 1/10");
   std::string t = n.Scalar();
   std::uint64_t num = 0, den = 1;
-  auto bad = [&] { return L.at(n.Mark(), "'" + key + "' must be a fraction in [0, 1] such as 0.1, 10% or 1/10"); };
+  auto bad = [&] {
+    return L.at(n.Mark(), "'" + key + "' must be a fraction in [0, 1] such as 0.1, 10% or 1/10");
+  };
   if (t.empty()) return bad();
   std::uint64_t scale = 1;
   if (t.back() == '%') {
@@ -176,7 +186,9 @@ Result<Ratio> parse_ratio(const Loader& L, const YAML::Node& n, const std::strin
     scale = 100;
   }
   const auto slash = t.find('/');
-  auto digits = [](const std::string& d) { return !d.empty() && d.size() < 16 && d.find_first_not_of("0123456789") == std::string::npos; };
+  auto digits = [](const std::string& d) {
+    return !d.empty() && d.size() < 16 && d.find_first_not_of("0123456789") == std::string::npos;
+  };
   if (slash != std::string::npos) {
     if (scale != 1 || !digits(t.substr(0, slash)) || !digits(t.substr(slash + 1))) return bad();
     num = std::stoull(t.substr(0, slash));
@@ -187,7 +199,8 @@ Result<Ratio> parse_ratio(const Loader& L, const YAML::Node& n, const std::strin
     const std::string fp = dot == std::string::npos ? "" : t.substr(dot + 1);
     if (!digits(ip) || (dot != std::string::npos && !digits(fp)) || fp.size() > 9) return bad();
     num = std::stoull(ip);
-    for (char c : fp) num = num * 10 + static_cast<std::uint64_t>(c - '0'), den *= 10;
+    for (char c : fp)
+      num = num * 10 + static_cast<std::uint64_t>(c - '0'), den *= 10;
     den *= scale;
   }
   if (den == 0 || num > den) return bad();
@@ -206,8 +219,8 @@ Result<Duration> signed_duration(const Loader& L, const YAML::Node& n, const std
 }
 
 // A list of node names (or one name) -> indices.
-Result<std::vector<std::uint32_t>> node_list(const Loader& L, const YAML::Node& n, const Scenario& s,
-                                             const std::string& key) {
+Result<std::vector<std::uint32_t>> node_list(const Loader& L, const YAML::Node& n,
+                                             const Scenario& s, const std::string& key) {
   std::vector<std::uint32_t> out;
   auto one = [&](const YAML::Node& x) -> Result<bool> {
     if (!x.IsScalar()) return L.at(x.Mark(), "'" + key + "' must list node names");
@@ -233,7 +246,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
   if (upgrade_list) {
     fault.kind = FaultKind::kUpgrade;
     fault.source = "upgrade";
-    if (auto r = L.keys(f, "upgrade", {"at", "nodes", "node", "to", "restart_delay"}); !r) return r.error();
+    if (auto r = L.keys(f, "upgrade", {"at", "nodes", "node", "to", "restart_delay"}); !r)
+      return r.error();
   } else {
     if (!f.IsMap()) return L.at(f.Mark(), "a fault must be a mapping");
     auto k = f["kind"];
@@ -242,7 +256,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       std::string list;
       for (int i = 0; i < static_cast<int>(FaultKind::kCount); ++i)
         list += (i ? ", " : "") + std::string(fault_kind_name(static_cast<FaultKind>(i)));
-      return L.at(k.Mark(), "unknown fault kind '" + (k.IsScalar() ? k.Scalar() : std::string("?")) +
+      return L.at(k.Mark(), "unknown fault kind '" +
+                                (k.IsScalar() ? k.Scalar() : std::string("?")) +
                                 "' (known: " + list + ")");
     }
     if (fault.kind == FaultKind::kUpgrade) fault.source = "upgrade";
@@ -256,15 +271,32 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
   if (fault.kind == FaultKind::kPartition) keys.push_back("groups");
   if (!link) keys.insert(keys.end(), {"nodes", "node"});
   switch (fault.kind) {
-    case FaultKind::kLatency: keys.insert(keys.end(), {"model", "value", "min", "max", "mean", "stddev"}); break;
-    case FaultKind::kLoss: keys.push_back("loss"); break;
-    case FaultKind::kBandwidth: keys.push_back("bps"); break;
-    case FaultKind::kReset: keys.push_back("fraction"); break;
-    case FaultKind::kOversize: keys.push_back("size"); break;
-    case FaultKind::kCrash: keys.push_back("restart_after"); break;
-    case FaultKind::kClockSkew: keys.insert(keys.end(), {"offset", "drift_ppm"}); break;
-    case FaultKind::kUpgrade: keys.insert(keys.end(), {"to", "restart_delay"}); break;
-    default: break;
+    case FaultKind::kLatency:
+      keys.insert(keys.end(), {"model", "value", "min", "max", "mean", "stddev"});
+      break;
+    case FaultKind::kLoss:
+      keys.push_back("loss");
+      break;
+    case FaultKind::kBandwidth:
+      keys.push_back("bps");
+      break;
+    case FaultKind::kReset:
+      keys.push_back("fraction");
+      break;
+    case FaultKind::kOversize:
+      keys.push_back("size");
+      break;
+    case FaultKind::kCrash:
+      keys.push_back("restart_after");
+      break;
+    case FaultKind::kClockSkew:
+      keys.insert(keys.end(), {"offset", "drift_ppm"});
+      break;
+    case FaultKind::kUpgrade:
+      keys.insert(keys.end(), {"to", "restart_delay"});
+      break;
+    default:
+      break;
   }
   if (!upgrade_list) {
     std::set<std::string> seen;
@@ -272,10 +304,13 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       const auto key = kv.first.Scalar();
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
         std::string list;
-        for (auto a : keys) list += (list.empty() ? "" : ", ") + std::string(a);
-        return L.at(kv.first.Mark(), "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+        for (auto a : keys)
+          list += (list.empty() ? "" : ", ") + std::string(a);
+        return L.at(kv.first.Mark(),
+                    "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
       }
-      if (!seen.insert(key).second) return L.at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
+      if (!seen.insert(key).second)
+        return L.at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
     }
   }
   if (!f["at"]) return L.at(f.Mark(), what + ": missing key 'at'");
@@ -289,7 +324,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
     }
   }
   fault.end_ns = is_one_shot(fault.kind) ? fault.start_ns : kNever;
-  if (f["for"] && f["until"]) return L.at(f["until"].Mark(), what + ": use either 'for' or 'until'");
+  if (f["for"] && f["until"])
+    return L.at(f["until"].Mark(), what + ": use either 'for' or 'until'");
   if (f["for"]) {
     auto d = L.duration(f["for"], "for", false);
     if (!d) return d.error();
@@ -322,7 +358,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       }
     } else if (f["from"] || f["to"]) {
       if (!f["from"] || !f["to"]) return L.at(f.Mark(), what + ": 'from' and 'to' go together");
-      if (f["between"]) return L.at(f["between"].Mark(), what + ": use either 'from'/'to' or 'between'");
+      if (f["between"])
+        return L.at(f["between"].Mark(), what + ": use either 'from'/'to' or 'between'");
       auto a = node_list(L, f["from"], s, "from");
       if (!a) return a.error();
       auto b = node_list(L, f["to"], s, "to");
@@ -343,7 +380,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
     if (fault.kind == FaultKind::kPartition && fault.group_of.empty() && fault.from.empty())
       return L.at(f.Mark(), what + " needs 'groups' (symmetric) or 'from'/'to' (one-way)");
   } else {
-    if (f["nodes"] && f["node"]) return L.at(f["node"].Mark(), what + ": use either 'node' or 'nodes'");
+    if (f["nodes"] && f["node"])
+      return L.at(f["node"].Mark(), what + ": use either 'node' or 'nodes'");
     auto n = f["nodes"] ? f["nodes"] : f["node"];
     if (!n) return L.at(f.Mark(), what + ": missing key 'nodes'");
     auto list = node_list(L, n, s, "nodes");
@@ -368,7 +406,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       if (!v) return v.error();
       auto r = parse_ratio(L, *v, "loss");
       if (!r) return r.error();
-      if (r->num == r->den) return L.at(v->Mark(), "'loss' must be below 1 (TCP would never deliver)");
+      if (r->num == r->den)
+        return L.at(v->Mark(), "'loss' must be below 1 (TCP would never deliver)");
       fault.loss = *r;
       break;
     }
@@ -377,7 +416,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       if (!v) return v.error();
       auto b = L.u64(*v, "bps");
       if (!b) return b.error();
-      if (*b < 8 || *b > 1'000'000'000'000ULL) return L.at(v->Mark(), "'bps' must be in [8, 1e12] bit/s");
+      if (*b < 8 || *b > 1'000'000'000'000ULL)
+        return L.at(v->Mark(), "'bps' must be in [8, 1e12] bit/s");
       fault.bandwidth_bps = static_cast<std::int64_t>(*b);
       break;
     }
@@ -393,7 +433,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       if (!v) return v.error();
       auto b = L.u64(*v, "size");
       if (!b) return b.error();
-      if (*b < 1 || *b > 64ULL * 1024 * 1024) return L.at(v->Mark(), "'size' must be 1 to 67108864 bytes");
+      if (*b < 1 || *b > 64ULL * 1024 * 1024)
+        return L.at(v->Mark(), "'size' must be 1 to 67108864 bytes");
       fault.size = static_cast<std::uint32_t>(*b);
       break;
     }
@@ -404,10 +445,12 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
         fault.restart_after_ns = *d;
         fault.end_ns = fault.start_ns + *d;
       }
-      if (f["for"] || f["until"]) return L.at(f.Mark(), what + ": use 'restart_after' (or nothing: stays down)");
+      if (f["for"] || f["until"])
+        return L.at(f.Mark(), what + ": use 'restart_after' (or nothing: stays down)");
       break;
     case FaultKind::kClockSkew: {
-      if (!f["offset"] && !f["drift_ppm"]) return L.at(f.Mark(), what + ": needs 'offset' and/or 'drift_ppm'");
+      if (!f["offset"] && !f["drift_ppm"])
+        return L.at(f.Mark(), what + ": needs 'offset' and/or 'drift_ppm'");
       if (f["offset"]) {
         auto d = signed_duration(L, f["offset"], "offset");
         if (!d) return d.error();
@@ -440,7 +483,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       fault.end_ns = fault.start_ns + fault.restart_delay_ns;
       break;
     }
-    default: break;
+    default:
+      break;
   }
   fault.id = static_cast<std::uint32_t>(s.faults.size() + 1);
   s.faults.push_back(std::move(fault));
@@ -463,8 +507,10 @@ Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
   };
   std::vector<Share> shares;
   auto versions = g["versions"];
-  if (!versions) return L.at(g.Mark(), "generate: missing key 'versions' (e.g. {post-fix: 50%, pre-fix: 50%})");
-  if (!versions.IsMap()) return L.at(versions.Mark(), "'versions' must map version names to shares");
+  if (!versions)
+    return L.at(g.Mark(), "generate: missing key 'versions' (e.g. {post-fix: 50%, pre-fix: 50%})");
+  if (!versions.IsMap())
+    return L.at(versions.Mark(), "'versions' must map version names to shares");
   for (const auto& kv : versions) {
     const auto* p = node::find_profile(kv.first.Scalar());
     if (!p) return L.at(kv.first.Mark(), "unknown version '" + kv.first.Scalar() + "'");
@@ -490,7 +536,8 @@ Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
   std::vector<std::uint64_t> quota;
   std::uint64_t assigned = 0;
   for (const auto& sh : shares) {
-    const std::uint64_t q = static_cast<std::uint64_t>(static_cast<__int128>(total) * sh.share.num / sh.share.den);
+    const std::uint64_t q =
+        static_cast<std::uint64_t>(static_cast<__int128>(total) * sh.share.num / sh.share.den);
     quota.push_back(q);
     assigned += q;
   }
@@ -502,7 +549,8 @@ Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
     std::size_t best = 0;
     __int128 best_deficit = -1;
     for (std::size_t v = 0; v < shares.size(); ++v) {
-      const __int128 deficit = static_cast<__int128>(quota[v]) * (i + 1) - static_cast<__int128>(used[v]) * total;
+      const __int128 deficit =
+          static_cast<__int128>(quota[v]) * (i + 1) - static_cast<__int128>(used[v]) * total;
       if (used[v] < quota[v] && deficit > best_deficit) best = v, best_deficit = deficit;
     }
     ++used[best];
@@ -513,7 +561,8 @@ Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
     spec.name = "n" + std::to_string(i);
     spec.profile = shares[best].profile;
     spec.region = region;
-    spec.start_ns = total > 1 ? static_cast<SimTime>(static_cast<__int128>(spread) * i / (total - 1)) : 0;
+    spec.start_ns =
+        total > 1 ? static_cast<SimTime>(static_cast<__int128>(spread) * i / (total - 1)) : 0;
     s.nodes.push_back(std::move(spec));
   }
   return true;
@@ -528,7 +577,9 @@ Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) 
       if (auto r = parse_one_fault(L, f, s, std::string(list) == "upgrades"); !r) return r;
   }
   if (auto c = root["chaos"]) {
-    if (auto r = L.keys(c, "chaos", {"rate", "kinds", "start", "end", "min_duration", "max_duration"}); !r)
+    if (auto r =
+            L.keys(c, "chaos", {"rate", "kinds", "start", "end", "min_duration", "max_duration"});
+        !r)
       return r;
     ChaosSpec& spec = s.chaos;
     spec.enabled = true;
@@ -537,9 +588,11 @@ Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) 
     {
       std::string t = rate.IsScalar() ? rate.Scalar() : "";
       if (t.size() > 2 && t.substr(t.size() - 2) == "/h") t = t.substr(0, t.size() - 2);
-      auto digits = !t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos;
+      auto digits =
+          !t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos;
       if (!digits || std::stoull(t) == 0)
-        return L.at(rate.Mark(), "chaos 'rate' must be a positive number of faults per hour, e.g. 6/h");
+        return L.at(rate.Mark(),
+                    "chaos 'rate' must be a positive number of faults per hour, e.g. 6/h");
       spec.per_hour_num = std::stoull(t);
     }
     auto kinds = c["kinds"];
@@ -548,8 +601,10 @@ Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) 
     for (const auto& k : kinds) {
       FaultKind fk;
       if (!k.IsScalar() || !fault_kind_from_name(k.Scalar(), fk))
-        return L.at(k.Mark(), "unknown fault kind '" + (k.IsScalar() ? k.Scalar() : std::string("?")) + "'");
-      if (fk == FaultKind::kUpgrade) return L.at(k.Mark(), "chaos cannot draw 'upgrade' (use upgrades:)");
+        return L.at(k.Mark(),
+                    "unknown fault kind '" + (k.IsScalar() ? k.Scalar() : std::string("?")) + "'");
+      if (fk == FaultKind::kUpgrade)
+        return L.at(k.Mark(), "chaos cannot draw 'upgrade' (use upgrades:)");
       spec.kinds.push_back(fk);
     }
     for (auto [key, field] : {std::pair{"start", &spec.start_ns}, std::pair{"end", &spec.end_ns},
@@ -609,19 +664,28 @@ Result<Duration> parse_duration(std::string_view text) {
     __int128 v = 0;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
       v = v * 10 + (text[i++] - '0');
-      if (v > (__int128)INT64_MAX) return Error{"duration '" + std::string(text) + "' is too large"};
+      if (v > (__int128)INT64_MAX)
+        return Error{"duration '" + std::string(text) + "' is too large"};
     }
     std::size_t j = i;
-    while (j < text.size() && (text[j] < '0' || text[j] > '9')) ++j;
+    while (j < text.size() && (text[j] < '0' || text[j] > '9'))
+      ++j;
     const std::string_view unit = text.substr(i, j - i);
     Duration mult = 0;
-    if (unit == "ns") mult = kNanosecond;
-    else if (unit == "us") mult = kMicrosecond;
-    else if (unit == "ms") mult = kMillisecond;
-    else if (unit == "s") mult = kSecond;
-    else if (unit == "m") mult = kMinute;
-    else if (unit == "h") mult = kHour;
-    else if (unit == "d") mult = 24 * kHour;
+    if (unit == "ns")
+      mult = kNanosecond;
+    else if (unit == "us")
+      mult = kMicrosecond;
+    else if (unit == "ms")
+      mult = kMillisecond;
+    else if (unit == "s")
+      mult = kSecond;
+    else if (unit == "m")
+      mult = kMinute;
+    else if (unit == "h")
+      mult = kHour;
+    else if (unit == "d")
+      mult = 24 * kHour;
     else if (unit.empty())
       return Error{"duration '" + std::string(text) + "' needs a unit (ns, us, ms, s, m, h, d)"};
     else
@@ -639,10 +703,14 @@ Result<Duration> parse_duration(std::string_view text) {
 
 std::string format_duration(Duration d) {
   char buf[64];
-  if (d % kHour == 0) std::snprintf(buf, sizeof buf, "%lldh", (long long)(d / kHour));
-  else if (d % kMinute == 0) std::snprintf(buf, sizeof buf, "%lldm", (long long)(d / kMinute));
-  else if (d >= kSecond) std::snprintf(buf, sizeof buf, "%.3fs", (double)d / kSecond);
-  else std::snprintf(buf, sizeof buf, "%.3fms", (double)d / kMillisecond);
+  if (d % kHour == 0)
+    std::snprintf(buf, sizeof buf, "%lldh", (long long)(d / kHour));
+  else if (d % kMinute == 0)
+    std::snprintf(buf, sizeof buf, "%lldm", (long long)(d / kMinute));
+  else if (d >= kSecond)
+    std::snprintf(buf, sizeof buf, "%.3fs", (double)d / kSecond);
+  else
+    std::snprintf(buf, sizeof buf, "%.3fms", (double)d / kMillisecond);
   return buf;
 }
 
@@ -673,7 +741,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
   } catch (const YAML::Exception& e) {
     return L.at(e.mark, "invalid YAML: " + e.msg);
   }
-  if (!root || root.IsNull()) return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
+  if (!root || root.IsNull())
+    return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
   if (auto r = L.keys(root, "scenario",
                       {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
                        "generate", "topology", "faults", "upgrades", "chaos"});
@@ -714,12 +783,14 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
     std::set<std::string> names, ips;
     if (gen) {
       if (auto r = generate_nodes(L, gen, s); !r) return r.error();
-      for (const auto& n : s.nodes) names.insert(n.name), ips.insert(n.ip);
+      for (const auto& n : s.nodes)
+        names.insert(n.name), ips.insert(n.ip);
     }
     if (auto t = root["topology"]) {
       if (auto r = L.keys(t, "topology", {"kind", "k"}); !r) return r.error();
       auto kind = t["kind"];
-      if (!kind || !kind.IsScalar()) return L.at(t.Mark(), "topology: missing key 'kind' (full-mesh or random-k-out)");
+      if (!kind || !kind.IsScalar())
+        return L.at(t.Mark(), "topology: missing key 'kind' (full-mesh or random-k-out)");
       if (kind.Scalar() == "full-mesh") {
         s.topology.kind = TopologySpec::Kind::kFullMesh;
         if (t["k"]) return L.at(t["k"].Mark(), "topology 'full-mesh' takes no 'k'");
@@ -732,7 +803,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
           s.topology.k = static_cast<std::uint32_t>(*k);
         }
       } else {
-        return L.at(kind.Mark(), "unknown topology kind '" + kind.Scalar() + "' (full-mesh or random-k-out)");
+        return L.at(kind.Mark(),
+                    "unknown topology kind '" + kind.Scalar() + "' (full-mesh or random-k-out)");
       }
     }
     for (const auto& n : nodes ? nodes : YAML::Node(YAML::NodeType::Sequence)) {
@@ -742,7 +814,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       if (!n["ip"]) return L.at(n.Mark(), "node: missing key 'ip'");
       auto ip = L.string(n["ip"], "ip");
       if (!ip) return ip.error();
-      if (!Loader::valid_ipv4(*ip)) return L.at(n["ip"].Mark(), "'" + *ip + "' is not an IPv4 address");
+      if (!Loader::valid_ipv4(*ip))
+        return L.at(n["ip"].Mark(), "'" + *ip + "' is not an IPv4 address");
       spec.ip = *ip;
       spec.name = spec.ip;
       if (n["name"]) {
@@ -757,7 +830,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       spec.profile = node::find_profile(*ver);
       if (spec.profile == nullptr) {
         std::string list;
-        for (const auto& p : node::all_profiles()) list += (list.empty() ? "" : ", ") + std::string(p.name);
+        for (const auto& p : node::all_profiles())
+          list += (list.empty() ? "" : ", ") + std::string(p.name);
         return L.at(n["version"].Mark(), "unknown version '" + *ver + "' (known: " + list + ")");
       }
       if (n["start"]) {
@@ -773,7 +847,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       if (!ips.insert(spec.ip).second)
         return L.at(n["ip"].Mark(), "duplicate node ip '" + spec.ip + "'");
       if (!names.insert(spec.name).second)
-        return L.at(n["name"] ? n["name"].Mark() : n.Mark(), "duplicate node name '" + spec.name + "'");
+        return L.at(n["name"] ? n["name"].Mark() : n.Mark(),
+                    "duplicate node name '" + spec.name + "'");
       s.nodes.push_back(std::move(spec));
     }
     if (auto lat = root["latency"]) {

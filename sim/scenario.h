@@ -35,8 +35,8 @@ struct LatencyRule {
 };
 
 struct Scenario {
-  std::string path;         // as given, for messages
-  std::string name;         // `name:` or the file stem
+  std::string path;  // as given, for messages
+  std::string name;  // `name:` or the file stem
   std::string description;
   std::uint64_t text_hash = 0;  // FNV-1a 64 of the file text
   std::uint64_t seed = 1;

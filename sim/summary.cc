@@ -71,7 +71,8 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
                      "COALESCE(end_ns, duration_ns) FROM runs WHERE run_id=?1",
                      run_id);
     if (!q) return q.error();
-    if (sqlite3_step(q->get()) != SQLITE_ROW) return Error{fmt::format("no run {} in the DB", run_id)};
+    if (sqlite3_step(q->get()) != SQLITE_ROW)
+      return Error{fmt::format("no run {} in the DB", run_id)};
     out.run_id = run_id;
     out.scenario = col_text(q->get(), 0);
     out.mode = col_text(q->get(), 1);
@@ -86,7 +87,9 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
   };
   std::vector<NodeRow> nodes;
   {
-    auto q = prepare(db, "SELECT name, ip, version, start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
+    auto q = prepare(
+        db, "SELECT name, ip, version, start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id",
+        run_id);
     if (!q) return q.error();
     while (sqlite3_step(q->get()) == SQLITE_ROW)
       nodes.push_back({col_text(q->get(), 0), col_text(q->get(), 1), col_text(q->get(), 2),
@@ -100,7 +103,7 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     std::vector<Duration> lifetimes, gaps;
     Duration up = 0;
     SimTime last_close = kNever;
-    Duration ping_span = 0;       // lifetime of connections with periodic pings
+    Duration ping_span = 0;  // lifetime of connections with periodic pings
     std::int64_t periodic_pings = 0;
     std::int64_t pongs = 0;
     Duration rtt_sum = 0;
@@ -111,7 +114,8 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     auto q = prepare(db,
                      "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
                      "close_reason, protocol_errors, dialer_version, listener_version, "
-                     "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connections WHERE run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id",
+                     "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connections WHERE "
+                     "run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id",
                      run_id);
     if (!q) return q.error();
     while (sqlite3_step(q->get()) == SQLITE_ROW) {
@@ -139,8 +143,8 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
       const SimTime t_dial = sqlite3_column_int64(s, 2);
       if (a.last_close != kNever) a.gaps.push_back(t_dial - a.last_close);
       const bool connected = sqlite3_column_type(s, 3) != SQLITE_NULL;
-      const SimTime closed = sqlite3_column_type(s, 4) == SQLITE_NULL ? out.duration_ns
-                                                                      : sqlite3_column_int64(s, 4);
+      const SimTime closed =
+          sqlite3_column_type(s, 4) == SQLITE_NULL ? out.duration_ns : sqlite3_column_int64(s, 4);
       a.last_close = closed;
       if (connected) {
         ++link.connections;
@@ -244,7 +248,8 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
       while (sqlite3_step(c->get()) == SQLITE_ROW) {
         const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 0));
         const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 1));
-        const SimTime from = sqlite3_column_int64(c->get(), 2), to = sqlite3_column_int64(c->get(), 3);
+        const SimTime from = sqlite3_column_int64(c->get(), 2),
+                      to = sqlite3_column_int64(c->get(), 3);
         for (std::size_t i = 0; i < phases.size(); ++i) {
           const SimTime a = std::max(from, phases[i].start_ns), b = std::min(to, phases[i].end_ns);
           if (b <= a && !(from >= phases[i].start_ns && from < phases[i].end_ns)) continue;
@@ -264,7 +269,8 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
           const PhaseAcc& acc = it == pa.end() ? empty : it->second;
           // A link that stays up across the phase holds one connection from before it.
           const std::uint64_t conns = std::max<std::uint64_t>(acc.conns, acc.up > 0 ? 1 : 0);
-          const std::string cls = classify(conns, static_cast<double>(acc.up) / span, median(acc.lifetimes));
+          const std::string cls =
+              classify(conns, static_cast<double>(acc.up) / span, median(acc.lifetimes));
           phases[i].cycling += cls == "cycling";
           phases[i].stable += cls == "stable";
           phases[i].flapping += cls == "flapping";
@@ -275,13 +281,15 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     }
   }
   {
-    auto q = prepare(db, "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
-                         "(SELECT count(*) FROM connections WHERE run_id=?1 AND fault_id IS NOT NULL)",
+    auto q = prepare(db,
+                     "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
+                     "(SELECT count(*) FROM connections WHERE run_id=?1 AND fault_id IS NOT NULL)",
                      run_id);
     if (!q) return q.error();
     if (sqlite3_step(q->get()) == SQLITE_ROW) {
       out.faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
-      out.connections_ended_by_faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 1));
+      out.connections_ended_by_faults =
+          static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 1));
     }
   }
   for (auto& [key, p] : pairs) {
@@ -295,17 +303,20 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
 
 void print_summary(std::FILE* f, const RunSummary& s) {
   fmt::print(f, "run {} · scenario {} · seed {} · {} simulated · {} nodes · {} links · status {}\n",
-             s.run_id, s.scenario, s.seed, fmt_dur(s.duration_ns), s.nodes, s.links.size(), s.status);
+             s.run_id, s.scenario, s.seed, fmt_dur(s.duration_ns), s.nodes, s.links.size(),
+             s.status);
   constexpr std::size_t kMaxLinkRows = 60;
   if (s.links.size() > kMaxLinkRows)
-    fmt::print(f, "\nPer link: {} links, too many to list (see the connections table)\n", s.links.size());
+    fmt::print(f, "\nPer link: {} links, too many to list (see the connections table)\n",
+               s.links.size());
   else
-    fmt::print(f, "\nPer link (dialer -> listener; the dialer is the node whose IP sorts first;"
+    fmt::print(f,
+               "\nPer link (dialer -> listener; the dialer is the node whose IP sorts first;"
                " versions at the start of the run)\n");
   if (s.links.size() <= kMaxLinkRows)
     fmt::print(f, "{:<34} {:<24} {:>6} {:>8} {:>9} {:>7} {:>7} {:>7} {:>8}  {:<25} {}\n", "link",
-             "versions", "conns", "conn/h", "median", "up", "redial", "ping", "rtt",
-             "main close reason", "class");
+               "versions", "conns", "conn/h", "median", "up", "redial", "ping", "rtt",
+               "main close reason", "class");
   for (const auto& l : s.links) {
     if (s.links.size() > kMaxLinkRows) break;
     fmt::print(f, "{:<34} {:<24} {:>6} {:>8.1f} {:>9} {:>6.1f}% {:>7} {:>7} {:>8}  {:<25} {}\n",
@@ -330,16 +341,20 @@ void print_summary(std::FILE* f, const RunSummary& s) {
     fmt::print(f, "{:>8} {:>8}  {:<56} {:>7} {:>6} {:>8} {:>5}\n", "from", "to", "began with",
                "cycling", "stable", "flapping", "down");
     for (const auto& p : s.phases)
-      fmt::print(f, "{:>8} {:>8}  {:<56} {:>7} {:>6} {:>8} {:>5}\n", fmt_dur(p.start_ns), fmt_dur(p.end_ns),
-                 p.label, p.cycling, p.stable, p.flapping, p.down);
+      fmt::print(f, "{:>8} {:>8}  {:<56} {:>7} {:>6} {:>8} {:>5}\n", fmt_dur(p.start_ns),
+                 fmt_dur(p.end_ns), p.label, p.cycling, p.stable, p.flapping, p.down);
     std::string steps;
-    for (const auto& p : s.phases) steps += (steps.empty() ? "" : " -> ") + std::to_string(p.cycling);
+    for (const auto& p : s.phases)
+      steps += (steps.empty() ? "" : " -> ") + std::to_string(p.cycling);
     fmt::print(f, "cycling links by phase: {}\n", steps);
   }
   if (s.faults > 0)
-    fmt::print(f, "\nfaults: {} scheduled · {} connections ended under a fault (see the faults table)\n",
-               s.faults, s.connections_ended_by_faults);
-  fmt::print(f, "\nlinks: {} cycling, {} stable, {} flapping, {} down · {} connections · {} protocol errors\n",
+    fmt::print(
+        f, "\nfaults: {} scheduled · {} connections ended under a fault (see the faults table)\n",
+        s.faults, s.connections_ended_by_faults);
+  fmt::print(f,
+             "\nlinks: {} cycling, {} stable, {} flapping, {} down · {} connections · {} protocol "
+             "errors\n",
              s.cycling, s.stable, s.flapping, s.down, s.connections, s.protocol_errors);
 }
 

@@ -36,7 +36,7 @@ struct LinkSummary {
   // the two connect-time pings: (t_last_ping - t_connect) / (pings - 2); -1 when none.
   Duration ping_interval_ns = -1;
   Duration rtt_avg_ns = -1;  // mean ping RTT over matched pongs; -1 when none
-  std::string link_class;  // down | stable | cycling | flapping
+  std::string link_class;    // down | stable | cycling | flapping
 };
 
 struct PairSummary {
@@ -62,8 +62,8 @@ struct RunSummary {
   std::uint64_t seed = 0;
   Duration duration_ns = 0;
   std::uint64_t nodes = 0, events = 0, connections = 0, protocol_errors = 0;
-  std::vector<LinkSummary> links;   // by dialer, then listener (node index)
-  std::vector<PairSummary> pairs;   // by dialer version, then listener version
+  std::vector<LinkSummary> links;  // by dialer, then listener (node index)
+  std::vector<PairSummary> pairs;  // by dialer version, then listener version
   std::uint64_t cycling = 0, stable = 0, flapping = 0, down = 0;
   std::vector<PhaseSummary> phases;  // empty when the run had no upgrades
   std::uint64_t faults = 0;

@@ -125,10 +125,12 @@ SimTime World::arrival(SimConn& c, int dir, std::size_t bytes) {
     const Fault& f = faults_[fi];
     if (!f.matches(src, dst)) continue;
     switch (f.kind) {
-      case FaultKind::kLatency: model = &f.latency; break;
+      case FaultKind::kLatency:
+        model = &f.latency;
+        break;
       case FaultKind::kBandwidth: {
-        const Duration ser = static_cast<Duration>(
-            static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
+        const Duration ser =
+            static_cast<Duration>(static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
         depart = std::max(depart, c.busy_until[dir]) + ser;
         c.busy_until[dir] = depart;
         break;
@@ -141,7 +143,8 @@ SimTime World::arrival(SimConn& c, int dir, std::size_t bytes) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   const SimTime t = std::max(depart + model->sample(c.rng[dir]) + extra, c.last_arrival[dir]);
@@ -163,7 +166,8 @@ void World::send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t fl
   seg.flags = flags;
   seg.bytes = std::move(bytes);
   if (wire_)
-    wire_->on_segment(sched_.now(), c.serial, dir, seg.bytes, (flags & kFin) != 0, (flags & kAccept) != 0);
+    wire_->on_segment(sched_.now(), c.serial, dir, seg.bytes, (flags & kFin) != 0,
+                      (flags & kAccept) != 0);
   sched_.schedule(arrival(c, dir, seg.bytes.size() + 40), EventKind::kDeliver, slot_of(c), c.serial,
                   s, static_cast<std::uint8_t>(dir));
 }
@@ -253,11 +257,12 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   sn.profile = profile;
   ++sn.incarnation;
   // Each incarnation gets its own stream, so a restart does not replay the old nonces.
-  sn.core = std::make_unique<node::Node>(std::move(cfg), *profile,
-                                         mix_seed(node_seed_, (std::uint64_t{sn.incarnation} << 32) | n));
+  sn.core = std::make_unique<node::Node>(
+      std::move(cfg), *profile, mix_seed(node_seed_, (std::uint64_t{sn.incarnation} << 32) | n));
   sn.core->set_clock(sn.clock_offset_ns, sn.drift_ppm, sn.drift_since);
   sn.state = NodeState::kUp;
-  if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "start", std::string(profile->name)));
+  if (rec_)
+    record_error(rec_->add_node_event(sched_.now(), n, -1, "start", std::string(profile->name)));
   handle(n, node::Start{});
 }
 
@@ -462,9 +467,9 @@ std::uint32_t World::blame(const SimConn& c) const {
 void World::fault_start(std::uint32_t index) {
   const Fault& f = faults_[index];
   if (rec_)
-    record_error(rec_->add_node_event(sched_.now(), f.nodes.empty() ? 0 : f.nodes[0], -1,
-                                      "fault_start", std::to_string(f.id) + " " +
-                                                         std::string(fault_kind_name(f.kind))));
+    record_error(
+        rec_->add_node_event(sched_.now(), f.nodes.empty() ? 0 : f.nodes[0], -1, "fault_start",
+                             std::to_string(f.id) + " " + std::string(fault_kind_name(f.kind))));
   switch (f.kind) {
     case FaultKind::kPartition:
     case FaultKind::kLatency:
@@ -475,7 +480,8 @@ void World::fault_start(std::uint32_t index) {
     case FaultKind::kReset: {
       for (auto& c : conns_) {
         if (c.serial == 0 || c.side[0] != SideState::kOpen) continue;
-        if (!f.matches(c.rec.dialer, c.rec.listener) && !f.matches(c.rec.listener, c.rec.dialer)) continue;
+        if (!f.matches(c.rec.dialer, c.rec.listener) && !f.matches(c.rec.listener, c.rec.dialer))
+          continue;
         if (!fault_rng_.chance(f.fraction)) continue;
         // RST reaches both ends from the path: each side sees a reset.
         if (c.rec.t_close == kNever) c.rec.fault_id = f.id;
@@ -501,7 +507,8 @@ void World::fault_start(std::uint32_t index) {
       inject(f);
       return;
     case FaultKind::kRefuse:
-      for (auto n : f.nodes) ++nodes_[n].refusing;
+      for (auto n : f.nodes)
+        ++nodes_[n].refusing;
       return;
     case FaultKind::kCrash:
       for (auto n : f.nodes) {
@@ -542,7 +549,8 @@ void World::fault_start(std::uint32_t index) {
           if (rec_)
             record_error(rec_->add_node_event(sched_.now(), n, -1, "upgrade",
                                               std::string(sn.profile->name) + " -> " +
-                                                  std::string(f.to_profile->name) + " (not running)"));
+                                                  std::string(f.to_profile->name) +
+                                                  " (not running)"));
           sn.profile = f.to_profile;
           if (sn.state != NodeState::kNotStarted)
             sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
@@ -551,22 +559,24 @@ void World::fault_start(std::uint32_t index) {
         stop_node(n, /*graceful=*/true, f.id);
         nodes_[n].state = NodeState::kProcessDown;
         if (rec_)
-          record_error(rec_->add_node_event(sched_.now(), n, -1, "upgrade",
-                                            std::string(nodes_[n].profile->name) + " -> " +
-                                                std::string(f.to_profile->name)));
+          record_error(rec_->add_node_event(
+              sched_.now(), n, -1, "upgrade",
+              std::string(nodes_[n].profile->name) + " -> " + std::string(f.to_profile->name)));
         nodes_[n].profile = f.to_profile;  // what the operator starts after the delay
         sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
       }
       return;
-    case FaultKind::kCount: break;
+    case FaultKind::kCount:
+      break;
   }
 }
 
 void World::fault_end(std::uint32_t index) {
   const Fault& f = faults_[index];
   if (rec_)
-    record_error(rec_->add_node_event(sched_.now(), f.nodes.empty() ? 0 : f.nodes[0], -1, "fault_end",
-                                      std::to_string(f.id) + " " + std::string(fault_kind_name(f.kind))));
+    record_error(
+        rec_->add_node_event(sched_.now(), f.nodes.empty() ? 0 : f.nodes[0], -1, "fault_end",
+                             std::to_string(f.id) + " " + std::string(fault_kind_name(f.kind))));
   switch (f.kind) {
     case FaultKind::kPartition:
     case FaultKind::kLatency:
@@ -575,7 +585,8 @@ void World::fault_end(std::uint32_t index) {
       std::erase(active_link_faults_, index);
       return;
     case FaultKind::kRefuse:
-      for (auto n : f.nodes) --nodes_[n].refusing;
+      for (auto n : f.nodes)
+        --nodes_[n].refusing;
       return;
     case FaultKind::kClockSkew:
       for (auto n : f.nodes) {
@@ -639,7 +650,8 @@ void World::inject(const Fault& f) {
           // second Handshake on an established connection
           bytes = node::encode(node::Handshake{node::kMagic, node::kProtocolVersion, "testnet"});
           break;
-        default: break;
+        default:
+          break;
       }
       send_segment(c, dir, std::move(bytes), kData);
     }
@@ -689,22 +701,24 @@ void World::dispatch(const Event& e) {
       if (c->side[0] != SideState::kConnecting) return;
       const std::uint32_t l = c->rec.listener;
       if (SimTime heal = blocked_until(c->rec.dialer, l)) {  // lost; retransmitted after heal
-        if (heal != kNever) sched_.schedule(heal + c->latency[0]->sample(c->rng[0]), e.kind, e.a, e.b);
+        if (heal != kNever)
+          sched_.schedule(heal + c->latency[0]->sample(c->rng[0]), e.kind, e.a, e.b);
         return;
       }
       const NodeState st = nodes_[l].state;
       if (st == NodeState::kHostDown) return;  // no answer: the dialer times out
       const bool listening = st == NodeState::kUp && nodes_[l].refusing == 0;
       if (wire_) wire_->on_syn_reply(sched_.now(), c->serial, listening);
-      sched_.schedule(arrival(*c, 1, 60), listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive,
-                      e.a, e.b);
+      sched_.schedule(arrival(*c, 1, 60),
+                      listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive, e.a, e.b);
       return;
     }
     case EventKind::kSynAckArrive: {
       if (c->side[0] != SideState::kConnecting) return;
       const std::uint32_t d = c->rec.dialer;
       if (SimTime heal = blocked_until(c->rec.listener, d)) {
-        if (heal != kNever) sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
+        if (heal != kNever)
+          sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
         return;
       }
       if (nodes_[d].state != NodeState::kUp) return;
@@ -729,7 +743,8 @@ void World::dispatch(const Event& e) {
       const std::uint32_t d = c->rec.dialer;
       if (e.kind == EventKind::kRefusedArrive) {
         if (SimTime heal = blocked_until(c->rec.listener, d)) {
-          if (heal != kNever) sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
+          if (heal != kNever)
+            sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
           return;
         }
       } else if (e.d != nodes_[d].incarnation) {
@@ -761,8 +776,9 @@ void World::dispatch(const Event& e) {
             free_segments_.push_back(e.c);
             return;
           }
-          sched_.schedule(std::max(heal + c->latency[dir]->sample(c->rng[dir]), c->last_arrival[dir]),
-                          e.kind, e.a, e.b, e.c, e.d);
+          sched_.schedule(
+              std::max(heal + c->latency[dir]->sample(c->rng[dir]), c->last_arrival[dir]), e.kind,
+              e.a, e.b, e.c, e.d);
           c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
           return;
         }
@@ -806,7 +822,8 @@ void World::dispatch(const Event& e) {
         return;
       }
       local_close(*c, static_cast<Side>(receiver), CloseReason::kReset, /*send_fin=*/false);
-      if (c->rec.closed_by == static_cast<Side>(receiver) && c->rec.close_reason == CloseReason::kReset)
+      if (c->rec.closed_by == static_cast<Side>(receiver) &&
+          c->rec.close_reason == CloseReason::kReset)
         c->rec.closed_by = static_cast<Side>(e.d);
       handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kReset});
       return;

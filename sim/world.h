@@ -86,9 +86,9 @@ class World {
     const node::VersionProfile* profile = nullptr;
     std::vector<std::uint32_t> peer_node;  // node's peer index -> world node index
     NodeState state = NodeState::kNotStarted;
-    std::uint8_t incarnation = 0;  // bumped at each (re)start; stale timers are dropped
-    SimTime paused_until = 0;      // > now: frozen, app events wait until then
-    std::uint32_t refusing = 0;    // active `refuse` faults on this node
+    std::uint8_t incarnation = 0;     // bumped at each (re)start; stale timers are dropped
+    SimTime paused_until = 0;         // > now: frozen, app events wait until then
+    std::uint32_t refusing = 0;       // active `refuse` faults on this node
     std::uint16_t next_port = 49152;  // ephemeral ports for its dials
     Duration clock_offset_ns = 0;
     std::int64_t drift_ppm = 0;
@@ -97,7 +97,7 @@ class World {
   };
 
   struct SimConn {
-    std::uint32_t serial = 0;  // 0 = free slot
+    std::uint32_t serial = 0;       // 0 = free slot
     std::uint32_t dialer_peer = 0;  // the peer index the dialer used
     std::uint16_t dialer_port = 0;
     SideState side[2] = {SideState::kIdle, SideState::kIdle};  // [dialer, listener]
@@ -105,8 +105,8 @@ class World {
     // with RST once it is up (a crashed host drops them while down).
     bool crashed[2] = {false, false};
     std::uint8_t incarnation[2] = {0, 0};  // of each side's node when the side opened
-    SimTime last_arrival[2] = {0, 0};  // per direction: 0 dialer->listener, 1 back
-    SimTime busy_until[2] = {0, 0};    // bandwidth faults: the direction's queue
+    SimTime last_arrival[2] = {0, 0};      // per direction: 0 dialer->listener, 1 back
+    SimTime busy_until[2] = {0, 0};        // bandwidth faults: the direction's queue
     std::uint32_t next_send_seq[2] = {0, 0};
     std::uint32_t next_recv_seq[2] = {0, 0};
     std::vector<std::uint32_t> parked[2];  // segments that arrived before their turn

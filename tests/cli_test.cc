@@ -37,13 +37,16 @@ Outcome run_cli(const std::string& args, const fs::path& cwd) {
 }
 
 fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("timesim_cli_" + name + "_" + std::to_string(::getpid()));
+  const fs::path d =
+      fs::temp_directory_path() / ("timesim_cli_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
 }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream(p) << text;
+}
 
 bool any_db(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir))
@@ -55,7 +58,8 @@ bool any_db(const fs::path& dir) {
 
 TEST_CASE("cli: bad scenarios exit 2 with file:line:col and write no DB") {
   const auto dir = temp_dir("bad");
-  const std::string nodes = "nodes:\n  - {ip: 1.1.1.1, version: pre-fix}\n  - {ip: 2.2.2.2, version: post-fix}\n";
+  const std::string nodes =
+      "nodes:\n  - {ip: 1.1.1.1, version: pre-fix}\n  - {ip: 2.2.2.2, version: post-fix}\n";
   struct Case {
     const char* file;
     std::string text;
@@ -64,10 +68,12 @@ TEST_CASE("cli: bad scenarios exit 2 with file:line:col and write no DB") {
   const Case cases[] = {
       {"unknown_key.yaml", "speed: 3\n" + nodes, "unknown_key.yaml:1:1: unknown key 'speed'"},
       {"wrong_type.yaml", "seed: abc\n" + nodes, "wrong_type.yaml:1:7: 'seed'"},
-      {"dup_ip.yaml", "nodes:\n  - {ip: 1.1.1.1, version: pre-fix}\n  - {ip: 1.1.1.1, version: pre-fix}\n",
+      {"dup_ip.yaml",
+       "nodes:\n  - {ip: 1.1.1.1, version: pre-fix}\n  - {ip: 1.1.1.1, version: pre-fix}\n",
        "dup_ip.yaml:3:10: duplicate node ip"},
       {"dup_name.yaml",
-       "nodes:\n  - {name: x, ip: 1.1.1.1, version: pre-fix}\n  - {name: x, ip: 1.1.1.2, version: pre-fix}\n",
+       "nodes:\n  - {name: x, ip: 1.1.1.1, version: pre-fix}\n  - {name: x, ip: 1.1.1.2, version: "
+       "pre-fix}\n",
        "dup_name.yaml:3:12: duplicate node name 'x'"},
       {"unknown_version.yaml", "nodes:\n  - {ip: 1.1.1.1, version: fixed}\n",
        "unknown_version.yaml:2:28: unknown version 'fixed'"},
@@ -110,7 +116,8 @@ TEST_CASE("cli: a run prints the tables, appends to an existing DB, and is deter
   CHECK(b.out.find("results: a.db (run 2)") != std::string::npos);
   auto strip = [](std::string s) {  // the run number differs, nothing else does
     for (const char* k : {"run 1", "run 2"})
-      for (auto p = s.find(k); p != std::string::npos; p = s.find(k)) s.replace(p, 5, "run N");
+      for (auto p = s.find(k); p != std::string::npos; p = s.find(k))
+        s.replace(p, 5, "run N");
     return s;
   };
   CHECK(strip(a.out) == strip(b.out));

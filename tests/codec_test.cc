@@ -11,8 +11,9 @@ TEST_CASE("codec: exact wire bytes of the serde externally tagged enum") {
         "{\"Ping\":{\"nonce\":1234567890,\"timestamp\":1734570000}}\n");
   CHECK(encode(Pong{18446744073709551615ULL, -1}) ==
         "{\"Pong\":{\"nonce\":18446744073709551615,\"timestamp\":-1}}\n");
-  CHECK(encode(Handshake{kMagic, 1, "testnet"}) ==
-        "{\"Handshake\":{\"magic\":[84,73,77,69],\"protocol_version\":1,\"network\":\"testnet\"}}\n");
+  CHECK(
+      encode(Handshake{kMagic, 1, "testnet"}) ==
+      "{\"Handshake\":{\"magic\":[84,73,77,69],\"protocol_version\":1,\"network\":\"testnet\"}}\n");
   CHECK(encode(Ack{"Handshake"}) == "{\"Ack\":{\"message_type\":\"Handshake\"}}\n");
   CHECK(encode(GetPeers{}) == "\"GetPeers\"\n");
   CHECK(encode(PeersResponse{{"1.2.3.4:24100", "5.6.7.8:24100"}}) ==
@@ -22,8 +23,12 @@ TEST_CASE("codec: exact wire bytes of the serde externally tagged enum") {
 }
 
 TEST_CASE("codec: decode round-trips every modelled variant") {
-  const Message msgs[] = {Handshake{kMagic, 1, "mainnet"}, Ack{"Handshake"}, Ping{7, 8},
-                          Pong{9, 10},                      GetPeers{},       PeersResponse{{"a:1"}},
+  const Message msgs[] = {Handshake{kMagic, 1, "mainnet"},
+                          Ack{"Handshake"},
+                          Ping{7, 8},
+                          Pong{9, 10},
+                          GetPeers{},
+                          PeersResponse{{"a:1"}},
                           Opaque{MsgKind::kHeartbeat, "{\"x\":1}"}};
   for (const auto& m : msgs) {
     const std::string wire = encode(m);
@@ -42,7 +47,8 @@ TEST_CASE("codec: bad lines are error values, not exceptions") {
     return d.error().kind;
   };
   CHECK(kind("") == DecodeErrorKind::kInvalidJson);
-  CHECK(kind("{\"Ping\":{\"nonce\":1,\"timestamp\":2}}x") == DecodeErrorKind::kInvalidJson);  // trailing
+  CHECK(kind("{\"Ping\":{\"nonce\":1,\"timestamp\":2}}x") ==
+        DecodeErrorKind::kInvalidJson);  // trailing
   CHECK(kind("{\"Ping\":{\"nonce\":1,\"timestamp\":2}} {}") == DecodeErrorKind::kInvalidJson);
   CHECK(kind("~W~M\x01\x02garbage") == DecodeErrorKind::kInvalidJson);  // old binary protocol
   CHECK(kind("\"Pingg\"") == DecodeErrorKind::kUnknownVariant);
@@ -53,8 +59,9 @@ TEST_CASE("codec: bad lines are error values, not exceptions") {
   CHECK(kind("{\"Ping\":{\"nonce\":1}}") == DecodeErrorKind::kInvalidFields);
   CHECK(kind("{\"Handshake\":{\"magic\":[84,73,77],\"protocol_version\":1,\"network\":\"x\"}}") ==
         DecodeErrorKind::kInvalidFields);
-  CHECK(kind("{\"Handshake\":{\"magic\":[84,73,77,300],\"protocol_version\":1,\"network\":\"x\"}}") ==
-        DecodeErrorKind::kInvalidFields);
+  CHECK(
+      kind("{\"Handshake\":{\"magic\":[84,73,77,300],\"protocol_version\":1,\"network\":\"x\"}}") ==
+      DecodeErrorKind::kInvalidFields);
   CHECK(kind("\"Ping\"") == DecodeErrorKind::kInvalidFields);  // Ping needs fields
   CHECK(kind("{\"GetPeers\":{}}") == DecodeErrorKind::kInvalidFields);
 }
@@ -66,7 +73,8 @@ TEST_CASE("codec: surrounding whitespace and CR are trimmed, as upstream trims l
 }
 
 TEST_CASE("codec: a wrong magic still decodes (the listener rejects it, not the codec)") {
-  auto d = decode_line("{\"Handshake\":{\"magic\":[1,2,3,4],\"protocol_version\":2,\"network\":\"x\"}}");
+  auto d =
+      decode_line("{\"Handshake\":{\"magic\":[1,2,3,4],\"protocol_version\":2,\"network\":\"x\"}}");
   REQUIRE(d.ok());
   const auto& h = std::get<Handshake>(*d);
   CHECK(h.magic[0] == 1);

@@ -34,7 +34,9 @@ struct RawPeer {
     REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   }
   ~RawPeer() { ::close(fd); }
-  void write(const std::string& s) { REQUIRE(::send(fd, s.data(), s.size(), 0) == static_cast<ssize_t>(s.size())); }
+  void write(const std::string& s) {
+    REQUIRE(::send(fd, s.data(), s.size(), 0) == static_cast<ssize_t>(s.size()));
+  }
   // Whatever is readable now; sets `eof` when the node closed the connection.
   std::string read_available(bool& eof) {
     std::string out;
@@ -90,7 +92,8 @@ TEST_CASE("live: a raw peer that handshakes first gets Ack then GetPeers, and Po
   live::LiveWorld w(*sc, 1, nullptr, 0.01);
   REQUIRE(w.run_until(seconds(1)).ok());
   RawPeer peer(w.listen_ip(0), w.listen_port(0));
-  peer.write("{\"Handshake\":{\"magic\":[84,73,77,69],\"protocol_version\":1,\"network\":\"testnet\"}}\n");
+  peer.write(
+      "{\"Handshake\":{\"magic\":[84,73,77,69],\"protocol_version\":1,\"network\":\"testnet\"}}\n");
   bool eof = false;
   std::string got;
   for (int i = 0; i < 200 && got.size() < 50; ++i) {
@@ -114,7 +117,8 @@ TEST_CASE("live: only loopback addresses, and faults live mode cannot run are re
   CHECK(live::loopback_ip(249) == "127.0.0.251");
   CHECK(live::loopback_ip(250) == "127.0.1.2");
   CHECK(live::is_loopback(live::loopback_ip(60000)));
-  auto sc = sim::parse_scenario(std::string(kOneNode) + "faults:\n  - {kind: crash, at: 1m, node: 10.0.0.1}\n", "f.yaml");
+  auto sc = sim::parse_scenario(
+      std::string(kOneNode) + "faults:\n  - {kind: crash, at: 1m, node: 10.0.0.1}\n", "f.yaml");
   REQUIRE(sc.ok());
   auto ok = live::check_live_scenario(*sc);
   REQUIRE_FALSE(ok.ok());
@@ -122,7 +126,8 @@ TEST_CASE("live: only loopback addresses, and faults live mode cannot run are re
 }
 
 TEST_CASE("live: fidelity - the mixed six-node incident, sim and live agree per link") {
-  const std::string cmd = std::string("'") + TIMESIM_BINARY + "' fidelity '" + TIMESIM_SOURCE_DIR +
-                          "/topologies/six_nodes.yaml' --time-scale 0.05 --duration 2m > /dev/null 2>&1";
+  const std::string cmd =
+      std::string("'") + TIMESIM_BINARY + "' fidelity '" + TIMESIM_SOURCE_DIR +
+      "/topologies/six_nodes.yaml' --time-scale 0.05 --duration 2m > /dev/null 2>&1";
   CHECK(std::system(cmd.c_str()) == 0);
 }

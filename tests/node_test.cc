@@ -24,7 +24,8 @@ struct Harness {
     NodeConfig c;
     c.ip = std::move(ip);
     c.clock_epoch_unix_s = 1766106000;
-    for (auto& p : peers) c.peers.push_back(PeerAddr{p});
+    for (auto& p : peers)
+      c.peers.push_back(PeerAddr{p});
     return c;
   }
   std::vector<Output>& feed(SimTime now, const Input& in) {
@@ -42,7 +43,8 @@ struct Harness {
   }
   std::vector<MsgKind> sent_kinds() const {
     std::vector<MsgKind> r;
-    for (const auto& s : all<Send>()) r.push_back(s.kind);
+    for (const auto& s : all<Send>())
+      r.push_back(s.kind);
     return r;
   }
   SimTime timer_at(TimerKind k, std::uint32_t slot = 0) const {
@@ -53,7 +55,9 @@ struct Harness {
   }
 };
 
-std::string line(const Message& m) { return encode(m); }
+std::string line(const Message& m) {
+  return encode(m);
+}
 
 }  // namespace
 
@@ -79,7 +83,8 @@ TEST_CASE("node: dials only peers whose IP string sorts after its own, 100 ms ap
   CHECK_FALSE(ts::node::dials("64.91.241.10", "165.84.215.117"));
 }
 
-TEST_CASE("node: pre-fix dialer pings twice at connect, no Handshake; post-fix sends Handshake first") {
+TEST_CASE(
+    "node: pre-fix dialer pings twice at connect, no Handshake; post-fix sends Handshake first") {
   for (const char* version : {"pre-fix", "logging-fix", "post-fix"}) {
     CAPTURE(version);
     Harness h("1.1.1.1", {"2.2.2.2"}, version);
@@ -93,9 +98,11 @@ TEST_CASE("node: pre-fix dialer pings twice at connect, no Handshake; post-fix s
     CHECK(h.sent_kinds() == expected);
     if (fixed)
       CHECK(h.all<Send>()[0].bytes ==
-            "{\"Handshake\":{\"magic\":[84,73,77,69],\"protocol_version\":1,\"network\":\"mainnet\"}}\n");
+            "{\"Handshake\":{\"magic\":[84,73,77,69],\"protocol_version\":1,\"network\":"
+            "\"mainnet\"}}\n");
     // Ping timestamps are the node's wall clock in unix seconds.
-    auto ping = decode_line(h.all<Send>().back().bytes.substr(0, h.all<Send>().back().bytes.size() - 1));
+    auto ping =
+        decode_line(h.all<Send>().back().bytes.substr(0, h.all<Send>().back().bytes.size() - 1));
     REQUIRE(ping.ok());
     CHECK(std::get<Ping>(*ping).timestamp == 1766106000);
     CHECK(h.timer_at(TimerKind::kPingTick) == millis(50) + seconds(30));
@@ -109,11 +116,13 @@ TEST_CASE("node: logging-fix and pre-fix put identical bytes on the wire") {
     std::vector<std::string> wire;
     auto grab = [&](std::vector<Output>& out) {
       for (auto& o : out)
-        if (auto* s = std::get_if<Send>(&o)) wire.push_back(std::to_string(s->conn) + ":" + s->bytes);
+        if (auto* s = std::get_if<Send>(&o))
+          wire.push_back(std::to_string(s->conn) + ":" + s->bytes);
     };
     grab(h.feed(0, Start{}));
     grab(h.feed(millis(40), Connected{1, Direction::kOutbound, 0, {}, 0}));
-    grab(h.feed(millis(80), BytesIn{1, line(Ack{"Handshake"}) + line(GetPeers{}) + line(Ping{5, 6})}));
+    grab(h.feed(millis(80),
+                BytesIn{1, line(Ack{"Handshake"}) + line(GetPeers{}) + line(Ping{5, 6})}));
     grab(h.feed(millis(100), TimerFired{{TimerKind::kPassStep, 0}}));
     grab(h.feed(millis(150), Connected{2, Direction::kOutbound, 1, {}, 0}));
     grab(h.feed(seconds(30) + millis(40), TimerFired{{TimerKind::kPingTick, 0}}));
@@ -174,9 +183,12 @@ TEST_CASE("node: inbound rejects a bad magic, a bad version and unparsable first
     CloseReason reason;
   };
   const Case cases[] = {
-      {line(Handshake{{1, 2, 3, 4}, 1, "x"}), ProtocolErrorKind::kBadMagic, CloseReason::kBadHandshake},
-      {line(Handshake{kMagic, 2, "x"}), ProtocolErrorKind::kBadProtocolVersion, CloseReason::kBadHandshake},
-      {std::string("~W~M\x01\x00\x10\n", 8), ProtocolErrorKind::kInvalidJson, CloseReason::kInvalidMessage},
+      {line(Handshake{{1, 2, 3, 4}, 1, "x"}), ProtocolErrorKind::kBadMagic,
+       CloseReason::kBadHandshake},
+      {line(Handshake{kMagic, 2, "x"}), ProtocolErrorKind::kBadProtocolVersion,
+       CloseReason::kBadHandshake},
+      {std::string("~W~M\x01\x00\x10\n", 8), ProtocolErrorKind::kInvalidJson,
+       CloseReason::kInvalidMessage},
       {"\"NoSuchThing\"\n", ProtocolErrorKind::kUnknownVariant, CloseReason::kInvalidMessage},
   };
   for (const auto& c : cases) {
@@ -226,11 +238,13 @@ TEST_CASE("node: outbound logs a bad line and keeps reading, as upstream does") 
   CHECK(h.all<Close>().empty());
   CHECK(h.sent_kinds() == std::vector<MsgKind>{MsgKind::kPong});
   int errors = 0;
-  for (auto& n : h.all<Note>()) errors += n.kind == NoteKind::kProtocolError;
+  for (auto& n : h.all<Note>())
+    errors += n.kind == NoteKind::kProtocolError;
   CHECK(errors == 1);
 }
 
-TEST_CASE("node: pings every 30 s; 3 pings older than 90 s close the connection, redial 5 s later") {
+TEST_CASE(
+    "node: pings every 30 s; 3 pings older than 90 s close the connection, redial 5 s later") {
   Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
   h.feed(0, Start{});
   h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});  // pings at 0 s (x2)
@@ -309,7 +323,8 @@ TEST_CASE("node: failed dials back off 10, 20, 40 ... 300 s, give up after 20, n
     if (attempt == 20) {
       CHECK(at == kNever);
       bool gave_up = false;
-      for (auto& n : h.all<Note>()) gave_up = gave_up || n.kind == NoteKind::kPeerGivenUp;
+      for (auto& n : h.all<Note>())
+        gave_up = gave_up || n.kind == NoteKind::kPeerGivenUp;
       CHECK(gave_up);
       break;
     }
@@ -329,20 +344,20 @@ TEST_CASE("node: failed dials back off 10, 20, 40 ... 300 s, give up after 20, n
 
 TEST_CASE("node: the 120 s pass redials peers that are not connected and not backing off") {
   Harness h("1.1.1.1", {"2.2.2.2", "3.3.3.3", "4.4.4.4"}, "post-fix");
-  h.feed(0, Start{});                                                   // dials peer 0
-  h.feed(millis(100), TimerFired{{TimerKind::kPassStep, 0}});           // dials peer 1
-  h.feed(millis(200), TimerFired{{TimerKind::kPassStep, 0}});           // dials peer 2
-  h.feed(millis(300), TimerFired{{TimerKind::kPassStep, 0}});           // pass over
+  h.feed(0, Start{});                                          // dials peer 0
+  h.feed(millis(100), TimerFired{{TimerKind::kPassStep, 0}});  // dials peer 1
+  h.feed(millis(200), TimerFired{{TimerKind::kPassStep, 0}});  // dials peer 2
+  h.feed(millis(300), TimerFired{{TimerKind::kPassStep, 0}});  // pass over
   const SimTime pass = h.timer_at(TimerKind::kRedialPass);
   CHECK(pass == millis(300) + seconds(120));
-  h.feed(seconds(1), Connected{1, Direction::kOutbound, 0, {}, 0});     // peer 0 up
-  h.feed(seconds(1), DialFailed{1, CloseReason::kConnectRefused});      // peer 1 backs off 10 s
+  h.feed(seconds(1), Connected{1, Direction::kOutbound, 0, {}, 0});  // peer 0 up
+  h.feed(seconds(1), DialFailed{1, CloseReason::kConnectRefused});   // peer 1 backs off 10 s
   // peer 2's dial is still pending at the pass: not redialled either
   h.feed(seconds(2), Connected{2, Direction::kOutbound, 2, {}, 0});
-  h.feed(seconds(3), Closed{2, CloseReason::kPeerClosed});              // peer 2 waits 5 s
-  h.feed(seconds(8), TimerFired{{TimerKind::kRedial, 2}});              // redials peer 2
+  h.feed(seconds(3), Closed{2, CloseReason::kPeerClosed});  // peer 2 waits 5 s
+  h.feed(seconds(8), TimerFired{{TimerKind::kRedial, 2}});  // redials peer 2
   CHECK(h.all<Dial>().size() == 1);
-  h.feed(seconds(9), DialFailed{2, CloseReason::kConnectRefused});      // backs off 10 s
+  h.feed(seconds(9), DialFailed{2, CloseReason::kConnectRefused});  // backs off 10 s
   h.feed(pass, TimerFired{{TimerKind::kRedialPass, 0}});
   CHECK(h.all<Dial>().empty());  // connected, or backing off: nothing to dial
 }

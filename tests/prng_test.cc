@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 #include "common/prng.h"
@@ -17,7 +17,8 @@ TEST_CASE("prng: same seed gives the same stream, different seeds differ") {
   }
   Prng d(42), e(43);
   int same = 0;
-  for (int i = 0; i < 1000; ++i) same += d.next_u64() == e.next_u64();
+  for (int i = 0; i < 1000; ++i)
+    same += d.next_u64() == e.next_u64();
   CHECK(same == 0);
 }
 
@@ -83,7 +84,8 @@ TEST_CASE("prng: exponential has roughly the asked mean, chance follows its rati
   // truncation to integers lowers the mean by ~0.5
   CHECK(sum / n == doctest::Approx(99.5).epsilon(0.02));
   int hits = 0;
-  for (int i = 0; i < n; ++i) hits += p.chance(ts::Ratio{1, 4});
+  for (int i = 0; i < n; ++i)
+    hits += p.chance(ts::Ratio{1, 4});
   CHECK(static_cast<double>(hits) / n == doctest::Approx(0.25).epsilon(0.02));
   CHECK(p.chance(ts::Ratio{0, 1}) == false);
   CHECK(p.chance(ts::Ratio{1, 1}) == true);

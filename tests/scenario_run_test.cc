@@ -44,16 +44,21 @@ TEST_CASE("scenario: all pre-fix - every link cycles, one RTT per connection, re
 
   // Every established connection was closed by the listener for the handshake rule, and the
   // listener logged the incident's error line for it.
-  CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_connect_ns IS NOT NULL AND open_at_end = 0 "
-                 "AND (close_reason != 'message_before_handshake' OR closed_by != 'listener')") == 0);
-  CHECK(r.scalar("SELECT count(*) FROM connections c WHERE c.t_accept_ns IS NOT NULL AND c.open_at_end = 0 "
+  CHECK(r.scalar(
+            "SELECT count(*) FROM connections WHERE t_connect_ns IS NOT NULL AND open_at_end = 0 "
+            "AND (close_reason != 'message_before_handshake' OR closed_by != 'listener')") == 0);
+  CHECK(r.scalar("SELECT count(*) FROM connections c WHERE c.t_accept_ns IS NOT NULL AND "
+                 "c.open_at_end = 0 "
                  "AND NOT EXISTS (SELECT 1 FROM protocol_errors e WHERE e.conn_id = c.conn_id "
                  "AND e.node = c.listener AND e.kind = 'message_before_handshake' "
-                 "AND e.text LIKE '% sent message before handshake - closing connection (not blacklisting)')") == 0);
-  CHECK(r.scalar("SELECT count(*) FROM protocol_errors WHERE kind != 'message_before_handshake'") == 0);
+                 "AND e.text LIKE '% sent message before handshake - closing connection (not "
+                 "blacklisting)')") == 0);
+  CHECK(r.scalar("SELECT count(*) FROM protocol_errors WHERE kind != 'message_before_handshake'") ==
+        0);
   // The dialer never sent a Handshake: exactly two pings per connection, nothing answered.
   CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_connect_ns IS NOT NULL AND "
-                 "(msgs_d2l != 2 OR pings_sent != 2 OR pongs_matched != 0 OR t_handshake_ns IS NOT NULL)") == 0);
+                 "(msgs_d2l != 2 OR pings_sent != 2 OR pongs_matched != 0 OR t_handshake_ns IS NOT "
+                 "NULL)") == 0);
 
   // Per link: lifetime ~ one RTT, redial 5 s after the dialer saw the close, and the rate
   // 3600 / (5 s + connect RTT + RTT).
@@ -76,7 +81,8 @@ TEST_CASE("scenario: all pre-fix - every link cycles, one RTT per connection, re
     }
     const double mean_life = life_sum / static_cast<double>(conns.size());
     CHECK(mean_life == doctest::Approx(static_cast<double>(rtt)).epsilon(0.10));
-    const double expected_per_hour = static_cast<double>(kHour) / static_cast<double>(seconds(5) + 2 * rtt);
+    const double expected_per_hour =
+        static_cast<double>(kHour) / static_cast<double>(seconds(5) + 2 * rtt);
     const double per_hour = static_cast<double>(
         r.scalar("SELECT count(*) FROM connections WHERE t_connect_ns IS NOT NULL AND dialer = " +
                  std::to_string(key.d) + " AND listener = " + std::to_string(key.l)));
@@ -91,16 +97,19 @@ TEST_CASE("scenario: all post-fix - 15 connections up for the whole run, a ping 
   const Duration duration = kHour;
   auto r = run(sc, seed, duration);
   CHECK(r.scalar("SELECT count(*) FROM connections") == 15);
-  CHECK(r.scalar("SELECT count(*) FROM connections WHERE open_at_end = 1 AND close_reason = 'end_of_run'") == 15);
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE open_at_end = 1 AND close_reason = "
+                 "'end_of_run'") == 15);
   CHECK(r.scalar("SELECT count(*) FROM protocol_errors") == 0);
   CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_handshake_ns IS NULL") == 0);
   // Two pings at connect, then one per 30 s tick strictly before the end of the run.
-  for (const auto& row : r.rows("SELECT conn_id, t_connect_ns, pings_sent, pongs_matched, "
-                                "pings_answered, msgs_dropped, rtt_min_ns, rtt_max_ns, dialer, listener "
-                                "FROM connections")) {
+  for (const auto& row :
+       r.rows("SELECT conn_id, t_connect_ns, pings_sent, pongs_matched, "
+              "pings_answered, msgs_dropped, rtt_min_ns, rtt_max_ns, dialer, listener "
+              "FROM connections")) {
     CAPTURE(row[0]);
     const std::int64_t t_connect = std::stoll(row[1]);
-    const std::int64_t ticks = (duration - t_connect) / seconds(30) - ((duration - t_connect) % seconds(30) == 0);
+    const std::int64_t ticks =
+        (duration - t_connect) / seconds(30) - ((duration - t_connect) % seconds(30) == 0);
     CHECK(std::stoll(row[2]) == 2 + ticks);
     // Every ping is answered; only pongs still in flight at the end can be missing.
     CHECK(std::stoll(row[3]) >= std::stoll(row[2]) - 2);
@@ -114,7 +123,8 @@ TEST_CASE("scenario: all post-fix - 15 connections up for the whole run, a ping 
   auto summary = sim::summarize(r.db(), 0);
   REQUIRE(summary.ok());
   CHECK(summary->stable == 15);
-  for (const auto& l : summary->links) CHECK(l.ping_interval_ns == seconds(30));
+  for (const auto& l : summary->links)
+    CHECK(l.ping_interval_ns == seconds(30));
 }
 
 TEST_CASE("scenario: mixed six_nodes - exactly the links whose dialer runs old code cycle") {
@@ -145,11 +155,14 @@ TEST_CASE("scenario: same seed gives identical rows; another seed changes timing
     std::string all;
     for (const char* table : {"nodes", "connections", "protocol_errors", "node_events"})
       for (const auto& row : r.rows(std::string("SELECT * FROM ") + table + " ORDER BY 1, 2, 3")) {
-        for (const auto& c : row) all += c + "|";
+        for (const auto& c : row)
+          all += c + "|";
         all += "\n";
       }
-    for (const auto& row : r.rows("SELECT scenario, seed, duration_ns, mode, status, events, end_ns FROM runs"))
-      for (const auto& c : row) all += c + "|";
+    for (const auto& row :
+         r.rows("SELECT scenario, seed, duration_ns, mode, status, events, end_ns FROM runs"))
+      for (const auto& c : row)
+        all += c + "|";
     return all;
   };
   const Duration d = 20 * kMinute;
@@ -165,7 +178,8 @@ TEST_CASE("scenario: same seed gives identical rows; another seed changes timing
   auto sc2 = sim::summarize(c.db(), 0);
   REQUIRE(sa.ok());
   REQUIRE(sc2.ok());
-  for (std::size_t i = 0; i < sa->links.size(); ++i) CHECK(sa->links[i].link_class == sc2->links[i].link_class);
+  for (std::size_t i = 0; i < sa->links.size(); ++i)
+    CHECK(sa->links[i].link_class == sc2->links[i].link_class);
 }
 
 TEST_CASE("scenario: a node that starts late is refused, then reached after its start") {
@@ -173,14 +187,17 @@ TEST_CASE("scenario: a node that starts late is refused, then reached after its 
   sc.nodes[5].start_ns = seconds(100);  // 69.167.168.176: every other node dials it
   auto r = run(sc, 3, 10 * kMinute);
   // Dials before its start are refused (RST after a round trip), later ones connect.
-  CHECK(r.scalar("SELECT count(*) FROM connections WHERE listener = 5 AND close_reason = 'connect_refused' "
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE listener = 5 AND close_reason = "
+                 "'connect_refused' "
                  "AND t_dial_ns < 100000000000") > 0);
-  CHECK(r.scalar("SELECT count(*) FROM connections WHERE listener = 5 AND close_reason = 'connect_refused' "
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE listener = 5 AND close_reason = "
+                 "'connect_refused' "
                  "AND t_dial_ns >= 100000000000") == 0);
   CHECK(r.scalar("SELECT count(*) FROM connections WHERE listener = 5 AND open_at_end = 1") == 5);
   // Back-off 10 s, 20 s, 40 s, ... between refused dials on one link.
-  const auto rows = r.rows("SELECT t_dial_ns, t_closed_dialer_ns FROM connections WHERE dialer = 0 AND "
-                           "listener = 5 ORDER BY t_dial_ns");
+  const auto rows = r.rows(
+      "SELECT t_dial_ns, t_closed_dialer_ns FROM connections WHERE dialer = 0 AND "
+      "listener = 5 ORDER BY t_dial_ns");
   REQUIRE(rows.size() >= 3);
   CHECK(std::stoll(rows[1][0]) - std::stoll(rows[0][1]) == seconds(10));
   CHECK(std::stoll(rows[2][0]) - std::stoll(rows[1][1]) == seconds(20));

@@ -31,7 +31,8 @@ TEST_CASE("scheduler: runs events in time order, ties FIFO") {
 TEST_CASE("scheduler: random hold model keeps (at, seq) order and never goes back") {
   Scheduler s;
   ts::Prng rng(9);
-  for (int i = 0; i < 1000; ++i) s.schedule(rng.uniform(0, 100), EventKind::kTimer, i);
+  for (int i = 0; i < 1000; ++i)
+    s.schedule(rng.uniform(0, 100), EventKind::kTimer, i);
   Event e, prev{};
   bool first = true;
   std::uint64_t popped = 0;
