@@ -1,7 +1,9 @@
 // Scheduler: the discrete-event queue. Events run in (at, seq) order: earlier time first,
 // and events at the same time in the order they were scheduled (FIFO), whatever the heap
-// does. Backed by an implicit 4-ary min-heap in one std::vector: no allocation per event
-// once the vector has grown. Not thread-safe.
+// does. The heap is an implicit 4-ary min-heap of 16-byte keys (at, seq << 26 | slot), so
+// the four children of a node share one 64-byte cache line; an event's operands wait in a
+// slab at `slot` (slots are recycled, LIFO). No allocation per event once the vectors have
+// grown. Limits: 2^38 events per run, 2^26 pending at once (asserted). Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -22,17 +24,32 @@ class Scheduler {
   void schedule(SimTime at, EventKind kind, std::uint32_t a = 0, std::uint32_t b = 0,
                 std::uint32_t c = 0, std::uint8_t d = 0) {
     TS_ASSERT(at >= now_);
-    push(Event{at, next_seq_++, a, b, c, kind, d});
+    std::uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(slab_.size());
+      TS_ASSERT(slot <= kSlotMask);
+      slab_.emplace_back();
+    }
+    slab_[slot] = Operands{a, b, c, kind, d};
+    TS_ASSERT(next_seq_ < (std::uint64_t{1} << (64 - kSlotBits)));
+    push(Key{at, (next_seq_++ << kSlotBits) | slot});
   }
 
   // Removes the earliest event into `out` and advances now() to its time.
   // Returns false when no event is pending.
   bool pop(Event& out) {
     if (heap_.empty()) return false;
-    out = heap_.front();
-    const Event last = heap_.back();
+    const Key top = heap_.front();
+    const Key last = heap_.back();
     heap_.pop_back();
     if (!heap_.empty()) sift_down(last);
+    const auto slot = static_cast<std::uint32_t>(top.key & kSlotMask);
+    const Operands& o = slab_[slot];
+    out = Event{top.at, top.key >> kSlotBits, o.a, o.b, o.c, o.kind, o.d};
+    free_.push_back(slot);
     TS_ASSERT(out.at >= now_);  // time never goes back
     now_ = out.at;
     ++executed_;
@@ -45,16 +62,33 @@ class Scheduler {
   std::size_t pending() const { return heap_.size(); }
   std::uint64_t scheduled() const { return next_seq_; }
   std::uint64_t executed() const { return executed_; }
-  void reserve(std::size_t n) { heap_.reserve(n); }
+  void reserve(std::size_t n) {
+    heap_.reserve(n);
+    slab_.reserve(n);
+    free_.reserve(n);
+  }
 
  private:
   static constexpr std::size_t kArity = 4;
+  static constexpr int kSlotBits = 26;
+  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
 
-  static bool before(const Event& x, const Event& y) {
-    return x.at < y.at || (x.at == y.at && x.seq < y.seq);
+  struct Key {
+    SimTime at;
+    std::uint64_t key;  // seq << kSlotBits | slot: seq is unique, so it decides ties
+  };
+  static_assert(sizeof(Key) == 16, "four heap children per cache line");
+  struct Operands {
+    std::uint32_t a, b, c;
+    EventKind kind;
+    std::uint8_t d;
+  };
+
+  static bool before(const Key& x, const Key& y) {
+    return x.at < y.at || (x.at == y.at && x.key < y.key);
   }
 
-  void push(const Event& e) {
+  void push(const Key& e) {
     std::size_t i = heap_.size();
     heap_.push_back(e);
     while (i > 0) {
@@ -67,7 +101,7 @@ class Scheduler {
   }
 
   // Places `e` starting from the root hole, moving smaller children up.
-  void sift_down(const Event& e) {
+  void sift_down(const Key& e) {
     const std::size_t n = heap_.size();
     std::size_t i = 0;
     while (true) {
@@ -84,7 +118,9 @@ class Scheduler {
     heap_[i] = e;
   }
 
-  std::vector<Event> heap_;
+  std::vector<Key> heap_;
+  std::vector<Operands> slab_;
+  std::vector<std::uint32_t> free_;
   SimTime now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t executed_ = 0;
