@@ -232,7 +232,11 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
 }
 
 Recorder::~Recorder() {
+  if (!db_) return;
   if (in_txn_) sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+  // WAL while writing; a finished DB is one self-contained file again, so read-only readers
+  // (sqlite3 CLI, scripts/charts.py) never need -wal/-shm files beside it.
+  sqlite3_exec(db_.get(), "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
 }
 
 Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
