@@ -645,8 +645,12 @@ void LiveWorld::dispatch(const sim::Event& e) {
                               : CloseReason::kConnectRefused;
       const std::uint32_t d = c.dialer, peer = c.dialer_peer;
       c.done[1] = true;
-      close_side(c, 0, reason, false);
+      // A failed dial is closed by nobody; set before close_side, which may finish (and
+      // erase) the connection.
+      c.rec.t_close = t_now();
+      c.rec.close_reason = reason;
       c.rec.closed_by = Side::kNone;
+      close_side(c, 0, reason, false);
       handle(d, node::DialFailed{peer, reason});
       return;
     }

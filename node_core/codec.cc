@@ -191,7 +191,10 @@ Result<Message, DecodeError> decode_line(std::string_view line) {
     return decode_variant(kind, nullptr);
   }
   if (j.is_object() && j.size() == 1) {
-    const auto& [name, body] = *j.items().begin();
+    // (not items(): its proxy is a temporary, and a reference to its key would dangle)
+    const auto it = j.cbegin();
+    const std::string& name = it.key();
+    const json& body = it.value();
     if (!msg_kind_from_name(name, kind))
       return DecodeError{DecodeErrorKind::kUnknownVariant, "unknown variant '" + name + "'"};
     return decode_variant(kind, &body);

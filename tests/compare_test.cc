@@ -44,7 +44,7 @@ TEST_CASE("stats: describe and Welch interval") {
   CHECK(z.significant);
 }
 
-TEST_CASE("compare: --fail-if thresholds parse; bad ones are rejected") {
+TEST_CASE("compare: --fail-if thresholds parse - bad ones are rejected") {
   auto t = analysis::parse_threshold("churn_per_link_hour > +5%");
   REQUIRE(t.ok());
   CHECK(t->relative);

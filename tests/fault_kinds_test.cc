@@ -108,7 +108,7 @@ TEST_CASE("faults: a bandwidth limit adds serialisation delay and queueing, one 
   CHECK(r.scalar("SELECT count(*) FROM connections") == 15);  // slow, not broken
 }
 
-TEST_CASE("faults: reset ends the chosen links at once on both sides; dialers reconnect") {
+TEST_CASE("faults: reset ends the chosen links at once on both sides - dialers reconnect") {
   const SimTime T = 10 * kMinute;
   const auto sc = postfix_with(R"(faults:
   - {kind: reset, at: 10m, between: [50.28.104.50, 64.91.241.10]}
@@ -149,7 +149,7 @@ TEST_CASE("faults: reset ends the chosen links at once on both sides; dialers re
   CHECK(reset_links(a) == reset_links(b));
 }
 
-TEST_CASE("faults: refuse answers dials with RST while it holds; dialers back off, then connect") {
+TEST_CASE("faults: refuse answers dials with RST while it holds - dialers back off, then connect") {
   const SimTime end = 2 * kMinute;
   const auto sc =
       postfix_with("faults:\n  - {kind: refuse, at: 0s, for: 2m, node: 64.91.241.10}\n");

@@ -145,7 +145,7 @@ TEST_CASE("faults: a chaos run replays from its faults rows - same seed, same ro
   CHECK(replay.scalar("SELECT count(*) FROM faults WHERE source = 'chaos'") == 0);
 }
 
-TEST_CASE("cli: timesim faults prints the replayable schedule; exit 2 on a missing DB") {
+TEST_CASE("cli: timesim faults prints the replayable schedule - exit 2 on a missing DB") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("timesim_faults_" + std::to_string(::getpid()));
   fs::remove_all(dir);

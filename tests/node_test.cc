@@ -84,7 +84,7 @@ TEST_CASE("node: dials only peers whose IP string sorts after its own, 100 ms ap
 }
 
 TEST_CASE(
-    "node: pre-fix dialer pings twice at connect, no Handshake; post-fix sends Handshake first") {
+    "node: pre-fix dialer pings twice at connect, no Handshake, post-fix sends Handshake first") {
   for (const char* version : {"pre-fix", "logging-fix", "post-fix"}) {
     CAPTURE(version);
     Harness h("1.1.1.1", {"2.2.2.2"}, version);
@@ -244,7 +244,7 @@ TEST_CASE("node: outbound logs a bad line and keeps reading, as upstream does") 
 }
 
 TEST_CASE(
-    "node: pings every 30 s; 3 pings older than 90 s close the connection, redial 5 s later") {
+    "node: pings every 30 s, 3 pings older than 90 s close the connection, redial 5 s later") {
   Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
   h.feed(0, Start{});
   h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});  // pings at 0 s (x2)
@@ -275,7 +275,7 @@ TEST_CASE(
   CHECK(h.all<Dial>().size() == 1);
 }
 
-TEST_CASE("node: a matched pong resets the miss count; at most 5 nonces stay pending") {
+TEST_CASE("node: a matched pong resets the miss count - at most 5 nonces stay pending") {
   Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
   h.feed(0, Start{});
   h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});

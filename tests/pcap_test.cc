@@ -101,7 +101,7 @@ PcapStats parse(const std::string& f) {
 
 }  // namespace
 
-TEST_CASE("pcap: valid IPv4/TCP packets with continuous sequence numbers; deterministic") {
+TEST_CASE("pcap: valid IPv4/TCP packets with continuous sequence numbers - deterministic") {
   const auto dir = test::fresh_dir("pcap");
   // Node c starts late: dials to it are refused (RST) until then; a reset fault adds RSTs.
   std::ofstream(dir / "s.yaml") << "name: pcap_test\nduration: 3m\n"

@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace ts;
 
-TEST_CASE("regress: --update stores results; a re-run passes; changed results fail") {
+TEST_CASE("regress: --update stores results - a re-run passes - changed results fail") {
   const auto dir = test::fresh_dir("regress");
   const json base = {{"scenario", test::source_path("topologies/six_nodes.yaml")},
                      {"version", nullptr},

@@ -149,7 +149,7 @@ TEST_CASE("scenario: mixed six_nodes - exactly the links whose dialer runs old c
   }
 }
 
-TEST_CASE("scenario: same seed gives identical rows; another seed changes timings, not classes") {
+TEST_CASE("scenario: same seed gives identical rows - another seed changes timings, not classes") {
   const auto sc = test::load("topologies/six_nodes.yaml");
   auto dump = [](const test::Run& r) {
     std::string all;
