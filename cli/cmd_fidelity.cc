@@ -69,12 +69,8 @@ std::string ms(Duration d) {
 }
 
 int run_fidelity(const FidelityOptions& o) {
-  auto sc = sim::load_scenario_file(o.scenario);
+  auto sc = load_scenario_with_overrides(o.scenario, o.seed_opt, o.seed, o.duration);
   if (!sc) return fail(2, sc.error().message);
-  if (o.seed_opt->count() > 0) sc->seed = o.seed;
-  auto d = sim::parse_duration(o.duration);
-  if (!d) return fail(2, "--duration: " + d.error().message);
-  sc->duration_ns = *d;
   if (!(o.time_scale > 0 && o.time_scale <= 100))
     return fail(2, "--time-scale must be in (0, 100]");
   if (auto ok = live::check_live_scenario(*sc); !ok)

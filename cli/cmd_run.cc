@@ -28,14 +28,8 @@ struct RunOptions {
 };
 
 int run_scenario(const RunOptions& o) {
-  auto sc = sim::load_scenario_file(o.scenario);
+  auto sc = load_scenario_with_overrides(o.scenario, o.seed_opt, o.seed, o.duration);
   if (!sc) return fail(2, sc.error().message);
-  if (o.seed_opt->count() > 0) sc->seed = o.seed;
-  if (!o.duration.empty()) {
-    auto d = sim::parse_duration(o.duration);
-    if (!d) return fail(2, "--duration: " + d.error().message);
-    sc->duration_ns = *d;
-  }
   if (!o.all_version.empty()) {
     const auto* profile = node::find_profile(o.all_version);
     if (!profile) return fail(2, "--all-version: unknown version '" + o.all_version + "'");

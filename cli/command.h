@@ -9,6 +9,9 @@
 #include <functional>
 #include <string>
 
+#include "common/result.h"
+#include "sim/scenario.h"
+
 namespace ts::cli {
 
 // Set by SIGINT/SIGTERM; long-running commands poll it and finish cleanly.
@@ -16,6 +19,12 @@ extern std::atomic<bool> g_interrupted;
 
 // Prints "timesim: <msg>" on stderr and returns `code`.
 int fail(int code, const std::string& msg);
+
+// Loads the scenario at `path` and applies the --seed (when `seed_opt` was given) and
+// --duration (when non-empty) overrides. The error message is ready for fail(2, ...).
+Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
+                                                   const CLI::Option* seed_opt, std::uint64_t seed,
+                                                   const std::string& duration);
 
 // The full command line, for the runs table.
 extern std::string g_command_line;

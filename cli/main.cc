@@ -16,6 +16,20 @@ namespace ts::cli {
 std::atomic<bool> g_interrupted{false};
 std::string g_command_line;
 
+Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
+                                                   const CLI::Option* seed_opt, std::uint64_t seed,
+                                                   const std::string& duration) {
+  auto sc = sim::load_scenario_file(path);
+  if (!sc) return sc.error();
+  if (seed_opt && seed_opt->count() > 0) sc->seed = seed;
+  if (!duration.empty()) {
+    auto d = sim::parse_duration(duration);
+    if (!d) return Error{"--duration: " + d.error().message};
+    sc->duration_ns = *d;
+  }
+  return sc;
+}
+
 int fail(int code, const std::string& msg) {
   std::fflush(stdout);
   std::fprintf(stderr, "timesim: %s\n", msg.c_str());
