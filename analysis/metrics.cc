@@ -207,7 +207,7 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     if (has_column(db, "blocks", "t_finalized_ns") && has_column(db, "blocks", "t_proposed_ns")) {
       auto f = query(db,
                      "SELECT avg(t_finalized_ns - t_proposed_ns) FROM blocks WHERE run_id=?1 "
-                     "AND t_finalized_ns IS NOT NULL",
+                     "AND t_proposed_ns IS NOT NULL",
                      run_id);
       if (!f) return f.error();
       if (sqlite3_step(f->get()) == SQLITE_ROW && sqlite3_column_type(f->get(), 0) != SQLITE_NULL)

@@ -44,6 +44,45 @@ bool get_i64(const json& obj, const char* key, std::int64_t& out) {
   return true;
 }
 
+bool get_string(const json& obj, const char* key, std::string& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return false;
+  out = it->get<std::string>();
+  return true;
+}
+
+bool as_u64(const json& v, std::uint64_t& out) {
+  if (v.is_number_unsigned()) {
+    out = v.get<std::uint64_t>();
+    return true;
+  }
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0) return false;
+  out = static_cast<std::uint64_t>(v.get<std::int64_t>());
+  return true;
+}
+
+// {"header":{"height":..,"previous_hash":..,"timestamp":..,"producer":".."},"hash":..}
+bool get_block(const json& v, Block& b) {
+  if (!v.is_object()) return false;
+  auto h = v.find("header");
+  if (h == v.end() || !h->is_object()) return false;
+  return get_u64(*h, "height", b.height) && get_u64(*h, "previous_hash", b.previous_hash) &&
+         get_i64(*h, "timestamp", b.timestamp) && get_string(*h, "producer", b.producer) &&
+         get_u64(v, "hash", b.hash);
+}
+
+ordered_json block_json(const Block& b) {
+  ordered_json header;
+  header["height"] = b.height;
+  header["previous_hash"] = b.previous_hash;
+  header["timestamp"] = b.timestamp;
+  header["producer"] = b.producer;
+  ordered_json j;
+  j["header"] = std::move(header);
+  j["hash"] = b.hash;
+  return j;
+}
+
 Result<Message, DecodeError> decode_variant(MsgKind kind, const json* body) {
   switch (kind) {
     case MsgKind::kHandshake: {
@@ -96,6 +135,73 @@ Result<Message, DecodeError> decode_variant(MsgKind kind, const json* body) {
         r.peers.push_back(p.get<std::string>());
       }
       return Message{std::move(r)};
+    }
+    case MsgKind::kHeartbeat: {
+      if (!body || !body->is_object()) return fields_error(kind, "expected an object");
+      Heartbeat h;
+      if (!get_string(*body, "masternode_address", h.masternode_address) ||
+          !get_u64(*body, "sequence_number", h.sequence_number) ||
+          !get_i64(*body, "timestamp", h.timestamp))
+        return fields_error(kind, "expected masternode_address, sequence_number, timestamp");
+      return Message{std::move(h)};
+    }
+    case MsgKind::kGetBlockHeight:
+      if (body) return fields_error(kind, "unit variant takes no content");
+      return Message{GetBlockHeight{}};
+    case MsgKind::kBlockHeightResponse: {
+      BlockHeightResponse r;
+      if (!body || !as_u64(*body, r.height)) return fields_error(kind, "expected a u64 height");
+      return Message{r};
+    }
+    case MsgKind::kGetBlocks: {
+      GetBlocks g;
+      if (!body || !body->is_array() || body->size() != 2 || !as_u64((*body)[0], g.start) ||
+          !as_u64((*body)[1], g.end))
+        return fields_error(kind, "expected [start_height, end_height]");
+      return Message{g};
+    }
+    case MsgKind::kBlocksResponse: {
+      if (!body || !body->is_array()) return fields_error(kind, "expected an array of blocks");
+      BlocksResponse r;
+      for (const auto& v : *body) {
+        Block b;
+        if (!get_block(v, b)) return fields_error(kind, "malformed block");
+        r.blocks.push_back(std::move(b));
+      }
+      return Message{std::move(r)};
+    }
+    case MsgKind::kBlockProposal: {
+      if (!body || !body->is_object()) return fields_error(kind, "expected an object");
+      BlockProposal p;
+      auto blk = body->find("block");
+      if (blk == body->end() || !get_block(*blk, p.block) ||
+          !get_string(*body, "proposer", p.proposer) || !get_u64(*body, "round", p.round))
+        return fields_error(kind, "expected block, proposer, round");
+      return Message{std::move(p)};
+    }
+    case MsgKind::kBlockVote: {
+      if (!body || !body->is_object()) return fields_error(kind, "expected an object");
+      BlockVote v;
+      auto approve = body->find("approve");
+      if (!get_u64(*body, "block_hash", v.block_hash) || !get_u64(*body, "height", v.height) ||
+          !get_string(*body, "voter", v.voter) || approve == body->end() || !approve->is_boolean())
+        return fields_error(kind, "expected block_hash, height, voter, approve");
+      v.approve = approve->get<bool>();
+      return Message{std::move(v)};
+    }
+    case MsgKind::kBlockCommit: {
+      if (!body || !body->is_object()) return fields_error(kind, "expected an object");
+      BlockCommit c;
+      auto sigs = body->find("signatures");
+      if (!get_u64(*body, "block_hash", c.block_hash) || !get_u64(*body, "height", c.height) ||
+          sigs == body->end() || !sigs->is_array())
+        return fields_error(kind, "expected block_hash, height, signatures");
+      for (const auto& sig : *sigs) {  // [address, signature bytes]
+        if (!sig.is_array() || sig.size() != 2 || !sig[0].is_string() || !sig[1].is_array())
+          return fields_error(kind, "a signature is [address, bytes]");
+        c.signers.push_back(sig[0].get<std::string>());
+      }
+      return Message{std::move(c)};
     }
     default:
       return Message{Opaque{kind, body ? body->dump() : std::string()}};
@@ -150,6 +256,53 @@ void encode(const Message& m, std::string& out) {
     }
     void operator()(const GetPeers&) { out += "\"GetPeers\""; }
     void operator()(const PeersResponse& r) { tagged(MsgKind::kPeersResponse, r.peers); }
+    void operator()(const Heartbeat& h) {
+      ordered_json b;
+      b["masternode_address"] = h.masternode_address;
+      b["sequence_number"] = h.sequence_number;
+      b["timestamp"] = h.timestamp;
+      tagged(MsgKind::kHeartbeat, b);
+    }
+    void operator()(const GetBlockHeight&) { out += "\"GetBlockHeight\""; }
+    void operator()(const BlockHeightResponse& r) {
+      tagged(MsgKind::kBlockHeightResponse, r.height);
+    }
+    void operator()(const GetBlocks& g) {
+      tagged(MsgKind::kGetBlocks, ordered_json::array({g.start, g.end}));
+    }
+    void operator()(const BlocksResponse& r) {
+      ordered_json arr = ordered_json::array();
+      for (const auto& blk : r.blocks)
+        arr.push_back(block_json(blk));
+      tagged(MsgKind::kBlocksResponse, arr);
+    }
+    void operator()(const BlockProposal& p) {
+      ordered_json b;
+      b["block"] = block_json(p.block);
+      b["proposer"] = p.proposer;
+      b["signature"] = ordered_json::array();  // the model does not sign
+      b["round"] = p.round;
+      tagged(MsgKind::kBlockProposal, b);
+    }
+    void operator()(const BlockVote& v) {
+      ordered_json b;
+      b["block_hash"] = v.block_hash;
+      b["height"] = v.height;
+      b["voter"] = v.voter;
+      b["signature"] = ordered_json::array();
+      b["approve"] = v.approve;
+      tagged(MsgKind::kBlockVote, b);
+    }
+    void operator()(const BlockCommit& c) {
+      ordered_json b;
+      b["block_hash"] = c.block_hash;
+      b["height"] = c.height;
+      ordered_json sigs = ordered_json::array();
+      for (const auto& s : c.signers)
+        sigs.push_back(ordered_json::array({s, ordered_json::array()}));
+      b["signatures"] = std::move(sigs);
+      tagged(MsgKind::kBlockCommit, b);
+    }
     void operator()(const Opaque& o) {
       if (o.payload_json.empty()) {
         out += '"';

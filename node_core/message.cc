@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, kMsgKindCount> kNames = {
     "MasternodeAnnouncement",
     "GetMasternodes",
     "MasternodesResponse",
-    "Heartbeat",
+    "HeartbeatBroadcast",
     "GetBlockHeight",
     "BlockHeightResponse",
     "GetBlocks",
@@ -52,6 +52,14 @@ MsgKind kind_of(const Message& m) {
     MsgKind operator()(const Pong&) const { return MsgKind::kPong; }
     MsgKind operator()(const GetPeers&) const { return MsgKind::kGetPeers; }
     MsgKind operator()(const PeersResponse&) const { return MsgKind::kPeersResponse; }
+    MsgKind operator()(const Heartbeat&) const { return MsgKind::kHeartbeat; }
+    MsgKind operator()(const GetBlockHeight&) const { return MsgKind::kGetBlockHeight; }
+    MsgKind operator()(const BlockHeightResponse&) const { return MsgKind::kBlockHeightResponse; }
+    MsgKind operator()(const GetBlocks&) const { return MsgKind::kGetBlocks; }
+    MsgKind operator()(const BlocksResponse&) const { return MsgKind::kBlocksResponse; }
+    MsgKind operator()(const BlockProposal&) const { return MsgKind::kBlockProposal; }
+    MsgKind operator()(const BlockVote&) const { return MsgKind::kBlockVote; }
+    MsgKind operator()(const BlockCommit&) const { return MsgKind::kBlockCommit; }
     MsgKind operator()(const Opaque& o) const { return o.kind; }
   };
   return std::visit(Visitor{}, m);

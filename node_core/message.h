@@ -69,6 +69,51 @@ struct GetPeers {};
 struct PeersResponse {
   std::vector<std::string> peers;  // "ip:port"
 };
+// ---- consensus and sync -----------------------------------------------------------------
+// The model's block: the header fields consensus and sync read. Hashes are 64-bit stand-ins
+// for the real 32-byte SHA-256 values (docs/consensus.md); a block carries no transactions.
+struct Block {
+  std::uint64_t height = 0;
+  std::uint64_t previous_hash = 0;
+  std::int64_t timestamp = 0;  // the slot's wall-clock time, unix seconds
+  std::string producer;        // the proposing masternode's address (IP)
+  std::uint64_t hash = 0;      // block_hash(previous_hash, height, timestamp, producer)
+  friend bool operator==(const Block&, const Block&) = default;
+};
+// HeartbeatBroadcast(SignedHeartbeat): a masternode says it is alive (every 60 s).
+struct Heartbeat {
+  std::string masternode_address;
+  std::uint64_t sequence_number = 0;
+  std::int64_t timestamp = 0;  // unix seconds of the sender's clock
+};
+struct GetBlockHeight {};
+struct BlockHeightResponse {
+  std::uint64_t height = 0;
+};
+struct GetBlocks {  // GetBlocks(start_height, end_height), inclusive
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+};
+struct BlocksResponse {
+  std::vector<Block> blocks;  // ascending heights, at most max_blocks_per_response
+};
+struct BlockProposal {
+  Block block;
+  std::string proposer;
+  std::uint64_t round = 0;
+};
+struct BlockVote {
+  std::uint64_t block_hash = 0;
+  std::uint64_t height = 0;
+  std::string voter;
+  bool approve = true;
+};
+struct BlockCommit {
+  std::uint64_t block_hash = 0;
+  std::uint64_t height = 0;
+  std::vector<std::string> signers;  // the voters whose approvals made the quorum
+};
+
 // A real protocol variant this model carries but does not interpret.
 // `payload_json` is the JSON of the variant's content, empty for a unit variant.
 struct Opaque {
@@ -76,7 +121,9 @@ struct Opaque {
   std::string payload_json;
 };
 
-using Message = std::variant<Handshake, Ack, Ping, Pong, GetPeers, PeersResponse, Opaque>;
+using Message = std::variant<Handshake, Ack, Ping, Pong, GetPeers, PeersResponse, Heartbeat,
+                             GetBlockHeight, BlockHeightResponse, GetBlocks, BlocksResponse,
+                             BlockProposal, BlockVote, BlockCommit, Opaque>;
 
 MsgKind kind_of(const Message& m);
 

@@ -80,7 +80,8 @@ ProtocolErrorKind to_protocol_error(DecodeErrorKind k) {
 }  // namespace
 
 Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
-    : cfg_(std::move(cfg)), profile_(&profile), prng_(seed) {
+    : cfg_(std::move(cfg)), profile_(&profile), prng_(seed), chain_(std::move(cfg_.chain)) {
+  cfg_.chain.clear();
   slots_.resize(cfg_.peers.size());
 }
 
@@ -142,6 +143,7 @@ void Node::on_start(SimTime now) {
     slots_[p] = PeerSlot{};
     if (dials(cfg_.ip, cfg_.peers[p].ip)) slots_[p].state = SlotState::kNotDialed;
   }
+  if (cfg_.consensus) consensus_start(now);
   // At start-up the node connects to every peer it should dial, as one pass.
   start_pass(now);
 }
@@ -226,6 +228,10 @@ void Node::on_connected(SimTime now, const Connected& c) {
   arm(TimerKind::kPingTick, c.peer, s.ping_tick_at, now + profile_->timers.ping_interval_ns);
   arm(TimerKind::kPingCheck, c.peer, s.ping_check_at,
       now + profile_->timers.ping_check_interval_ns);
+  if (profile_->outbound_writes_broadcasts) {
+    out.writable = true;
+    conn_writable(now, out);
+  }
 }
 
 void Node::send(Conn& c, const Message& m) {
@@ -331,6 +337,8 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
   note(c.id, NoteKind::kHandshakeAccepted);
   send(c, Ack{"Handshake"});
   send(c, GetPeers{});
+  c.writable = true;  // the listener registers the connection's writer for broadcasts
+  conn_writable(now, c);
 }
 
 void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
@@ -355,6 +363,7 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
 
 void Node::handle_established(SimTime now, Conn& c, const Message& m) {
   note(c.id, NoteKind::kMessageHandled, static_cast<std::int64_t>(kind_of(m)));
+  if (handle_consensus(now, c, m)) return;
   if (const auto* ping = std::get_if<Ping>(&m)) {
     send(c, Pong{ping->nonce, wall_clock_s(now)});
     note(c.id, NoteKind::kPingAnswered, static_cast<std::int64_t>(ping->nonce));
@@ -453,6 +462,18 @@ void Node::on_timer(SimTime now, TimerId id) {
       }
       return;
     }
+    case TimerKind::kHeartbeat:
+      if (heartbeat_at_ > now) return;
+      on_heartbeat_tick(now);
+      return;
+    case TimerKind::kBlockSlot:
+      if (slot_at_ > now) return;
+      on_slot(now);
+      return;
+    case TimerKind::kSyncPoll:
+      if (sync_at_ > now) return;
+      on_sync_poll(now);
+      return;
     case TimerKind::kCount:
       break;
   }

@@ -18,7 +18,9 @@
 
 #include "common/prng.h"
 #include "common/time.h"
+#include "node_core/chain.h"
 #include "node_core/codec.h"
+#include "node_core/masternode_registry.h"
 #include "node_core/node_io.h"
 #include "node_core/version_profile.h"
 
@@ -38,6 +40,10 @@ struct NodeConfig {
   std::vector<PeerAddr> peers;          // the addresses this node knows (seed list)
   std::int64_t clock_epoch_unix_s = 0;  // the node's wall clock at run time 0, unix seconds
   Duration clock_offset_ns = 0;         // skew added to the node's clock
+  // Run the masternode layer: heartbeats, block slots, votes, sync (docs/consensus.md).
+  bool consensus = false;
+  // The chain on disk when the process starts (a restart keeps it); empty = genesis only.
+  std::vector<Block> chain;
 };
 
 // The dial rule: a node dials a peer only if its own IP, compared as a string, is less.
@@ -69,6 +75,12 @@ class Node {
   // (they are monotonic); only the wall-clock timestamps in messages follow.
   void set_clock(Duration offset_ns, std::int64_t drift_ppm, SimTime since);
 
+  // Consensus state, for samples and for carrying the chain across a restart.
+  const Chain& chain() const { return chain_; }
+  std::size_t active_masternodes(SimTime now) const;
+  // Connections past their handshake (outbound: connected; inbound: Handshake accepted).
+  std::size_t established_connections() const;
+
  private:
   enum class SlotState : std::uint8_t {
     kNotDialed,   // dialable, no connection, no timer pending (waits for a pass)
@@ -96,6 +108,8 @@ class Node {
     std::uint32_t peer = 0;   // outbound: peer index; inbound: unused
     std::string remote;       // "ip:port" for log lines
     bool handshaken = false;  // inbound: a valid Handshake was received
+    bool writable = false;    // carries broadcasts and requests (inbound after the
+                              // handshake; outbound only if the profile registers it)
     LineBuffer lines;
     std::vector<PendingPing> pending;  // outbound: oldest first, at most pending_ping_limit
     std::uint32_t missed = 0;          // outbound: pings that passed the timeout
@@ -126,6 +140,28 @@ class Node {
 
   Conn* find(ConnId id);
 
+  // ---- consensus (node_consensus.cc) ----
+  void consensus_start(SimTime now);
+  void conn_writable(SimTime now, Conn& c);  // c just became writable
+  // Handles a consensus message; false if `m` is not one.
+  bool handle_consensus(SimTime now, Conn& c, const Message& m);
+  void on_heartbeat_tick(SimTime now);
+  void on_slot(SimTime now);
+  void on_sync_poll(SimTime now);
+  void on_proposal(SimTime now, const BlockProposal& p);
+  void on_vote(SimTime now, const BlockVote& v);
+  void on_commit_msg(SimTime now, const BlockCommit& c);
+  void on_blocks(SimTime now, const BlocksResponse& r);
+  void check_quorum(SimTime now, std::uint64_t height);
+  void commit(SimTime now, const Block& b, std::uint32_t votes, std::uint32_t active,
+              bool broadcast_commit);
+  void learn_height(SimTime now, std::uint64_t height);
+  void sync_requests();
+  void broadcast(const Message& m);
+  void chain_event(ChainEventKind kind, const Block* b, std::uint64_t height,
+                   std::uint32_t votes = 0, std::uint32_t active = 0);
+  void prune_rounds();
+
   NodeConfig cfg_;
   const VersionProfile* profile_;
   Prng prng_;
@@ -140,6 +176,33 @@ class Node {
   std::string scratch_;
   std::int64_t drift_ppm_ = 0;
   SimTime drift_since_ = 0;
+
+  // ---- consensus state ----
+  struct Round {  // this node's view of the consensus round for one height
+    std::uint64_t height = 0;
+    std::string leader;
+    std::uint32_t active = 0;  // active masternodes when the round started
+    SimTime started = 0;
+    bool has_proposal = false;
+    Block proposal;
+  };
+  struct Vote {
+    std::uint64_t height;
+    std::uint64_t block_hash;
+    std::string voter;
+  };
+  Chain chain_;
+  MasternodeRegistry registry_;
+  std::uint64_t heartbeat_seq_ = 0;
+  SimTime heartbeat_at_ = kNever;
+  SimTime slot_at_ = kNever;
+  SimTime sync_at_ = kNever;
+  std::vector<Round> rounds_;  // open rounds, heights above the tip
+  std::vector<Vote> votes_;    // votes for heights above the tip, kept until commit
+  bool syncing_ = false;
+  std::uint64_t sync_target_ = 0;
+  SimTime sync_deadline_ = kNever;
+  std::vector<std::string_view> active_scratch_;
 };
 
 }  // namespace ts::node

@@ -44,6 +44,9 @@ enum class TimerKind : std::uint8_t {
   kPingCheck,   // slot = peer: outbound unanswered-ping check
   kRedialPass,  // slot = 0: periodic pass over disconnected peers
   kPassStep,    // slot = 0: next dial of the current pass (100 ms spacing)
+  kHeartbeat,   // slot = 0: masternode heartbeat (consensus on)
+  kBlockSlot,   // slot = 0: block production slot (consensus on)
+  kSyncPoll,    // slot = 0: next poll of a running sync
   kCount,
 };
 struct TimerId {
@@ -132,6 +135,29 @@ struct Note {
   std::string text;  // only for kProtocolError
 };
 
-using Output = std::variant<Send, Dial, Close, SetTimer, Note>;
+// What happened to the node's chain and its consensus rounds (consensus on).
+enum class ChainEventKind : std::uint8_t {
+  kProposed,     // this node proposed `height` as the slot's leader
+  kCommitted,    // applied after counting the quorum itself (votes of active)
+  kAdopted,      // applied on a peer's BlockCommit for the proposal it holds (votes = signers)
+  kSynced,       // applied from a BlocksResponse
+  kSlotSkipped,  // a slot with fewer than min_active_masternodes active; active = count
+  kSyncStarted,  // height = the target learned from a peer
+  kSyncDone,     // reached the target; height = own height
+  kSyncGaveUp,   // sync_timeout passed below the target; height = own height
+};
+std::string_view chain_event_kind_name(ChainEventKind k);
+
+struct ChainEvent {
+  ChainEventKind kind = ChainEventKind::kCommitted;
+  std::uint64_t height = 0;
+  std::uint64_t hash = 0;
+  std::string producer;          // block events: the block's producer
+  std::int64_t slot_unix_s = 0;  // block events: the block's timestamp
+  std::uint32_t votes = 0;       // kCommitted: approvals counted (own or the commit's signers)
+  std::uint32_t active = 0;      // active masternodes this node saw (round start or slot)
+};
+
+using Output = std::variant<Send, Dial, Close, SetTimer, Note, ChainEvent>;
 
 }  // namespace ts::node

@@ -31,8 +31,21 @@ constexpr VersionProfile make_post_fix() {
   return p;
 }
 
-constexpr std::array<VersionProfile, 3> kProfiles = {make_pre_fix(), make_logging_fix(),
-                                                     make_post_fix()};
+// 31ad283 plus the later outbound fixes: 505b8a3 (outbound connections handle every message)
+// and 51218aa (outbound connections receive broadcasts for writing). Only those two switches
+// differ from post-fix; the consensus rules stay the model's (docs/consensus.md).
+constexpr VersionProfile make_full_outbound() {
+  VersionProfile p = make_post_fix();
+  p.name = "full-outbound";
+  p.commit = "51218aa";
+  p.description = "as post-fix, but outbound handles every message and carries broadcasts";
+  p.outbound_handles_all_messages = true;
+  p.outbound_writes_broadcasts = true;
+  return p;
+}
+
+constexpr std::array<VersionProfile, 4> kProfiles = {make_pre_fix(), make_logging_fix(),
+                                                     make_post_fix(), make_full_outbound()};
 
 }  // namespace
 

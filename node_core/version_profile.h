@@ -27,6 +27,17 @@ struct ProtocolTimers {
   Duration redial_pass_interval_ns = seconds(120);  // periodic pass over disconnected peers
   Duration redial_pass_spacing_ns = millis(100);    // spacing of dials within one pass
   Duration connect_timeout_ns = seconds(10);        // TCP connect timeout on the dialer
+
+  // Consensus and sync (protocol.md "Consensus and sync"); used when consensus is on.
+  Duration heartbeat_interval_ns = seconds(60);   // masternode heartbeat (first tick at once)
+  Duration masternode_offline_ns = seconds(180);  // no heartbeat for this long: offline
+  Duration block_interval_ns = seconds(600);      // slots at wall-clock multiples of this
+  std::uint32_t min_active_masternodes = 3;       // fewer active: the slot is skipped
+  Duration leader_grace_ns = seconds(30);         // after this, any proposer is accepted
+  std::uint32_t sync_peers = 5;                   // peers asked per sync poll
+  Duration sync_poll_interval_ns = seconds(2);    // sync poll period
+  Duration sync_timeout_ns = seconds(60);         // a sync attempt gives up after this
+  std::uint32_t max_blocks_per_response = 101;    // BlocksResponse cap
 };
 
 struct VersionProfile {

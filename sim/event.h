@@ -23,6 +23,7 @@ enum class EventKind : std::uint8_t {
   kFaultStart,      // a = fault index
   kFaultEnd,        // a = fault index
   kRestart,         // a = node, b = fault index: the node's process starts again
+  kSample,          // consensus samples of every running node's chain state
 };
 
 struct Event {

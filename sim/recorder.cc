@@ -110,6 +110,38 @@ CREATE TABLE IF NOT EXISTS node_events (
   kind    TEXT NOT NULL,
   detail  TEXT NOT NULL
 );
+-- Consensus model (scenario `consensus:`): one row per block a node applied.
+CREATE TABLE IF NOT EXISTS blocks (
+  run_id         INTEGER NOT NULL REFERENCES runs(run_id),
+  node           INTEGER NOT NULL,
+  height         INTEGER NOT NULL,
+  block_hash     TEXT NOT NULL,
+  producer       INTEGER,          -- node index of the producer (NULL: unknown address)
+  slot_unix_s    INTEGER NOT NULL, -- the block's timestamp (the producer's slot clock)
+  how            TEXT NOT NULL,    -- 'consensus' (quorum seen), 'commit' (peer's BlockCommit), 'sync'
+  t_proposed_ns  INTEGER,          -- when the producer proposed it (NULL if not seen in this run)
+  t_finalized_ns INTEGER NOT NULL, -- when this node applied it
+  votes          INTEGER NOT NULL, -- approvals counted (0 for sync)
+  active         INTEGER NOT NULL  -- active masternodes in this node's round (0 for sync)
+);
+-- Consensus model: one row per block proposal (the leader's view).
+CREATE TABLE IF NOT EXISTS proposals (
+  run_id        INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns          INTEGER NOT NULL,
+  node          INTEGER NOT NULL,
+  height        INTEGER NOT NULL,
+  block_hash    TEXT NOT NULL,
+  active        INTEGER NOT NULL
+);
+-- Consensus model: each node's chain state every consensus.sample_interval.
+CREATE TABLE IF NOT EXISTS samples (
+  run_id             INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns               INTEGER NOT NULL,
+  node               INTEGER NOT NULL,
+  height             INTEGER NOT NULL,
+  peers              INTEGER NOT NULL, -- established connections (outbound, or inbound past the handshake)
+  active_masternodes INTEGER NOT NULL  -- as this node sees them, itself included
+);
 -- Convenience view: one row per established connection with its lifetime as the dialer saw it.
 CREATE VIEW IF NOT EXISTS connection_lifetimes AS
   SELECT c.run_id, c.conn_id, c.dialer, c.listener, c.dialer_version, c.listener_version,
@@ -124,6 +156,7 @@ CREATE VIEW IF NOT EXISTS connection_lifetimes AS
 constexpr const char* kIndexes = R"sql(
 CREATE INDEX IF NOT EXISTS connections_link ON connections(run_id, dialer, listener, t_dial_ns);
 CREATE INDEX IF NOT EXISTS protocol_errors_conn ON protocol_errors(run_id, conn_id);
+CREATE INDEX IF NOT EXISTS blocks_height ON blocks(run_id, height, node);
 )sql";
 
 void bind_time(sqlite3_stmt* s, int i, SimTime t) {
@@ -228,6 +261,15 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   auto f = r->prepare("INSERT INTO faults VALUES (?,?,?,?,?,?,?,?,?)");
   if (!f) return f.error();
   r->ins_fault_ = std::move(*f);
+  auto b = r->prepare("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  if (!b) return b.error();
+  r->ins_block_ = std::move(*b);
+  auto p = r->prepare("INSERT INTO proposals VALUES (?,?,?,?,?,?)");
+  if (!p) return p.error();
+  r->ins_proposal_ = std::move(*p);
+  auto sm = r->prepare("INSERT INTO samples VALUES (?,?,?,?,?,?)");
+  if (!sm) return sm.error();
+  r->ins_sample_ = std::move(*sm);
   return r;
 }
 
@@ -378,6 +420,52 @@ Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_
     sqlite3_bind_int64(s, 4, peer);
   bind_text(s, 5, kind);
   bind_text(s, 6, detail);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_block(const BlockRow& b) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_block_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, b.node);
+  sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(b.height));
+  bind_text(s, 4, hex64(b.hash));
+  if (b.producer < 0)
+    sqlite3_bind_null(s, 5);
+  else
+    sqlite3_bind_int64(s, 5, b.producer);
+  sqlite3_bind_int64(s, 6, b.slot_unix_s);
+  bind_text(s, 7, b.how);
+  bind_time(s, 8, b.t_proposed_ns);
+  sqlite3_bind_int64(s, 9, b.t_finalized_ns);
+  sqlite3_bind_int64(s, 10, b.votes);
+  sqlite3_bind_int64(s, 11, b.active);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_proposal(SimTime t, std::uint32_t node, std::uint64_t height,
+                                    std::uint64_t hash, std::uint32_t active) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_proposal_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, t);
+  sqlite3_bind_int64(s, 3, node);
+  sqlite3_bind_int64(s, 4, static_cast<std::int64_t>(height));
+  bind_text(s, 5, hex64(hash));
+  sqlite3_bind_int64(s, 6, active);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_sample(SimTime t, std::uint32_t node, std::uint64_t height,
+                                  std::uint32_t peers, std::uint32_t active) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_sample_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, t);
+  sqlite3_bind_int64(s, 3, node);
+  sqlite3_bind_int64(s, 4, static_cast<std::int64_t>(height));
+  sqlite3_bind_int64(s, 5, peers);
+  sqlite3_bind_int64(s, 6, active);
   return step_reset(s);
 }
 

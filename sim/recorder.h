@@ -22,7 +22,7 @@
 
 namespace ts::sim {
 
-inline constexpr int kSchemaVersion = 2;  // 2: runs.fingerprint
+inline constexpr int kSchemaVersion = 3;  // 2: runs.fingerprint; 3: blocks, proposals, samples
 
 struct RunInfo {
   std::string scenario_name;
@@ -39,6 +39,20 @@ struct RunTotals {
   SimTime end_ns = 0;
   double wall_seconds = 0;        // informational only
   std::uint64_t fingerprint = 0;  // WorldStats::fingerprint (stored as 16 hex digits)
+};
+
+// One `blocks` row: a block node `node` applied (consensus model).
+struct BlockRow {
+  std::uint32_t node = 0;
+  std::uint64_t height = 0;
+  std::uint64_t hash = 0;
+  std::int64_t producer = -1;  // node index, -1 if the address is not a scenario node
+  std::int64_t slot_unix_s = 0;
+  std::string_view how;  // "consensus", "commit" or "sync"
+  SimTime t_proposed_ns = kNever;
+  SimTime t_finalized_ns = 0;
+  std::uint32_t votes = 0;
+  std::uint32_t active = 0;
 };
 
 class Recorder {
@@ -68,6 +82,12 @@ class Recorder {
   // Node-level events: start, give-up on a peer, ... (`peer` -1 when none)
   Result<bool> add_node_event(SimTime t, std::uint32_t node, std::int64_t peer,
                               std::string_view kind, std::string_view detail);
+  // Consensus model rows (docs/schema.md).
+  Result<bool> add_block(const BlockRow& b);
+  Result<bool> add_proposal(SimTime t, std::uint32_t node, std::uint64_t height, std::uint64_t hash,
+                            std::uint32_t active);
+  Result<bool> add_sample(SimTime t, std::uint32_t node, std::uint64_t height, std::uint32_t peers,
+                          std::uint32_t active);
   // Commits what is pending and marks the run `status` ('complete' or 'interrupted').
   Result<bool> end_run(std::string_view status, const RunTotals& totals);
   // Commits pending rows (the run stays 'running').
@@ -93,7 +113,8 @@ class Recorder {
   Error db_error(std::string_view what) const;
 
   std::unique_ptr<sqlite3, DbClose> db_;
-  Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_;
+  Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_, ins_proposal_,
+      ins_sample_;
   std::int64_t run_id_ = 0;
   int rows_in_txn_ = 0;
   bool in_txn_ = false;

@@ -745,7 +745,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
     return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
   if (auto r = L.keys(root, "scenario",
                       {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
-                       "generate", "topology", "faults", "upgrades", "chaos"});
+                       "generate", "topology", "faults", "upgrades", "chaos", "consensus"});
       !r)
     return r.error();
   try {
@@ -805,6 +805,20 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       } else {
         return L.at(kind.Mark(),
                     "unknown topology kind '" + kind.Scalar() + "' (full-mesh or random-k-out)");
+      }
+    }
+    if (auto c = root["consensus"]) {
+      if (auto r = L.keys(c, "consensus", {"enabled", "sample_interval"}); !r) return r.error();
+      s.consensus.enabled = true;
+      if (auto e = c["enabled"]) {
+        if (!e.IsScalar() || (e.Scalar() != "true" && e.Scalar() != "false"))
+          return L.at(e.Mark(), "'enabled' must be true or false");
+        s.consensus.enabled = e.Scalar() == "true";
+      }
+      if (auto si = c["sample_interval"]) {
+        auto d = L.duration(si, "sample_interval", /*allow_zero=*/true);
+        if (!d) return d.error();
+        s.consensus.sample_interval_ns = *d;
       }
     }
     for (const auto& n : nodes ? nodes : YAML::Node(YAML::NodeType::Sequence)) {

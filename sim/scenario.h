@@ -34,6 +34,13 @@ struct LatencyRule {
   LatencyModel model;
 };
 
+// `consensus:` — run the masternode layer (heartbeats, block slots, votes, sync) in every
+// node, and sample each node's chain state periodically (docs/consensus.md).
+struct ConsensusSpec {
+  bool enabled = false;
+  Duration sample_interval_ns = seconds(60);  // 0 = no samples
+};
+
 struct Scenario {
   std::string path;  // as given, for messages
   std::string name;  // `name:` or the file stem
@@ -49,6 +56,7 @@ struct Scenario {
   std::vector<Fault> faults;  // `faults:` and `upgrades:`, in file order (ids 1..n)
   ChaosSpec chaos;            // `chaos:`; drawn at run time from the run's seed
   TopologySpec topology;      // `topology:`; random topologies are drawn from the run's seed
+  ConsensusSpec consensus;    // `consensus:`
 
   // Index of the node called `name`, or -1.
   int node_index(std::string_view name) const;

@@ -73,6 +73,14 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
                                   spec.start_ns, spec.region));
     }
   }
+  if (sc_.consensus.enabled) {
+    std::vector<std::string> ips;
+    for (const auto& n : sc_.nodes)
+      ips.push_back(n.ip);
+    chain_sink_ = std::make_unique<ChainSink>(ips);
+    if (sc_.consensus.sample_interval_ns > 0)
+      sched_.schedule(sc_.consensus.sample_interval_ns, EventKind::kSample);
+  }
   Event e;
   std::uint32_t until_check = 4096;
   while (sched_.next_time() <= duration_ns && first_error_.empty()) {
@@ -254,6 +262,9 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
   for (std::uint32_t j : sn.peer_node)
     cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
+  cfg.consensus = sc_.consensus.enabled;
+  cfg.chain = std::move(sn.chain_on_disk);  // the blocks stored before a restart
+  sn.chain_on_disk.clear();
   sn.profile = profile;
   ++sn.incarnation;
   // Each incarnation gets its own stream, so a restart does not replay the old nonces.
@@ -270,6 +281,7 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
 // (host crash): its connections vanish without a packet.
 void World::stop_node(std::uint32_t n, bool graceful, std::uint32_t fault_id) {
   SimNode& sn = nodes_[n];
+  if (sn.core && sc_.consensus.enabled) sn.chain_on_disk = sn.core->chain().blocks();
   sn.core.reset();
   sn.paused_until = 0;
   for (auto& c : conns_) {
@@ -337,8 +349,22 @@ void World::carry_out(std::uint32_t node) {
                       nodes_[node].incarnation);
     } else if (auto* note = std::get_if<node::Note>(&out)) {
       record_note(node, *note);
+    } else if (auto* ev = std::get_if<node::ChainEvent>(&out)) {
+      if (chain_sink_) record_error(chain_sink_->apply(rec_, node, sched_.now(), *ev));
     }
   }
+}
+
+void World::take_samples() {
+  const SimTime now = sched_.now();
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    const SimNode& sn = nodes_[n];
+    if (sn.state != NodeState::kUp || !sn.core || !rec_) continue;
+    record_error(rec_->add_sample(now, n, sn.core->chain().height(),
+                                  static_cast<std::uint32_t>(sn.core->established_connections()),
+                                  static_cast<std::uint32_t>(sn.core->active_masternodes(now))));
+  }
+  sched_.schedule(now + sc_.consensus.sample_interval_ns, EventKind::kSample);
 }
 
 void World::record_note(std::uint32_t node, node::Note& note) {
@@ -685,6 +711,9 @@ void World::dispatch(const Event& e) {
     }
     case EventKind::kFaultStart:
       fault_start(e.a);
+      return;
+    case EventKind::kSample:
+      take_samples();
       return;
     case EventKind::kFaultEnd:
       fault_end(e.a);

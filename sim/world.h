@@ -28,6 +28,7 @@
 #include "common/prng.h"
 #include "common/result.h"
 #include "node_core/node.h"
+#include "sim/chain_sink.h"
 #include "sim/conn_record.h"
 #include "sim/fault.h"
 #include "sim/latency.h"
@@ -94,6 +95,7 @@ class World {
     std::int64_t drift_ppm = 0;
     SimTime drift_since = 0;
     std::uint32_t clock_fault = kNoFault;  // index of the clock_skew fault that set the clock
+    std::vector<node::Block> chain_on_disk;  // kept across a stop; restored at the next start
   };
 
   struct SimConn {
@@ -126,6 +128,7 @@ class World {
   void handle(std::uint32_t node, const node::Input& in);
   void carry_out(std::uint32_t node);
   void record_note(std::uint32_t node, node::Note& note);
+  void take_samples();
 
   // Connection helpers. An id given to nodes is (serial << 32) | slot.
   static node::ConnId conn_id(std::uint32_t slot, std::uint32_t serial) {
@@ -179,6 +182,7 @@ class World {
   Scheduler sched_;
   std::vector<SimNode> nodes_;
   std::vector<std::string> node_names_;
+  std::unique_ptr<ChainSink> chain_sink_;  // consensus rows; null when consensus is off
   std::vector<SimConn> conns_;
   std::vector<std::uint32_t> free_conns_;
   std::vector<Segment> segments_;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "node_core/chain.h"
 #include "node_core/codec.h"
 
 using namespace ts::node;
@@ -29,7 +30,15 @@ TEST_CASE("codec: decode round-trips every modelled variant") {
                           Pong{9, 10},
                           GetPeers{},
                           PeersResponse{{"a:1"}},
-                          Opaque{MsgKind::kHeartbeat, "{\"x\":1}"}};
+                          Heartbeat{"1.2.3.4", 3, 1766106000},
+                          GetBlockHeight{},
+                          BlockHeightResponse{12},
+                          GetBlocks{1, 101},
+                          BlocksResponse{{genesis_block(), Block{1, 5, 600, "1.2.3.4", 99}}},
+                          BlockProposal{Block{1, 5, 600, "1.2.3.4", 99}, "1.2.3.4", 0},
+                          BlockVote{0xfedcba9876543210ull, 1, "5.6.7.8", true},
+                          BlockCommit{99, 1, {"1.2.3.4", "5.6.7.8"}},
+                          Opaque{MsgKind::kMasternodeAnnouncement, "{\"x\":1}"}};
   for (const auto& m : msgs) {
     const std::string wire = encode(m);
     CAPTURE(wire);
@@ -130,4 +139,23 @@ TEST_CASE("line buffer: a maximum line length is enforced, unlimited by default"
   auto l = unlimited.next_line();
   REQUIRE(l);
   CHECK(l->size() == (1u << 20));
+}
+
+TEST_CASE("codec: consensus variants have upstream's serde shapes") {
+  CHECK(encode(GetBlocks{3, 103}) == "{\"GetBlocks\":[3,103]}\n");
+  CHECK(encode(BlockHeightResponse{7}) == "{\"BlockHeightResponse\":7}\n");
+  CHECK(encode(GetBlockHeight{}) == "\"GetBlockHeight\"\n");
+  CHECK(encode(Heartbeat{"1.2.3.4", 2, 5}) ==
+        "{\"HeartbeatBroadcast\":{\"masternode_address\":\"1.2.3.4\",\"sequence_number\":2,"
+        "\"timestamp\":5}}\n");
+  CHECK(encode(BlockCommit{9, 1, {"a"}}) ==
+        "{\"BlockCommit\":{\"block_hash\":9,\"height\":1,\"signatures\":[[\"a\",[]]]}}\n");
+  // Malformed fields are errors, not crashes.
+  CHECK(decode_line("{\"GetBlocks\":[1]}").error().kind == DecodeErrorKind::kInvalidFields);
+  CHECK(decode_line("{\"GetBlocks\":[-1,2]}").error().kind == DecodeErrorKind::kInvalidFields);
+  CHECK(decode_line("{\"BlocksResponse\":[{\"hash\":1}]}").error().kind ==
+        DecodeErrorKind::kInvalidFields);
+  CHECK(
+      decode_line("{\"BlockVote\":{\"block_hash\":1,\"height\":1,\"voter\":\"a\"}}").error().kind ==
+      DecodeErrorKind::kInvalidFields);
 }

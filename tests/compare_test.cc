@@ -88,10 +88,11 @@ TEST_CASE("metrics: all pre-fix vs all post-fix runs from the DB") {
   CHECK(v(*mp, "handshake_failures_per_hour") > 1000);
   CHECK(v(*mp, "lifetime_median_s") < 1);
   CHECK(v(*mp, "connected_fraction") < 0.1);
-  // No faults, no consensus tables: n/a.
+  // No faults: n/a. Consensus is on in both scenarios and neither commits a block.
   CHECK_FALSE(
       mp->values[static_cast<std::size_t>(analysis::metric_index("reconnect_after_fault_s"))]);
-  CHECK_FALSE(mp->values[static_cast<std::size_t>(analysis::metric_index("blocks_committed"))]);
+  CHECK(v(*mp, "blocks_committed") == 0);
+  CHECK(v(*mq, "blocks_committed") == 0);
   // The fingerprint is stored and differs between the two traces.
   CHECK(mp->fingerprint.size() == 16);
   CHECK(mp->fingerprint != mq->fingerprint);
@@ -141,10 +142,15 @@ TEST_CASE("compare: all pre-fix vs all post-fix - every metric better, CIs apart
   int compared = 0;
   for (const auto& m : j["metrics"]) {
     CAPTURE(m.dump());
+    const std::string name = m["metric"];
     if (m["verdict"] == "n/a") {
-      const std::string name = m["metric"];
-      CHECK((name == "reconnect_after_fault_s" || name == "blocks_committed" ||
-             name == "finality_s"));
+      CHECK((name == "reconnect_after_fault_s" || name == "finality_s"));
+      continue;
+    }
+    if (name == "blocks_committed") {  // consensus on: neither side ever commits a block
+      CHECK(m["verdict"] == "same");
+      CHECK(m["a"]["mean"] == 0.0);
+      CHECK(m["b"]["mean"] == 0.0);
       continue;
     }
     ++compared;
@@ -232,16 +238,17 @@ TEST_CASE("compare: bad input exits 2 and runs nothing") {
 }
 
 TEST_CASE("metrics: consensus metrics come from a blocks table when the DB has one") {
-  // The consensus model's table, as docs/metrics.md expects it: run_id, node, height,
-  // t_proposed_ns, t_finalized_ns. Without it the metrics are n/a (see above).
+  // Rows in the consensus model's `blocks` table (docs/schema.md); a row whose proposal
+  // time is unknown counts as a block but not towards finality.
   auto r = test::run(test::load("topologies/six_nodes_postfix.yaml"), 1, 5 * kMinute);
-  REQUIRE(
-      sqlite3_exec(r.db(),
-                   "CREATE TABLE blocks (run_id INTEGER, node INTEGER, height INTEGER, "
-                   "t_proposed_ns INTEGER, t_finalized_ns INTEGER);"
-                   "INSERT INTO blocks VALUES (1, 0, 1, 0, 2000000000), (1, 1, 1, 0, 2000000000),"
-                   " (1, 0, 2, 600000000000, 604000000000), (1, 0, 3, 1200000000000, NULL);",
-                   nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(r.db(),
+                       "INSERT INTO blocks (run_id, node, height, block_hash, producer, "
+                       "slot_unix_s, how, t_proposed_ns, t_finalized_ns, votes, active) VALUES "
+                       "(1, 0, 1, 'a', 0, 0, 'consensus', 0, 2000000000, 4, 6),"
+                       "(1, 1, 1, 'a', 0, 0, 'consensus', 0, 2000000000, 4, 6),"
+                       "(1, 0, 2, 'b', 0, 0, 'consensus', 600000000000, 604000000000, 4, 6),"
+                       "(1, 0, 3, 'c', 0, 0, 'sync', NULL, 1300000000000, 0, 0);",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
   auto m = analysis::compute_metrics(r.db(), 0);
   REQUIRE(m.ok());
   const auto blocks =
@@ -250,5 +257,5 @@ TEST_CASE("metrics: consensus metrics come from a blocks table when the DB has o
   REQUIRE(blocks.has_value());
   CHECK(*blocks == 3);
   REQUIRE(finality.has_value());
-  CHECK(*finality == doctest::Approx((2.0 + 2.0 + 4.0) / 3));  // unfinalized rows excluded
+  CHECK(*finality == doctest::Approx((2.0 + 2.0 + 4.0) / 3));  // unknown proposal excluded
 }

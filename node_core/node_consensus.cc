@@ -1,0 +1,325 @@
+// The masternode layer of Node: heartbeats, block slots, proposal -> votes -> commit, and
+// block sync. What it can achieve depends on which connections carry which messages, and
+// that is decided by the P2P layer in node.cc: a message reaches this code only if the
+// receiving side handles it (inbound after the handshake; outbound only when the profile
+// handles every message), and broadcasts and requests go out only on writable connections
+// (inbound after the handshake; outbound only when the profile registers them).
+// docs/consensus.md states the rules and where they simplify upstream.
+#include <algorithm>
+
+#include "common/assert.h"
+#include "node_core/leader.h"
+#include "node_core/node.h"
+
+namespace ts::node {
+
+std::string_view chain_event_kind_name(ChainEventKind k) {
+  switch (k) {
+    case ChainEventKind::kProposed:
+      return "proposed";
+    case ChainEventKind::kCommitted:
+      return "committed";
+    case ChainEventKind::kAdopted:
+      return "adopted";
+    case ChainEventKind::kSynced:
+      return "synced";
+    case ChainEventKind::kSlotSkipped:
+      return "slot_skipped";
+    case ChainEventKind::kSyncStarted:
+      return "sync_started";
+    case ChainEventKind::kSyncDone:
+      return "sync_done";
+    case ChainEventKind::kSyncGaveUp:
+      return "sync_gave_up";
+  }
+  return "?";
+}
+
+namespace {
+
+// Nanoseconds until the node's wall clock next reaches a multiple of `interval`; a clock
+// exactly on a boundary waits a whole interval (upstream: 600 - seconds_into_period).
+Duration until_next_boundary(std::int64_t wall_s, SimTime sub_second_ns, Duration interval) {
+  const std::int64_t interval_s = interval / kSecond;
+  const std::int64_t into = ((wall_s % interval_s) + interval_s) % interval_s;
+  return (interval_s - into) * kSecond - sub_second_ns;
+}
+
+// Votes needed to commit among `active` masternodes: ceil(2n/3), upstream's
+// `(n * 2).div_ceil(3)` (4 of 6; protocol.md's "67 %" is its rounded name).
+std::uint32_t quorum_of(std::uint32_t active) {
+  return (2 * active + 2) / 3;
+}
+
+}  // namespace
+
+std::size_t Node::active_masternodes(SimTime now) const {
+  return registry_.active_count(now, profile_->timers.masternode_offline_ns);
+}
+
+std::size_t Node::established_connections() const {
+  return static_cast<std::size_t>(std::count_if(conns_.begin(), conns_.end(), [](const Conn& c) {
+    return c.dir == Direction::kOutbound || c.handshaken;
+  }));
+}
+
+void Node::chain_event(ChainEventKind kind, const Block* b, std::uint64_t height,
+                       std::uint32_t votes, std::uint32_t active) {
+  ChainEvent e;
+  e.kind = kind;
+  e.height = height;
+  if (b) {
+    e.hash = b->hash;
+    e.producer = b->producer;
+    e.slot_unix_s = b->timestamp;
+  }
+  e.votes = votes;
+  e.active = active;
+  out_.push_back(std::move(e));
+}
+
+void Node::broadcast(const Message& m) {
+  scratch_.clear();
+  encode(m, scratch_);
+  const MsgKind kind = kind_of(m);
+  for (const auto& c : conns_)
+    if (c.writable) out_.push_back(Send{c.id, kind, scratch_});
+}
+
+// ---- start, heartbeats, slots ------------------------------------------------------------
+
+void Node::consensus_start(SimTime now) {
+  registry_.seen(cfg_.ip, now);  // the node registers itself at start-up
+  // tokio::time::interval: the first heartbeat tick completes at once.
+  heartbeat_at_ = now;
+  on_heartbeat_tick(now);
+  // Slots: sleep to the next wall-clock multiple of the block interval, then an interval.
+  const Duration interval = profile_->timers.block_interval_ns;
+  const SimTime wall_ns = now + cfg_.clock_offset_ns;
+  const SimTime sub_ns = ((wall_ns % kSecond) + kSecond) % kSecond;
+  arm(TimerKind::kBlockSlot, 0, slot_at_,
+      now + until_next_boundary(wall_clock_s(now), sub_ns, interval));
+}
+
+void Node::on_heartbeat_tick(SimTime now) {
+  registry_.seen(cfg_.ip, now);
+  broadcast(Heartbeat{cfg_.ip, ++heartbeat_seq_, wall_clock_s(now)});
+  arm(TimerKind::kHeartbeat, 0, heartbeat_at_, now + profile_->timers.heartbeat_interval_ns);
+}
+
+void Node::on_slot(SimTime now) {
+  const auto& t = profile_->timers;
+  arm(TimerKind::kBlockSlot, 0, slot_at_, now + t.block_interval_ns);
+  registry_.active(now, t.masternode_offline_ns, active_scratch_);
+  const auto active = static_cast<std::uint32_t>(active_scratch_.size());
+  const std::uint64_t height = chain_.height() + 1;
+  if (active < t.min_active_masternodes) {
+    chain_event(ChainEventKind::kSlotSkipped, nullptr, height, 0, active);
+    return;
+  }
+  prune_rounds();
+  Round r;
+  r.height = height;
+  r.leader = std::string(active_scratch_[select_leader(height, active_scratch_)]);
+  r.active = active;
+  r.started = now;
+  // A new slot replaces a round for the same height that never committed.
+  std::erase_if(rounds_, [&](const Round& o) { return o.height == height; });
+  rounds_.push_back(r);
+  if (r.leader != cfg_.ip) return;
+
+  Block b;
+  b.height = height;
+  b.previous_hash = chain_.tip().hash;
+  b.timestamp = wall_clock_s(now);
+  b.producer = cfg_.ip;
+  b.hash = block_hash(b);
+  rounds_.back().has_proposal = true;
+  rounds_.back().proposal = b;
+  chain_event(ChainEventKind::kProposed, &b, height, 0, active);
+  broadcast(BlockProposal{b, cfg_.ip, 0});
+  // The leader approves its own block like any voter.
+  votes_.push_back(Vote{height, b.hash, cfg_.ip});
+  broadcast(BlockVote{b.hash, height, cfg_.ip, true});
+  check_quorum(now, height);
+}
+
+void Node::prune_rounds() {
+  const std::uint64_t h = chain_.height();
+  std::erase_if(rounds_, [&](const Round& r) { return r.height <= h; });
+  std::erase_if(votes_, [&](const Vote& v) { return v.height <= h; });
+}
+
+// ---- messages ------------------------------------------------------------------------------
+
+void Node::conn_writable(SimTime /*now*/, Conn& c) {
+  if (!cfg_.consensus) return;
+  send(c, GetBlockHeight{});  // catch-up starts by asking each new peer for its height
+}
+
+bool Node::handle_consensus(SimTime now, Conn& c, const Message& m) {
+  if (const auto* hb = std::get_if<Heartbeat>(&m)) {
+    if (cfg_.consensus && hb->masternode_address != cfg_.ip)
+      registry_.seen(hb->masternode_address, now);
+  } else if (std::holds_alternative<GetBlockHeight>(m)) {
+    if (cfg_.consensus) send(c, BlockHeightResponse{chain_.height()});
+  } else if (const auto* hr = std::get_if<BlockHeightResponse>(&m)) {
+    if (cfg_.consensus) learn_height(now, hr->height);
+  } else if (const auto* gb = std::get_if<GetBlocks>(&m)) {
+    if (!cfg_.consensus) return true;
+    BlocksResponse r;
+    const std::uint64_t cap = profile_->timers.max_blocks_per_response;
+    const std::uint64_t last = std::min({gb->end, chain_.height(), gb->start + cap - 1});
+    for (std::uint64_t h = std::max<std::uint64_t>(gb->start, 1); h <= last; ++h)
+      r.blocks.push_back(chain_.at(h));
+    send(c, r);
+  } else if (const auto* br = std::get_if<BlocksResponse>(&m)) {
+    if (cfg_.consensus) on_blocks(now, *br);
+  } else if (const auto* p = std::get_if<BlockProposal>(&m)) {
+    if (cfg_.consensus) on_proposal(now, *p);
+  } else if (const auto* v = std::get_if<BlockVote>(&m)) {
+    if (cfg_.consensus) on_vote(now, *v);
+  } else if (const auto* cm = std::get_if<BlockCommit>(&m)) {
+    if (cfg_.consensus) on_commit_msg(now, *cm);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void Node::on_proposal(SimTime now, const BlockProposal& p) {
+  const Block& b = p.block;
+  if (b.height <= chain_.height()) return;  // already have this height
+  if (b.height > chain_.height() + 1) {     // we are behind: fetch what we miss
+    learn_height(now, b.height - 1);
+    return;
+  }
+  // Upstream handle_proposal: no round started for the height -> rejected; a proposer other
+  // than the round's leader -> rejected until the round is older than the grace period.
+  auto it = std::find_if(rounds_.begin(), rounds_.end(),
+                         [&](const Round& r) { return r.height == b.height; });
+  if (it == rounds_.end() || it->has_proposal) return;
+  const bool from_leader = p.proposer == it->leader && b.producer == p.proposer;
+  if (!from_leader && now - it->started <= profile_->timers.leader_grace_ns) return;
+  if (!chain_.extends(b)) return;  // validate_block: wrong parent or hash
+  it->has_proposal = true;
+  it->proposal = b;
+  const std::uint64_t height = b.height;
+  votes_.push_back(Vote{height, b.hash, cfg_.ip});
+  broadcast(BlockVote{b.hash, height, cfg_.ip, true});
+  check_quorum(now, height);
+}
+
+void Node::on_vote(SimTime now, const BlockVote& v) {
+  if (!v.approve || v.height <= chain_.height()) return;
+  for (const auto& o : votes_)
+    if (o.height == v.height && o.voter == v.voter) return;  // one vote per voter and height
+  votes_.push_back(Vote{v.height, v.block_hash, v.voter});
+  check_quorum(now, v.height);
+}
+
+void Node::check_quorum(SimTime now, std::uint64_t height) {
+  if (height != chain_.height() + 1) return;
+  auto it = std::find_if(rounds_.begin(), rounds_.end(),
+                         [&](const Round& r) { return r.height == height; });
+  if (it == rounds_.end() || !it->has_proposal) return;
+  const std::uint64_t hash = it->proposal.hash;
+  const auto approvals =
+      static_cast<std::uint32_t>(std::count_if(votes_.begin(), votes_.end(), [&](const Vote& v) {
+        return v.height == height && v.block_hash == hash;
+      }));
+  if (approvals < quorum_of(it->active)) return;
+  const Block b = it->proposal;
+  commit(now, b, approvals, it->active, /*broadcast_commit=*/true);
+}
+
+void Node::commit(SimTime now, const Block& b, std::uint32_t votes, std::uint32_t active,
+                  bool broadcast_commit) {
+  if (!chain_.apply(b)) return;
+  chain_event(broadcast_commit ? ChainEventKind::kCommitted : ChainEventKind::kAdopted, &b,
+              b.height, votes, active);
+  if (broadcast_commit) {
+    BlockCommit c;
+    c.block_hash = b.hash;
+    c.height = b.height;
+    for (const auto& v : votes_)
+      if (v.height == b.height && v.block_hash == b.hash) c.signers.push_back(v.voter);
+    broadcast(c);
+  }
+  prune_rounds();
+  if (syncing_ && chain_.height() >= sync_target_) on_sync_poll(now);
+}
+
+void Node::on_commit_msg(SimTime now, const BlockCommit& c) {
+  if (c.height <= chain_.height()) return;
+  if (c.height == chain_.height() + 1) {
+    auto it = std::find_if(rounds_.begin(), rounds_.end(), [&](const Round& r) {
+      return r.height == c.height && r.has_proposal && r.proposal.hash == c.block_hash;
+    });
+    if (it != rounds_.end()) {  // the committee's signatures stand in for our own count
+      const Block b = it->proposal;
+      commit(now, b, static_cast<std::uint32_t>(c.signers.size()), it->active,
+             /*broadcast_commit=*/false);
+      return;
+    }
+  }
+  learn_height(now, c.height);  // committed elsewhere and we lack the block: sync it
+}
+
+// ---- sync -----------------------------------------------------------------------------------
+
+void Node::learn_height(SimTime now, std::uint64_t height) {
+  if (height <= chain_.height()) return;
+  sync_target_ = std::max(sync_target_, height);
+  if (syncing_) return;
+  syncing_ = true;
+  sync_deadline_ = now + profile_->timers.sync_timeout_ns;
+  chain_event(ChainEventKind::kSyncStarted, nullptr, sync_target_);
+  sync_requests();
+  arm(TimerKind::kSyncPoll, 0, sync_at_, now + profile_->timers.sync_poll_interval_ns);
+}
+
+void Node::sync_requests() {
+  const std::uint64_t start = chain_.height() + 1;
+  const std::uint64_t end =
+      std::min(sync_target_, chain_.height() + profile_->timers.max_blocks_per_response);
+  std::uint32_t asked = 0;
+  for (auto& c : conns_) {
+    if (asked == profile_->timers.sync_peers) break;
+    if (!c.writable) continue;
+    send(c, GetBlocks{start, end});
+    ++asked;
+  }
+}
+
+void Node::on_sync_poll(SimTime now) {
+  if (!syncing_) return;
+  if (chain_.height() >= sync_target_) {
+    syncing_ = false;
+    sync_at_ = kNever;
+    chain_event(ChainEventKind::kSyncDone, nullptr, chain_.height());
+    return;
+  }
+  if (now >= sync_deadline_) {
+    syncing_ = false;
+    sync_at_ = kNever;
+    chain_event(ChainEventKind::kSyncGaveUp, nullptr, chain_.height());
+    return;
+  }
+  sync_requests();
+  arm(TimerKind::kSyncPoll, 0, sync_at_, now + profile_->timers.sync_poll_interval_ns);
+}
+
+void Node::on_blocks(SimTime now, const BlocksResponse& r) {
+  bool applied = false;
+  for (const auto& b : r.blocks) {
+    if (!chain_.apply(b)) continue;
+    applied = true;
+    chain_event(ChainEventKind::kSynced, &b, b.height);
+  }
+  if (!applied) return;
+  prune_rounds();
+  if (syncing_ && chain_.height() >= sync_target_) on_sync_poll(now);
+}
+
+}  // namespace ts::node
