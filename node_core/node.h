@@ -42,6 +42,11 @@ struct NodeConfig {
   Duration clock_offset_ns = 0;         // skew added to the node's clock
   // Run the masternode layer: heartbeats, block slots, votes, sync (docs/consensus.md).
   bool consensus = false;
+  // The n of the ceil(2n/3) commit quorum: every masternode this node has registered
+  // (default: a minority cut off by a partition cannot commit), or only the active ones
+  // (protocol.md's wording; a partitioned side whose peers went offline commits alone).
+  enum class QuorumBase : std::uint8_t { kRegistered, kActive };
+  QuorumBase quorum_base = QuorumBase::kRegistered;
   // The chain on disk when the process starts (a restart keeps it); empty = genesis only.
   std::vector<Block> chain;
 };
@@ -181,7 +186,8 @@ class Node {
   struct Round {  // this node's view of the consensus round for one height
     std::uint64_t height = 0;
     std::string leader;
-    std::uint32_t active = 0;  // active masternodes when the round started
+    std::uint32_t active = 0;     // active masternodes when the round started
+    std::uint32_t committee = 0;  // the quorum's n (registered or active, per config)
     SimTime started = 0;
     bool has_proposal = false;
     Block proposal;

@@ -122,6 +122,9 @@ void Node::on_slot(SimTime now) {
   r.height = height;
   r.leader = std::string(active_scratch_[select_leader(height, active_scratch_)]);
   r.active = active;
+  r.committee = cfg_.quorum_base == NodeConfig::QuorumBase::kActive
+                    ? active
+                    : static_cast<std::uint32_t>(registry_.known());
   r.started = now;
   // A new slot replaces a round for the same height that never committed.
   std::erase_if(rounds_, [&](const Round& o) { return o.height == height; });
@@ -212,8 +215,10 @@ void Node::on_proposal(SimTime now, const BlockProposal& p) {
 
 void Node::on_vote(SimTime now, const BlockVote& v) {
   if (!v.approve || v.height <= chain_.height()) return;
+  // One vote per voter and block (a voter votes again at the same height only for another
+  // round's proposal, after a slot without a commit).
   for (const auto& o : votes_)
-    if (o.height == v.height && o.voter == v.voter) return;  // one vote per voter and height
+    if (o.height == v.height && o.block_hash == v.block_hash && o.voter == v.voter) return;
   votes_.push_back(Vote{v.height, v.block_hash, v.voter});
   check_quorum(now, v.height);
 }
@@ -228,7 +233,7 @@ void Node::check_quorum(SimTime now, std::uint64_t height) {
       static_cast<std::uint32_t>(std::count_if(votes_.begin(), votes_.end(), [&](const Vote& v) {
         return v.height == height && v.block_hash == hash;
       }));
-  if (approvals < quorum_of(it->active)) return;
+  if (approvals < quorum_of(it->committee)) return;
   const Block b = it->proposal;
   commit(now, b, approvals, it->active, /*broadcast_commit=*/true);
 }

@@ -808,7 +808,13 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       }
     }
     if (auto c = root["consensus"]) {
-      if (auto r = L.keys(c, "consensus", {"enabled", "sample_interval"}); !r) return r.error();
+      if (auto r = L.keys(c, "consensus", {"enabled", "sample_interval", "quorum_of"}); !r)
+        return r.error();
+      if (auto q = c["quorum_of"]) {
+        if (!q.IsScalar() || (q.Scalar() != "registered" && q.Scalar() != "active"))
+          return L.at(q.Mark(), "'quorum_of' must be registered or active");
+        s.consensus.quorum_of_active = q.Scalar() == "active";
+      }
       s.consensus.enabled = true;
       if (auto e = c["enabled"]) {
         if (!e.IsScalar() || (e.Scalar() != "true" && e.Scalar() != "false"))

@@ -39,6 +39,7 @@ struct LatencyRule {
 struct ConsensusSpec {
   bool enabled = false;
   Duration sample_interval_ns = seconds(60);  // 0 = no samples
+  bool quorum_of_active = false;              // `quorum_of: active` (default: registered)
 };
 
 struct Scenario {

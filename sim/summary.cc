@@ -1,5 +1,7 @@
 #include "sim/summary.h"
 
+#include "node_core/version_profile.h"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -55,6 +57,77 @@ std::string classify(std::uint64_t connections, double up_fraction, Duration med
 }
 
 }  // namespace
+
+Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id,
+                                             Duration duration_ns) {
+  ConsensusSummary c;
+  auto one = [&](const char* sql) -> Result<std::int64_t> {
+    auto q = prepare(db, sql, run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) != SQLITE_ROW) return std::int64_t{0};
+    return sqlite3_column_int64(q->get(), 0);
+  };
+  auto any = one(
+      "SELECT (SELECT count(*) FROM samples WHERE run_id=?1) + (SELECT count(*) FROM proposals "
+      "WHERE run_id=?1) + (SELECT count(*) FROM blocks WHERE run_id=?1) + (SELECT count(*) FROM "
+      "node_events WHERE run_id=?1 AND kind='slot_skipped')");
+  if (!any) return any.error();
+  if (*any == 0) return c;
+  c.present = true;
+  c.slots = static_cast<std::uint64_t>(duration_ns / node::ProtocolTimers{}.block_interval_ns);
+  for (auto [sql, field] :
+       {std::pair{"SELECT count(*) FROM proposals WHERE run_id=?1", &c.proposals},
+        std::pair{"SELECT count(*) FROM node_events WHERE run_id=?1 AND kind='slot_skipped'",
+                  &c.skipped},
+        std::pair{"SELECT count(DISTINCT height) FROM blocks WHERE run_id=?1", &c.blocks},
+        std::pair{"SELECT count(*) FROM blocks WHERE run_id=?1 AND how='sync'", &c.synced},
+        std::pair{"SELECT COALESCE(max(height), 0) FROM samples WHERE run_id=?1 AND t_ns=(SELECT "
+                  "max(t_ns) FROM samples WHERE run_id=?1)",
+                  &c.max_height},
+        std::pair{"SELECT COALESCE(min(height), 0) FROM samples WHERE run_id=?1 AND t_ns=(SELECT "
+                  "max(t_ns) FROM samples WHERE run_id=?1)",
+                  &c.min_height},
+        std::pair{"SELECT COALESCE(max(s), 0) FROM (SELECT max(height) - min(height) AS s FROM "
+                  "samples WHERE run_id=?1 GROUP BY t_ns)",
+                  &c.max_spread},
+        std::pair{"SELECT COALESCE(min(active_masternodes), 0) FROM samples WHERE run_id=?1",
+                  &c.active_min},
+        std::pair{"SELECT COALESCE(max(active_masternodes), 0) FROM samples WHERE run_id=?1",
+                  &c.active_max}}) {
+    auto v = one(sql);
+    if (!v) return v.error();
+    *field = static_cast<std::uint64_t>(*v);
+  }
+  {
+    auto q = prepare(db,
+                     "SELECT t_finalized_ns - t_proposed_ns FROM blocks WHERE run_id=?1 AND "
+                     "t_proposed_ns IS NOT NULL ORDER BY 1",
+                     run_id);
+    if (!q) return q.error();
+    std::vector<Duration> fin;
+    while (sqlite3_step(q->get()) == SQLITE_ROW)
+      fin.push_back(sqlite3_column_int64(q->get(), 0));
+    if (!fin.empty()) {
+      c.finality_median_ns = median(fin);
+      c.finality_p95_ns = fin[std::min(fin.size() - 1, (fin.size() * 95 + 99) / 100 - 1)];
+    }
+  }
+  {
+    auto q = prepare(db,
+                     "SELECT min(t_finalized_ns) FROM blocks WHERE run_id=?1 GROUP BY height "
+                     "ORDER BY height",
+                     run_id);
+    if (!q) return q.error();
+    SimTime last = 0;
+    while (sqlite3_step(q->get()) == SQLITE_ROW) {
+      const SimTime t = sqlite3_column_int64(q->get(), 0);
+      c.longest_gap_ns = std::max(c.longest_gap_ns, t - last);
+      last = std::max(last, t);
+    }
+    c.longest_gap_ns = std::max(c.longest_gap_ns, duration_ns - last);
+  }
+  return c;
+}
 
 Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
   RunSummary out;
@@ -292,6 +365,10 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
           static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 1));
     }
   }
+  if (auto c = summarize_consensus(db, run_id, out.duration_ns); !c)
+    return c.error();
+  else
+    out.consensus = *c;
   for (auto& [key, p] : pairs) {
     p.connections_per_link_hour /= static_cast<double>(p.links);
     p.up_fraction /= static_cast<double>(p.links);
@@ -352,6 +429,22 @@ void print_summary(std::FILE* f, const RunSummary& s) {
     fmt::print(
         f, "\nfaults: {} scheduled · {} connections ended under a fault (see the faults table)\n",
         s.faults, s.connections_ended_by_faults);
+  if (const auto& c = s.consensus; c.present) {
+    fmt::print(f, "\nConsensus ({} slots of {}; docs/consensus.md)\n", c.slots,
+               fmt_dur(node::ProtocolTimers{}.block_interval_ns));
+    fmt::print(f,
+               "blocks committed: {} · proposals: {} · node-slots skipped (< {} active): {} · "
+               "synced blocks: {}\n",
+               c.blocks, c.proposals, node::ProtocolTimers{}.min_active_masternodes, c.skipped,
+               c.synced);
+    fmt::print(f,
+               "final heights: {}..{} · max height spread at a sample: {} · active masternodes "
+               "seen: {}..{}\n",
+               c.min_height, c.max_height, c.max_spread, c.active_min, c.active_max);
+    fmt::print(
+        f, "finality (proposal -> applied): median {}, p95 {} · longest gap without a block: {}\n",
+        fmt_dur(c.finality_median_ns), fmt_dur(c.finality_p95_ns), fmt_dur(c.longest_gap_ns));
+  }
   fmt::print(f,
              "\nlinks: {} cycling, {} stable, {} flapping, {} down · {} connections · {} protocol "
              "errors\n",

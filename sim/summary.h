@@ -56,6 +56,21 @@ struct PhaseSummary {
   std::uint64_t cycling = 0, stable = 0, flapping = 0, down = 0;
 };
 
+// The consensus model's outcome (only when the run had consensus on).
+struct ConsensusSummary {
+  bool present = false;
+  std::uint64_t slots = 0;      // slot boundaries in (0, duration] on an unskewed clock
+  std::uint64_t proposals = 0;  // proposals made (by any leader)
+  std::uint64_t skipped = 0;    // node-slots skipped for want of active masternodes
+  std::uint64_t blocks = 0;     // distinct heights finalised by some node
+  std::uint64_t min_height = 0, max_height = 0;            // nodes' final heights (last sample)
+  Duration finality_median_ns = -1, finality_p95_ns = -1;  // proposal -> a node applies it
+  std::uint64_t max_spread = 0;  // max over samples of (max - min height) across nodes
+  std::uint64_t active_min = 0, active_max = 0;  // active masternodes seen, over all samples
+  Duration longest_gap_ns = 0;  // longest time without a new height (run start counts)
+  std::uint64_t synced = 0;     // blocks applied through sync
+};
+
 struct RunSummary {
   std::int64_t run_id = 0;
   std::string scenario, mode, status;
@@ -68,6 +83,7 @@ struct RunSummary {
   std::vector<PhaseSummary> phases;  // empty when the run had no upgrades
   std::uint64_t faults = 0;
   std::uint64_t connections_ended_by_faults = 0;
+  ConsensusSummary consensus;
 };
 
 // Summarises run `run_id` (or the newest run when run_id <= 0) of the DB.
