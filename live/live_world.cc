@@ -53,6 +53,12 @@ LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Rec
   uv_timer_init(&loop_, &wake_);
   read_buf_.resize(64 * 1024);
   const auto n = static_cast<std::uint32_t>(sc_.nodes.size());
+  if (sc_.consensus.enabled) {
+    std::vector<std::string> ips;
+    for (const auto& nd : sc_.nodes)
+      ips.push_back(nd.ip);
+    chain_sink_ = std::make_unique<sim::ChainSink>(ips);
+  }
   nodes_.resize(n);
   auto peers = sim::build_topology(sc_.topology, n, seed);
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -225,6 +231,8 @@ void LiveWorld::start_node(std::uint32_t n) {
   cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
   for (std::uint32_t j : ln.peer_node)
     cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
+  cfg.consensus = sc_.consensus.enabled;
+  if (sc_.consensus.quorum_of_active) cfg.quorum_base = node::NodeConfig::QuorumBase::kActive;
   ln.core = std::make_unique<node::Node>(
       std::move(cfg), *spec.profile,
       mix_seed(mix_seed(seed_, kStreamNodes), (std::uint64_t{1} << 32) | n));
@@ -293,6 +301,10 @@ void LiveWorld::carry_out(std::uint32_t node) {
       }
       if (note->kind == node::NoteKind::kProtocolError) ++stats_.protocol_errors;
       auto ok = sim::apply_note(ctx, *note);
+      if (!ok && first_error_.empty()) first_error_ = ok.error().message;
+    } else if (auto* ev = std::get_if<node::ChainEvent>(&out)) {
+      if (!chain_sink_) continue;
+      auto ok = chain_sink_->apply(rec_, node, t_now(), *ev);
       if (!ok && first_error_.empty()) first_error_ = ok.error().message;
     }
   }

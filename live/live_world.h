@@ -32,6 +32,7 @@
 #include "common/prng.h"
 #include "common/result.h"
 #include "node_core/node.h"
+#include "sim/chain_sink.h"
 #include "sim/conn_record.h"
 #include "sim/recorder.h"
 #include "sim/scenario.h"
@@ -160,6 +161,7 @@ class LiveWorld {
   std::uint64_t seed_;
   std::uint64_t link_seed_;
   sim::Recorder* rec_;
+  std::unique_ptr<sim::ChainSink> chain_sink_;  // consensus rows; null when consensus is off
   double scale_;
   uv_loop_t loop_;
   uv_timer_t wake_;  // wakes the loop for the next scheduled event

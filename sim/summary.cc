@@ -81,12 +81,18 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id,
                   &c.skipped},
         std::pair{"SELECT count(DISTINCT height) FROM blocks WHERE run_id=?1", &c.blocks},
         std::pair{"SELECT count(*) FROM blocks WHERE run_id=?1 AND how='sync'", &c.synced},
-        std::pair{"SELECT COALESCE(max(height), 0) FROM samples WHERE run_id=?1 AND t_ns=(SELECT "
-                  "max(t_ns) FROM samples WHERE run_id=?1)",
+        std::pair{"SELECT COALESCE(max(h), 0) FROM (SELECT COALESCE((SELECT max(height) FROM "
+                  "blocks b WHERE b.run_id=?1 AND b.node=n.node_id), 0) AS h FROM nodes n WHERE "
+                  "n.run_id=?1)",
                   &c.max_height},
-        std::pair{"SELECT COALESCE(min(height), 0) FROM samples WHERE run_id=?1 AND t_ns=(SELECT "
-                  "max(t_ns) FROM samples WHERE run_id=?1)",
+        std::pair{"SELECT COALESCE(min(h), 0) FROM (SELECT COALESCE((SELECT max(height) FROM "
+                  "blocks b WHERE b.run_id=?1 AND b.node=n.node_id), 0) AS h FROM nodes n WHERE "
+                  "n.run_id=?1)",
                   &c.min_height},
+        std::pair{"SELECT count(*) FROM samples WHERE run_id=?1", &c.samples},
+        std::pair{"SELECT count(*) FROM (SELECT height FROM blocks WHERE run_id=?1 GROUP BY height "
+                  "HAVING count(DISTINCT block_hash) > 1)",
+                  &c.forked_heights},
         std::pair{"SELECT COALESCE(max(s), 0) FROM (SELECT max(height) - min(height) AS s FROM "
                   "samples WHERE run_id=?1 GROUP BY t_ns)",
                   &c.max_spread},
@@ -434,13 +440,16 @@ void print_summary(std::FILE* f, const RunSummary& s) {
                fmt_dur(node::ProtocolTimers{}.block_interval_ns));
     fmt::print(f,
                "blocks committed: {} · proposals: {} · node-slots skipped (< {} active): {} · "
-               "synced blocks: {}\n",
+               "synced blocks: {} · forked heights: {}\n",
                c.blocks, c.proposals, node::ProtocolTimers{}.min_active_masternodes, c.skipped,
-               c.synced);
-    fmt::print(f,
-               "final heights: {}..{} · max height spread at a sample: {} · active masternodes "
-               "seen: {}..{}\n",
-               c.min_height, c.max_height, c.max_spread, c.active_min, c.active_max);
+               c.synced, c.forked_heights);
+    if (c.samples > 0)
+      fmt::print(f,
+                 "final heights: {}..{} · max height spread at a sample: {} · active masternodes "
+                 "seen: {}..{}\n",
+                 c.min_height, c.max_height, c.max_spread, c.active_min, c.active_max);
+    else
+      fmt::print(f, "final heights: {}..{} · no samples recorded\n", c.min_height, c.max_height);
     fmt::print(
         f, "finality (proposal -> applied): median {}, p95 {} · longest gap without a block: {}\n",
         fmt_dur(c.finality_median_ns), fmt_dur(c.finality_p95_ns), fmt_dur(c.longest_gap_ns));

@@ -69,6 +69,8 @@ struct ConsensusSummary {
   std::uint64_t active_min = 0, active_max = 0;  // active masternodes seen, over all samples
   Duration longest_gap_ns = 0;  // longest time without a new height (run start counts)
   std::uint64_t synced = 0;     // blocks applied through sync
+  std::uint64_t samples = 0;    // rows in `samples`
+  std::uint64_t forked_heights = 0;  // heights with more than one committed block hash
 };
 
 struct RunSummary {
