@@ -122,6 +122,12 @@ TEST_CASE("scenario: every bad input names file:line:col and the key") {
            "latency:\n  links:\n    - {between: [a, zz], model: fixed, value: 1ms}\n",
        "t.yaml:6:21: ", "unknown node 'zz'"},
       {"empty", "", "t.yaml:1:1: ", "empty scenario"},
+      {"consensus key", std::string(kNodes) + "consensus: {sample_every: 60s}\n",
+       "t.yaml:4:13: ", "unknown key 'sample_every' in consensus"},
+      {"consensus quorum", std::string(kNodes) + "consensus: {quorum_of: most}\n",
+       "t.yaml:4:24: ", "'quorum_of' must be registered or active"},
+      {"consensus interval", std::string(kNodes) + "consensus: {sample_interval: 5}\n",
+       "t.yaml:4:30: ", "'sample_interval'"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.what);
@@ -133,10 +139,12 @@ TEST_CASE("scenario: every bad input names file:line:col and the key") {
 }
 
 TEST_CASE("scenario: the shipped topologies load") {
-  for (const char* f : {"six_nodes.yaml", "six_nodes_prefix.yaml", "six_nodes_postfix.yaml"}) {
+  for (const char* f : {"six_nodes.yaml", "six_nodes_prefix.yaml", "six_nodes_postfix.yaml",
+                        "six_nodes_full_outbound.yaml", "six_nodes_full_outbound_partition.yaml"}) {
     CAPTURE(f);
     auto s = sim::load_scenario_file(std::string(TIMESIM_SOURCE_DIR) + "/topologies/" + f);
     REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
     CHECK(s->nodes.size() == 6);
+    CHECK(s->consensus.enabled);
   }
 }
