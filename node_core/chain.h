@@ -41,6 +41,8 @@ inline std::uint64_t block_hash(const Block& b) {
   h.add_u64(b.height);
   h.add_u64(static_cast<std::uint64_t>(b.timestamp));
   h.add(b.producer);
+  for (auto tx : b.transactions)
+    h.add_u64(tx);
   return h.value();
 }
 

@@ -66,9 +66,18 @@ bool get_block(const json& v, Block& b) {
   if (!v.is_object()) return false;
   auto h = v.find("header");
   if (h == v.end() || !h->is_object()) return false;
-  return get_u64(*h, "height", b.height) && get_u64(*h, "previous_hash", b.previous_hash) &&
-         get_i64(*h, "timestamp", b.timestamp) && get_string(*h, "producer", b.producer) &&
-         get_u64(v, "hash", b.hash);
+  if (!get_u64(*h, "height", b.height) || !get_u64(*h, "previous_hash", b.previous_hash) ||
+      !get_i64(*h, "timestamp", b.timestamp) || !get_string(*h, "producer", b.producer) ||
+      !get_u64(v, "hash", b.hash))
+    return false;
+  auto txs = v.find("transactions");
+  if (txs == v.end() || !txs->is_array()) return false;
+  for (const auto& t : *txs) {
+    std::uint64_t id = 0;
+    if (!as_u64(t, id)) return false;
+    b.transactions.push_back(id);
+  }
+  return true;
 }
 
 ordered_json block_json(const Block& b) {
@@ -80,6 +89,7 @@ ordered_json block_json(const Block& b) {
   ordered_json j;
   j["header"] = std::move(header);
   j["hash"] = b.hash;
+  j["transactions"] = b.transactions;
   return j;
 }
 
@@ -203,6 +213,24 @@ Result<Message, DecodeError> decode_variant(MsgKind kind, const json* body) {
       }
       return Message{std::move(c)};
     }
+    case MsgKind::kTransactionBroadcast: {
+      if (!body || !body->is_object()) return fields_error(kind, "expected an object");
+      TransactionBroadcast t;
+      if (!get_u64(*body, "txid", t.txid) || !get_i64(*body, "timestamp", t.timestamp))
+        return fields_error(kind, "expected txid, timestamp");
+      return Message{t};
+    }
+    case MsgKind::kTransactionVote: {
+      if (!body || !body->is_object()) return fields_error(kind, "expected an object");
+      TransactionVote v;
+      auto approve = body->find("approve");
+      if (!get_u64(*body, "txid", v.txid) || !get_string(*body, "voter", v.voter) ||
+          approve == body->end() || !approve->is_boolean() ||
+          !get_i64(*body, "timestamp", v.timestamp))
+        return fields_error(kind, "expected txid, voter, approve, timestamp");
+      v.approve = approve->get<bool>();
+      return Message{std::move(v)};
+    }
     default:
       return Message{Opaque{kind, body ? body->dump() : std::string()}};
   }
@@ -292,6 +320,20 @@ void encode(const Message& m, std::string& out) {
       b["signature"] = ordered_json::array();
       b["approve"] = v.approve;
       tagged(MsgKind::kBlockVote, b);
+    }
+    void operator()(const TransactionBroadcast& t) {
+      ordered_json b;
+      b["txid"] = t.txid;
+      b["timestamp"] = t.timestamp;
+      tagged(MsgKind::kTransactionBroadcast, b);
+    }
+    void operator()(const TransactionVote& v) {
+      ordered_json b;
+      b["txid"] = v.txid;
+      b["voter"] = v.voter;
+      b["approve"] = v.approve;
+      b["timestamp"] = v.timestamp;
+      tagged(MsgKind::kTransactionVote, b);
     }
     void operator()(const BlockCommit& c) {
       ordered_json b;

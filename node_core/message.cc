@@ -25,6 +25,7 @@ constexpr std::array<std::string_view, kMsgKindCount> kNames = {
     "BlockVote",
     "BlockCommit",
     "TransactionBroadcast",
+    "TransactionVote",
 };
 
 }  // namespace
@@ -60,6 +61,8 @@ MsgKind kind_of(const Message& m) {
     MsgKind operator()(const BlockProposal&) const { return MsgKind::kBlockProposal; }
     MsgKind operator()(const BlockVote&) const { return MsgKind::kBlockVote; }
     MsgKind operator()(const BlockCommit&) const { return MsgKind::kBlockCommit; }
+    MsgKind operator()(const TransactionBroadcast&) const { return MsgKind::kTransactionBroadcast; }
+    MsgKind operator()(const TransactionVote&) const { return MsgKind::kTransactionVote; }
     MsgKind operator()(const Opaque& o) const { return o.kind; }
   };
   return std::visit(Visitor{}, m);

@@ -36,6 +36,7 @@ enum class MsgKind : std::uint8_t {
   kBlockVote,
   kBlockCommit,
   kTransactionBroadcast,
+  kTransactionVote,
   kCount,
 };
 
@@ -77,7 +78,8 @@ struct Block {
   std::uint64_t previous_hash = 0;
   std::int64_t timestamp = 0;  // the slot's wall-clock time, unix seconds
   std::string producer;        // the proposing masternode's address (IP)
-  std::uint64_t hash = 0;      // block_hash(previous_hash, height, timestamp, producer)
+  std::uint64_t hash = 0;      // block_hash(previous_hash, height, timestamp, producer, txids)
+  std::vector<std::uint64_t> transactions;  // txids, ascending
   friend bool operator==(const Block&, const Block&) = default;
 };
 // HeartbeatBroadcast(SignedHeartbeat): a masternode says it is alive (every 60 s).
@@ -114,6 +116,20 @@ struct BlockCommit {
   std::vector<std::string> signers;  // the voters whose approvals made the quorum
 };
 
+// TransactionBroadcast(Transaction): the model's transaction is its id and timestamp (no
+// inputs or outputs; the real txid is a hash of the serialized transaction).
+struct TransactionBroadcast {
+  std::uint64_t txid = 0;
+  std::int64_t timestamp = 0;
+};
+// TransactionVote(Vote): a masternode approves a transaction.
+struct TransactionVote {
+  std::uint64_t txid = 0;
+  std::string voter;
+  bool approve = true;
+  std::int64_t timestamp = 0;
+};
+
 // A real protocol variant this model carries but does not interpret.
 // `payload_json` is the JSON of the variant's content, empty for a unit variant.
 struct Opaque {
@@ -121,9 +137,10 @@ struct Opaque {
   std::string payload_json;
 };
 
-using Message = std::variant<Handshake, Ack, Ping, Pong, GetPeers, PeersResponse, Heartbeat,
-                             GetBlockHeight, BlockHeightResponse, GetBlocks, BlocksResponse,
-                             BlockProposal, BlockVote, BlockCommit, Opaque>;
+using Message =
+    std::variant<Handshake, Ack, Ping, Pong, GetPeers, PeersResponse, Heartbeat, GetBlockHeight,
+                 BlockHeightResponse, GetBlocks, BlocksResponse, BlockProposal, BlockVote,
+                 BlockCommit, TransactionBroadcast, TransactionVote, Opaque>;
 
 MsgKind kind_of(const Message& m);
 

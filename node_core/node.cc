@@ -115,6 +115,7 @@ void Node::handle(SimTime now, const Input& in) {
     void operator()(const BytesIn& b) const { n.on_bytes(now, b); }
     void operator()(const Closed& c) const { n.on_closed(now, c); }
     void operator()(const TimerFired& t) const { n.on_timer(now, t.id); }
+    void operator()(const SubmitTransaction& t) const { n.on_submit(now, t.txid); }
   };
   std::visit(Visitor{*this, now}, in);
 }

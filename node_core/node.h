@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,8 @@ class Node {
   std::size_t active_masternodes(SimTime now) const;
   // Connections past their handshake (outbound: connected; inbound: Handshake accepted).
   std::size_t established_connections() const;
+  // Transactions known here and not yet in a block of this node's chain.
+  std::size_t mempool_size() const;
 
  private:
   enum class SlotState : std::uint8_t {
@@ -151,6 +154,10 @@ class Node {
   // Handles a consensus message; false if `m` is not one.
   bool handle_consensus(SimTime now, Conn& c, const Message& m);
   void on_heartbeat_tick(SimTime now);
+  void on_submit(SimTime now, std::uint64_t txid);
+  void on_tx(SimTime now, std::uint64_t txid, bool body, const std::string* voter);
+  void apply_block_txs(const Block& b);
+  std::uint32_t committee_size(std::uint32_t active) const;
   void on_slot(SimTime now);
   void on_sync_poll(SimTime now);
   void on_proposal(SimTime now, const BlockProposal& p);
@@ -209,6 +216,13 @@ class Node {
   std::uint64_t sync_target_ = 0;
   SimTime sync_deadline_ = kNever;
   std::vector<std::string_view> active_scratch_;
+  struct TxState {
+    bool body = false;      // the TransactionBroadcast (or the submission) was seen
+    bool final = false;     // ceil(2n/3) approvals counted here
+    bool in_block = false;  // included in a block of this node's chain
+    std::vector<std::string> voters;
+  };
+  std::map<std::uint64_t, TxState> txs_;  // by txid (ordered: blocks list txids ascending)
 };
 
 }  // namespace ts::node

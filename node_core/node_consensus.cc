@@ -31,6 +31,10 @@ std::string_view chain_event_kind_name(ChainEventKind k) {
       return "sync_done";
     case ChainEventKind::kSyncGaveUp:
       return "sync_gave_up";
+    case ChainEventKind::kTxSubmitted:
+      return "tx_submitted";
+    case ChainEventKind::kTxFinalized:
+      return "tx_finalized";
   }
   return "?";
 }
@@ -57,6 +61,18 @@ std::size_t Node::active_masternodes(SimTime now) const {
   return registry_.active_count(now, profile_->timers.masternode_offline_ns);
 }
 
+std::size_t Node::mempool_size() const {
+  return static_cast<std::size_t>(std::count_if(txs_.begin(), txs_.end(), [](const auto& kv) {
+    return kv.second.body && !kv.second.in_block;
+  }));
+}
+
+std::uint32_t Node::committee_size(std::uint32_t active) const {
+  return cfg_.quorum_base == NodeConfig::QuorumBase::kActive
+             ? active
+             : static_cast<std::uint32_t>(registry_.known());
+}
+
 std::size_t Node::established_connections() const {
   return static_cast<std::size_t>(std::count_if(conns_.begin(), conns_.end(), [](const Conn& c) {
     return c.dir == Direction::kOutbound || c.handshaken;
@@ -72,6 +88,7 @@ void Node::chain_event(ChainEventKind kind, const Block* b, std::uint64_t height
     e.hash = b->hash;
     e.producer = b->producer;
     e.slot_unix_s = b->timestamp;
+    e.transactions = static_cast<std::uint32_t>(b->transactions.size());
   }
   e.votes = votes;
   e.active = active;
@@ -122,9 +139,7 @@ void Node::on_slot(SimTime now) {
   r.height = height;
   r.leader = std::string(active_scratch_[select_leader(height, active_scratch_)]);
   r.active = active;
-  r.committee = cfg_.quorum_base == NodeConfig::QuorumBase::kActive
-                    ? active
-                    : static_cast<std::uint32_t>(registry_.known());
+  r.committee = committee_size(active);
   r.started = now;
   // A new slot replaces a round for the same height that never committed.
   std::erase_if(rounds_, [&](const Round& o) { return o.height == height; });
@@ -136,6 +151,8 @@ void Node::on_slot(SimTime now) {
   b.previous_hash = chain_.tip().hash;
   b.timestamp = wall_clock_s(now);
   b.producer = cfg_.ip;
+  for (const auto& [txid, tx] : txs_)  // finalised transactions not yet in a block
+    if (tx.body && tx.final && !tx.in_block) b.transactions.push_back(txid);
   b.hash = block_hash(b);
   rounds_.back().has_proposal = true;
   rounds_.back().proposal = b;
@@ -184,6 +201,10 @@ bool Node::handle_consensus(SimTime now, Conn& c, const Message& m) {
     if (cfg_.consensus) on_vote(now, *v);
   } else if (const auto* cm = std::get_if<BlockCommit>(&m)) {
     if (cfg_.consensus) on_commit_msg(now, *cm);
+  } else if (const auto* tb = std::get_if<TransactionBroadcast>(&m)) {
+    if (cfg_.consensus) on_tx(now, tb->txid, /*body=*/true, nullptr);
+  } else if (const auto* tv = std::get_if<TransactionVote>(&m)) {
+    if (cfg_.consensus && tv->approve) on_tx(now, tv->txid, /*body=*/false, &tv->voter);
   } else {
     return false;
   }
@@ -241,6 +262,7 @@ void Node::check_quorum(SimTime now, std::uint64_t height) {
 void Node::commit(SimTime now, const Block& b, std::uint32_t votes, std::uint32_t active,
                   bool broadcast_commit) {
   if (!chain_.apply(b)) return;
+  apply_block_txs(b);
   chain_event(broadcast_commit ? ChainEventKind::kCommitted : ChainEventKind::kAdopted, &b,
               b.height, votes, active);
   if (broadcast_commit) {
@@ -269,6 +291,60 @@ void Node::on_commit_msg(SimTime now, const BlockCommit& c) {
     }
   }
   learn_height(now, c.height);  // committed elsewhere and we lack the block: sync it
+}
+
+// ---- transactions --------------------------------------------------------------------------
+
+void Node::on_submit(SimTime now, std::uint64_t txid) {
+  if (!cfg_.consensus) return;
+  ChainEvent e;
+  e.kind = ChainEventKind::kTxSubmitted;
+  e.hash = txid;
+  out_.push_back(std::move(e));
+  broadcast(TransactionBroadcast{txid, wall_clock_s(now)});
+  on_tx(now, txid, /*body=*/true, nullptr);
+}
+
+// A transaction's body or a vote for it arrived (voter null: the body). A masternode that
+// sees a body approves it once and broadcasts the vote; a transaction is final here once
+// ceil(2n/3) distinct approvals are counted, n as for blocks.
+void Node::on_tx(SimTime now, std::uint64_t txid, bool body, const std::string* voter) {
+  TxState& tx = txs_[txid];
+  if (tx.in_block && tx.final) return;
+  auto add_vote = [&](std::string_view v) {
+    if (std::find(tx.voters.begin(), tx.voters.end(), v) == tx.voters.end())
+      tx.voters.emplace_back(v);
+  };
+  if (body && !tx.body) {
+    tx.body = true;
+    add_vote(cfg_.ip);
+    broadcast(TransactionVote{txid, cfg_.ip, true, wall_clock_s(now)});
+  }
+  if (voter) add_vote(*voter);
+  if (tx.final || !tx.body) return;
+  const auto active = static_cast<std::uint32_t>(
+      registry_.active_count(now, profile_->timers.masternode_offline_ns));
+  const std::uint32_t n = committee_size(active);
+  // As for blocks, fewer than min_active_masternodes cannot finalise anything (a node alone
+  // would otherwise be its own quorum of one).
+  if (n < profile_->timers.min_active_masternodes || tx.voters.size() < quorum_of(n)) return;
+  tx.final = true;
+  ChainEvent e;
+  e.kind = ChainEventKind::kTxFinalized;
+  e.hash = txid;
+  e.votes = static_cast<std::uint32_t>(tx.voters.size());
+  e.active = n;
+  out_.push_back(std::move(e));
+}
+
+void Node::apply_block_txs(const Block& b) {
+  for (auto txid : b.transactions) {
+    TxState& tx = txs_[txid];
+    tx.in_block = true;
+    tx.body = true;
+  }
+  // Forget what is settled: final and in a block.
+  std::erase_if(txs_, [](const auto& kv) { return kv.second.in_block && kv.second.final; });
 }
 
 // ---- sync -----------------------------------------------------------------------------------
@@ -319,6 +395,7 @@ void Node::on_blocks(SimTime now, const BlocksResponse& r) {
   bool applied = false;
   for (const auto& b : r.blocks) {
     if (!chain_.apply(b)) continue;
+    apply_block_txs(b);
     applied = true;
     chain_event(ChainEventKind::kSynced, &b, b.height);
   }

@@ -81,7 +81,12 @@ struct Closed {  // the driver saw the connection end (EOF, RST, ...)
 struct TimerFired {
   TimerId id;
 };
-using Input = std::variant<Start, Connected, DialFailed, BytesIn, Closed, TimerFired>;
+// A client submits a transaction to this node (RPC `sendtransaction`; consensus on).
+struct SubmitTransaction {
+  std::uint64_t txid = 0;
+};
+using Input =
+    std::variant<Start, Connected, DialFailed, BytesIn, Closed, TimerFired, SubmitTransaction>;
 
 // ---- Outputs ---------------------------------------------------------------------------
 struct Send {  // write one encoded message (a whole line) to `conn`
@@ -145,6 +150,8 @@ enum class ChainEventKind : std::uint8_t {
   kSyncStarted,  // height = the target learned from a peer
   kSyncDone,     // reached the target; height = own height
   kSyncGaveUp,   // sync_timeout passed below the target; height = own height
+  kTxSubmitted,  // a client submitted transaction `hash` (txid) to this node
+  kTxFinalized,  // transaction `hash` reached ceil(2n/3) approvals here; votes, active = n
 };
 std::string_view chain_event_kind_name(ChainEventKind k);
 
@@ -152,10 +159,11 @@ struct ChainEvent {
   ChainEventKind kind = ChainEventKind::kCommitted;
   std::uint64_t height = 0;
   std::uint64_t hash = 0;
-  std::string producer;          // block events: the block's producer
-  std::int64_t slot_unix_s = 0;  // block events: the block's timestamp
-  std::uint32_t votes = 0;       // kCommitted: approvals counted (own or the commit's signers)
-  std::uint32_t active = 0;      // active masternodes this node saw (round start or slot)
+  std::string producer;            // block events: the block's producer
+  std::int64_t slot_unix_s = 0;    // block events: the block's timestamp
+  std::uint32_t votes = 0;         // kCommitted: approvals counted (own or the commit's signers)
+  std::uint32_t active = 0;        // active masternodes this node saw (round start or slot)
+  std::uint32_t transactions = 0;  // block events: transactions in the block
 };
 
 using Output = std::variant<Send, Dial, Close, SetTimer, Note, ChainEvent>;

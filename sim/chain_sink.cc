@@ -1,6 +1,7 @@
 #include "sim/chain_sink.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 namespace ts::sim {
@@ -39,7 +40,21 @@ Result<bool> ChainSink::apply(Recorder* rec, std::uint32_t node, SimTime now,
       b.t_finalized_ns = now;
       b.votes = ev.votes;
       b.active = ev.active;
+      b.transactions = ev.transactions;
       return rec->add_block(b);
+    }
+    case ChainEventKind::kTxSubmitted: {
+      submitted_at_.emplace(ev.hash, now);
+      if (!rec) return true;
+      char id[17];
+      std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(ev.hash));
+      return rec->add_node_event(now, node, -1, node::chain_event_kind_name(ev.kind), id);
+    }
+    case ChainEventKind::kTxFinalized: {
+      if (!rec) return true;
+      auto t = submitted_at_.find(ev.hash);
+      return rec->add_transaction(node, ev.hash, t == submitted_at_.end() ? kNever : t->second, now,
+                                  ev.votes, ev.active);
     }
     case ChainEventKind::kSlotSkipped:
       if (!rec) return true;

@@ -28,8 +28,9 @@ class ChainSink {
 
  private:
   std::map<std::string, std::uint32_t, std::less<>> node_of_ip_;
-  std::map<std::uint64_t, SimTime> proposed_at_;  // block hash -> proposal time
-  std::uint64_t committed_ = 0;                   // highest height any node finalised
+  std::map<std::uint64_t, SimTime> proposed_at_;   // block hash -> proposal time
+  std::map<std::uint64_t, SimTime> submitted_at_;  // txid -> submission time
+  std::uint64_t committed_ = 0;                    // highest height any node finalised
 };
 
 }  // namespace ts::sim

@@ -24,6 +24,7 @@ enum class EventKind : std::uint8_t {
   kFaultEnd,        // a = fault index
   kRestart,         // a = node, b = fault index: the node's process starts again
   kSample,          // consensus samples of every running node's chain state
+  kSubmitTx,        // consensus: a client submits a transaction to a random node
 };
 
 struct Event {

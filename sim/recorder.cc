@@ -122,7 +122,18 @@ CREATE TABLE IF NOT EXISTS blocks (
   t_proposed_ns  INTEGER,          -- when the producer proposed it (NULL if not seen in this run)
   t_finalized_ns INTEGER NOT NULL, -- when this node applied it
   votes          INTEGER NOT NULL, -- approvals counted (0 for sync)
-  active         INTEGER NOT NULL  -- active masternodes in this node's round (0 for sync)
+  active         INTEGER NOT NULL, -- active masternodes in this node's round (0 for sync)
+  transactions   INTEGER NOT NULL  -- transactions in the block
+);
+-- Consensus model: one row per transaction a node saw reach ceil(2n/3) approvals.
+CREATE TABLE IF NOT EXISTS transactions (
+  run_id         INTEGER NOT NULL REFERENCES runs(run_id),
+  node           INTEGER NOT NULL,
+  txid           TEXT NOT NULL,
+  t_submitted_ns INTEGER,          -- when a client submitted it (NULL if not in this run)
+  t_final_ns     INTEGER NOT NULL, -- when this node counted the quorum
+  votes          INTEGER NOT NULL,
+  committee      INTEGER NOT NULL  -- the quorum's n at this node
 );
 -- Consensus model: one row per block proposal (the leader's view).
 CREATE TABLE IF NOT EXISTS proposals (
@@ -140,7 +151,8 @@ CREATE TABLE IF NOT EXISTS samples (
   node               INTEGER NOT NULL,
   height             INTEGER NOT NULL,
   peers              INTEGER NOT NULL, -- established connections (outbound, or inbound past the handshake)
-  active_masternodes INTEGER NOT NULL  -- as this node sees them, itself included
+  active_masternodes INTEGER NOT NULL, -- as this node sees them, itself included
+  mempool            INTEGER NOT NULL  -- transactions known here and not yet in a block
 );
 -- Convenience view: one row per established connection with its lifetime as the dialer saw it.
 CREATE VIEW IF NOT EXISTS connection_lifetimes AS
@@ -261,15 +273,18 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   auto f = r->prepare("INSERT INTO faults VALUES (?,?,?,?,?,?,?,?,?)");
   if (!f) return f.error();
   r->ins_fault_ = std::move(*f);
-  auto b = r->prepare("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  auto b = r->prepare("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!b) return b.error();
   r->ins_block_ = std::move(*b);
   auto p = r->prepare("INSERT INTO proposals VALUES (?,?,?,?,?,?)");
   if (!p) return p.error();
   r->ins_proposal_ = std::move(*p);
-  auto sm = r->prepare("INSERT INTO samples VALUES (?,?,?,?,?,?)");
+  auto sm = r->prepare("INSERT INTO samples VALUES (?,?,?,?,?,?,?)");
   if (!sm) return sm.error();
   r->ins_sample_ = std::move(*sm);
+  auto tx = r->prepare("INSERT INTO transactions VALUES (?,?,?,?,?,?,?)");
+  if (!tx) return tx.error();
+  r->ins_tx_ = std::move(*tx);
   return r;
 }
 
@@ -440,6 +455,22 @@ Result<bool> Recorder::add_block(const BlockRow& b) {
   sqlite3_bind_int64(s, 9, b.t_finalized_ns);
   sqlite3_bind_int64(s, 10, b.votes);
   sqlite3_bind_int64(s, 11, b.active);
+  sqlite3_bind_int64(s, 12, b.transactions);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_transaction(std::uint32_t node, std::uint64_t txid,
+                                       SimTime t_submitted_ns, SimTime t_final_ns,
+                                       std::uint32_t votes, std::uint32_t committee) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_tx_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, node);
+  bind_text(s, 3, hex64(txid));
+  bind_time(s, 4, t_submitted_ns);
+  sqlite3_bind_int64(s, 5, t_final_ns);
+  sqlite3_bind_int64(s, 6, votes);
+  sqlite3_bind_int64(s, 7, committee);
   return step_reset(s);
 }
 
@@ -457,7 +488,8 @@ Result<bool> Recorder::add_proposal(SimTime t, std::uint32_t node, std::uint64_t
 }
 
 Result<bool> Recorder::add_sample(SimTime t, std::uint32_t node, std::uint64_t height,
-                                  std::uint32_t peers, std::uint32_t active) {
+                                  std::uint32_t peers, std::uint32_t active,
+                                  std::uint32_t mempool) {
   if (auto ok = row_added(); !ok) return ok;
   auto* s = ins_sample_.get();
   sqlite3_bind_int64(s, 1, run_id_);
@@ -466,6 +498,7 @@ Result<bool> Recorder::add_sample(SimTime t, std::uint32_t node, std::uint64_t h
   sqlite3_bind_int64(s, 4, static_cast<std::int64_t>(height));
   sqlite3_bind_int64(s, 5, peers);
   sqlite3_bind_int64(s, 6, active);
+  sqlite3_bind_int64(s, 7, mempool);
   return step_reset(s);
 }
 

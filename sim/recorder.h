@@ -53,6 +53,7 @@ struct BlockRow {
   SimTime t_finalized_ns = 0;
   std::uint32_t votes = 0;
   std::uint32_t active = 0;
+  std::uint32_t transactions = 0;
 };
 
 class Recorder {
@@ -87,7 +88,9 @@ class Recorder {
   Result<bool> add_proposal(SimTime t, std::uint32_t node, std::uint64_t height, std::uint64_t hash,
                             std::uint32_t active);
   Result<bool> add_sample(SimTime t, std::uint32_t node, std::uint64_t height, std::uint32_t peers,
-                          std::uint32_t active);
+                          std::uint32_t active, std::uint32_t mempool);
+  Result<bool> add_transaction(std::uint32_t node, std::uint64_t txid, SimTime t_submitted_ns,
+                               SimTime t_final_ns, std::uint32_t votes, std::uint32_t committee);
   // Commits what is pending and marks the run `status` ('complete' or 'interrupted').
   Result<bool> end_run(std::string_view status, const RunTotals& totals);
   // Commits pending rows (the run stays 'running').
@@ -114,7 +117,7 @@ class Recorder {
 
   std::unique_ptr<sqlite3, DbClose> db_;
   Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_, ins_proposal_,
-      ins_sample_;
+      ins_sample_, ins_tx_;
   std::int64_t run_id_ = 0;
   int rows_in_txn_ = 0;
   bool in_txn_ = false;

@@ -808,8 +808,18 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       }
     }
     if (auto c = root["consensus"]) {
-      if (auto r = L.keys(c, "consensus", {"enabled", "sample_interval", "quorum_of"}); !r)
+      if (auto r = L.keys(c, "consensus", {"enabled", "sample_interval", "quorum_of", "tx_rate"});
+          !r)
         return r.error();
+      if (auto tr = c["tx_rate"]) {
+        std::string t = tr.IsScalar() ? tr.Scalar() : "";
+        if (t.size() > 2 && t.substr(t.size() - 2) == "/h") t = t.substr(0, t.size() - 2);
+        const bool digits =
+            !t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits)
+          return L.at(tr.Mark(), "'tx_rate' must be a number of transactions per hour, e.g. 60/h");
+        s.consensus.tx_per_hour = std::stoull(t);
+      }
       if (auto q = c["quorum_of"]) {
         if (!q.IsScalar() || (q.Scalar() != "registered" && q.Scalar() != "active"))
           return L.at(q.Mark(), "'quorum_of' must be registered or active");

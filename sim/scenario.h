@@ -40,6 +40,7 @@ struct ConsensusSpec {
   bool enabled = false;
   Duration sample_interval_ns = seconds(60);  // 0 = no samples
   bool quorum_of_active = false;              // `quorum_of: active` (default: registered)
+  std::uint64_t tx_per_hour = 0;  // `tx_rate: N/h`: client transactions, Poisson, random node
 };
 
 struct Scenario {

@@ -93,6 +93,16 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id,
         std::pair{"SELECT count(*) FROM (SELECT height FROM blocks WHERE run_id=?1 GROUP BY height "
                   "HAVING count(DISTINCT block_hash) > 1)",
                   &c.forked_heights},
+        std::pair{"SELECT count(*) FROM node_events WHERE run_id=?1 AND kind='tx_submitted'",
+                  &c.tx_submitted},
+        std::pair{"SELECT count(DISTINCT txid) FROM transactions WHERE run_id=?1", &c.tx_final_any},
+        std::pair{"SELECT count(*) FROM (SELECT txid FROM transactions WHERE run_id=?1 GROUP BY "
+                  "txid HAVING count(DISTINCT node) = (SELECT count(*) FROM nodes WHERE "
+                  "run_id=?1))",
+                  &c.tx_final_all},
+        std::pair{"SELECT COALESCE(sum(t), 0) FROM (SELECT max(transactions) AS t FROM blocks "
+                  "WHERE run_id=?1 GROUP BY height)",
+                  &c.tx_in_blocks},
         std::pair{"SELECT COALESCE(max(s), 0) FROM (SELECT max(height) - min(height) AS s FROM "
                   "samples WHERE run_id=?1 GROUP BY t_ns)",
                   &c.max_spread},
@@ -116,6 +126,20 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id,
     if (!fin.empty()) {
       c.finality_median_ns = median(fin);
       c.finality_p95_ns = fin[std::min(fin.size() - 1, (fin.size() * 95 + 99) / 100 - 1)];
+    }
+  }
+  {
+    auto q = prepare(db,
+                     "SELECT t_final_ns - t_submitted_ns FROM transactions WHERE run_id=?1 AND "
+                     "t_submitted_ns IS NOT NULL ORDER BY 1",
+                     run_id);
+    if (!q) return q.error();
+    std::vector<Duration> fin;
+    while (sqlite3_step(q->get()) == SQLITE_ROW)
+      fin.push_back(sqlite3_column_int64(q->get(), 0));
+    if (!fin.empty()) {
+      c.tx_final_median_ns = median(fin);
+      c.tx_final_p95_ns = fin[std::min(fin.size() - 1, (fin.size() * 95 + 99) / 100 - 1)];
     }
   }
   {
@@ -450,6 +474,12 @@ void print_summary(std::FILE* f, const RunSummary& s) {
                  c.min_height, c.max_height, c.max_spread, c.active_min, c.active_max);
     else
       fmt::print(f, "final heights: {}..{} · no samples recorded\n", c.min_height, c.max_height);
+    if (c.tx_submitted > 0)
+      fmt::print(f,
+                 "transactions: {} submitted · final at every node: {} · at some node: {} · in "
+                 "blocks: {} · finality median {}, p95 {}\n",
+                 c.tx_submitted, c.tx_final_all, c.tx_final_any, c.tx_in_blocks,
+                 fmt_dur(c.tx_final_median_ns), fmt_dur(c.tx_final_p95_ns));
     fmt::print(
         f, "finality (proposal -> applied): median {}, p95 {} · longest gap without a block: {}\n",
         fmt_dur(c.finality_median_ns), fmt_dur(c.finality_p95_ns), fmt_dur(c.longest_gap_ns));

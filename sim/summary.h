@@ -67,10 +67,15 @@ struct ConsensusSummary {
   Duration finality_median_ns = -1, finality_p95_ns = -1;  // proposal -> a node applies it
   std::uint64_t max_spread = 0;  // max over samples of (max - min height) across nodes
   std::uint64_t active_min = 0, active_max = 0;  // active masternodes seen, over all samples
-  Duration longest_gap_ns = 0;  // longest time without a new height (run start counts)
-  std::uint64_t synced = 0;     // blocks applied through sync
-  std::uint64_t samples = 0;    // rows in `samples`
+  Duration longest_gap_ns = 0;       // longest time without a new height (run start counts)
+  std::uint64_t synced = 0;          // blocks applied through sync
+  std::uint64_t samples = 0;         // rows in `samples`
   std::uint64_t forked_heights = 0;  // heights with more than one committed block hash
+  std::uint64_t tx_submitted = 0;    // client transactions accepted by a running node
+  std::uint64_t tx_final_all = 0;    // ... finalised at every node
+  std::uint64_t tx_final_any = 0;    // ... finalised at one node at least
+  Duration tx_final_median_ns = -1, tx_final_p95_ns = -1;  // submission -> final, per node
+  std::uint64_t tx_in_blocks = 0;  // transactions in committed blocks (distinct heights)
 };
 
 struct RunSummary {

@@ -15,6 +15,7 @@ namespace {
 constexpr std::uint64_t kStreamLinks = 1;
 constexpr std::uint64_t kStreamNodes = 2;
 constexpr std::uint64_t kStreamFaults = 4;
+constexpr std::uint64_t kStreamTransactions = 8;
 // A close is charged to a fault that is active, or ended at most this long before:
 // the protocol's slowest detector (pong timeout) needs 90 s plus one 10 s check.
 constexpr Duration kBlameWindow = seconds(100);
@@ -80,6 +81,11 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     chain_sink_ = std::make_unique<ChainSink>(ips);
     if (sc_.consensus.sample_interval_ns > 0)
       sched_.schedule(sc_.consensus.sample_interval_ns, EventKind::kSample);
+    if (sc_.consensus.tx_per_hour > 0) {
+      tx_rng_ = Prng::derive(seed_, kStreamTransactions);
+      const auto mean = static_cast<std::int64_t>(kHour / sc_.consensus.tx_per_hour);
+      sched_.schedule(tx_rng_.exponential(mean), EventKind::kSubmitTx);
+    }
   }
   Event e;
   std::uint32_t until_check = 4096;
@@ -356,6 +362,17 @@ void World::carry_out(std::uint32_t node) {
   }
 }
 
+// A client sends a transaction to a node drawn uniformly (lost if that node is down); the
+// next arrives after an exponential gap (a Poisson stream of tx_per_hour).
+void World::submit_transaction() {
+  const auto n = static_cast<std::uint32_t>(tx_rng_.below(nodes_.size()));
+  const std::uint64_t txid = tx_rng_.next_u64();
+  if (nodes_[n].state == NodeState::kUp && nodes_[n].core && !app_paused(n))
+    handle(n, node::SubmitTransaction{txid});
+  const auto mean = static_cast<std::int64_t>(kHour / sc_.consensus.tx_per_hour);
+  sched_.schedule(sched_.now() + tx_rng_.exponential(mean), EventKind::kSubmitTx);
+}
+
 void World::take_samples() {
   const SimTime now = sched_.now();
   for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
@@ -363,7 +380,8 @@ void World::take_samples() {
     if (sn.state != NodeState::kUp || !sn.core || !rec_) continue;
     record_error(rec_->add_sample(now, n, sn.core->chain().height(),
                                   static_cast<std::uint32_t>(sn.core->established_connections()),
-                                  static_cast<std::uint32_t>(sn.core->active_masternodes(now))));
+                                  static_cast<std::uint32_t>(sn.core->active_masternodes(now)),
+                                  static_cast<std::uint32_t>(sn.core->mempool_size())));
   }
   sched_.schedule(now + sc_.consensus.sample_interval_ns, EventKind::kSample);
 }
@@ -715,6 +733,9 @@ void World::dispatch(const Event& e) {
       return;
     case EventKind::kSample:
       take_samples();
+      return;
+    case EventKind::kSubmitTx:
+      submit_transaction();
       return;
     case EventKind::kFaultEnd:
       fault_end(e.a);

@@ -94,7 +94,7 @@ class World {
     Duration clock_offset_ns = 0;
     std::int64_t drift_ppm = 0;
     SimTime drift_since = 0;
-    std::uint32_t clock_fault = kNoFault;  // index of the clock_skew fault that set the clock
+    std::uint32_t clock_fault = kNoFault;    // index of the clock_skew fault that set the clock
     std::vector<node::Block> chain_on_disk;  // kept across a stop; restored at the next start
   };
 
@@ -129,6 +129,7 @@ class World {
   void carry_out(std::uint32_t node);
   void record_note(std::uint32_t node, node::Note& note);
   void take_samples();
+  void submit_transaction();
 
   // Connection helpers. An id given to nodes is (serial << 32) | slot.
   static node::ConnId conn_id(std::uint32_t slot, std::uint32_t serial) {
@@ -183,6 +184,7 @@ class World {
   std::vector<SimNode> nodes_;
   std::vector<std::string> node_names_;
   std::unique_ptr<ChainSink> chain_sink_;  // consensus rows; null when consensus is off
+  Prng tx_rng_{0};                         // client transactions: times, nodes, txids
   std::vector<SimConn> conns_;
   std::vector<std::uint32_t> free_conns_;
   std::vector<Segment> segments_;

@@ -24,21 +24,24 @@ TEST_CASE("codec: exact wire bytes of the serde externally tagged enum") {
 }
 
 TEST_CASE("codec: decode round-trips every modelled variant") {
-  const Message msgs[] = {Handshake{kMagic, 1, "mainnet"},
-                          Ack{"Handshake"},
-                          Ping{7, 8},
-                          Pong{9, 10},
-                          GetPeers{},
-                          PeersResponse{{"a:1"}},
-                          Heartbeat{"1.2.3.4", 3, 1766106000},
-                          GetBlockHeight{},
-                          BlockHeightResponse{12},
-                          GetBlocks{1, 101},
-                          BlocksResponse{{genesis_block(), Block{1, 5, 600, "1.2.3.4", 99}}},
-                          BlockProposal{Block{1, 5, 600, "1.2.3.4", 99}, "1.2.3.4", 0},
-                          BlockVote{0xfedcba9876543210ull, 1, "5.6.7.8", true},
-                          BlockCommit{99, 1, {"1.2.3.4", "5.6.7.8"}},
-                          Opaque{MsgKind::kMasternodeAnnouncement, "{\"x\":1}"}};
+  const Message msgs[] = {
+      Handshake{kMagic, 1, "mainnet"},
+      Ack{"Handshake"},
+      Ping{7, 8},
+      Pong{9, 10},
+      GetPeers{},
+      PeersResponse{{"a:1"}},
+      Heartbeat{"1.2.3.4", 3, 1766106000},
+      GetBlockHeight{},
+      BlockHeightResponse{12},
+      GetBlocks{1, 101},
+      BlocksResponse{{genesis_block(), Block{1, 5, 600, "1.2.3.4", 99, {7, 8}}}},
+      BlockProposal{Block{1, 5, 600, "1.2.3.4", 99, {}}, "1.2.3.4", 0},
+      BlockVote{0xfedcba9876543210ull, 1, "5.6.7.8", true},
+      BlockCommit{99, 1, {"1.2.3.4", "5.6.7.8"}},
+      TransactionBroadcast{42, 1766106000},
+      TransactionVote{42, "5.6.7.8", true, 1766106001},
+      Opaque{MsgKind::kMasternodeAnnouncement, "{\"x\":1}"}};
   for (const auto& m : msgs) {
     const std::string wire = encode(m);
     CAPTURE(wire);

@@ -97,6 +97,32 @@ TEST_CASE("consensus: all full-outbound 6 h - a block in every slot with 3 or mo
       ++produced[row[1]];
     }
     CHECK(produced.size() > 1);  // leadership rotates
+
+    // Transactions (tx_rate in the scenario): once every node has heard every heartbeat
+    // (after the second heartbeat round) a submitted transaction is final at all six.
+    REQUIRE(sc.consensus.tx_per_hour > 0);
+    const auto settled = std::to_string(2 * kT.heartbeat_interval_ns);
+    const auto submitted = r.scalar(
+        "SELECT count(*) FROM node_events WHERE kind = 'tx_submitted' AND t_ns > " + settled);
+    CHECK(submitted > 0);
+    CHECK(r.scalar("SELECT count(*) FROM node_events e WHERE kind = 'tx_submitted' AND t_ns > " +
+                   settled +
+                   " AND (SELECT count(DISTINCT node) FROM transactions t WHERE t.txid = "
+                   "e.detail) != " +
+                   std::to_string(n)) == 0);
+    CHECK(r.scalar("SELECT count(*) FROM transactions WHERE votes < 4 OR committee != 6") == 0);
+    CHECK(r.scalar("SELECT max(t_final_ns - t_submitted_ns) FROM transactions") < kSecond);
+    // Final transactions go into the next block: all but those submitted after the last
+    // committed proposal are in a block, and the mempool is empty after each commit.
+    const auto last_proposal = std::to_string(slots * kT.block_interval_ns);
+    const auto in_blocks =
+        r.scalar("SELECT sum(t) FROM (SELECT max(transactions) AS t FROM blocks GROUP BY height)");
+    const auto all = r.scalar("SELECT count(*) FROM node_events WHERE kind = 'tx_submitted'");
+    const auto late =
+        r.scalar("SELECT count(*) FROM node_events WHERE kind = 'tx_submitted' AND t_ns >= " +
+                 last_proposal);
+    CHECK(in_blocks <= all - late);
+    CHECK(in_blocks >= all - late - 2);  // at most the ones submitted before the mesh formed
   }
 }
 
@@ -142,6 +168,13 @@ TEST_CASE("consensus: post-fix and mixed - heartbeats flow only listener to dial
                    std::to_string(duration) + " - t_connect_ns) / " +
                    std::to_string(kT.heartbeat_interval_ns) + " - 1") == 0);
     CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_handshake_ns IS NOT NULL") > 0);
+    // Client transactions stay where they were submitted: none is final anywhere, and each
+    // node's mempool at the end holds exactly the transactions submitted to it.
+    CHECK(r.scalar("SELECT count(*) FROM node_events WHERE kind = 'tx_submitted'") > 0);
+    CHECK(r.scalar("SELECT count(*) FROM transactions") == 0);
+    CHECK(r.scalar("SELECT count(*) FROM samples s WHERE t_ns = (SELECT max(t_ns) FROM samples) "
+                   "AND mempool != (SELECT count(*) FROM node_events e WHERE e.kind = "
+                   "'tx_submitted' AND e.node = s.node AND e.t_ns <= s.t_ns)") == 0);
   }
 }
 
@@ -208,8 +241,7 @@ TEST_CASE("consensus: a 3 | 3 partition stalls production and healing resumes it
                    "FROM samples)") == 1);
   }
   SUBCASE("quorum of active masternodes: both sides commit, and the chain forks") {
-    auto sc = load_edited(kFull, "consensus: {sample_interval: 60s}",
-                          "consensus: {sample_interval: 60s, quorum_of: active}", fault);
+    auto sc = load_edited(kFull, "consensus: {", "consensus: {quorum_of: active, ", fault);
     REQUIRE(sc.consensus.quorum_of_active);
     auto r = test::run(sc, 1, 3 * kHour);
     // Once the other side's heartbeats are 180 s old, each side has 3 active: quorum 2.
