@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "common/result.h"
 #include "sim/scenario.h"
@@ -25,6 +26,9 @@ int fail(int code, const std::string& msg);
 Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
                                                    const CLI::Option* seed_opt, std::uint64_t seed,
                                                    const std::string& duration);
+
+// "A..B" (inclusive, A <= B) as a pair; the error message is ready for fail(2, ...).
+Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text);
 
 // The full command line, for the runs table.
 extern std::string g_command_line;
@@ -44,5 +48,6 @@ Command add_compare_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
 Command add_regress_command(CLI::App& app);
 Command add_faults_command(CLI::App& app);
+Command add_check_determinism_command(CLI::App& app);
 
 }  // namespace ts::cli

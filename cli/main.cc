@@ -30,6 +30,23 @@ Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
   return sc;
 }
 
+Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text) {
+  const auto dots = text.find("..");
+  auto num = [](const std::string& t, std::uint64_t& out) {
+    if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    out = std::stoull(t);
+    return true;
+  };
+  std::uint64_t a = 0, b = 0;
+  if (dots == std::string::npos || !num(text.substr(0, dots), a) || !num(text.substr(dots + 2), b))
+    return Error{"--seeds takes a range A..B of non-negative integers, e.g. 1..100 (got '" + text +
+                 "')"};
+  if (b < a) return Error{"--seeds " + text + ": the range is empty (B < A)"};
+  if (b - a >= 10'000'000) return Error{"--seeds " + text + ": more than 10,000,000 seeds"};
+  return std::pair{a, b};
+}
+
 int fail(int code, const std::string& msg) {
   std::fflush(stdout);
   std::fprintf(stderr, "timesim: %s\n", msg.c_str());
@@ -58,6 +75,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_report_command(app));
   commands.push_back(add_regress_command(app));
   commands.push_back(add_faults_command(app));
+  commands.push_back(add_check_determinism_command(app));
 
   // Bare form: the first argument is a scenario file, not a subcommand or an option.
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -99,6 +99,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     }
     sched_.pop(e);
     stats_.fingerprint = fingerprint_mix(stats_.fingerprint, e);
+    if (trace_) trace_->push_back(TracedEvent{e, event_node(e)});
     dispatch(e);
   }
   stats_.end_ns = stats_.interrupted ? sched_.now() : duration_ns;
@@ -112,6 +113,38 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
   }
   if (!first_error_.empty()) return Error{first_error_};
   return stats_;
+}
+
+std::int64_t World::event_node(const Event& e) {
+  switch (e.kind) {
+    case EventKind::kNodeStart:
+    case EventKind::kTimer:
+    case EventKind::kRestart:
+      return e.a;
+    case EventKind::kFaultStart:
+    case EventKind::kFaultEnd:
+    case EventKind::kSample:
+    case EventKind::kSubmitTx:
+      return -1;
+    case EventKind::kSynArrive:
+    case EventKind::kAckArrive: {
+      const SimConn* c = conn_from_event(e);
+      return c ? c->rec.listener : -1;
+    }
+    case EventKind::kSynAckArrive:
+    case EventKind::kRefusedArrive:
+    case EventKind::kConnectTimeout: {
+      const SimConn* c = conn_from_event(e);
+      return c ? c->rec.dialer : -1;
+    }
+    case EventKind::kDeliver:
+    case EventKind::kRstArrive: {  // d = direction: 0 dialer->listener
+      const SimConn* c = conn_from_event(e);
+      if (!c) return -1;
+      return e.d == 0 ? c->rec.listener : c->rec.dialer;
+    }
+  }
+  return -1;
 }
 
 World::SimConn* World::conn_from_event(const Event& e) {
@@ -182,8 +215,12 @@ void World::send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t fl
   if (wire_)
     wire_->on_segment(sched_.now(), c.serial, dir, seg.bytes, (flags & kFin) != 0,
                       (flags & kAccept) != 0);
-  sched_.schedule(arrival(c, dir, seg.bytes.size() + 40), EventKind::kDeliver, slot_of(c), c.serial,
-                  s, static_cast<std::uint8_t>(dir));
+  SimTime at = arrival(c, dir, seg.bytes.size() + 40);
+  if (plant_nth_segment_ != 0 && flags == kData && ++segments_sent_ == plant_nth_segment_) {
+    at += 1;  // test-only planted nondeterminism (set_test_nondeterminism)
+    c.last_arrival[dir] = std::max(c.last_arrival[dir], at);
+  }
+  sched_.schedule(at, EventKind::kDeliver, slot_of(c), c.serial, s, static_cast<std::uint8_t>(dir));
 }
 
 SimTime World::blocked_until(std::uint32_t src, std::uint32_t dst) const {

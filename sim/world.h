@@ -69,6 +69,16 @@ class World {
   std::size_t node_count() const { return nodes_.size(); }
   const std::vector<Fault>& faults() const { return faults_; }
   void set_test_sabotage(TestSabotage s) { sabotage_ = s; }
+  // Test-only nondeterminism: the `nth` data segment sent (1-based) arrives 1 ns later than
+  // its latency draw says. 0 = off. Used to show check-determinism finds the divergence.
+  void set_test_nondeterminism(std::uint64_t nth) { plant_nth_segment_ = nth; }
+  // Every dispatched event is appended to `trace` (with the node that handles it); null:
+  // none. `trace` must outlive run(). Costs one pointer test per event when off.
+  struct TracedEvent {
+    Event event;
+    std::int64_t node;  // the node the event is for, -1 if none (faults, samples)
+  };
+  void set_trace(std::vector<TracedEvent>* trace) { trace_ = trace; }
   // Packets as they are sent (pcap export); `obs` must outlive run(). Null: none.
   void set_wire_observer(WireObserver* obs) { wire_ = obs; }
 
@@ -196,7 +206,11 @@ class World {
   std::uint32_t next_serial_ = 1;
   WorldStats stats_;
   std::string first_error_;
+  std::int64_t event_node(const Event& e);
   TestSabotage sabotage_ = TestSabotage::kNone;
+  std::uint64_t plant_nth_segment_ = 0;
+  std::uint64_t segments_sent_ = 0;
+  std::vector<TracedEvent>* trace_ = nullptr;
   WireObserver* wire_ = nullptr;
 };
 
