@@ -398,30 +398,79 @@ Result<Message, DecodeError> decode_line(std::string_view line) {
                      "expected a variant name or a one-key object"};
 }
 
-std::optional<std::string_view> LineBuffer::next_line() {
+void LineBuffer::append(std::string_view bytes) {
+  if (!discarding_) {
+    buf_.append(bytes);
+    if (max_line_bytes_ > 0 && buf_.size() - start_ > max_line_bytes_ &&
+        buf_.find('\n', start_) == std::string::npos) {
+      // The partial line is already too long: drop it and the rest of it as it comes.
+      discarding_ = true;
+      ++oversized_;
+      discarded_ = buf_.size() - start_;
+      buf_.clear();
+      start_ = 0;
+    }
+    return;
+  }
+  const auto nl = bytes.find('\n');
+  if (nl == std::string_view::npos) {
+    discarded_ += bytes.size();
+    return;
+  }
+  discarded_ += nl;
+  buf_.append(bytes.substr(nl));  // keep the '\n' ending the oversized line as its marker
+}
+
+LineBuffer::Item LineBuffer::next() {
   if (start_ > 0 && start_ == buf_.size()) {
     buf_.clear();
     start_ = 0;
   }
+  if (discarding_) {
+    if (start_ >= buf_.size() || buf_[start_] != '\n') return {};
+    ++start_;
+    discarding_ = false;
+    Item it;
+    it.kind = Item::Kind::kOversized;
+    it.bytes = discarded_;
+    discarded_ = 0;
+    return it;
+  }
   const auto nl = buf_.find('\n', start_);
   if (nl == std::string::npos) {
     if (max_line_bytes_ > 0 && buf_.size() - start_ > max_line_bytes_) {
-      overflowed_ = true;
+      discarding_ = true;
+      ++oversized_;
+      discarded_ = buf_.size() - start_;
       buf_.clear();
       start_ = 0;
     } else if (start_ > 0 && start_ * 2 >= buf_.size()) {
       buf_.erase(0, start_);  // compact: keep only the partial line
       start_ = 0;
     }
-    return std::nullopt;
+    return {};
   }
-  std::string_view line(buf_.data() + start_, nl - start_);
+  const std::string_view line(buf_.data() + start_, nl - start_);
   start_ = nl + 1;
   if (max_line_bytes_ > 0 && line.size() > max_line_bytes_) {
-    overflowed_ = true;
-    return std::nullopt;
+    ++oversized_;
+    Item it;
+    it.kind = Item::Kind::kOversized;
+    it.bytes = line.size();
+    return it;
   }
-  return line;
+  Item it;
+  it.kind = Item::Kind::kLine;
+  it.line = line;
+  return it;
+}
+
+std::optional<std::string_view> LineBuffer::next_line() {
+  while (true) {
+    const Item it = next();
+    if (it.kind == Item::Kind::kLine) return it.line;
+    if (it.kind == Item::Kind::kNone) return std::nullopt;
+  }
 }
 
 }  // namespace ts::node

@@ -36,27 +36,41 @@ std::string encode(const Message& m);
 Result<Message, DecodeError> decode_line(std::string_view line);
 
 // Incremental line framing over a TCP byte stream: bytes go in in arbitrary chunks, whole
-// lines come out. Holds at most one partial line. When `max_line_bytes` > 0 and the
-// partial line grows past it, the buffer reports overflow (and drops what it holds).
+// lines come out. Holds at most one partial line.
+//
+// When `max_line_bytes` > 0, a line longer than that is not kept: its bytes are discarded
+// as they arrive (so a connection holds at most max_line_bytes + one read of memory), and
+// when its '\n' arrives the buffer yields an Oversized item with the line's full length.
+// With max_line_bytes = 0 (the incident commits) a line may grow without bound, as
+// upstream's read_line() does.
 class LineBuffer {
  public:
   explicit LineBuffer(std::uint64_t max_line_bytes = 0) : max_line_bytes_(max_line_bytes) {}
 
-  void append(std::string_view bytes) { buf_.append(bytes); }
+  void append(std::string_view bytes);
 
-  // The next complete line without its '\n', valid until the next call on this buffer;
-  // nullopt when no complete line is buffered.
+  struct Item {
+    enum class Kind : std::uint8_t { kNone, kLine, kOversized } kind = Kind::kNone;
+    std::string_view line;    // kLine: the line without '\n', valid until the next call
+    std::uint64_t bytes = 0;  // kOversized: the discarded line's length, without '\n'
+  };
+  // The next complete line or oversized-line report; kNone when neither is ready.
+  Item next();
+  // The next complete line, skipping oversized ones (they still count in oversized()).
   std::optional<std::string_view> next_line();
 
-  // True once a line longer than max_line_bytes was seen. Sticky.
-  bool overflowed() const { return overflowed_; }
+  // Oversized lines seen so far (complete or still arriving).
+  std::uint64_t oversized() const { return oversized_; }
+  bool overflowed() const { return oversized_ > 0; }
   std::size_t buffered_bytes() const { return buf_.size() - start_; }
 
  private:
   std::string buf_;
   std::size_t start_ = 0;  // bytes before start_ have been consumed
   std::uint64_t max_line_bytes_;
-  bool overflowed_ = false;
+  bool discarding_ = false;      // inside an oversized line: drop bytes up to its '\n'
+  std::uint64_t discarded_ = 0;  // bytes of the current oversized line dropped so far
+  std::uint64_t oversized_ = 0;
 };
 
 }  // namespace ts::node

@@ -272,16 +272,17 @@ void Node::on_bytes(SimTime now, const BytesIn& b) {
   while (true) {
     c = find(id);  // a handler may have closed (and erased) the connection
     if (c == nullptr) return;
-    auto line = c->lines.next_line();
-    if (c->lines.overflowed()) {
+    const auto item = c->lines.next();
+    if (item.kind == LineBuffer::Item::Kind::kNone) return;
+    if (item.kind == LineBuffer::Item::Kind::kOversized) {
+      // 51218aa's server loop: the line is dropped with a violation; the connection stays.
       protocol_error(*c, ProtocolErrorKind::kLineTooLong,
-                     c->remote + " sent a line longer than " +
-                         std::to_string(profile_->max_line_bytes) + " bytes - closing connection");
-      close(now, id, CloseReason::kLineTooLong);
-      return;
+                     "Rejecting oversized message from " + c->remote + ": " +
+                         std::to_string(item.bytes) +
+                         " bytes (max: " + std::to_string(profile_->max_line_bytes) + ")");
+      continue;
     }
-    if (!line) return;
-    on_line(now, *c, *line);
+    on_line(now, *c, item.line);
   }
 }
 

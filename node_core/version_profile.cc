@@ -41,6 +41,7 @@ constexpr VersionProfile make_full_outbound() {
   p.description = "as post-fix, but outbound handles every message and carries broadcasts";
   p.outbound_handles_all_messages = true;
   p.outbound_writes_broadcasts = true;
+  p.max_line_bytes = 2'000'000;  // server.rs MAX_MESSAGE_SIZE at 51218aa
   return p;
 }
 

@@ -57,7 +57,9 @@ struct VersionProfile {
   bool outbound_writes_broadcasts = false;
   // Pending ping nonces kept per outbound connection; older ones are forgotten.
   std::uint32_t pending_ping_limit = 5;
-  // Longest accepted line in bytes; 0 = unlimited (the incident commits).
+  // Longest accepted line in bytes; 0 = unlimited (the incident commits: read_line() buffers
+  // whatever arrives). A longer line is discarded as it arrives and recorded as a
+  // `line_too_long` protocol error; the connection stays open.
   std::uint64_t max_line_bytes = 0;
 
   ProtocolTimers timers;

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "node_core/chain.h"
 #include "node_core/codec.h"
@@ -142,6 +144,35 @@ TEST_CASE("line buffer: a maximum line length is enforced, unlimited by default"
   auto l = unlimited.next_line();
   REQUIRE(l);
   CHECK(l->size() == (1u << 20));
+}
+
+TEST_CASE("line buffer: an oversized line is dropped as it streams in and reported once") {
+  const std::string ping = encode(Ping{1, 2});
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+    CAPTURE(chunk);
+    LineBuffer b(1000);
+    // A good line, a 10 MB line, a good line: in chunks of `chunk` bytes.
+    const std::string wire = ping + std::string(10'000'000, 'y') + "\n" + ping;
+    std::vector<LineBuffer::Item::Kind> kinds;
+    std::uint64_t reported = 0;
+    std::size_t peak = 0;
+    for (std::size_t i = 0; i < wire.size(); i += chunk) {
+      b.append(std::string_view(wire).substr(i, chunk));
+      peak = std::max(peak, b.buffered_bytes());
+      while (true) {
+        const auto it = b.next();
+        if (it.kind == LineBuffer::Item::Kind::kNone) break;
+        kinds.push_back(it.kind);
+        if (it.kind == LineBuffer::Item::Kind::kOversized) reported = it.bytes;
+        if (it.kind == LineBuffer::Item::Kind::kLine) CHECK(decode_line(it.line).ok());
+      }
+    }
+    using K = LineBuffer::Item::Kind;
+    CHECK(kinds == std::vector<K>{K::kLine, K::kOversized, K::kLine});
+    CHECK(reported == 10'000'000);  // the full length, though never held
+    CHECK(b.oversized() == 1);
+    CHECK(peak <= 1000 + chunk);  // bounded: the limit plus one read
+  }
 }
 
 TEST_CASE("codec: consensus variants have upstream's serde shapes") {

@@ -566,3 +566,28 @@ TEST_CASE(
   CHECK(r.scalar("SELECT count(*) FROM protocol_errors WHERE node = 1 AND kind = 'invalid_json'") ==
         1);
 }
+
+TEST_CASE("faults: an oversized line - unlimited at the incident commits, 2 MB later") {
+  // 3 MB from the dialer 3->0 at 5 min. post-fix buffers the whole line and fails to parse
+  // it; full-outbound (51218aa: MAX_MESSAGE_SIZE 2,000,000) drops it as it arrives and logs
+  // the violation. Neither closes the connection.
+  const std::string fault =
+      "faults:\n  - {kind: oversize, at: 5m, from: [165.232.154.150], to: [50.28.104.50], size: "
+      "3000000}\n";
+  for (const char* base : {"six_nodes_postfix.yaml", "six_nodes_full_outbound.yaml"}) {
+    CAPTURE(base);
+    auto r = run(postfix_with(fault, base), 1, 10 * kMinute);
+    const bool limited = std::string(base) == "six_nodes_full_outbound.yaml";
+    const auto errors = r.rows("SELECT kind, text, node FROM protocol_errors");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0][2] == "0");  // logged by the listener 50.28.104.50
+    if (limited) {
+      CHECK(errors[0][0] == "line_too_long");
+      CHECK(errors[0][1].find(": 3000000 bytes (max: 2000000)") != std::string::npos);
+    } else {
+      CHECK(errors[0][0] == "invalid_json");
+    }
+    CHECK(r.scalar("SELECT count(*) FROM connections") == 15);
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE open_at_end = 1") == 15);
+  }
+}
