@@ -123,7 +123,8 @@ Command add_check_determinism_command(CLI::App& app) {
       "check-determinism", "run a scenario K times per seed and compare event traces and rows");
   cmd->add_option("scenario", o->scenario, "scenario YAML")->required();
   cmd->add_option("--runs", o->runs, "runs per seed (default 2)");
-  auto* seed_opt = cmd->add_option("--seed", o->seed, "the seed (default: the scenario's)");
+  auto* seed_opt = cmd->add_option("--seed", o->seed, "the seed (default: the scenario's)")
+                       ->check(non_negative_integer());
   cmd->add_option("--seeds", o->seeds, "a seed range A..B (overrides --seed)");
   cmd->add_option("--duration", o->duration, "simulated time per run, e.g. 10m");
   cmd->add_option("--jobs", o->jobs, "seeds checked in parallel (threads; default 1)");

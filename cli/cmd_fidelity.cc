@@ -138,7 +138,7 @@ Command add_fidelity_command(CLI::App& app) {
   cmd->add_option("--time-scale", o->time_scale,
                   "live mode's real seconds per protocol second (default 0.05)");
   cmd->add_option("--duration", o->duration, "protocol time to run (default 3m)");
-  o->seed_opt = cmd->add_option("--seed", o->seed, "PRNG seed");
+  o->seed_opt = cmd->add_option("--seed", o->seed, "PRNG seed")->check(non_negative_integer());
   cmd->add_option("--tolerance", o->tolerance,
                   "relative tolerance for counts and intervals (default 0.10)");
   return Command{cmd, [o] { return run_fidelity(*o); }};

@@ -84,7 +84,8 @@ Command add_live_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("live", "run the scenario's nodes on real loopback TCP (libuv)");
   cmd->add_option("scenario", o->scenario, "scenario YAML")->required();
   cmd->add_option("--time-scale", o->time_scale, "real seconds per protocol second (default 0.01)");
-  o->seed_opt = cmd->add_option("--seed", o->seed, "PRNG seed (latency draws, nonces)");
+  o->seed_opt = cmd->add_option("--seed", o->seed, "PRNG seed (latency draws, nonces)")
+                    ->check(non_negative_integer());
   cmd->add_option("--duration", o->duration, "protocol time to run, e.g. 5m");
   cmd->add_option("--db", o->db,
                   "results DB path (default results/runs/<scenario>-live-seed<N>.db)");

@@ -25,6 +25,7 @@ struct RunOptions {
   std::string all_version;
   std::string pcap;
   bool quiet = false;
+  bool force = false;
 };
 
 int run_scenario(const RunOptions& o) {
@@ -48,6 +49,15 @@ int run_scenario(const RunOptions& o) {
     auto p = sim::PcapWriter::open(o.pcap, *sc);
     if (!p) return fail(2, p.error().message);
     pcap = std::move(*p);
+  }
+  if (o.force) {  // replace the DB deliberately (default: append a new run to it)
+    std::error_code ec;
+    if (std::filesystem::is_directory(db_path, ec))
+      return fail(2, "--force: '" + db_path + "' is a directory");
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::filesystem::remove(db_path + suffix, ec);
+      if (ec) return fail(2, "--force: cannot remove '" + db_path + suffix + "': " + ec.message());
+    }
   }
   auto rec = sim::Recorder::open(db_path);
   if (!rec) return fail(2, rec.error().message);
@@ -111,13 +121,16 @@ Command add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "simulate a scenario (the default command)");
   cmd->add_option("scenario", opts->scenario, "scenario YAML (e.g. topologies/six_nodes.yaml)")
       ->required();
-  opts->seed_opt = cmd->add_option("--seed", opts->seed, "PRNG seed (overrides the scenario's)");
+  opts->seed_opt = cmd->add_option("--seed", opts->seed, "PRNG seed (overrides the scenario's)")
+                       ->check(non_negative_integer());
   cmd->add_option("--duration", opts->duration, "virtual time to simulate, e.g. 90s, 1h, 24h");
   cmd->add_option("--db", opts->db, "results DB path (default results/runs/<scenario>-seed<N>.db)");
   cmd->add_option("--all-version", opts->all_version,
                   "run every node on this version profile (e.g. pre-fix), overriding the scenario");
   cmd->add_option("--pcap", opts->pcap, "also write the simulated TCP streams as a pcap file");
   cmd->add_flag("-q,--quiet", opts->quiet, "print only the one-line totals");
+  cmd->add_flag("--force", opts->force,
+                "replace an existing results DB (default: append this run to it)");
   return Command{cmd, [opts] { return run_scenario(*opts); }};
 }
 

@@ -27,6 +27,17 @@ Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
                                                    const CLI::Option* seed_opt, std::uint64_t seed,
                                                    const std::string& duration);
 
+// Accepts only a plain non-negative integer (CLI11 would wrap "-3" into a huge uint64).
+inline CLI::Validator non_negative_integer() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos)
+          return "must be a non-negative integer (got '" + v + "')";
+        return {};
+      },
+      "UINT");
+}
+
 // "A..B" (inclusive, A <= B) as a pair; the error message is ready for fail(2, ...).
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text);
 

@@ -234,8 +234,11 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK)
       return Error{"'" + path + "' is not a timesim results DB: " + sqlite3_errmsg(raw)};
-    if (sqlite3_step(s) == SQLITE_ROW) user_version = sqlite3_column_int(s, 0);
+    const int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) user_version = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
+    if (step != SQLITE_ROW)
+      return Error{"'" + path + "' is not a timesim results DB: " + sqlite3_errmsg(raw)};
   }
   if (user_version > kSchemaVersion)
     return Error{"results DB '" + path + "' has schema version " + std::to_string(user_version) +

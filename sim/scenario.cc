@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -714,7 +715,66 @@ std::string format_duration(Duration d) {
   return buf;
 }
 
+// Rejects nesting no scenario needs before yaml-cpp recurses into it: flow collections
+// ([ {) deeper than kMaxNesting, or block indentation beyond kMaxIndent columns. A cheap
+// scan that skips comments and quoted strings.
+Result<bool> check_nesting(std::string_view text, const std::string& path) {
+  int depth = 0;
+  std::size_t line = 1, col = 1, indent = 0;
+  bool at_line_start = true;
+  char quote = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      col = 1;
+      indent = 0;
+      at_line_start = true;
+      if (quote == '\'') quote = 0;  // (multi-line quoted scalars are not used in scenarios)
+      continue;
+    }
+    if (at_line_start && (c == ' ' || c == '-')) {
+      if (++indent > kMaxIndent)
+        return Error{path + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                     ": nesting too deep (indented more than " + std::to_string(kMaxIndent) +
+                     " columns)"};
+    } else {
+      at_line_start = false;
+    }
+    if (quote) {
+      if (c == '\\' && quote == '"') {
+        ++i;
+        ++col;
+      } else if (c == quote) {
+        quote = 0;
+      }
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#' &&
+               (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
+      while (i + 1 < text.size() && text[i + 1] != '\n')
+        ++i;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting)
+        return Error{path + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                     ": nesting too deep (more than " + std::to_string(kMaxNesting) +
+                     " levels of [ or {)"};
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+    ++col;
+  }
+  return true;
+}
+
 Result<Scenario> load_scenario_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return Error{path + ": is a directory, not a scenario file"};
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxScenarioBytes)
+    return Error{path + ": scenario file is " + std::to_string(size) + " bytes (limit " +
+                 std::to_string(kMaxScenarioBytes) + ")"};
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{path + ": cannot open scenario file"};
   std::stringstream ss;
@@ -735,6 +795,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
   }
   if (text.find('\0') != std::string_view::npos)
     return Error{path + ":1:1: not a text file (contains NUL bytes)"};
+  if (auto deep = check_nesting(text, path); !deep) return deep.error();
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

@@ -67,6 +67,12 @@ struct Scenario {
   const LatencyModel& latency(std::size_t from, std::size_t to) const;
 };
 
+// Input limits (docs/errors.md): a scenario file is at most kMaxScenarioBytes; flow
+// collections nest at most kMaxNesting deep and lines indent at most kMaxIndent columns.
+inline constexpr std::uint64_t kMaxScenarioBytes = 16u << 20;
+inline constexpr int kMaxNesting = 64;
+inline constexpr std::size_t kMaxIndent = 256;
+
 Result<Scenario> load_scenario_file(const std::string& path);
 // Parses scenario text; `path` is used in error messages only.
 Result<Scenario> parse_scenario(std::string_view text, const std::string& path);
