@@ -129,6 +129,13 @@ void Node::arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at) {
   out_.push_back(SetTimer{TimerId{kind, slot}, at});
 }
 
+std::size_t Node::buffered_bytes() const {
+  std::size_t n = 0;
+  for (const auto& c : conns_)
+    n += c.lines.buffered_bytes();
+  return n;
+}
+
 Node::Conn* Node::find(ConnId id) {
   for (auto& c : conns_)
     if (c.id == id) return &c;

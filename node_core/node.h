@@ -86,6 +86,8 @@ class Node {
   std::size_t active_masternodes(SimTime now) const;
   // Connections past their handshake (outbound: connected; inbound: Handshake accepted).
   std::size_t established_connections() const;
+  // Bytes held in the connections' line buffers (partial lines).
+  std::size_t buffered_bytes() const;
   // Transactions known here and not yet in a block of this node's chain.
   std::size_t mempool_size() const;
 
