@@ -46,14 +46,41 @@ std::string quote(const std::string& id) {
 }  // namespace
 
 Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>& inputs) {
+  // Every input must be a results DB this timesim can read: checked before `out` is touched.
+  for (const auto& in : inputs) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(in.path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> src(raw, &sqlite3_close_v2);
+    if (rc != SQLITE_OK) return Error{"cannot open results DB '" + in.path + "'"};
+    sqlite3_stmt* q = nullptr;
+    int version = -1;
+    bool has_runs = false;
+    if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+      version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    q = nullptr;
+    if (sqlite3_prepare_v2(raw, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='runs'",
+                           -1, &q, nullptr) == SQLITE_OK)
+      has_runs = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    if (version < 0 || !has_runs) return Error{"'" + in.path + "' is not a timesim results DB"};
+    if (version > sim::kSchemaVersion)
+      return Error{"results DB '" + in.path + "' has schema version " + std::to_string(version) +
+                   ", newer than this timesim's " + std::to_string(sim::kSchemaVersion)};
+  }
   auto rec = sim::Recorder::open(out);  // creates the current schema
   if (!rec) return rec.error();
   sqlite3* db = (*rec)->db();
-  if (auto ok = exec(db,
-                     "CREATE TABLE IF NOT EXISTS compare_runs (run_id INTEGER PRIMARY KEY, "
-                     "side TEXT NOT NULL, label TEXT NOT NULL, seed INTEGER NOT NULL)");
-      !ok)
-    return ok;
+  const bool sides = std::any_of(inputs.begin(), inputs.end(),
+                                 [](const MergeInput& in) { return !in.side.empty(); });
+  if (sides) {
+    if (auto ok = exec(db,
+                       "CREATE TABLE IF NOT EXISTS compare_runs (run_id INTEGER PRIMARY KEY, "
+                       "side TEXT NOT NULL, label TEXT NOT NULL, seed INTEGER NOT NULL)");
+        !ok)
+      return ok;
+  }
   std::vector<std::string> index_sql;  // the inputs' indexes, rebuilt once at the end
   for (const auto& in : inputs) {
     sqlite3_stmt* raw = nullptr;
@@ -129,6 +156,7 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
             !ok)
           return ok;
       }
+      if (in.side.empty()) return exec(db, "COMMIT");
       sqlite3_stmt* q = nullptr;
       if (sqlite3_prepare_v2(
               db, "INSERT INTO compare_runs SELECT run_id + ?1, ?2, ?3, ?4 FROM src.runs", -1, &q,

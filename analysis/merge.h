@@ -14,8 +14,8 @@
 namespace ts::analysis {
 
 struct MergeInput {
-  std::string path;   // a results DB written by `timesim run`
-  std::string side;   // "A" or "B"
+  std::string path;   // a results DB written by `timesim run` (any number of runs)
+  std::string side;   // "A" or "B"; empty: no compare_runs rows (plain `timesim merge`)
   std::string label;  // e.g. the scenario name or version
   std::uint64_t seed = 0;
 };

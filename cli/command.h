@@ -60,5 +60,7 @@ Command add_report_command(CLI::App& app);
 Command add_regress_command(CLI::App& app);
 Command add_faults_command(CLI::App& app);
 Command add_check_determinism_command(CLI::App& app);
+Command add_sweep_command(CLI::App& app);
+Command add_merge_command(CLI::App& app);
 
 }  // namespace ts::cli
