@@ -64,10 +64,10 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
                            -1, &q, nullptr) == SQLITE_OK)
       has_runs = sqlite3_step(q) == SQLITE_ROW;
     sqlite3_finalize(q);
-    if (version < 0 || !has_runs) return Error{"'" + in.path + "' is not a timesim results DB"};
     if (version > sim::kSchemaVersion)
       return Error{"results DB '" + in.path + "' has schema version " + std::to_string(version) +
                    ", newer than this timesim's " + std::to_string(sim::kSchemaVersion)};
+    if (version < 0 || !has_runs) return Error{"'" + in.path + "' is not a timesim results DB"};
   }
   auto rec = sim::Recorder::open(out);  // creates the current schema
   if (!rec) return rec.error();

@@ -2,6 +2,8 @@
 // scenario, record it to SQLite and print the per-link and per-version-pair tables.
 #include <fmt/core.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -26,6 +28,35 @@ struct RunOptions {
   std::string pcap;
   bool quiet = false;
   bool force = false;
+  std::string record = "samples";
+  bool progress = false;
+  bool profile = false;
+};
+
+// A one-line progress report on stderr, rewritten in place at most 4 times a second.
+class ProgressLine : public sim::ProgressSink {
+ public:
+  void on_progress(SimTime now, SimTime end, std::uint64_t events) override {
+    const auto t = std::chrono::steady_clock::now();
+    if (t - last_ < std::chrono::milliseconds(250)) return;
+    last_ = t;
+    const double wall = std::chrono::duration<double>(t - start_).count();
+    const double frac = end > 0 ? static_cast<double>(now) / static_cast<double>(end) : 0;
+    const double eta = frac > 0 ? wall * (1 - frac) / frac : 0;
+    fmt::print(stderr, "\r[{} / {} simulated · {:5.1f}% · {:.2f} M events/s · ETA {:.0f} s]   ",
+               sim::format_duration(now), sim::format_duration(end), 100 * frac,
+               wall > 0 ? static_cast<double>(events) / wall / 1e6 : 0.0, eta);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  ~ProgressLine() override {
+    if (shown_) fmt::print(stderr, "\r{:80}\r", "");
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+  bool shown_ = false;
 };
 
 int run_scenario(const RunOptions& o) {
@@ -59,8 +90,13 @@ int run_scenario(const RunOptions& o) {
       if (ec) return fail(2, "--force: cannot remove '" + db_path + suffix + "': " + ec.message());
     }
   }
+  sim::RecordLevel level;
+  if (!sim::record_level_from_name(o.record, level))
+    return fail(2, "--record: unknown level '" + o.record + "' (connections, samples or messages)");
   auto rec = sim::Recorder::open(db_path);
   if (!rec) return fail(2, rec.error().message);
+  (*rec)->set_level(level);
+  (*rec)->set_timing(o.profile);
   sim::RunInfo info;
   info.scenario_name = sc->name;
   info.scenario_path = o.scenario;
@@ -74,7 +110,13 @@ int run_scenario(const RunOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   sim::World world(*sc, sc->seed, rec->get());
   if (pcap) world.set_wire_observer(pcap.get());
+  std::unique_ptr<ProgressLine> progress;
+  if (o.progress || (!o.quiet && isatty(STDERR_FILENO))) {
+    progress = std::make_unique<ProgressLine>();
+    world.set_progress(progress.get());
+  }
   auto stats = world.run(sc->duration_ns, &g_interrupted);
+  progress.reset();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   sim::RunTotals totals;
   if (stats) {
@@ -110,6 +152,10 @@ int run_scenario(const RunOptions& o) {
   // Wall-clock figures go to stderr so stdout stays identical for identical inputs.
   fmt::print(stderr, "{} events in {:.3f} s wall ({:.2f} M events/s)\n", stats->events, wall,
              wall > 0 ? static_cast<double>(stats->events) / wall / 1e6 : 0.0);
+  if (o.profile)
+    fmt::print(stderr, "SQLite: {:.3f} s of {:.3f} s wall ({:.1f} %), --record {}\n",
+               (*rec)->sqlite_seconds(), wall,
+               wall > 0 ? 100 * (*rec)->sqlite_seconds() / wall : 0.0, o.record);
   if (interrupted) return fail(1, "interrupted: the run is recorded with status 'interrupted'");
   return 0;
 }
@@ -129,6 +175,11 @@ Command add_run_command(CLI::App& app) {
                   "run every node on this version profile (e.g. pre-fix), overriding the scenario");
   cmd->add_option("--pcap", opts->pcap, "also write the simulated TCP streams as a pcap file");
   cmd->add_flag("-q,--quiet", opts->quiet, "print only the one-line totals");
+  cmd->add_option("--record", opts->record,
+                  "what to record: connections, samples (default) or messages (docs/schema.md)");
+  cmd->add_flag("--progress", opts->progress,
+                "progress line on stderr even when it is not a terminal");
+  cmd->add_flag("--profile", opts->profile, "report the wall time spent in SQLite (stderr)");
   cmd->add_flag("--force", opts->force,
                 "replace an existing results DB (default: append this run to it)");
   return Command{cmd, [opts] { return run_scenario(*opts); }};

@@ -1,5 +1,6 @@
 #include "sim/recorder.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace ts::sim {
@@ -154,6 +155,15 @@ CREATE TABLE IF NOT EXISTS samples (
   active_masternodes INTEGER NOT NULL, -- as this node sees them, itself included
   mempool            INTEGER NOT NULL  -- transactions known here and not yet in a block
 );
+-- --record messages: one row per message a node wrote.
+CREATE TABLE IF NOT EXISTS messages (
+  run_id  INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns    INTEGER NOT NULL,
+  conn_id INTEGER NOT NULL,
+  node    INTEGER NOT NULL, -- the sender
+  kind    TEXT NOT NULL,    -- the variant, e.g. Ping
+  bytes   INTEGER NOT NULL  -- on the wire, with the newline
+);
 -- Convenience view: one row per established connection with its lifetime as the dialer saw it.
 CREATE VIEW IF NOT EXISTS connection_lifetimes AS
   SELECT c.run_id, c.conn_id, c.dialer, c.listener, c.dialer_version, c.listener_version,
@@ -193,7 +203,50 @@ Error Recorder::db_error(std::string_view what) const {
   return Error{std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_.get()) : "no database")};
 }
 
+namespace {
+// Adds the wall time of its scope to `total_ns` when `on`.
+class SqliteTimer {
+ public:
+  SqliteTimer(bool on, std::int64_t& total_ns) : on_(on), total_(total_ns) {
+    if (on_) t0_ = std::chrono::steady_clock::now();
+  }
+  ~SqliteTimer() {
+    if (on_)
+      total_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - t0_)
+                    .count();
+  }
+
+ private:
+  bool on_;
+  std::int64_t& total_;
+  std::chrono::steady_clock::time_point t0_;
+};
+}  // namespace
+
+std::string_view record_level_name(RecordLevel l) {
+  switch (l) {
+    case RecordLevel::kConnections:
+      return "connections";
+    case RecordLevel::kSamples:
+      return "samples";
+    case RecordLevel::kMessages:
+      return "messages";
+  }
+  return "?";
+}
+
+bool record_level_from_name(std::string_view name, RecordLevel& out) {
+  for (auto l : {RecordLevel::kConnections, RecordLevel::kSamples, RecordLevel::kMessages})
+    if (record_level_name(l) == name) {
+      out = l;
+      return true;
+    }
+  return false;
+}
+
 Result<bool> Recorder::exec(const char* sql) {
+  SqliteTimer timer(timing_, sqlite_ns_);
   char* err = nullptr;
   if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
@@ -211,6 +264,7 @@ Result<Recorder::Stmt> Recorder::prepare(const char* sql) {
 }
 
 Result<bool> Recorder::step_reset(sqlite3_stmt* s) {
+  SqliteTimer timer(timing_, sqlite_ns_);
   const int rc = sqlite3_step(s);
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
@@ -285,6 +339,9 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   auto sm = r->prepare("INSERT INTO samples VALUES (?,?,?,?,?,?,?)");
   if (!sm) return sm.error();
   r->ins_sample_ = std::move(*sm);
+  auto msg = r->prepare("INSERT INTO messages VALUES (?,?,?,?,?,?)");
+  if (!msg) return msg.error();
+  r->ins_msg_ = std::move(*msg);
   auto tx = r->prepare("INSERT INTO transactions VALUES (?,?,?,?,?,?,?)");
   if (!tx) return tx.error();
   r->ins_tx_ = std::move(*tx);
@@ -490,9 +547,24 @@ Result<bool> Recorder::add_proposal(SimTime t, std::uint32_t node, std::uint64_t
   return step_reset(s);
 }
 
+Result<bool> Recorder::add_message(SimTime t, std::uint64_t conn_id, std::uint32_t node,
+                                   std::string_view kind, std::uint64_t bytes) {
+  if (!records(RecordLevel::kMessages)) return true;
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_msg_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, t);
+  sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(conn_id));
+  sqlite3_bind_int64(s, 4, node);
+  bind_text(s, 5, kind);
+  sqlite3_bind_int64(s, 6, static_cast<std::int64_t>(bytes));
+  return step_reset(s);
+}
+
 Result<bool> Recorder::add_sample(SimTime t, std::uint32_t node, std::uint64_t height,
                                   std::uint32_t peers, std::uint32_t active,
                                   std::uint32_t mempool) {
+  if (!records(RecordLevel::kSamples)) return true;
   if (auto ok = row_added(); !ok) return ok;
   auto* s = ins_sample_.get();
   sqlite3_bind_int64(s, 1, run_id_);

@@ -41,6 +41,15 @@ struct RunTotals {
   std::uint64_t fingerprint = 0;  // WorldStats::fingerprint (stored as 16 hex digits)
 };
 
+// What a run records (`timesim run --record LEVEL`), cumulative:
+//   connections: runs, nodes, connections, protocol_errors, node_events, faults, and the
+//                consensus outcomes (blocks, proposals, transactions);
+//   samples:     + the periodic per-node `samples` (the default);
+//   messages:    + one `messages` row per message written (large: every ping and pong).
+enum class RecordLevel : std::uint8_t { kConnections, kSamples, kMessages };
+std::string_view record_level_name(RecordLevel l);
+bool record_level_from_name(std::string_view name, RecordLevel& out);
+
 // One `blocks` row: a block node `node` applied (consensus model).
 struct BlockRow {
   std::uint32_t node = 0;
@@ -91,6 +100,17 @@ class Recorder {
                           std::uint32_t active, std::uint32_t mempool);
   Result<bool> add_transaction(std::uint32_t node, std::uint64_t txid, SimTime t_submitted_ns,
                                SimTime t_final_ns, std::uint32_t votes, std::uint32_t committee);
+  // One `messages` row (level messages only; a no-op below it).
+  Result<bool> add_message(SimTime t, std::uint64_t conn_id, std::uint32_t node,
+                           std::string_view kind, std::uint64_t bytes);
+
+  void set_level(RecordLevel l) { level_ = l; }
+  bool records(RecordLevel l) const { return level_ >= l; }
+  // Wall time spent inside SQLite calls (step, reset, exec), measured only after
+  // set_timing(true). Informational (stderr); never part of the results.
+  void set_timing(bool on) { timing_ = on; }
+  double sqlite_seconds() const { return sqlite_ns_ / 1e9; }
+
   // Commits what is pending and marks the run `status` ('complete' or 'interrupted').
   Result<bool> end_run(std::string_view status, const RunTotals& totals);
   // Commits pending rows (the run stays 'running').
@@ -118,6 +138,10 @@ class Recorder {
   std::unique_ptr<sqlite3, DbClose> db_;
   Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_, ins_proposal_,
       ins_sample_, ins_tx_;
+  Stmt ins_msg_;
+  RecordLevel level_ = RecordLevel::kSamples;
+  bool timing_ = false;
+  std::int64_t sqlite_ns_ = 0;
   std::int64_t run_id_ = 0;
   int rows_in_txn_ = 0;
   bool in_txn_ = false;

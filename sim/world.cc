@@ -92,6 +92,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
   while (sched_.next_time() <= duration_ns && first_error_.empty()) {
     if (--until_check == 0) {
       until_check = 4096;
+      if (progress_) progress_->on_progress(sched_.now(), duration_ns, sched_.executed());
       if (interrupt && interrupt->load(std::memory_order_relaxed)) {
         stats_.interrupted = true;
         break;
@@ -380,6 +381,9 @@ void World::carry_out(std::uint32_t node) {
         c->rec.bytes_l2d += n;
       }
       stats_.bytes += n;
+      if (rec_ && rec_->records(RecordLevel::kMessages))
+        record_error(rec_->add_message(sched_.now(), c->rec.conn_id, node,
+                                       node::msg_kind_name(send->kind), n));
       send_segment(*c, s, std::move(send->bytes), kData);
     } else if (auto* dial = std::get_if<node::Dial>(&out)) {
       start_dial(node, dial->peer);

@@ -52,6 +52,14 @@ struct WorldStats {
   bool interrupted = false;
 };
 
+// Told how far a run has got, every few thousand events (for a progress line). Must not
+// touch the World. Wall-clock use is the sink's business; the run never reads it.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void on_progress(SimTime now, SimTime end, std::uint64_t events) = 0;
+};
+
 // Test-only sabotage, to show that the invariant checks fire.
 enum class TestSabotage : std::uint8_t { kNone, kIgnorePartitions, kReorderStreams };
 
@@ -79,6 +87,8 @@ class World {
     std::int64_t node;  // the node the event is for, -1 if none (faults, samples)
   };
   void set_trace(std::vector<TracedEvent>* trace) { trace_ = trace; }
+  // Progress reports during run(); null: none. `sink` must outlive run().
+  void set_progress(ProgressSink* sink) { progress_ = sink; }
   // Packets as they are sent (pcap export); `obs` must outlive run(). Null: none.
   void set_wire_observer(WireObserver* obs) { wire_ = obs; }
 
@@ -211,6 +221,7 @@ class World {
   std::uint64_t plant_nth_segment_ = 0;
   std::uint64_t segments_sent_ = 0;
   std::vector<TracedEvent>* trace_ = nullptr;
+  ProgressSink* progress_ = nullptr;
   WireObserver* wire_ = nullptr;
 };
 
