@@ -1,22 +1,36 @@
 // Scheduler: the discrete-event queue. Events run in (at, seq) order: earlier time first,
-// and events at the same time in the order they were scheduled (FIFO), whatever the heap
-// does. The heap is an implicit 4-ary min-heap of 16-byte keys (at, seq << 26 | slot), so
-// the four children of a node share one 64-byte cache line; an event's operands wait in a
-// slab at `slot` (slots are recycled, LIFO). No allocation per event once the vectors have
-// grown. Limits: 2^38 events per run, 2^26 pending at once (asserted). Not thread-safe.
+// and events at the same time in the order they were scheduled (FIFO).
+//
+// Two tiers (a calendar queue beside a heap):
+//   - a window of kWindow consecutive nanoseconds [now, now + kWindow), one FIFO bucket per
+//     nanosecond (bucket = at mod kWindow), and a bitmap of non-empty buckets. Scheduling
+//     into the window is an append; the window's earliest event is the head of the first
+//     non-empty bucket at or after now (a scan of at most 64 bitmap words).
+//   - every event scheduled beyond the window goes to a 4-ary heap (sim/quad_heap.h) and is
+//     popped from there directly.
+// pop() takes the (at, seq)-earlier of the two candidates, so ties between an old far event
+// and a newer bucketed one still run in scheduling order. Dense near-future traffic
+// (bursts, ties, ns-3's hold model) never touches the heap; sparse far-future timers cost
+// what the heap costs. Buckets keep their capacity: no allocation per event once they have
+// grown. Not thread-safe.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
 #include "common/assert.h"
 #include "sim/event.h"
+#include "sim/quad_heap.h"
 
 namespace ts::sim {
 
 class Scheduler {
  public:
-  Scheduler() = default;
+  static constexpr std::size_t kWindow = std::size_t{1} << 12;  // ns covered by buckets
+
+  Scheduler() : buckets_(kWindow) {}
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -24,32 +38,40 @@ class Scheduler {
   void schedule(SimTime at, EventKind kind, std::uint32_t a = 0, std::uint32_t b = 0,
                 std::uint32_t c = 0, std::uint8_t d = 0) {
     TS_ASSERT(at >= now_);
-    std::uint32_t slot;
-    if (!free_.empty()) {
-      slot = free_.back();
-      free_.pop_back();
-    } else {
-      slot = static_cast<std::uint32_t>(slab_.size());
-      TS_ASSERT(slot <= kSlotMask);
-      slab_.emplace_back();
-    }
-    slab_[slot] = Operands{a, b, c, kind, d};
-    TS_ASSERT(next_seq_ < (std::uint64_t{1} << (64 - kSlotBits)));
-    push(Key{at, (next_seq_++ << kSlotBits) | slot});
+    const Event e{at, next_seq_++, a, b, c, kind, d};
+    if (at - now_ < static_cast<SimTime>(kWindow))
+      append(e);
+    else
+      far_.push(e);
   }
 
   // Removes the earliest event into `out` and advances now() to its time.
   // Returns false when no event is pending.
   bool pop(Event& out) {
-    if (heap_.empty()) return false;
-    const Key top = heap_.front();
-    const Key last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(last);
-    const auto slot = static_cast<std::uint32_t>(top.key & kSlotMask);
-    const Operands& o = slab_[slot];
-    out = Event{top.at, top.key >> kSlotBits, o.a, o.b, o.c, o.kind, o.d};
-    free_.push_back(slot);
+    bool from_bucket = in_window_ > 0;
+    if (!from_bucket && far_.empty()) return false;
+    std::size_t bi = 0;
+    if (from_bucket) {
+      bi = next_nonempty(index(now_));
+      if (!far_.empty()) {
+        const SimTime tb = now_ + static_cast<SimTime>((bi - index(now_)) & kMask);
+        const SimTime tf = far_.top_time();
+        const Bucket& b = buckets_[bi];
+        from_bucket = tb < tf || (tb == tf && b.events[b.head].seq < far_.top_seq());
+      }
+    }
+    if (from_bucket) {
+      Bucket& b = buckets_[bi];
+      out = b.events[b.head++];
+      if (b.head == b.events.size()) {
+        b.events.clear();
+        b.head = 0;
+        bits_[bi >> 6] &= ~(std::uint64_t{1} << (bi & 63));
+      }
+      --in_window_;
+    } else {
+      far_.pop(out);
+    }
     TS_ASSERT(out.at >= now_);  // time never goes back
     now_ = out.at;
     ++executed_;
@@ -58,69 +80,52 @@ class Scheduler {
 
   SimTime now() const { return now_; }
   // Time of the earliest pending event, or kNever.
-  SimTime next_time() const { return heap_.empty() ? kNever : heap_.front().at; }
-  std::size_t pending() const { return heap_.size(); }
+  SimTime next_time() const {
+    if (in_window_ == 0) return far_.top_time();
+    const std::size_t i = next_nonempty(index(now_));
+    const SimTime tb = now_ + static_cast<SimTime>((i - index(now_)) & kMask);
+    return std::min(tb, far_.top_time());
+  }
+  std::size_t pending() const { return in_window_ + far_.size(); }
   std::uint64_t scheduled() const { return next_seq_; }
   std::uint64_t executed() const { return executed_; }
-  void reserve(std::size_t n) {
-    heap_.reserve(n);
-    slab_.reserve(n);
-    free_.reserve(n);
-  }
+  void reserve(std::size_t n) { far_.reserve(n); }
 
  private:
-  static constexpr std::size_t kArity = 4;
-  static constexpr int kSlotBits = 26;
-  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
+  static constexpr std::size_t kMask = kWindow - 1;
+  static constexpr std::size_t kWords = kWindow / 64;
 
-  struct Key {
-    SimTime at;
-    std::uint64_t key;  // seq << kSlotBits | slot: seq is unique, so it decides ties
-  };
-  static_assert(sizeof(Key) == 16, "four heap children per cache line");
-  struct Operands {
-    std::uint32_t a, b, c;
-    EventKind kind;
-    std::uint8_t d;
+  struct Bucket {
+    std::vector<Event> events;  // one timestamp; in seq order
+    std::size_t head = 0;       // next to pop
   };
 
-  static bool before(const Key& x, const Key& y) {
-    return x.at < y.at || (x.at == y.at && x.key < y.key);
+  static std::size_t index(SimTime t) { return static_cast<std::size_t>(t) & kMask; }
+
+  void append(const Event& e) {
+    const std::size_t i = index(e.at);
+    buckets_[i].events.push_back(e);
+    bits_[i >> 6] |= std::uint64_t{1} << (i & 63);
+    ++in_window_;
   }
 
-  void push(const Key& e) {
-    std::size_t i = heap_.size();
-    heap_.push_back(e);
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / kArity;
-      if (!before(e, heap_[parent])) break;
-      heap_[i] = heap_[parent];
-      i = parent;
+  // The first non-empty bucket at or after index `from`, cyclically. REQUIRES in_window_ > 0.
+  std::size_t next_nonempty(std::size_t from) const {
+    std::size_t w = from >> 6;
+    std::uint64_t word = bits_[w] & (~std::uint64_t{0} << (from & 63));
+    for (std::size_t k = 0; k <= kWords; ++k) {
+      if (word != 0) return (w << 6) | static_cast<std::size_t>(std::countr_zero(word));
+      w = (w + 1) % kWords;
+      word = bits_[w];
     }
-    heap_[i] = e;
+    TS_ASSERT(false);
+    return 0;
   }
 
-  // Places `e` starting from the root hole, moving smaller children up.
-  void sift_down(const Key& e) {
-    const std::size_t n = heap_.size();
-    std::size_t i = 0;
-    while (true) {
-      const std::size_t first = i * kArity + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t end = first + kArity < n ? first + kArity : n;
-      for (std::size_t c = first + 1; c < end; ++c)
-        if (before(heap_[c], heap_[best])) best = c;
-      if (!before(heap_[best], e)) break;
-      heap_[i] = heap_[best];
-      i = best;
-    }
-    heap_[i] = e;
-  }
-
-  std::vector<Key> heap_;
-  std::vector<Operands> slab_;
-  std::vector<std::uint32_t> free_;
+  std::vector<Bucket> buckets_;
+  std::uint64_t bits_[kWords] = {};
+  std::size_t in_window_ = 0;  // bucketed events; all in [now_, now_ + kWindow)
+  QuadHeap far_;               // events scheduled at or beyond the window's end
   SimTime now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t executed_ = 0;
