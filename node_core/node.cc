@@ -234,8 +234,8 @@ void Node::on_connected(SimTime now, const Connected& c) {
   send_ping(now, out);  // the connect path's ping
   send_ping(now, out);  // the ping interval's first tick completes at once
   arm(TimerKind::kPingTick, c.peer, s.ping_tick_at, now + profile_->timers.ping_interval_ns);
-  arm(TimerKind::kPingCheck, c.peer, s.ping_check_at,
-      now + profile_->timers.ping_check_interval_ns);
+  out.check_anchor = now;
+  rearm_ping_check(out);
   if (profile_->outbound_writes_broadcasts) {
     out.writable = true;
     conn_writable(now, out);
@@ -254,6 +254,27 @@ void Node::send_ping(SimTime now, Conn& c) {
   c.pending.push_back(PendingPing{nonce, now});
   if (c.pending.size() > profile_->pending_ping_limit) c.pending.erase(c.pending.begin());
   note(c.id, NoteKind::kPingSent, static_cast<std::int64_t>(nonce));
+  if (c.check_anchor != kNever) rearm_ping_check(c);  // (not yet during the connect path)
+}
+
+// The unanswered-ping check runs every ping_check_interval on a grid anchored at the connect
+// time (tokio::time::interval; after a freeze its missed ticks burst at once and the grid
+// stays). A tick changes something only once the oldest pending ping is older than the
+// timeout, so the timer is armed for the first grid tick after that, and re-armed whenever
+// the oldest pending ping changes: the same checks at the same times, without an event
+// every 10 s on each of a large network's connections.
+void Node::rearm_ping_check(Conn& c) {
+  PeerSlot& s = slots_[c.peer];
+  SimTime at = kNever;
+  if (!c.pending.empty()) {
+    const Duration iv = profile_->timers.ping_check_interval_ns;
+    const SimTime expires = c.pending.front().sent_at + profile_->timers.ping_timeout_ns;
+    // First tick T = anchor + k * iv with T > expires (a miss needs now - sent > timeout).
+    const std::int64_t k = (expires - c.check_anchor) / iv + 1;
+    at = c.check_anchor + k * iv;
+  }
+  if (at == s.ping_check_at) return;
+  arm(TimerKind::kPingCheck, c.peer, s.ping_check_at, at);
 }
 
 void Node::check_pings(SimTime now, Conn& c) {
@@ -359,8 +380,10 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
       return;
     }
     note(c.id, NoteKind::kPongMatched, now - it->sent_at);
+    const bool oldest = it == c.pending.begin();
     c.pending.erase(it);
     c.missed = 0;
+    if (oldest) rearm_ping_check(c);
     return;
   }
   if (std::holds_alternative<Ping>(m) || profile_->outbound_handles_all_messages) {
@@ -442,9 +465,10 @@ void Node::on_timer(SimTime now, TimerId id) {
       if (s.ping_check_at > now || s.state != SlotState::kConnected) return;
       Conn* c = find(s.conn);
       TS_ASSERT(c != nullptr);
-      arm(TimerKind::kPingCheck, id.slot, s.ping_check_at,
-          now + profile_->timers.ping_check_interval_ns);
+      s.ping_check_at = kNever;
+      const ConnId cid = c->id;
       check_pings(now, *c);
+      if (Conn* still = find(cid)) rearm_ping_check(*still);  // unless it closed
       return;
     }
     case TimerKind::kRedialPass:

@@ -123,6 +123,7 @@ class Node {
     LineBuffer lines;
     std::vector<PendingPing> pending;  // outbound: oldest first, at most pending_ping_limit
     std::uint32_t missed = 0;          // outbound: pings that passed the timeout
+    SimTime check_anchor = kNever;     // outbound: the ping-check grid's origin (connect)
   };
 
   void on_start(SimTime now);
@@ -141,6 +142,7 @@ class Node {
   void dial(SimTime now, std::uint32_t peer);
   void send_ping(SimTime now, Conn& c);
   void check_pings(SimTime now, Conn& c);
+  void rearm_ping_check(Conn& c);
   void send(Conn& c, const Message& m);
   void close(SimTime now, ConnId id, CloseReason reason);  // local close
   void forget(SimTime now, ConnId id);                     // drop state after any close

@@ -106,7 +106,8 @@ TEST_CASE(
     REQUIRE(ping.ok());
     CHECK(std::get<Ping>(*ping).timestamp == 1766106000);
     CHECK(h.timer_at(TimerKind::kPingTick) == millis(50) + seconds(30));
-    CHECK(h.timer_at(TimerKind::kPingCheck) == millis(50) + seconds(10));
+    // The first 10 s check tick that can find a ping older than 90 s.
+    CHECK(h.timer_at(TimerKind::kPingCheck) == millis(50) + seconds(100));
   }
 }
 
@@ -248,8 +249,12 @@ TEST_CASE(
   Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
   h.feed(0, Start{});
   h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});  // pings at 0 s (x2)
-  SimTime tick = seconds(30), check = seconds(10);
+  // The check runs on a 10 s grid from the connect; it is armed for the first grid tick at
+  // which the oldest unanswered ping is more than 90 s old: 100 s (90 is not > 90).
+  SimTime tick = seconds(30), check = h.timer_at(TimerKind::kPingCheck);
+  CHECK(check == seconds(100));
   SimTime closed_at = kNever;
+  std::vector<SimTime> checks;
   // No pong ever comes back. Drive both timers in time order until the node closes.
   for (int guard = 0; guard < 100 && closed_at == kNever; ++guard) {
     const bool tick_first = tick <= check;
@@ -260,13 +265,19 @@ TEST_CASE(
       tick = h.timer_at(TimerKind::kPingTick);
       CHECK(tick == now + seconds(30));
     } else {
-      check = h.timer_at(TimerKind::kPingCheck);
+      checks.push_back(now);
       if (!h.all<Close>().empty()) {
         closed_at = now;
         CHECK(h.all<Close>()[0].reason == CloseReason::kPongTimeout);
+        break;
       }
     }
+    if (h.timer_at(TimerKind::kPingCheck) != kNever) check = h.timer_at(TimerKind::kPingCheck);
   }
+  // Checks that run: 100 s (the two connect-time pings: two misses), then 130 s (the 30 s
+  // ping, older than 90 s only after 120 s): the third miss closes. Grid ticks between them
+  // would find nothing to count, so no event is spent on them.
+  CHECK(checks == std::vector<SimTime>{seconds(100), seconds(130)});
   // The two connect-time pings expire at the first check after 90 s (100 s: 90 is not > 90),
   // the 30 s ping at the first check after 120 s (130 s): three misses then.
   CHECK(closed_at == seconds(130));
@@ -360,4 +371,27 @@ TEST_CASE("node: the 120 s pass redials peers that are not connected and not bac
   h.feed(seconds(9), DialFailed{2, CloseReason::kConnectRefused});  // backs off 10 s
   h.feed(pass, TimerFired{{TimerKind::kRedialPass, 0}});
   CHECK(h.all<Dial>().empty());  // connected, or backing off: nothing to dial
+}
+
+TEST_CASE("node: the ping check is armed only for the tick that can count a miss") {
+  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
+  h.feed(0, Start{});
+  h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});
+  std::vector<std::uint64_t> nonces;
+  for (auto& n : h.all<Note>())
+    if (n.kind == NoteKind::kPingSent) nonces.push_back(static_cast<std::uint64_t>(n.value));
+  REQUIRE(nonces.size() == 2);
+  CHECK(h.timer_at(TimerKind::kPingCheck) == seconds(100));
+  // Answer the older ping: the check moves to the younger one's tick (same send time: same).
+  h.feed(millis(100), BytesIn{1, line(Pong{nonces[0], 0})});
+  CHECK(h.all<SetTimer>().empty());  // 100 s still
+  h.feed(millis(101), BytesIn{1, line(Pong{nonces[1], 0})});
+  CHECK(h.timer_at(TimerKind::kPingCheck) == kNever);  // nothing pending: disarmed
+  h.feed(seconds(30), TimerFired{{TimerKind::kPingTick, 0}});
+  // Sent at 30 s, a miss after 120 s: the first grid tick past it is 130 s.
+  CHECK(h.timer_at(TimerKind::kPingCheck) == seconds(130));
+  // A stale check event (the 100 s one) does nothing.
+  h.feed(seconds(100), TimerFired{{TimerKind::kPingCheck, 0}});
+  CHECK(h.all<Close>().empty());
+  CHECK(h.all<Note>().empty());
 }
