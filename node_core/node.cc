@@ -254,7 +254,6 @@ void Node::send_ping(SimTime now, Conn& c) {
   c.pending.push_back(PendingPing{nonce, now});
   if (c.pending.size() > profile_->pending_ping_limit) c.pending.erase(c.pending.begin());
   note(c.id, NoteKind::kPingSent, static_cast<std::int64_t>(nonce));
-  if (c.check_anchor != kNever) rearm_ping_check(c);  // (not yet during the connect path)
 }
 
 // The unanswered-ping check runs every ping_check_interval on a grid anchored at the connect
@@ -262,7 +261,9 @@ void Node::send_ping(SimTime now, Conn& c) {
 // stays). A tick changes something only once the oldest pending ping is older than the
 // timeout, so the timer is armed for the first grid tick after that, and re-armed whenever
 // the oldest pending ping changes: the same checks at the same times, without an event
-// every 10 s on each of a large network's connections.
+// every 10 s on each of a large network's connections. A tick at or after the next ping
+// tick is left to that tick to arm (it re-evaluates anyway), so an answered ping costs no
+// timer event at all.
 void Node::rearm_ping_check(Conn& c) {
   PeerSlot& s = slots_[c.peer];
   SimTime at = kNever;
@@ -272,6 +273,7 @@ void Node::rearm_ping_check(Conn& c) {
     // First tick T = anchor + k * iv with T > expires (a miss needs now - sent > timeout).
     const std::int64_t k = (expires - c.check_anchor) / iv + 1;
     at = c.check_anchor + k * iv;
+    if (at >= s.ping_tick_at) at = kNever;  // the ping tick comes first and re-arms
   }
   if (at == s.ping_check_at) return;
   arm(TimerKind::kPingCheck, c.peer, s.ping_check_at, at);
@@ -458,6 +460,7 @@ void Node::on_timer(SimTime now, TimerId id) {
       TS_ASSERT(c != nullptr);
       send_ping(now, *c);
       arm(TimerKind::kPingTick, id.slot, s.ping_tick_at, now + profile_->timers.ping_interval_ns);
+      rearm_ping_check(*c);
       return;
     }
     case TimerKind::kPingCheck: {

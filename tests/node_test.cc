@@ -106,8 +106,9 @@ TEST_CASE(
     REQUIRE(ping.ok());
     CHECK(std::get<Ping>(*ping).timestamp == 1766106000);
     CHECK(h.timer_at(TimerKind::kPingTick) == millis(50) + seconds(30));
-    // The first 10 s check tick that can find a ping older than 90 s.
-    CHECK(h.timer_at(TimerKind::kPingCheck) == millis(50) + seconds(100));
+    // No check yet: the first tick that could count a miss (100 s) is after the next ping
+    // tick, which will arm it if the pings are still unanswered then.
+    CHECK(h.timer_at(TimerKind::kPingCheck) == kNever);
   }
 }
 
@@ -249,10 +250,10 @@ TEST_CASE(
   Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
   h.feed(0, Start{});
   h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});  // pings at 0 s (x2)
-  // The check runs on a 10 s grid from the connect; it is armed for the first grid tick at
-  // which the oldest unanswered ping is more than 90 s old: 100 s (90 is not > 90).
-  SimTime tick = seconds(30), check = h.timer_at(TimerKind::kPingCheck);
-  CHECK(check == seconds(100));
+  // The check runs on a 10 s grid from the connect; it is armed, by the last ping tick
+  // before it, for the first grid tick at which the oldest unanswered ping is more than 90 s
+  // old.
+  SimTime tick = seconds(30), check = kNever;
   SimTime closed_at = kNever;
   std::vector<SimTime> checks;
   // No pong ever comes back. Drive both timers in time order until the node closes.
@@ -266,17 +267,16 @@ TEST_CASE(
       CHECK(tick == now + seconds(30));
     } else {
       checks.push_back(now);
+      check = kNever;  // consumed
       if (!h.all<Close>().empty()) {
         closed_at = now;
         CHECK(h.all<Close>()[0].reason == CloseReason::kPongTimeout);
         break;
       }
     }
-    if (h.timer_at(TimerKind::kPingCheck) != kNever) check = h.timer_at(TimerKind::kPingCheck);
+    for (const auto& t : h.all<SetTimer>())
+      if (t.id.kind == TimerKind::kPingCheck) check = t.at;
   }
-  // Checks that run: 100 s (the two connect-time pings: two misses), then 130 s (the 30 s
-  // ping, older than 90 s only after 120 s): the third miss closes. Grid ticks between them
-  // would find nothing to count, so no event is spent on them.
   CHECK(checks == std::vector<SimTime>{seconds(100), seconds(130)});
   // The two connect-time pings expire at the first check after 90 s (100 s: 90 is not > 90),
   // the 30 s ping at the first check after 120 s (130 s): three misses then.
@@ -378,20 +378,33 @@ TEST_CASE("node: the ping check is armed only for the tick that can count a miss
   h.feed(0, Start{});
   h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});
   std::vector<std::uint64_t> nonces;
-  for (auto& n : h.all<Note>())
-    if (n.kind == NoteKind::kPingSent) nonces.push_back(static_cast<std::uint64_t>(n.value));
+  auto collect = [&] {
+    for (auto& n : h.all<Note>())
+      if (n.kind == NoteKind::kPingSent) nonces.push_back(static_cast<std::uint64_t>(n.value));
+  };
+  collect();
   REQUIRE(nonces.size() == 2);
-  CHECK(h.timer_at(TimerKind::kPingCheck) == seconds(100));
-  // Answer the older ping: the check moves to the younger one's tick (same send time: same).
-  h.feed(millis(100), BytesIn{1, line(Pong{nonces[0], 0})});
-  CHECK(h.all<SetTimer>().empty());  // 100 s still
-  h.feed(millis(101), BytesIn{1, line(Pong{nonces[1], 0})});
-  CHECK(h.timer_at(TimerKind::kPingCheck) == kNever);  // nothing pending: disarmed
-  h.feed(seconds(30), TimerFired{{TimerKind::kPingTick, 0}});
-  // Sent at 30 s, a miss after 120 s: the first grid tick past it is 130 s.
+  CHECK(h.timer_at(TimerKind::kPingCheck) == kNever);  // 100 s is after the 30 s tick
+  h.feed(millis(100), BytesIn{1, line(Pong{nonces[0], 0}) + line(Pong{nonces[1], 0})});
+  CHECK(h.all<SetTimer>().empty());
+  // Pings at 30, 60 and 90 s go unanswered. The 30 s ping is a miss after 120 s, at the
+  // 130 s grid tick; the 120 s ping tick comes first, so it is the one that arms 130 s.
+  for (int k = 1; k <= 3; ++k) {
+    h.feed(seconds(30) * k, TimerFired{{TimerKind::kPingTick, 0}});
+    CHECK(h.timer_at(TimerKind::kPingCheck) == kNever);
+  }
+  h.feed(seconds(120), TimerFired{{TimerKind::kPingTick, 0}});
   CHECK(h.timer_at(TimerKind::kPingCheck) == seconds(130));
-  // A stale check event (the 100 s one) does nothing.
-  h.feed(seconds(100), TimerFired{{TimerKind::kPingCheck, 0}});
+  // A stale check event does nothing.
+  h.feed(seconds(125), TimerFired{{TimerKind::kPingCheck, 0}});
   CHECK(h.all<Close>().empty());
   CHECK(h.all<Note>().empty());
+  // At 130 s: one miss (the 30 s ping); the 60 s ping is next, at the 160 s tick, after the
+  // 150 s ping tick: left to it.
+  h.feed(seconds(130), TimerFired{{TimerKind::kPingCheck, 0}});
+  REQUIRE(h.all<Note>().size() == 1);
+  CHECK(h.all<Note>()[0].kind == NoteKind::kPingMissed);
+  CHECK(h.all<Close>().empty());
+  h.feed(seconds(150), TimerFired{{TimerKind::kPingTick, 0}});
+  CHECK(h.timer_at(TimerKind::kPingCheck) == seconds(160));
 }
