@@ -235,7 +235,7 @@ void Node::on_connected(SimTime now, const Connected& c) {
   send_ping(now, out);  // the ping interval's first tick completes at once
   arm(TimerKind::kPingTick, c.peer, s.ping_tick_at, now + profile_->timers.ping_interval_ns);
   out.check_anchor = now;
-  rearm_ping_check(out);
+  rearm_ping_check(now, out);
   if (profile_->outbound_writes_broadcasts) {
     out.writable = true;
     conn_writable(now, out);
@@ -264,7 +264,7 @@ void Node::send_ping(SimTime now, Conn& c) {
 // every 10 s on each of a large network's connections. A tick at or after the next ping
 // tick is left to that tick to arm (it re-evaluates anyway), so an answered ping costs no
 // timer event at all.
-void Node::rearm_ping_check(Conn& c) {
+void Node::rearm_ping_check(SimTime now, Conn& c) {
   PeerSlot& s = slots_[c.peer];
   SimTime at = kNever;
   if (!c.pending.empty()) {
@@ -272,7 +272,8 @@ void Node::rearm_ping_check(Conn& c) {
     const SimTime expires = c.pending.front().sent_at + profile_->timers.ping_timeout_ns;
     // First tick T = anchor + k * iv with T > expires (a miss needs now - sent > timeout).
     const std::int64_t k = (expires - c.check_anchor) / iv + 1;
-    at = c.check_anchor + k * iv;
+    // A tick missed while the process was frozen runs at once (tokio's Burst).
+    at = std::max(c.check_anchor + k * iv, now);
     if (at >= s.ping_tick_at) at = kNever;  // the ping tick comes first and re-arms
   }
   if (at == s.ping_check_at) return;
@@ -385,7 +386,7 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
     const bool oldest = it == c.pending.begin();
     c.pending.erase(it);
     c.missed = 0;
-    if (oldest) rearm_ping_check(c);
+    if (oldest) rearm_ping_check(now, c);
     return;
   }
   if (std::holds_alternative<Ping>(m) || profile_->outbound_handles_all_messages) {
@@ -460,7 +461,7 @@ void Node::on_timer(SimTime now, TimerId id) {
       TS_ASSERT(c != nullptr);
       send_ping(now, *c);
       arm(TimerKind::kPingTick, id.slot, s.ping_tick_at, now + profile_->timers.ping_interval_ns);
-      rearm_ping_check(*c);
+      rearm_ping_check(now, *c);
       return;
     }
     case TimerKind::kPingCheck: {
@@ -471,7 +472,7 @@ void Node::on_timer(SimTime now, TimerId id) {
       s.ping_check_at = kNever;
       const ConnId cid = c->id;
       check_pings(now, *c);
-      if (Conn* still = find(cid)) rearm_ping_check(*still);  // unless it closed
+      if (Conn* still = find(cid)) rearm_ping_check(now, *still);  // unless it closed
       return;
     }
     case TimerKind::kRedialPass:

@@ -142,7 +142,7 @@ class Node {
   void dial(SimTime now, std::uint32_t peer);
   void send_ping(SimTime now, Conn& c);
   void check_pings(SimTime now, Conn& c);
-  void rearm_ping_check(Conn& c);
+  void rearm_ping_check(SimTime now, Conn& c);
   void send(Conn& c, const Message& m);
   void close(SimTime now, ConnId id, CloseReason reason);  // local close
   void forget(SimTime now, ConnId id);                     // drop state after any close
