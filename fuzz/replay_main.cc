@@ -1,5 +1,5 @@
 // Replays fuzz corpora without libFuzzer: calls LLVMFuzzerTestOneInput on every file under
-// the directories given. Built with the normal compiler, so CI replays the corpus (and every
+// the files and directories given. Built with the normal compiler, so CI replays the corpus (and every
 // crash input kept there) on each run. Exit 0 when every input ran.
 #include <algorithm>
 #include <cstdint>
@@ -16,8 +16,11 @@ int main(int argc, char** argv) {
   std::size_t inputs = 0;
   for (int i = 1; i < argc; ++i) {
     std::vector<std::filesystem::path> files;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(argv[i]))
-      if (e.is_regular_file()) files.push_back(e.path());
+    if (std::filesystem::is_regular_file(argv[i]))
+      files.emplace_back(argv[i]);
+    else
+      for (const auto& e : std::filesystem::recursive_directory_iterator(argv[i]))
+        if (e.is_regular_file()) files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
       std::ifstream in(f, std::ios::binary);
