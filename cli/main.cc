@@ -49,7 +49,10 @@ Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::stri
 
 int fail(int code, const std::string& msg) {
   std::fflush(stdout);
-  std::fprintf(stderr, "timesim: %s\n", msg.c_str());
+  std::string line;  // always one line: a newline in quoted user input is shown escaped
+  for (char c : msg)
+    line += c == '\n' ? std::string("\\n") : std::string(1, c);
+  std::fprintf(stderr, "timesim: %s\n", line.c_str());
   return code;
 }
 

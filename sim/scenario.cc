@@ -28,7 +28,30 @@ class Loader {
 
   [[nodiscard]] Error at(const YAML::Mark& m, const std::string& msg) const {
     return Error{path_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
-                 ": " + msg};
+                 ": " + one_line(msg)};
+  }
+
+  // Messages quote the user's text; control characters in it (a newline inside a quoted
+  // key, say) are escaped so an error is always one line.
+  static std::string one_line(const std::string& msg) {
+    std::string out;
+    out.reserve(msg.size());
+    for (unsigned char c : msg) {
+      if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c < 0x20 || c == 0x7f) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", c);
+        out += hex;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out;
   }
 
   // Checks that `map` is a mapping whose keys are all in `allowed`, with no duplicates.

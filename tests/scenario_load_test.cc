@@ -148,3 +148,11 @@ TEST_CASE("scenario: the shipped topologies load") {
     CHECK(s->consensus.enabled);
   }
 }
+
+TEST_CASE("scenario: an error quoting a multi-line key is still one line (fuzz finding)") {
+  // Found by fuzz/fuzz_scenario.cc (tests/fuzz/scenario/crash-crash-6071d85...): a quoted
+  // key spanning two lines was echoed with its newline.
+  const std::string msg = error_of("nodes:\n\" - &a {i - &a {ip: 2.1.6+}\n \n");
+  CHECK(msg.find('\n') == std::string::npos);
+  CHECK(msg.find("unknown key ' - &a {i - &a {ip: 2.1.6+}\\n' in scenario") != std::string::npos);
+}
