@@ -95,13 +95,7 @@ int run_compare(const CompareOptions& o) {
   // ---- run
   auto tmp = make_temp_dir("timesim-compare");
   if (!tmp) return fail(1, tmp.error().message);
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{*tmp};
+  RemoveOnExit cleanup{*tmp};
   std::vector<SeedJob> jobs_list;
   std::vector<analysis::MergeInput> merge_inputs;
   for (std::size_t s = 0; s < 2; ++s)

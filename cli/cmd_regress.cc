@@ -125,13 +125,7 @@ int run_regress(const RegressOptions& o) {
   for (auto& b : baselines) {
     auto tmp = make_temp_dir("timesim-regress");
     if (!tmp) return fail(1, tmp.error().message);
-    struct Cleanup {
-      std::string dir;
-      ~Cleanup() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-      }
-    } cleanup{*tmp};
+    RemoveOnExit cleanup{*tmp};
     std::vector<SeedJob> jobs_list;
     for (std::uint64_t k = 0; k < b.seeds; ++k)
       jobs_list.push_back({b.scenario, b.seed_base + k,

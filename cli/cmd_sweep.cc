@@ -80,13 +80,7 @@ int sweep(const SweepOptions& o) {
 
   auto tmp = make_temp_dir("timesim-sweep");
   if (!tmp) return fail(1, tmp.error().message);
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code e;
-      fs::remove_all(dir, e);
-    }
-  } cleanup{*tmp};
+  RemoveOnExit cleanup{*tmp};
   std::vector<SeedJob> list;
   std::vector<analysis::MergeInput> inputs;
   for (auto seed : seeds) {

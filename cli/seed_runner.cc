@@ -1,5 +1,7 @@
 #include "cli/seed_runner.h"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -104,6 +106,11 @@ Result<std::string> make_temp_dir(const std::string& prefix) {
   if (!::mkdtemp(tmpl.data()))
     return Error{"cannot create a temporary directory: " + std::string(std::strerror(errno))};
   return tmpl;
+}
+
+RemoveOnExit::~RemoveOnExit() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace ts::cli

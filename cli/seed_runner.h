@@ -27,4 +27,10 @@ Result<bool> run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel);
 // A fresh private directory under $TMPDIR (or /tmp); removed by the caller.
 Result<std::string> make_temp_dir(const std::string& prefix);
 
+// Removes a directory tree when it goes out of scope.
+struct RemoveOnExit {
+  std::string dir;
+  ~RemoveOnExit();
+};
+
 }  // namespace ts::cli

@@ -114,34 +114,29 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id,
     if (!v) return v.error();
     *field = static_cast<std::uint64_t>(*v);
   }
-  {
-    auto q = prepare(db,
-                     "SELECT t_finalized_ns - t_proposed_ns FROM blocks WHERE run_id=?1 AND "
-                     "t_proposed_ns IS NOT NULL ORDER BY 1",
-                     run_id);
+  // Median and p95 of a sorted column of durations (unchanged when there are none).
+  auto spread = [&](const char* sql, Duration& med, Duration& p95) -> Result<bool> {
+    auto q = prepare(db, sql, run_id);
     if (!q) return q.error();
-    std::vector<Duration> fin;
+    std::vector<Duration> v;
     while (sqlite3_step(q->get()) == SQLITE_ROW)
-      fin.push_back(sqlite3_column_int64(q->get(), 0));
-    if (!fin.empty()) {
-      c.finality_median_ns = median(fin);
-      c.finality_p95_ns = fin[std::min(fin.size() - 1, (fin.size() * 95 + 99) / 100 - 1)];
+      v.push_back(sqlite3_column_int64(q->get(), 0));
+    if (!v.empty()) {
+      med = median(v);
+      p95 = v[std::min(v.size() - 1, (v.size() * 95 + 99) / 100 - 1)];
     }
-  }
-  {
-    auto q = prepare(db,
-                     "SELECT t_final_ns - t_submitted_ns FROM transactions WHERE run_id=?1 AND "
-                     "t_submitted_ns IS NOT NULL ORDER BY 1",
-                     run_id);
-    if (!q) return q.error();
-    std::vector<Duration> fin;
-    while (sqlite3_step(q->get()) == SQLITE_ROW)
-      fin.push_back(sqlite3_column_int64(q->get(), 0));
-    if (!fin.empty()) {
-      c.tx_final_median_ns = median(fin);
-      c.tx_final_p95_ns = fin[std::min(fin.size() - 1, (fin.size() * 95 + 99) / 100 - 1)];
-    }
-  }
+    return true;
+  };
+  if (auto ok = spread("SELECT t_finalized_ns - t_proposed_ns FROM blocks WHERE run_id=?1 AND "
+                       "t_proposed_ns IS NOT NULL ORDER BY 1",
+                       c.finality_median_ns, c.finality_p95_ns);
+      !ok)
+    return ok.error();
+  if (auto ok = spread("SELECT t_final_ns - t_submitted_ns FROM transactions WHERE run_id=?1 AND "
+                       "t_submitted_ns IS NOT NULL ORDER BY 1",
+                       c.tx_final_median_ns, c.tx_final_p95_ns);
+      !ok)
+    return ok.error();
   {
     auto q = prepare(db,
                      "SELECT min(t_finalized_ns) FROM blocks WHERE run_id=?1 GROUP BY height "
