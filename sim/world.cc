@@ -39,6 +39,12 @@ World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
     nodes_[i].profile = sc_.nodes[i].profile;
     sched_.schedule(sc_.nodes[i].start_ns, EventKind::kNodeStart, i);
   }
+  // One live connection per linked pair is the steady state: size for it once, rather than
+  // let the vector double past it (freed slots are reused).
+  std::size_t links = 0;
+  for (const auto& sn : nodes_)
+    links += sn.peer_node.size();
+  conns_.reserve(links / 2 + 1);
 }
 
 void World::record_error(Result<bool> r) {
