@@ -1,6 +1,6 @@
 // Replays fuzz corpora without libFuzzer: calls LLVMFuzzerTestOneInput on every file under
-// the files and directories given. Built with the normal compiler, so CI replays the corpus (and every
-// crash input kept there) on each run. Exit 0 when every input ran.
+// the files and directories given. Built with the normal compiler, so CI replays the corpus (and
+// every crash input kept there) on each run. Exit 0 when every input ran.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
       std::ifstream in(f, std::ios::binary);
-      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
       LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
       ++inputs;
     }

@@ -28,7 +28,7 @@ enum class CloseReason : std::uint8_t {
   kMessageBeforeHandshake,  // inbound: first message was not a Handshake
   kBadHandshake,            // inbound: wrong magic or protocol_version
   kInvalidMessage,          // a line that does not decode, where that closes
-  kLineTooLong,             // a line longer than the profile's max_line_bytes
+  kLineTooLong,             // (unused since lines over the limit are skipped, not closed on)
   kConnectRefused,          // dial: RST to the SYN (nothing listening)
   kConnectTimeout,          // dial: no answer within connect_timeout
   kNodeStopped,             // this node stopped (crash, restart, upgrade)
