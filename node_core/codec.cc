@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/assert.h"
+
 namespace ts::node {
 namespace {
 
@@ -398,68 +400,85 @@ Result<Message, DecodeError> decode_line(std::string_view line) {
                      "expected a variant name or a one-key object"};
 }
 
+LineBuffer::Carry& LineBuffer::carry() {
+  if (!carry_) carry_ = std::make_unique<Carry>();
+  return *carry_;
+}
+
+// A carry that holds nothing is freed, so an idle connection keeps no buffer and a one-off
+// large line does not pin its memory.
+void LineBuffer::drop_carry_if_idle() {
+  if (carry_ && carry_->partial.empty() && !carry_->discarding) carry_.reset();
+}
+
+std::size_t LineBuffer::buffered_bytes() const {
+  std::size_t n = in_.size();
+  if (carry_ && !carry_->partial_is_line) n += carry_->partial.size();
+  return n;
+}
+
 void LineBuffer::append(std::string_view bytes) {
-  if (!discarding_) {
-    buf_.append(bytes);
-    if (max_line_bytes_ > 0 && buf_.size() - start_ > max_line_bytes_ &&
-        buf_.find('\n', start_) == std::string::npos) {
-      // The partial line is already too long: drop it and the rest of it as it comes.
-      discarding_ = true;
-      ++oversized_;
-      discarded_ = buf_.size() - start_;
-      buf_.clear();
-      start_ = 0;
-    }
-    return;
-  }
-  const auto nl = bytes.find('\n');
-  if (nl == std::string_view::npos) {
-    discarded_ += bytes.size();
-    return;
-  }
-  discarded_ += nl;
-  buf_.append(bytes.substr(nl));  // keep the '\n' ending the oversized line as its marker
+  TS_ASSERT(in_.empty());  // the previous append was drained
+  in_ = bytes;
 }
 
 LineBuffer::Item LineBuffer::next() {
-  if (start_ > 0 && start_ == buf_.size()) {
-    buf_.clear();
-    start_ = 0;
+  if (carry_ && carry_->partial_is_line) {
+    carry_->partial.clear();
+    carry_->partial_is_line = false;
+    drop_carry_if_idle();
   }
-  if (discarding_) {
-    if (start_ >= buf_.size() || buf_[start_] != '\n') return {};
-    ++start_;
-    discarding_ = false;
+  if (carry_ && carry_->discarding) {
+    Carry& c = *carry_;
+    const std::size_t nl = in_.find('\n');
+    if (nl == std::string_view::npos) {
+      c.discarded += in_.size();
+      in_ = {};
+      return {};
+    }
+    c.discarded += nl;
+    in_.remove_prefix(nl + 1);
     Item it;
     it.kind = Item::Kind::kOversized;
-    it.bytes = discarded_;
-    discarded_ = 0;
+    it.bytes = c.discarded;
+    c.discarding = false;
+    c.discarded = 0;
+    drop_carry_if_idle();
     return it;
   }
-  const auto nl = buf_.find('\n', start_);
-  if (nl == std::string::npos) {
-    if (max_line_bytes_ > 0 && buf_.size() - start_ > max_line_bytes_) {
-      discarding_ = true;
+  const std::size_t held = carry_ ? carry_->partial.size() : 0;
+  const std::size_t nl = in_.find('\n');
+  if (nl == std::string_view::npos) {
+    const std::uint64_t total = held + in_.size();
+    if (max_line_bytes_ > 0 && total > max_line_bytes_) {
+      // The partial line is already too long: drop it and the rest of it as it comes.
+      Carry& c = carry();
+      std::string().swap(c.partial);
+      c.discarding = true;
+      c.discarded = total;
       ++oversized_;
-      discarded_ = buf_.size() - start_;
-      buf_.clear();
-      start_ = 0;
-    } else if (start_ > 0 && start_ * 2 >= buf_.size()) {
-      buf_.erase(0, start_);  // compact: keep only the partial line
-      start_ = 0;
+      in_ = {};
+      return {};
     }
+    if (!in_.empty()) carry().partial.append(in_);
+    in_ = {};
     return {};
   }
-  const std::string_view line(buf_.data() + start_, nl - start_);
-  start_ = nl + 1;
+  std::string_view line = in_.substr(0, nl);
+  if (held > 0) {
+    Carry& c = *carry_;
+    c.partial.append(line);
+    c.partial_is_line = true;
+    line = c.partial;
+  }
+  in_.remove_prefix(nl + 1);
+  Item it;
   if (max_line_bytes_ > 0 && line.size() > max_line_bytes_) {
     ++oversized_;
-    Item it;
     it.kind = Item::Kind::kOversized;
     it.bytes = line.size();
     return it;
   }
-  Item it;
   it.kind = Item::Kind::kLine;
   it.line = line;
   return it;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,12 @@ Result<Message, DecodeError> decode_line(std::string_view line);
 // Incremental line framing over a TCP byte stream: bytes go in in arbitrary chunks, whole
 // lines come out. Holds at most one partial line.
 //
+// Zero-copy: a line that lies whole inside the appended bytes is returned as a view of
+// them. So each append() must be drained (next() until kNone) before the next append, and
+// `bytes` must stay valid until then (the driver's read callback). Only a partial line
+// left at the end is copied, into a carry buffer that exists only while there is one: a
+// connection between lines holds no buffer.
+//
 // When `max_line_bytes` > 0, a line longer than that is not kept: its bytes are discarded
 // as they arrive (so a connection holds at most max_line_bytes + one read of memory), and
 // when its '\n' arrives the buffer yields an Oversized item with the line's full length.
@@ -47,6 +54,7 @@ class LineBuffer {
  public:
   explicit LineBuffer(std::uint64_t max_line_bytes = 0) : max_line_bytes_(max_line_bytes) {}
 
+  // Takes `bytes`; the previous append must have been drained (see the class comment).
   void append(std::string_view bytes);
 
   struct Item {
@@ -62,14 +70,25 @@ class LineBuffer {
   // Oversized lines seen so far (complete or still arriving).
   std::uint64_t oversized() const { return oversized_; }
   bool overflowed() const { return oversized_ > 0; }
-  std::size_t buffered_bytes() const { return buf_.size() - start_; }
+  // Bytes held or pending: the carried partial line plus appended bytes not yet consumed.
+  std::size_t buffered_bytes() const;
+  // Heap memory this buffer owns (the carry and its capacity); 0 between lines.
+  std::size_t heap_bytes() const { return carry_ ? sizeof(Carry) + carry_->partial.capacity() : 0; }
 
  private:
-  std::string buf_;
-  std::size_t start_ = 0;  // bytes before start_ have been consumed
+  // State that exists only while a line spans appends or an oversized line is streaming.
+  struct Carry {
+    std::string partial;           // the start of the line being completed (no '\n' in it)
+    bool partial_is_line = false;  // `partial` holds the line last returned by next()
+    bool discarding = false;       // inside an oversized line: drop bytes up to its '\n'
+    std::uint64_t discarded = 0;   // bytes of the current oversized line dropped so far
+  };
+  Carry& carry();
+  void drop_carry_if_idle();
+
+  std::unique_ptr<Carry> carry_;  // null between lines
+  std::string_view in_;           // appended bytes not yet consumed (the caller's memory)
   std::uint64_t max_line_bytes_;
-  bool discarding_ = false;      // inside an oversized line: drop bytes up to its '\n'
-  std::uint64_t discarded_ = 0;  // bytes of the current oversized line dropped so far
   std::uint64_t oversized_ = 0;
 };
 

@@ -77,12 +77,40 @@ ProtocolErrorKind to_protocol_error(DecodeErrorKind k) {
   return ProtocolErrorKind::kInvalidJson;
 }
 
+// Dotted-quad IPv4 ("a.b.c.d", each 0..255, no leading '+' or spaces) to host byte order.
+bool parse_ipv4(std::string_view text, std::uint32_t& out) {
+  std::uint32_t addr = 0;
+  int parts = 0;
+  std::size_t i = 0;
+  while (parts < 4) {
+    std::uint32_t v = 0;
+    std::size_t digits = 0;
+    const std::size_t first = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 3) {
+      v = v * 10 + static_cast<std::uint32_t>(text[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || v > 255 || (digits > 1 && text[first] == '0')) return false;
+    addr = (addr << 8) | v;
+    ++parts;
+    if (parts < 4) {
+      if (i >= text.size() || text[i] != '.') return false;
+      ++i;
+    }
+  }
+  if (i != text.size()) return false;
+  out = addr;
+  return true;
+}
+
 }  // namespace
 
 Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
     : cfg_(std::move(cfg)), profile_(&profile), prng_(seed), chain_(std::move(cfg_.chain)) {
   cfg_.chain.clear();
   slots_.resize(cfg_.peers.size());
+  conns_.reserve(cfg_.peers.size());  // one per known peer is the usual steady state
 }
 
 void Node::set_clock(Duration offset_ns, std::int64_t drift_ppm, SimTime since) {
@@ -100,6 +128,7 @@ std::int64_t Node::wall_clock_s(SimTime now) const {
 }
 
 void Node::drain(std::vector<Output>& out) {
+  if (sink_ != nullptr) return;  // the outputs are already in the driver's vector
   for (auto& o : out_)
     out.push_back(std::move(o));
   out_.clear();
@@ -121,12 +150,12 @@ void Node::handle(SimTime now, const Input& in) {
 }
 
 void Node::note(ConnId conn, NoteKind kind, std::int64_t value, std::string text) {
-  out_.push_back(Note{conn, kind, value, std::move(text)});
+  out().push_back(Note{conn, kind, value, std::move(text)});
 }
 
 void Node::arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at) {
   field = at;
-  out_.push_back(SetTimer{TimerId{kind, slot}, at});
+  out().push_back(SetTimer{TimerId{kind, slot}, at});
 }
 
 std::size_t Node::buffered_bytes() const {
@@ -134,6 +163,27 @@ std::size_t Node::buffered_bytes() const {
   for (const auto& c : conns_)
     n += c.lines.buffered_bytes();
   return n;
+}
+
+std::string Node::remote(const Conn& c) const {
+  std::string ip;
+  std::uint16_t port = 0;
+  if (c.dir == Direction::kOutbound) {
+    ip = cfg_.peers[c.peer].ip;
+    port = cfg_.peers[c.peer].port;
+  } else if (c.remote_text) {
+    ip = *c.remote_text;
+    port = c.remote_port;
+  } else {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      ip += std::to_string((c.remote_ipv4 >> shift) & 0xff);
+      if (shift > 0) ip += '.';
+    }
+    port = c.remote_port;
+  }
+  ip += ':';
+  ip += std::to_string(port);
+  return ip;
 }
 
 Node::Conn* Node::find(ConnId id) {
@@ -179,7 +229,7 @@ void Node::dial(SimTime /*now*/, std::uint32_t peer) {
   PeerSlot& s = slots_[peer];
   s.state = SlotState::kDialing;
   s.redial_at = kNever;
-  out_.push_back(Dial{peer});
+  out().push_back(Dial{peer});
 }
 
 void Node::on_dial_failed(SimTime now, const DialFailed& f) {
@@ -213,7 +263,9 @@ void Node::on_connected(SimTime now, const Connected& c) {
   conn.dir = c.dir;
   conn.lines = LineBuffer(profile_->max_line_bytes);
   if (c.dir == Direction::kInbound) {
-    conn.remote = std::string(c.remote_ip) + ":" + std::to_string(c.remote_port);
+    conn.remote_port = c.remote_port;
+    if (!parse_ipv4(c.remote_ip, conn.remote_ipv4))
+      conn.remote_text = std::make_unique<std::string>(c.remote_ip);
     conns_.push_back(std::move(conn));
     return;  // the listener waits for the dialer's Handshake
   }
@@ -224,7 +276,6 @@ void Node::on_connected(SimTime now, const Connected& c) {
   s.conn = c.conn;
   s.failures = 0;
   conn.peer = c.peer;
-  conn.remote = cfg_.peers[c.peer].ip + ":" + std::to_string(cfg_.peers[c.peer].port);
   conns_.push_back(std::move(conn));
   Conn& out = conns_.back();
   if (profile_->sends_handshake_first) {
@@ -245,7 +296,7 @@ void Node::on_connected(SimTime now, const Connected& c) {
 void Node::send(Conn& c, const Message& m) {
   scratch_.clear();
   encode(m, scratch_);
-  out_.push_back(Send{c.id, kind_of(m), scratch_});
+  out().push_back(Send{c.id, kind_of(m), scratch_});
 }
 
 void Node::send_ping(SimTime now, Conn& c) {
@@ -292,6 +343,7 @@ void Node::check_pings(SimTime now, Conn& c) {
     }
   }
   std::erase_if(c.pending, expired);
+  if (c.pending.empty()) std::vector<PendingPing>().swap(c.pending);
   if (c.missed >= profile_->timers.max_missed_pongs) close(now, c.id, CloseReason::kPongTimeout);
 }
 
@@ -308,7 +360,7 @@ void Node::on_bytes(SimTime now, const BytesIn& b) {
     if (item.kind == LineBuffer::Item::Kind::kOversized) {
       // 51218aa's server loop: the line is dropped with a violation; the connection stays.
       protocol_error(*c, ProtocolErrorKind::kLineTooLong,
-                     "Rejecting oversized message from " + c->remote + ": " +
+                     "Rejecting oversized message from " + remote(*c) + ": " +
                          std::to_string(item.bytes) +
                          " bytes (max: " + std::to_string(profile_->max_line_bytes) + ")");
       continue;
@@ -326,7 +378,7 @@ void Node::on_line(SimTime now, Conn& c, std::string_view line) {
   if (!decoded.ok()) {
     const auto& e = decoded.error();
     protocol_error(c, to_protocol_error(e.kind),
-                   "failed to parse message from " + c.remote + ": " + e.detail);
+                   "failed to parse message from " + remote(c) + ": " + e.detail);
     // Before the handshake a listener cannot make sense of the peer: close. After it,
     // the incident commits log the bad line and keep reading.
     if (c.dir == Direction::kInbound && !c.handshaken)
@@ -348,19 +400,19 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
   if (h == nullptr) {
     protocol_error(
         c, ProtocolErrorKind::kMessageBeforeHandshake,
-        c.remote + " sent message before handshake - closing connection (not blacklisting)");
+        remote(c) + " sent message before handshake - closing connection (not blacklisting)");
     close(now, c.id, CloseReason::kMessageBeforeHandshake);
     return;
   }
   if (h->magic != kMagic) {
     protocol_error(c, ProtocolErrorKind::kBadMagic,
-                   c.remote + " sent handshake with invalid magic");
+                   remote(c) + " sent handshake with invalid magic");
     close(now, c.id, CloseReason::kBadHandshake);
     return;
   }
   if (h->protocol_version != kProtocolVersion) {
     protocol_error(c, ProtocolErrorKind::kBadProtocolVersion,
-                   c.remote + " sent handshake with unsupported protocol version " +
+                   remote(c) + " sent handshake with unsupported protocol version " +
                        std::to_string(h->protocol_version));
     close(now, c.id, CloseReason::kBadHandshake);
     return;
@@ -385,6 +437,9 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
     note(c.id, NoteKind::kPongMatched, now - it->sent_at);
     const bool oldest = it == c.pending.begin();
     c.pending.erase(it);
+    // Pongs come back within a round trip, so between pings the set is usually empty: free
+    // it then (a healthy connection holds no ping buffer for 30 s of every 30).
+    if (c.pending.empty()) std::vector<PendingPing>().swap(c.pending);
     c.missed = 0;
     if (oldest) rearm_ping_check(now, c);
     return;
@@ -410,14 +465,14 @@ void Node::handle_established(SimTime now, Conn& c, const Message& m) {
     send(c, r);
   } else if (std::holds_alternative<Handshake>(m) && c.dir == Direction::kInbound) {
     protocol_error(c, ProtocolErrorKind::kDuplicateHandshake,
-                   c.remote + " sent a second handshake - ignored");
+                   remote(c) + " sent a second handshake - ignored");
   }
   // Ack, Pong on an inbound connection, PeersResponse and the variants the model carries
   // opaquely are handled without a reply.
 }
 
 void Node::close(SimTime now, ConnId id, CloseReason reason) {
-  out_.push_back(Close{id, reason});
+  out().push_back(Close{id, reason});
   forget(now, id);
 }
 
@@ -492,10 +547,10 @@ void Node::on_timer(SimTime now, TimerId id) {
       }
       if (dialled) {  // sleep 100 ms, then the next peer (or the end of the pass)
         pass_step_at_ = now + profile_->timers.redial_pass_spacing_ns;
-        out_.push_back(SetTimer{TimerId{TimerKind::kPassStep, 0}, pass_step_at_});
+        out().push_back(SetTimer{TimerId{TimerKind::kPassStep, 0}, pass_step_at_});
       } else {  // pass over: the next one starts after the pass interval
         pass_at_ = now + profile_->timers.redial_pass_interval_ns;
-        out_.push_back(SetTimer{TimerId{TimerKind::kRedialPass, 0}, pass_at_});
+        out().push_back(SetTimer{TimerId{TimerKind::kRedialPass, 0}, pass_at_});
       }
       return;
     }

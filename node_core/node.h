@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,10 @@ class Node {
   void handle(SimTime now, const Input& in);
   // Appends the outputs produced so far, in emission order, and clears them.
   void drain(std::vector<Output>& out);
+  // Outputs go straight to `sink` (drain() then does nothing): a driver running many
+  // nodes on one thread gives them all one vector and empties it after each handle(), so
+  // no node keeps an output buffer of its own. Null: back to the node's own buffer.
+  void set_output_sink(std::vector<Output>* sink) { sink_ = sink; }
 
   const NodeConfig& config() const { return cfg_; }
   const VersionProfile& profile() const { return *profile_; }
@@ -100,30 +105,34 @@ class Node {
     kGivenUp,     // too many consecutive failed dials; the next pass starts afresh
     kNeverDial,   // the dial rule says the peer dials us
   };
-  struct PeerSlot {
-    SlotState state = SlotState::kNeverDial;
+  struct PeerSlot {  // fields ordered for size: 40 bytes
     ConnId conn = 0;
-    std::uint32_t failures = 0;  // consecutive failed dials
     SimTime redial_at = kNever;
     SimTime ping_tick_at = kNever;
     SimTime ping_check_at = kNever;
+    std::uint32_t failures = 0;  // consecutive failed dials
+    SlotState state = SlotState::kNeverDial;
   };
   struct PendingPing {
     std::uint64_t nonce;
     SimTime sent_at;
   };
-  struct Conn {
+  struct Conn {  // fields ordered for size; see remote() for the address
     ConnId id = 0;
+    SimTime check_anchor = kNever;  // outbound: the ping-check grid's origin (connect)
+    LineBuffer lines;
+    std::vector<PendingPing> pending;  // outbound: oldest first, at most pending_ping_limit
+    // Inbound from an address that is not dotted-quad IPv4 (live drivers may give one):
+    // the text as given. Null otherwise; the address is then remote_ipv4.
+    std::unique_ptr<std::string> remote_text;
+    std::uint32_t peer = 0;         // outbound: peer index; inbound: unused
+    std::uint32_t remote_ipv4 = 0;  // inbound: the remote address, host byte order
+    std::uint32_t missed = 0;       // outbound: pings that passed the timeout
+    std::uint16_t remote_port = 0;  // inbound: the remote's (ephemeral) port
     Direction dir = Direction::kOutbound;
-    std::uint32_t peer = 0;   // outbound: peer index; inbound: unused
-    std::string remote;       // "ip:port" for log lines
     bool handshaken = false;  // inbound: a valid Handshake was received
     bool writable = false;    // carries broadcasts and requests (inbound after the
                               // handshake; outbound only if the profile registers it)
-    LineBuffer lines;
-    std::vector<PendingPing> pending;  // outbound: oldest first, at most pending_ping_limit
-    std::uint32_t missed = 0;          // outbound: pings that passed the timeout
-    SimTime check_anchor = kNever;     // outbound: the ping-check grid's origin (connect)
   };
 
   void on_start(SimTime now);
@@ -151,6 +160,7 @@ class Node {
   void note(ConnId conn, NoteKind kind, std::int64_t value = 0, std::string text = {});
 
   Conn* find(ConnId id);
+  std::string remote(const Conn& c) const;  // "ip:port", as upstream's log lines name a peer
 
   // ---- consensus (node_consensus.cc) ----
   void consensus_start(SimTime now);
@@ -188,7 +198,9 @@ class Node {
   std::size_t pass_next_ = 0;
   SimTime pass_at_ = kNever;
   SimTime pass_step_at_ = kNever;
-  std::vector<Output> out_;
+  std::vector<Output>& out() { return sink_ != nullptr ? *sink_ : out_; }
+  std::vector<Output> out_;              // outputs when there is no sink
+  std::vector<Output>* sink_ = nullptr;  // see set_output_sink
   std::string scratch_;
   std::int64_t drift_ppm_ = 0;
   SimTime drift_since_ = 0;

@@ -92,7 +92,7 @@ void Node::chain_event(ChainEventKind kind, const Block* b, std::uint64_t height
   }
   e.votes = votes;
   e.active = active;
-  out_.push_back(std::move(e));
+  out().push_back(std::move(e));
 }
 
 void Node::broadcast(const Message& m) {
@@ -100,7 +100,7 @@ void Node::broadcast(const Message& m) {
   encode(m, scratch_);
   const MsgKind kind = kind_of(m);
   for (const auto& c : conns_)
-    if (c.writable) out_.push_back(Send{c.id, kind, scratch_});
+    if (c.writable) out().push_back(Send{c.id, kind, scratch_});
 }
 
 // ---- start, heartbeats, slots ------------------------------------------------------------
@@ -300,7 +300,7 @@ void Node::on_submit(SimTime now, std::uint64_t txid) {
   ChainEvent e;
   e.kind = ChainEventKind::kTxSubmitted;
   e.hash = txid;
-  out_.push_back(std::move(e));
+  out().push_back(std::move(e));
   broadcast(TransactionBroadcast{txid, wall_clock_s(now)});
   on_tx(now, txid, /*body=*/true, nullptr);
 }
@@ -334,7 +334,7 @@ void Node::on_tx(SimTime now, std::uint64_t txid, bool body, const std::string* 
   e.hash = txid;
   e.votes = static_cast<std::uint32_t>(tx.voters.size());
   e.active = n;
-  out_.push_back(std::move(e));
+  out().push_back(std::move(e));
 }
 
 void Node::apply_block_txs(const Block& b) {

@@ -34,8 +34,8 @@ struct ConnRecord {
 
   std::uint64_t msgs_d2l = 0, bytes_d2l = 0;  // written by the dialer
   std::uint64_t msgs_l2d = 0, bytes_l2d = 0;  // written by the listener
-  std::uint32_t pings_sent = 0;               // by the dialer
   SimTime t_last_ping = kNever;               // when the dialer wrote its latest ping
+  std::uint32_t pings_sent = 0;               // by the dialer
   std::uint32_t pongs_matched = 0;            // dialer: Pongs that matched a pending nonce
   std::uint32_t pongs_unmatched = 0;          // dialer: Pongs with an unknown nonce
   std::uint32_t pings_missed = 0;             // dialer: pings that passed the timeout

@@ -302,9 +302,11 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
     if (auto ok = r->exec("PRAGMA journal_mode=WAL"); !ok) return ok.error();
   }
   if (auto ok = r->exec("PRAGMA synchronous=NORMAL"); !ok) return ok.error();
-  // A large page cache keeps index inserts off the disk for big runs (SQLite allocates it
-  // lazily, so small runs do not pay for it).
-  if (auto ok = r->exec("PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY"); !ok)
+  // Rows are appended in rowid order and the indexes are built once at the end, so a small
+  // page cache costs no speed: 2 MiB, SQLite's default. (Measured on the 1,000-node churn
+  // network: 256 MiB and 8 MiB ran no faster, and a big cache grows with the DB until it
+  // dominates the peak RSS of large runs.)
+  if (auto ok = r->exec("PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY"); !ok)
     return ok.error();
   if (auto ok = r->exec(kSchema); !ok) return ok.error();
   if (user_version == 1) {  // v1 -> v2: runs gained the event-trace fingerprint

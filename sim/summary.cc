@@ -194,9 +194,18 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
                        sqlite3_column_int64(q->get(), 3)});
   }
   out.nodes = nodes.size();
-  // One LinkSummary per dialer -> listener pair that was dialled at least once (created
-  // as the rows come, in (dialer, listener) order).
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> link_index;
+  // One LinkSummary per dialer -> listener pair that was dialled at least once, in
+  // (dialer, listener) order. The rows come sorted by link, so each link is accumulated and
+  // finished before the next starts: memory is the link list, not every link's samples.
+  {
+    auto q = prepare(db,
+                     "SELECT count(*) FROM (SELECT 1 FROM connections WHERE run_id=?1 GROUP BY "
+                     "dialer, listener)",
+                     run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) == SQLITE_ROW)
+      out.links.reserve(static_cast<std::size_t>(sqlite3_column_int64(q->get(), 0)));
+  }
   struct Acc {
     std::vector<Duration> lifetimes, gaps;
     Duration up = 0;
@@ -206,75 +215,22 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     std::int64_t pongs = 0;
     Duration rtt_sum = 0;
     std::map<std::string, std::uint64_t> reasons;
-  };
-  std::vector<Acc> acc(out.links.size());
-  {
-    auto q = prepare(db,
-                     "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
-                     "close_reason, protocol_errors, dialer_version, listener_version, "
-                     "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connections WHERE "
-                     "run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id",
-                     run_id);
-    if (!q) return q.error();
-    while (sqlite3_step(q->get()) == SQLITE_ROW) {
-      auto* s = q->get();
-      const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
-      const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
-      auto it = link_index.find({d, l});
-      if (it == link_index.end()) {
-        if (d >= nodes.size() || l >= nodes.size()) continue;
-        LinkSummary ls;
-        ls.dialer = d;
-        ls.listener = l;
-        ls.dialer_name = nodes[d].name;
-        ls.listener_name = nodes[l].name;
-        ls.dialer_version = col_text(s, 7);
-        ls.listener_version = col_text(s, 8);
-        it = link_index.emplace(std::pair{d, l}, out.links.size()).first;
-        out.links.push_back(std::move(ls));
-        acc.emplace_back();
-      }
-      LinkSummary& link = out.links[it->second];
-      Acc& a = acc[it->second];
-      ++link.attempts;
-      ++out.connections;
-      const SimTime t_dial = sqlite3_column_int64(s, 2);
-      if (a.last_close != kNever) a.gaps.push_back(t_dial - a.last_close);
-      const bool connected = sqlite3_column_type(s, 3) != SQLITE_NULL;
-      const SimTime closed =
-          sqlite3_column_type(s, 4) == SQLITE_NULL ? out.duration_ns : sqlite3_column_int64(s, 4);
-      a.last_close = closed;
-      if (connected) {
-        ++link.connections;
-        const SimTime t_connect = sqlite3_column_int64(s, 3);
-        a.lifetimes.push_back(closed - t_connect);
-        a.up += std::min(closed, out.duration_ns) - t_connect;
-        const std::int64_t pings = sqlite3_column_int64(s, 9);
-        if (pings > 2) {  // pings 3.. are the interval's ticks after the connect-time pair
-          a.ping_span += sqlite3_column_int64(s, 12) - t_connect;
-          a.periodic_pings += pings - 2;
-        }
-        const std::int64_t pongs = sqlite3_column_int64(s, 10);
-        if (pongs > 0) {
-          a.pongs += pongs;
-          a.rtt_sum += sqlite3_column_int64(s, 11) * pongs;
-        }
-      }
-      ++a.reasons[col_text(s, 5)];
-      link.protocol_errors += static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
+    void reset() {
+      lifetimes.clear();
+      gaps.clear();
+      up = 0;
+      last_close = kNever;
+      ping_span = 0;
+      periodic_pings = 0;
+      pongs = 0;
+      rtt_sum = 0;
+      reasons.clear();
     }
-  }
-  {
-    auto q = prepare(db, "SELECT count(*) FROM protocol_errors WHERE run_id=?1", run_id);
-    if (!q) return q.error();
-    if (sqlite3_step(q->get()) == SQLITE_ROW)
-      out.protocol_errors = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
-  }
+  };
   std::map<std::pair<std::string, std::string>, PairSummary> pairs;
   std::map<std::pair<std::string, std::string>, std::vector<Duration>> pair_lifetimes;
-  for (std::size_t i = 0; i < out.links.size(); ++i) {
-    LinkSummary& l = out.links[i];
-    Acc& a = acc[i];
+  Acc a;
+  const auto finish_link = [&](LinkSummary& l) {
     const SimTime from = std::max(nodes[l.dialer].start, nodes[l.listener].start);
     const Duration span = std::max<Duration>(out.duration_ns - from, 1);
     l.up_fraction = static_cast<double>(a.up) / static_cast<double>(span);
@@ -305,6 +261,67 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     out.stable += l.link_class == "stable";
     out.flapping += l.link_class == "flapping";
     out.down += l.link_class == "down";
+    a.reset();
+  };
+  {
+    auto q = prepare(db,
+                     "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
+                     "close_reason, protocol_errors, dialer_version, listener_version, "
+                     "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connections WHERE "
+                     "run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id",
+                     run_id);
+    if (!q) return q.error();
+    while (sqlite3_step(q->get()) == SQLITE_ROW) {
+      auto* s = q->get();
+      const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
+      const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+      if (d >= nodes.size() || l >= nodes.size()) continue;
+      if (out.links.empty() || out.links.back().dialer != d || out.links.back().listener != l) {
+        if (!out.links.empty()) finish_link(out.links.back());
+        LinkSummary ls;
+        ls.dialer = d;
+        ls.listener = l;
+        ls.dialer_name = nodes[d].name;
+        ls.listener_name = nodes[l].name;
+        ls.dialer_version = col_text(s, 7);
+        ls.listener_version = col_text(s, 8);
+        out.links.push_back(std::move(ls));
+      }
+      LinkSummary& link = out.links.back();
+      ++link.attempts;
+      ++out.connections;
+      const SimTime t_dial = sqlite3_column_int64(s, 2);
+      if (a.last_close != kNever) a.gaps.push_back(t_dial - a.last_close);
+      const bool connected = sqlite3_column_type(s, 3) != SQLITE_NULL;
+      const SimTime closed =
+          sqlite3_column_type(s, 4) == SQLITE_NULL ? out.duration_ns : sqlite3_column_int64(s, 4);
+      a.last_close = closed;
+      if (connected) {
+        ++link.connections;
+        const SimTime t_connect = sqlite3_column_int64(s, 3);
+        a.lifetimes.push_back(closed - t_connect);
+        a.up += std::min(closed, out.duration_ns) - t_connect;
+        const std::int64_t pings = sqlite3_column_int64(s, 9);
+        if (pings > 2) {  // pings 3.. are the interval's ticks after the connect-time pair
+          a.ping_span += sqlite3_column_int64(s, 12) - t_connect;
+          a.periodic_pings += pings - 2;
+        }
+        const std::int64_t pongs = sqlite3_column_int64(s, 10);
+        if (pongs > 0) {
+          a.pongs += pongs;
+          a.rtt_sum += sqlite3_column_int64(s, 11) * pongs;
+        }
+      }
+      ++a.reasons[col_text(s, 5)];
+      link.protocol_errors += static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
+    }
+    if (!out.links.empty()) finish_link(out.links.back());
+  }
+  {
+    auto q = prepare(db, "SELECT count(*) FROM protocol_errors WHERE run_id=?1", run_id);
+    if (!q) return q.error();
+    if (sqlite3_step(q->get()) == SQLITE_ROW)
+      out.protocol_errors = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
   }
   // Phases between upgrades: each link classified again on its connections in the phase.
   {

@@ -246,13 +246,13 @@ void World::deliver_in_order(SimConn& c, int dir) {
   while (true) {
     SimConn* cc = &conns_[slot];
     if (cc->serial != serial) return;
-    auto& parked = cc->parked[dir];
-    auto it = std::find_if(parked.begin(), parked.end(), [&](std::uint32_t s) {
-      return segments_[s].seq == cc->next_recv_seq[dir];
-    });
-    if (it == parked.end()) return;
-    const std::uint32_t s = *it;
-    parked.erase(it);
+    std::uint32_t* link = &cc->parked[dir];
+    while (*link != kNoSegment && segments_[*link].seq != cc->next_recv_seq[dir])
+      link = &segments_[*link].next_parked;
+    if (*link == kNoSegment) return;
+    const std::uint32_t s = *link;
+    *link = segments_[s].next_parked;  // unlink
+    segments_[s].next_parked = kNoSegment;
     hand_over(*cc, dir, s);  // may invalidate cc
   }
 }
@@ -300,6 +300,7 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
 // ---- nodes -------------------------------------------------------------------------------
 
 void World::handle(std::uint32_t node, const node::Input& in) {
+  outputs_.clear();  // the node writes into outputs_ (its output sink, see start_node)
   nodes_[node].core->handle(sched_.now(), in);
   carry_out(node);
 }
@@ -310,6 +311,7 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   node::NodeConfig cfg;
   cfg.ip = spec.ip;
   cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
+  cfg.peers.reserve(sn.peer_node.size());
   for (std::uint32_t j : sn.peer_node)
     cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
   cfg.consensus = sc_.consensus.enabled;
@@ -322,6 +324,9 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   sn.core = std::make_unique<node::Node>(
       std::move(cfg), *profile, mix_seed(node_seed_, (std::uint64_t{sn.incarnation} << 32) | n));
   sn.core->set_clock(sn.clock_offset_ns, sn.drift_ppm, sn.drift_since);
+  // All nodes write their outputs into the one scratch vector: carry_out() empties it
+  // after every handle() and never re-enters a node, so no node keeps a buffer of its own.
+  sn.core->set_output_sink(&outputs_);
   sn.state = NodeState::kUp;
   if (rec_)
     record_error(rec_->add_node_event(sched_.now(), n, -1, "start", std::string(profile->name)));
@@ -367,8 +372,6 @@ void World::stop_node(std::uint32_t n, bool graceful, std::uint32_t fault_id) {
 }
 
 void World::carry_out(std::uint32_t node) {
-  outputs_.clear();
-  nodes_[node].core->drain(outputs_);
   // Outputs are processed by index; handling one may grow conns_, so no SimConn& is kept.
   for (std::size_t i = 0; i < outputs_.size(); ++i) {
     auto& out = outputs_[i];
@@ -513,15 +516,18 @@ void World::finish_if_done(SimConn& c) {
 
 void World::finish(SimConn& c) {
   if (rec_) record_error(rec_->add_connection(c.rec));
-  for (auto& parked : c.parked)
-    for (std::uint32_t s : parked) {
+  for (auto& parked : c.parked) {
+    for (std::uint32_t s = parked; s != kNoSegment;) {
+      const std::uint32_t next = segments_[s].next_parked;
       segments_[s].bytes.clear();
+      segments_[s].next_parked = kNoSegment;
       free_segments_.push_back(s);
+      s = next;
     }
+    parked = kNoSegment;
+  }
   const std::uint32_t slot = slot_of(c);
   c.serial = 0;
-  c.parked[0].clear();
-  c.parked[1].clear();
   free_conns_.push_back(slot);
 }
 
@@ -901,7 +907,10 @@ void World::dispatch(const Event& e) {
         hand_over(*c, dir, e.c);
         return;
       }
-      c->parked[dir].push_back(e.c);
+      std::uint32_t* tail = &c->parked[dir];  // append: the list keeps arrival order
+      while (*tail != kNoSegment)
+        tail = &segments_[*tail].next_parked;
+      *tail = e.c;
       deliver_in_order(*c, dir);
       return;
     }

@@ -94,6 +94,7 @@ class World {
 
  private:
   static constexpr std::uint32_t kNoFault = 0xffffffffu;
+  static constexpr std::uint32_t kNoSegment = 0xffffffffu;
   enum class SideState : std::uint8_t { kIdle, kConnecting, kOpen, kClosed };
   enum class NodeState : std::uint8_t {
     kNotStarted,   // before its start time: the host answers SYNs with RST
@@ -131,7 +132,9 @@ class World {
     SimTime busy_until[2] = {0, 0};        // bandwidth faults: the direction's queue
     std::uint32_t next_send_seq[2] = {0, 0};
     std::uint32_t next_recv_seq[2] = {0, 0};
-    std::vector<std::uint32_t> parked[2];  // segments that arrived before their turn
+    // Per direction, the segments that arrived before their turn, in arrival order: the
+    // first one's index, linked through Segment::next_parked (kNoSegment: none).
+    std::uint32_t parked[2] = {kNoSegment, kNoSegment};
     const LatencyModel* latency[2] = {nullptr, nullptr};
     Prng rng[2] = {Prng(0), Prng(0)};
     ConnRecord rec;
@@ -141,6 +144,7 @@ class World {
   struct Segment {
     std::string bytes;
     std::uint32_t seq = 0;
+    std::uint32_t next_parked = kNoSegment;  // see SimConn::parked
     std::uint8_t flags = kData;
   };
 

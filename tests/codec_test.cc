@@ -130,14 +130,17 @@ TEST_CASE("line buffer: byte-at-a-time feeding yields the same lines") {
 }
 
 TEST_CASE("line buffer: a maximum line length is enforced, unlimited by default") {
+  // (append() does not copy: the bytes must live until the buffer has been drained)
+  const std::string seventeen(17, 'x');
   LineBuffer limited(16);
-  limited.append(std::string(17, 'x'));
+  limited.append(seventeen);
   CHECK_FALSE(limited.next_line().has_value());
   CHECK(limited.overflowed());
   CHECK(limited.buffered_bytes() == 0);  // the oversized partial line is not kept
 
+  const std::string mebibyte(1 << 20, 'x');
   LineBuffer unlimited;
-  unlimited.append(std::string(1 << 20, 'x'));
+  unlimited.append(mebibyte);
   CHECK_FALSE(unlimited.next_line().has_value());
   CHECK_FALSE(unlimited.overflowed());
   unlimited.append("\n");
@@ -173,6 +176,32 @@ TEST_CASE("line buffer: an oversized line is dropped as it streams in and report
     CHECK(b.oversized() == 1);
     CHECK(peak <= 1000 + chunk);  // bounded: the limit plus one read
   }
+}
+
+TEST_CASE("line buffer: whole lines are views of the input; only a partial line is copied") {
+  const std::string wire = encode(Ping{1, 2}) + encode(Pong{1, 2});
+  LineBuffer b;
+  b.append(wire);
+  const auto first = b.next();
+  REQUIRE(first.kind == LineBuffer::Item::Kind::kLine);
+  CHECK(first.line.data() == wire.data());  // no copy
+  CHECK(b.next().kind == LineBuffer::Item::Kind::kLine);
+  CHECK(b.next().kind == LineBuffer::Item::Kind::kNone);
+  CHECK(b.heap_bytes() == 0);  // nothing held between lines
+
+  // A line split across two reads is carried, and the carry is freed once it is used.
+  const std::string big = std::string("\"") + std::string(100'000, 'z');
+  const std::string end = "\"\n";
+  b.append(big);
+  CHECK(b.next().kind == LineBuffer::Item::Kind::kNone);
+  CHECK(b.heap_bytes() >= big.size());
+  b.append(end);
+  const auto joined = b.next();
+  REQUIRE(joined.kind == LineBuffer::Item::Kind::kLine);
+  CHECK(joined.line.size() == big.size() + 1);
+  CHECK(b.next().kind == LineBuffer::Item::Kind::kNone);
+  CHECK(b.heap_bytes() == 0);
+  CHECK(b.buffered_bytes() == 0);
 }
 
 TEST_CASE("codec: consensus variants have upstream's serde shapes") {

@@ -158,6 +158,24 @@ TEST_CASE("node: inbound closes on a message before the handshake, with the inci
   CHECK(h.node.open_connections() == 0);
 }
 
+TEST_CASE("node: the log line names an inbound peer exactly as the driver gave its address") {
+  // Dotted-quad addresses are kept as 6 bytes and written back; anything else (an IPv6
+  // literal, a leading zero that would not round-trip) is kept as text.
+  for (const char* ip : {"0.0.0.0", "255.255.255.255", "10.20.30.40", "::1", "010.1.1.1", "1.2.3",
+                         "1.2.3.4.5", "256.1.1.1", "a.b.c.d", ""}) {
+    CAPTURE(ip);
+    Harness h("9.9.9.9", {"1.1.1.1"}, "post-fix");
+    h.feed(0, Start{});
+    h.feed(seconds(1), Connected{5, Direction::kInbound, 0, ip, 65535});
+    h.feed(seconds(2), BytesIn{5, line(Ping{1, 2})});
+    const auto notes = h.all<Note>();
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].text == std::string(ip) +
+                               ":65535 sent message before handshake - closing connection (not "
+                               "blacklisting)");
+  }
+}
+
 TEST_CASE("node: inbound answers a valid Handshake with Ack then GetPeers, then serves the peer") {
   Harness h("9.9.9.9", {"1.1.1.1", "2.2.2.2"}, "pre-fix");
   h.feed(0, Start{});
