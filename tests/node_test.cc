@@ -47,6 +47,11 @@ struct Harness {
       r.push_back(s.kind);
     return r;
   }
+  // Appends the nonces of the pings the last feed sent (kPingSent notes), in order.
+  void append_ping_nonces(std::vector<std::uint64_t>& nonces) const {
+    for (const auto& n : all<Note>())
+      if (n.kind == NoteKind::kPingSent) nonces.push_back(static_cast<std::uint64_t>(n.value));
+  }
   SimTime timer_at(TimerKind k, std::uint32_t slot = 0) const {
     SimTime at = kNever;
     for (const auto& t : all<SetTimer>())
@@ -309,10 +314,7 @@ TEST_CASE("node: a matched pong resets the miss count - at most 5 nonces stay pe
   h.feed(0, Start{});
   h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});
   std::vector<std::uint64_t> nonces;
-  auto collect = [&] {
-    for (auto& n : h.all<Note>())
-      if (n.kind == NoteKind::kPingSent) nonces.push_back(static_cast<std::uint64_t>(n.value));
-  };
+  auto collect = [&] { h.append_ping_nonces(nonces); };
   collect();
   for (int i = 1; i <= 4; ++i) {
     h.feed(seconds(30) * i, TimerFired{{TimerKind::kPingTick, 0}});
@@ -396,10 +398,7 @@ TEST_CASE("node: the ping check is armed only for the tick that can count a miss
   h.feed(0, Start{});
   h.feed(0, Connected{1, Direction::kOutbound, 0, {}, 0});
   std::vector<std::uint64_t> nonces;
-  auto collect = [&] {
-    for (auto& n : h.all<Note>())
-      if (n.kind == NoteKind::kPingSent) nonces.push_back(static_cast<std::uint64_t>(n.value));
-  };
+  auto collect = [&] { h.append_ping_nonces(nonces); };
   collect();
   REQUIRE(nonces.size() == 2);
   CHECK(h.timer_at(TimerKind::kPingCheck) == kNever);  // 100 s is after the 30 s tick
