@@ -44,7 +44,14 @@ inline std::filesystem::path fresh_dir(const std::string& name) {
   return d;
 }
 
+// True if `name` is on PATH. TIMESIM_TEST_HIDE_TOOLS (comma-separated names) hides tools,
+// so the skip path of a test that needs one can itself be tested (tests/CMakeLists: skip_is_visible).
+inline bool tool_hidden(const std::string& name) {
+  const char* hidden = std::getenv("TIMESIM_TEST_HIDE_TOOLS");
+  return hidden && (std::string(",") + hidden + ",").find("," + name + ",") != std::string::npos;
+}
 inline bool have_program(const std::string& name) {
+  if (tool_hidden(name)) return false;
   return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
 }
 
