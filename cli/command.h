@@ -54,7 +54,7 @@ struct Command {
 
 Command add_run_command(CLI::App& app);
 Command add_live_command(CLI::App& app);
-Command add_fidelity_command(CLI::App& app);
+Command add_equivalence_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
 Command add_regress_command(CLI::App& app);

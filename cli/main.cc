@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands;
   commands.push_back(add_run_command(app));
   commands.push_back(add_live_command(app));
-  commands.push_back(add_fidelity_command(app));
+  commands.push_back(add_equivalence_command(app));
   commands.push_back(add_compare_command(app));
   commands.push_back(add_report_command(app));
   commands.push_back(add_regress_command(app));

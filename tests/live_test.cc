@@ -1,5 +1,5 @@
 // Live mode: real loopback sockets. A peer written outside node_core (a raw POSIX socket in
-// this test) talks NDJSON to a live node; and a short fidelity check of sim vs live.
+// this test) talks NDJSON to a live node; and a short driver-equivalence check of sim vs live.
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
@@ -125,9 +125,9 @@ TEST_CASE("live: only loopback addresses, and faults live mode cannot run are re
   CHECK(ok.error().message.find("'crash'") != std::string::npos);
 }
 
-TEST_CASE("live: fidelity - the mixed six-node incident, sim and live agree per link") {
+TEST_CASE("live: driver equivalence - the mixed six-node incident, sim and live agree per link") {
   const std::string cmd =
-      std::string("'") + TIMESIM_BINARY + "' fidelity '" + TIMESIM_SOURCE_DIR +
+      std::string("'") + TIMESIM_BINARY + "' equivalence '" + TIMESIM_SOURCE_DIR +
       "/topologies/six_nodes.yaml' --time-scale 0.05 --duration 2m > /dev/null 2>&1";
   CHECK(std::system(cmd.c_str()) == 0);
 }
