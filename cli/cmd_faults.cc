@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "sim/results_db.h"
 
 namespace ts::cli {
 namespace {
@@ -22,10 +23,9 @@ struct FaultsOptions {
 
 int print_faults(const FaultsOptions& o) {
   if (!std::filesystem::exists(o.db)) return fail(2, "no such results DB: " + o.db);
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(o.db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db(raw, &sqlite3_close_v2);
-  if (rc != SQLITE_OK) return fail(2, "cannot open results DB '" + o.db + "'");
+  auto opened = sim::open_results_db_for_reading(o.db);
+  if (!opened) return fail(2, opened.error().message);
+  const sim::DbHandle& db = *opened;
   // Runs `sql` with ?1 bound to `arg`, calling on_row for each row; false on an SQL error.
   auto query = [&](const char* sql, std::int64_t arg, auto&& on_row) -> bool {
     sqlite3_stmt* s = nullptr;
@@ -47,7 +47,7 @@ int print_faults(const FaultsOptions& o) {
                seed = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
                scenario = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
              }))
-    return fail(2, "'" + o.db + "' is not a timesim results DB: " + sqlite3_errmsg(db.get()));
+    return fail(2, "results DB '" + o.db + "': " + sqlite3_errmsg(db.get()));
   if (run_id == 0)
     return fail(2, o.run > 0 ? fmt::format("no run {} in {}", o.run, o.db) : "no runs in " + o.db);
   // What each fault did: the connections it ended, by close reason.
