@@ -325,7 +325,7 @@ Result<bool> migrate(sqlite3* db, const std::string& path) {
   if (auto ok = exec(db, "DROP VIEW IF EXISTS connection_lifetimes", path); !ok) return ok;
   for (const auto& [name, create] : *tables)
     if (auto ok = conform_table(db, path, name, create); !ok) return ok;
-  return exec(db, results_db_indexes(), path);
+  return true;
 }
 
 }  // namespace
@@ -395,6 +395,9 @@ Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState st
       if (auto ok = migrate(db, path); !ok) return ok;
     }
     if (auto ok = exec(db, kSchema, path); !ok) return ok;
+    if (state == DbState::kLegacy) {  // rebuilt tables lost their indexes
+      if (auto ok = exec(db, kIndexes, path); !ok) return ok;
+    }
     return exec(db,
                 "PRAGMA application_id=" + std::to_string(kResultsDbApplicationId) +
                     "; PRAGMA user_version=" + std::to_string(kSchemaVersion),
