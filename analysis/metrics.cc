@@ -21,7 +21,8 @@ using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 Result<Stmt> query(sqlite3* db, const std::string& sql, std::int64_t run_id) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
-    return Error{std::string("metrics query failed: ") + sqlite3_errmsg(db)};
+    return Error{std::string("metrics query failed on '") + sqlite3_db_filename(db, "main") +
+                 "': " + sqlite3_errmsg(db)};
   if (sqlite3_bind_parameter_count(s) >= 1) sqlite3_bind_int64(s, 1, run_id);
   return Stmt(s);
 }
