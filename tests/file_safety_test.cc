@@ -69,9 +69,11 @@ struct Fixture {
   std::string bytes(const std::string& f) const { return test::slurp(dir / f); }
   // Exit code of `timesim <args>`, stdout and stderr redirected as `redirect` says.
   int raw(const std::string& args, const std::string& redirect) const {
-    const std::string cmd =
-        "cd '" + dir.string() + "' && '" + TIMESIM_BINARY + "' " + args + " " + redirect;
-    const int status = std::system(cmd.c_str());
+    return shell("'" + std::string(TIMESIM_BINARY) + "' " + args + " " + redirect);
+  }
+  // Exit code of the shell command line `cmd`, run in the directory.
+  int shell(const std::string& cmd) const {
+    const int status = std::system(("cd '" + dir.string() + "' && " + cmd).c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 };
@@ -156,6 +158,18 @@ TEST_CASE(
         0);
   for (const auto& e : fs::directory_iterator(fx.dir))
     CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
+  // scripts/charts.py: the same rules for its PNGs (when matplotlib is installed).
+  if (std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0) {
+    const std::string charts =
+        "'" + test::source_path("scripts/charts.py") + "' x.db -o c >/dev/null 2>&1";
+    fs::create_directories(fx.dir / "c");
+    write(fx.dir / "c/churn.png", "my notes\n");
+    CHECK(fx.shell(charts) == 2);
+    CHECK(fx.bytes("c/churn.png") == "my notes\n");
+    fs::remove(fx.dir / "c/churn.png");
+    CHECK(fx.shell(charts) == 0);
+    CHECK(fx.shell(charts) == 0);  // its own charts are replaced
+  }
 }
 
 TEST_CASE("file safety: a foreign SQLite DB is never adopted; legacy timesim DBs are migrated") {
