@@ -10,6 +10,7 @@
 #include "analysis/compare.h"
 #include "analysis/metrics.h"
 #include "analysis/svg_plot.h"
+#include "common/file_marks.h"
 #include "common/time.h"
 #include "sim/scenario.h"
 #include "sim/summary.h"
@@ -283,7 +284,9 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
   if (!ids) return Error{"not a timesim results DB: " + ids.error().message};
   if (ids->empty()) return Error{"the results DB holds no run"};
   std::string h;
-  h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  h += "<!DOCTYPE html>\n";
+  h += kReportMarker;  // lets `timesim report -o` recognise its own output (common/file_marks.h)
+  h += "\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   h += "<title>timesim report: " + html_escape(source_name) + "</title>\n<style>" + kStyle +
        "</style></head>\n<body>\n";
   h += "<h1>timesim report</h1>\n<p class=\"note\">Source: <code>" + html_escape(source_name) +

@@ -15,12 +15,22 @@ struct StmtFinalize {
 };
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 
+// The path of the output DB, for messages.
+std::string db_name(sqlite3* db) {
+  const char* f = sqlite3_db_filename(db, "main");
+  return f ? f : "?";
+}
+
+Error merge_error(sqlite3* db) {
+  return Error{"merge into '" + db_name(db) + "': " + sqlite3_errmsg(db)};
+}
+
 Result<bool> exec(sqlite3* db, const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db);
     sqlite3_free(err);
-    return Error{"merge: " + msg};
+    return Error{"merge into '" + db_name(db) + "': " + msg};
   }
   return true;
 }
@@ -29,8 +39,7 @@ Result<std::vector<std::string>> column_list(sqlite3* db, const std::string& sch
                                              const std::string& table) {
   sqlite3_stmt* raw = nullptr;
   const std::string sql = "SELECT name FROM " + schema + ".pragma_table_info(?1) ORDER BY cid";
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
-    return Error{std::string("merge: ") + sqlite3_errmsg(db)};
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) return merge_error(db);
   Stmt s(raw);
   sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
   std::vector<std::string> cols;
@@ -48,26 +57,10 @@ std::string quote(const std::string& id) {
 Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>& inputs) {
   // Every input must be a results DB this timesim can read: checked before `out` is touched.
   for (const auto& in : inputs) {
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(in.path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-    std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> src(raw, &sqlite3_close_v2);
-    if (rc != SQLITE_OK) return Error{"cannot open results DB '" + in.path + "'"};
-    sqlite3_stmt* q = nullptr;
-    int version = -1;
-    bool has_runs = false;
-    if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &q, nullptr) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-      version = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    q = nullptr;
-    if (sqlite3_prepare_v2(raw, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='runs'",
-                           -1, &q, nullptr) == SQLITE_OK)
-      has_runs = sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
-    if (version > sim::kSchemaVersion)
-      return Error{"results DB '" + in.path + "' has schema version " + std::to_string(version) +
-                   ", newer than this timesim's " + std::to_string(sim::kSchemaVersion)};
-    if (version < 0 || !has_runs) return Error{"'" + in.path + "' is not a timesim results DB"};
+    auto state = sim::inspect_results_db_file(in.path);
+    if (!state) return state.error();
+    if (*state == sim::DbState::kNew)
+      return Error{"'" + in.path + "' is not a timesim results DB (it is empty: no runs)"};
   }
   auto rec = sim::Recorder::open(out);  // creates the current schema
   if (!rec) return rec.error();
@@ -85,7 +78,7 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
   for (const auto& in : inputs) {
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS src", -1, &raw, nullptr) != SQLITE_OK)
-      return Error{std::string("merge: ") + sqlite3_errmsg(db)};
+      return merge_error(db);
     Stmt attach(raw);
     sqlite3_bind_text(raw, 1, in.path.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(raw) != SQLITE_DONE)
@@ -107,7 +100,7 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
                                "SELECT name, sql FROM src.sqlite_master WHERE type='table' "
                                "ORDER BY CASE name WHEN 'runs' THEN 0 ELSE 1 END, name",
                                -1, &q, nullptr) != SQLITE_OK)
-          return Error{std::string("merge: ") + sqlite3_errmsg(db)};
+          return merge_error(db);
         Stmt s(q);
         while (sqlite3_step(q) == SQLITE_ROW)
           tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
@@ -118,7 +111,7 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
         if (sqlite3_prepare_v2(
                 db, "SELECT sql FROM src.sqlite_master WHERE type='index' AND sql IS NOT NULL", -1,
                 &q, nullptr) != SQLITE_OK)
-          return Error{std::string("merge: ") + sqlite3_errmsg(db)};
+          return merge_error(db);
         Stmt s(q);
         while (sqlite3_step(q) == SQLITE_ROW) {
           std::string sql = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
@@ -146,10 +139,13 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
           bool in_src = false;
           for (const auto& sc : *src_cols)
             in_src = in_src || sc == c;
-          if (!in_src) continue;
+          // A legacy input lacks columns added since: they get the migration's value.
+          const std::string fill(sim::legacy_fill(name, c));
+          if (!in_src && fill == "NULL") continue;
           cols += (cols.empty() ? "" : ", ") + quote(c);
-          sel += (sel.empty() ? "" : ", ") +
-                 (c == "run_id" ? "run_id + " + std::to_string(offset) : quote(c));
+          sel += (sel.empty() ? "" : ", ") + (!in_src         ? fill
+                                              : c == "run_id" ? "run_id + " + std::to_string(offset)
+                                                              : quote(c));
         }
         if (auto ok = exec(db, "INSERT INTO main." + quote(name) + " (" + cols + ") SELECT " + sel +
                                    " FROM src." + quote(name));
@@ -161,13 +157,13 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
       if (sqlite3_prepare_v2(
               db, "INSERT INTO compare_runs SELECT run_id + ?1, ?2, ?3, ?4 FROM src.runs", -1, &q,
               nullptr) != SQLITE_OK)
-        return Error{std::string("merge: ") + sqlite3_errmsg(db)};
+        return merge_error(db);
       Stmt s(q);
       sqlite3_bind_int64(q, 1, offset);
       sqlite3_bind_text(q, 2, in.side.c_str(), -1, SQLITE_TRANSIENT);
       sqlite3_bind_text(q, 3, in.label.c_str(), -1, SQLITE_TRANSIENT);
       sqlite3_bind_int64(q, 4, static_cast<std::int64_t>(in.seed));
-      if (sqlite3_step(q) != SQLITE_DONE) return Error{std::string("merge: ") + sqlite3_errmsg(db)};
+      if (sqlite3_step(q) != SQLITE_DONE) return merge_error(db);
       return exec(db, "COMMIT");
     }();
     if (!result) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common/time.h"
+#include "sim/results_db.h"
 #include "sim/summary.h"
 
 namespace ts::analysis {
@@ -20,7 +21,8 @@ using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 Result<Stmt> query(sqlite3* db, const std::string& sql, std::int64_t run_id) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
-    return Error{std::string("metrics query failed: ") + sqlite3_errmsg(db)};
+    return Error{std::string("metrics query failed on '") + sqlite3_db_filename(db, "main") +
+                 "': " + sqlite3_errmsg(db)};
   if (sqlite3_bind_parameter_count(s) >= 1) sqlite3_bind_int64(s, 1, run_id);
   return Stmt(s);
 }
@@ -88,14 +90,11 @@ Result<std::vector<std::int64_t>> list_runs(sqlite3* db) {
 }
 
 Result<std::vector<RunMetrics>> metrics_of_file(const std::string& path) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close_v2);
-  if (rc != SQLITE_OK)
-    return Error{"cannot open results DB '" + path +
-                 "': " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
+  auto db = sim::open_results_db_for_reading(path);
+  if (!db) return db.error();
+  sqlite3* raw = db->get();
   auto ids = list_runs(raw);
-  if (!ids) return Error{"'" + path + "' is not a timesim results DB: " + ids.error().message};
+  if (!ids) return Error{"results DB '" + path + "': " + ids.error().message};
   std::vector<RunMetrics> out;
   for (auto id : *ids) {
     auto m = compute_metrics(raw, id);

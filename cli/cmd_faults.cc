@@ -11,9 +11,16 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "sim/results_db.h"
 
 namespace ts::cli {
 namespace {
+
+// Column `i` as text ("" for NULL).
+std::string col_text(sqlite3_stmt* s, int i) {
+  const auto* t = sqlite3_column_text(s, i);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
 
 struct FaultsOptions {
   std::string db;
@@ -22,10 +29,9 @@ struct FaultsOptions {
 
 int print_faults(const FaultsOptions& o) {
   if (!std::filesystem::exists(o.db)) return fail(2, "no such results DB: " + o.db);
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(o.db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db(raw, &sqlite3_close_v2);
-  if (rc != SQLITE_OK) return fail(2, "cannot open results DB '" + o.db + "'");
+  auto opened = sim::open_results_db_for_reading(o.db);
+  if (!opened) return fail(2, opened.error().message);
+  const sim::DbHandle& db = *opened;
   // Runs `sql` with ?1 bound to `arg`, calling on_row for each row; false on an SQL error.
   auto query = [&](const char* sql, std::int64_t arg, auto&& on_row) -> bool {
     sqlite3_stmt* s = nullptr;
@@ -45,9 +51,9 @@ int print_faults(const FaultsOptions& o) {
              o.run, [&](sqlite3_stmt* s) {
                run_id = sqlite3_column_int64(s, 0);
                seed = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
-               scenario = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
+               scenario = col_text(s, 2);
              }))
-    return fail(2, "'" + o.db + "' is not a timesim results DB: " + sqlite3_errmsg(db.get()));
+    return fail(2, "results DB '" + o.db + "': " + sqlite3_errmsg(db.get()));
   if (run_id == 0)
     return fail(2, o.run > 0 ? fmt::format("no run {} in {}", o.run, o.db) : "no runs in " + o.db);
   // What each fault did: the connections it ended, by close reason.
@@ -60,8 +66,7 @@ int print_faults(const FaultsOptions& o) {
         auto& [total, text] = ended[sqlite3_column_int64(q, 0)];
         const auto count = sqlite3_column_int64(q, 2);
         total += count;
-        text += fmt::format("{}{} {}", text.empty() ? "" : ", ",
-                            reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), count);
+        text += fmt::format("{}{} {}", text.empty() ? "" : ", ", col_text(q, 1), count);
       });
   std::string out;
   std::size_t n = 0;
@@ -78,9 +83,12 @@ int print_faults(const FaultsOptions& o) {
     const std::string impact =
         it == ended.end() ? "ended no connection"
                           : fmt::format("ended {} ({})", it->second.first, it->second.second);
-    out +=
-        fmt::format("  - {}  # {}, {}\n", reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
-                    reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), impact);
+    const std::string spec = col_text(s, 0);
+    if (spec.empty())  // a legacy DB migrated from before faults.spec (docs/schema.md)
+      out += fmt::format("  # fault {}: no replayable spec recorded  # {}, {}\n",
+                         sqlite3_column_int64(s, 2), col_text(s, 1), impact);
+    else
+      out += fmt::format("  - {}  # {}, {}\n", spec, col_text(s, 1), impact);
     ++n;
   }
   fmt::print("# faults of run {} ({}, seed {}): {} fault(s)\n", run_id, scenario, seed, n);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/output_path.h"
 #include "live/live_world.h"
 #include "sim/recorder.h"
 #include "sim/scenario.h"
@@ -31,10 +32,15 @@ int run_live(const LiveOptions& o) {
   if (auto ok = live::check_live_scenario(*sc); !ok)
     return fail(2, o.scenario + ": " + ok.error().message);
   std::string db_path = o.db;
-  if (db_path.empty()) {
-    db_path = fmt::format("results/runs/{}-live-seed{}.db", sc->name, sc->seed);
-    std::error_code ec;
+  std::error_code ec;
+  const bool make_runs_dir = db_path.empty() && !std::filesystem::is_directory("results/runs", ec);
+  if (db_path.empty()) db_path = fmt::format("results/runs/{}-live-seed{}.db", sc->name, sc->seed);
+  if (!make_runs_dir) {  // validated like run's DB (cli/output_path.h), before it is opened
+    if (auto ok = check_output_path(db_path, {o.scenario}, OutputKind::kResultsDb); !ok)
+      return fail(2, "--db: " + ok.error().message);
+  } else {
     std::filesystem::create_directories("results/runs", ec);
+    if (ec) return fail(2, "cannot create results/runs: " + ec.message());
   }
   auto rec = sim::Recorder::open(db_path);
   if (!rec) return fail(2, rec.error().message);

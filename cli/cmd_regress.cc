@@ -27,6 +27,7 @@
 #include "analysis/metrics.h"
 #include "cli/command.h"
 #include "cli/seed_runner.h"
+#include "common/atomic_file.h"
 #include "sim/scenario.h"
 
 namespace ts::cli {
@@ -153,9 +154,13 @@ int run_regress(const RegressOptions& o) {
       b.doc["metrics"] = metrics;
       b.doc["fingerprints"] = fps;
       b.doc["timesim_version"] = TIMESIM_VERSION;
-      std::ofstream out(b.path);
-      out << b.doc.dump(2) << "\n";
-      if (!out) return fail(1, "cannot write '" + b.path + "'");
+      // Through a temporary file: an interrupted update leaves the old baseline whole.
+      auto out = AtomicFile::create(b.path);
+      if (!out) return fail(1, out.error().message);
+      const std::string text = b.doc.dump(2) + "\n";
+      if (std::fwrite(text.data(), 1, text.size(), (*out)->file()) != text.size())
+        return fail(1, "cannot write '" + b.path + "'");
+      if (auto ok = (*out)->commit(); !ok) return fail(1, ok.error().message);
       fmt::print("updated: {} metrics, {} fingerprints\n\n", metrics.size(), fps.size());
       continue;
     }

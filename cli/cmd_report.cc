@@ -1,14 +1,16 @@
 // `timesim report RESULTS.db -o report.html`: writes the self-contained HTML report of a
-// results DB (analysis/html_report.h). The DB is opened read-only.
+// results DB (analysis/html_report.h). The DB is opened read-only; the report is written
+// through a temporary file, and only over a file that is a report timesim wrote.
 #include <fmt/core.h>
-#include <sqlite3.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
 #include "analysis/html_report.h"
 #include "cli/command.h"
+#include "cli/output_path.h"
+#include "common/atomic_file.h"
+#include "sim/results_db.h"
 
 namespace ts::cli {
 namespace {
@@ -19,21 +21,24 @@ struct ReportOptions {
 };
 
 int run_report(const ReportOptions& o) {
+  // ---- validate: the DB is a timesim results DB, the output a file report may replace
   if (!std::filesystem::is_regular_file(o.db)) return fail(2, "no such results DB: " + o.db);
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(o.db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close_v2);
-  if (rc != SQLITE_OK) return fail(2, "cannot open results DB '" + o.db + "'");
-  auto html = analysis::render_html_report(raw, o.db);
+  if (auto ok = check_output_path(o.out, {o.db}, OutputKind::kHtmlReport); !ok)
+    return fail(2, "-o: " + ok.error().message);
+  auto db = sim::open_results_db_for_reading(o.db);
+  if (!db) return fail(2, db.error().message);
+  auto html = analysis::render_html_report(db->get(), o.db);
   if (!html) return fail(2, "'" + o.db + "': " + html.error().message);
-  const std::string tmp = o.out + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return fail(1, "cannot write '" + o.out + "'");
-  const bool ok = std::fwrite(html->data(), 1, html->size(), f) == html->size();
-  if (std::fclose(f) != 0 || !ok) return fail(1, "cannot write '" + o.out + "'");
-  std::error_code ec;
-  std::filesystem::rename(tmp, o.out, ec);
-  if (ec) return fail(1, "cannot write '" + o.out + "': " + ec.message());
+  // ---- write: stdout, or a temporary file renamed over the output
+  if (o.out == "-") {
+    std::fwrite(html->data(), 1, html->size(), stdout);
+    return 0;  // a failed write to stdout is reported by main()
+  }
+  auto file = AtomicFile::create(o.out);
+  if (!file) return fail(1, file.error().message);
+  if (std::fwrite(html->data(), 1, html->size(), (*file)->file()) != html->size())
+    return fail(1, "cannot write '" + o.out + "'");
+  if (auto ok = (*file)->commit(); !ok) return fail(1, ok.error().message);
   fmt::print("report: {} ({} bytes)\n", o.out, html->size());
   return 0;
 }
@@ -44,7 +49,10 @@ Command add_report_command(CLI::App& app) {
   auto o = std::make_shared<ReportOptions>();
   auto* cmd = app.add_subcommand("report", "write a self-contained HTML report of a results DB");
   cmd->add_option("db", o->db, "results DB (from run, or compare --db)")->required();
-  cmd->add_option("-o,--out", o->out, "output HTML file")->required();
+  cmd->add_option("-o,--out", o->out,
+                  "output HTML file ('-': stdout); an existing file is replaced only if it is a "
+                  "timesim report")
+      ->required();
   return Command{cmd, [o] { return run_report(*o); }};
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/output_path.h"
 #include "sim/pcap_writer.h"
 #include "sim/recorder.h"
 #include "sim/scenario.h"
@@ -59,43 +60,84 @@ class ProgressLine : public sim::ProgressSink {
   bool shown_ = false;
 };
 
-int run_scenario(const RunOptions& o) {
+// Everything a run needs, checked before any file is opened, created or removed.
+struct RunPlan {
+  sim::Scenario scenario;
+  sim::RecordLevel level = sim::RecordLevel::kSamples;
+  std::string db_path;
+  bool make_runs_dir = false;  // the default DB path's results/runs/ must be created
+};
+
+// Validates the whole command line and the scenario. No side effects: every output path
+// is checked (cli/output_path.h), and an existing DB must be a timesim results DB, also
+// with --force (which only then removes it).
+Result<RunPlan> plan_run(const RunOptions& o) {
+  RunPlan p;
   auto sc = load_scenario_with_overrides(o.scenario, o.seed_opt, o.seed, o.duration);
-  if (!sc) return fail(2, sc.error().message);
+  if (!sc) return sc.error();
+  p.scenario = std::move(*sc);
   if (!o.all_version.empty()) {
     const auto* profile = node::find_profile(o.all_version);
-    if (!profile) return fail(2, "--all-version: unknown version '" + o.all_version + "'");
-    for (auto& n : sc->nodes)
+    if (!profile) return Error{"--all-version: unknown version '" + o.all_version + "'"};
+    for (auto& n : p.scenario.nodes)
       n.profile = profile;
   }
-  std::string db_path = o.db;
-  if (db_path.empty()) {
-    db_path = fmt::format("results/runs/{}-seed{}.db", sc->name, sc->seed);
+  if (!sim::record_level_from_name(o.record, p.level))
+    return Error{"--record: unknown level '" + o.record + "' (connections, samples or messages)"};
+  p.db_path = o.db;
+  if (p.db_path.empty()) {
+    p.db_path = fmt::format("results/runs/{}-seed{}.db", p.scenario.name, p.scenario.seed);
     std::error_code ec;
-    std::filesystem::create_directories("results/runs", ec);
-    if (ec) return fail(2, "cannot create results/runs: " + ec.message());
+    p.make_runs_dir = !std::filesystem::is_directory("results/runs", ec);
   }
+  // A new results/runs/ cannot be checked for writability before it exists.
+  if (!p.make_runs_dir) {
+    if (auto ok = check_output_path(p.db_path, {o.scenario, o.pcap}, OutputKind::kResultsDb); !ok)
+      return Error{"--db: " + ok.error().message};
+    std::error_code ec;
+    if (std::filesystem::file_size(p.db_path, ec) > 0 && !ec) {
+      auto state = sim::inspect_results_db_file(p.db_path);
+      if (!state) return state.error();
+    }
+  }
+  if (!o.pcap.empty()) {
+    if (auto ok = check_output_path(o.pcap, {o.scenario, p.db_path}, OutputKind::kPcap); !ok)
+      return Error{"--pcap: " + ok.error().message};
+  }
+  return p;
+}
+
+// Creates results/runs/ if needed, removes the old DB for --force, opens the DB.
+Result<std::unique_ptr<sim::Recorder>> open_db(const RunOptions& o, const RunPlan& p) {
+  std::error_code ec;
+  if (p.make_runs_dir) {
+    std::filesystem::create_directories("results/runs", ec);
+    if (ec) return Error{"cannot create results/runs: " + ec.message()};
+  }
+  if (o.force) {  // replace the DB deliberately (default: append a new run to it)
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::filesystem::remove(p.db_path + suffix, ec);
+      if (ec) return Error{"--force: cannot remove '" + p.db_path + suffix + "': " + ec.message()};
+    }
+  }
+  return sim::Recorder::open(p.db_path);
+}
+
+int run_scenario(const RunOptions& o) {
+  // ---- validate everything, then create the outputs
+  auto plan = plan_run(o);
+  if (!plan) return fail(2, plan.error().message);
+  const sim::Scenario* sc = &plan->scenario;
+  const std::string& db_path = plan->db_path;
+  auto rec = open_db(o, *plan);
+  if (!rec) return fail(2, rec.error().message);
   std::unique_ptr<sim::PcapWriter> pcap;
   if (!o.pcap.empty()) {
     auto p = sim::PcapWriter::open(o.pcap, *sc);
     if (!p) return fail(2, p.error().message);
     pcap = std::move(*p);
   }
-  if (o.force) {  // replace the DB deliberately (default: append a new run to it)
-    std::error_code ec;
-    if (std::filesystem::is_directory(db_path, ec))
-      return fail(2, "--force: '" + db_path + "' is a directory");
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(db_path + suffix, ec);
-      if (ec) return fail(2, "--force: cannot remove '" + db_path + suffix + "': " + ec.message());
-    }
-  }
-  sim::RecordLevel level;
-  if (!sim::record_level_from_name(o.record, level))
-    return fail(2, "--record: unknown level '" + o.record + "' (connections, samples or messages)");
-  auto rec = sim::Recorder::open(db_path);
-  if (!rec) return fail(2, rec.error().message);
-  (*rec)->set_level(level);
+  (*rec)->set_level(plan->level);
   (*rec)->set_timing(o.profile);
   sim::RunInfo info;
   info.scenario_name = sc->name;

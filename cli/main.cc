@@ -4,8 +4,13 @@
 // Exit codes: 0 ok; 1 run failed (I/O, DB, invariant, regression); 2 bad usage or input.
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -62,10 +67,41 @@ namespace {
 extern "C" void on_signal(int) {
   ts::cli::g_interrupted.store(true);
 }
+
+// Fills closed standard descriptors with /dev/null, so that no file this process opens
+// (a pcap, a report) can become fd 1 and receive what is printed. Returns false if
+// stdout was closed.
+bool occupy_closed_std_fds() {
+  bool stdout_open = true;
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    if (fd == STDOUT_FILENO) stdout_open = false;
+    const int null_fd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (null_fd >= 0 && null_fd != fd) {
+      dup2(null_fd, fd);
+      close(null_fd);
+    }
+  }
+  return stdout_open;
+}
+
+// The command's exit code; 1 (with a message) if it succeeded but what it printed did not
+// all reach stdout (closed, /dev/full, ...).
+int check_stdout(int code, bool stdout_open) {
+  const bool flushed = std::fflush(stdout) == 0;
+  const int err = errno;
+  if (code != 0) return code;  // the failure is already reported
+  if (!stdout_open) return ts::cli::fail(1, "cannot write to stdout: it is closed");
+  if (!flushed)
+    return ts::cli::fail(1, std::string("cannot write to stdout: ") + std::strerror(err));
+  if (std::ferror(stdout)) return ts::cli::fail(1, "cannot write to stdout: a write failed");
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace ts::cli;
+  const bool stdout_open = occupy_closed_std_fds();
   CLI::App app{"timesim: deterministic multi-node testnet simulator for the TIME Coin P2P protocol",
                "timesim"};
   app.set_version_flag("--version", TIMESIM_VERSION);
@@ -108,9 +144,9 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   try {
     for (const auto& c : commands)
-      if (c.app->parsed()) return c.run();
+      if (c.app->parsed()) return check_stdout(c.run(), stdout_open);
   } catch (const std::exception& e) {
-    return fail(1, e.what());
+    return check_stdout(fail(1, e.what()), stdout_open);
   }
   return fail(2, "no command given (try --help)");
 }

@@ -236,9 +236,37 @@ def block_heights(db, run_id):
     return {}
 
 
+CHART_NAMES = ("timeline.png", "lifetime_cdf.png", "churn.png", "blocks.png")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def check_out_dir(out):
+    """Why charts may not be written into `out`, or None. Like timesim's outputs
+    (cli/output_path.h): no symlinks or other non-regular files, and an existing chart file
+    is replaced only if it is a PNG (one this script wrote)."""
+    if os.path.islink(out) or (os.path.exists(out) and not os.path.isdir(out)):
+        return f"'{out}' is not a directory (or is a symbolic link); refusing to write into it"
+    for name in CHART_NAMES:
+        path = os.path.join(out, name)
+        if os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
+            return f"'{path}' is not a regular file; refusing to write to it"
+        if os.path.isfile(path) and os.path.getsize(path) > 0:
+            with open(path, "rb") as f:
+                if f.read(len(PNG_MAGIC)) != PNG_MAGIC:
+                    return f"'{path}' exists and is not a PNG chart; refusing to overwrite it"
+    return None
+
+
 def save(fig, path, written):
+    """Writes the chart through a temporary file renamed over `path`."""
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".tmp")
+    try:
+        fig.savefig(tmp, dpi=110, format="png")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     plt.close(fig)
     written.append(path)
 
@@ -264,6 +292,10 @@ def main():
         print(f"charts.py: {a.db} holds no run", file=sys.stderr)
         return 2
     out = a.out or os.path.splitext(a.db)[0] + "-charts"
+    why = check_out_dir(out)
+    if why:
+        print(f"charts.py: {why}", file=sys.stderr)
+        return 2
     os.makedirs(out, exist_ok=True)
     prefix = (a.title + ": ") if a.title else ""
     bin_ns = int(a.bin * NS_PER_MIN)

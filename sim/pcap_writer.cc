@@ -65,9 +65,10 @@ std::uint32_t isn(std::uint32_t serial, int dir) {
 
 Result<std::unique_ptr<PcapWriter>> PcapWriter::open(const std::string& path,
                                                      const Scenario& scenario) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return Error{"cannot create pcap '" + path + "': " + std::strerror(errno)};
-  std::unique_ptr<PcapWriter> w(new PcapWriter(f, scenario));
+  auto file = AtomicFile::create(path);
+  if (!file) return Error{"pcap: " + file.error().message};
+  std::FILE* f = (*file)->file();
+  std::unique_ptr<PcapWriter> w(new PcapWriter(std::move(*file), scenario));
   std::uint8_t hdr[24] = {};
   le32(hdr, kMagicNs);
   hdr[4] = 2;  // version 2.4, little-endian
@@ -79,22 +80,21 @@ Result<std::unique_ptr<PcapWriter>> PcapWriter::open(const std::string& path,
   return w;
 }
 
-PcapWriter::PcapWriter(std::FILE* f, const Scenario& sc) : f_(f), sc_(sc) {
+PcapWriter::PcapWriter(std::unique_ptr<AtomicFile> file, const Scenario& sc)
+    : file_(std::move(file)), f_(file_->file()), sc_(sc) {
   for (std::size_t i = 0; i < sc.nodes.size(); ++i)
     node_ip_.push_back(parse_ipv4(sc.nodes[i].ip, 0x0a000000u | static_cast<std::uint32_t>(i + 1)));
   buf_.reserve(2048);
 }
 
-PcapWriter::~PcapWriter() {
-  if (f_) std::fclose(f_);
-}
+PcapWriter::~PcapWriter() = default;  // not closed: the temporary file is removed
 
 Result<bool> PcapWriter::close() {
-  if (!f_) return true;
-  const bool bad = std::fclose(f_) != 0 || error_;
+  if (!file_) return true;
+  auto file = std::move(file_);
   f_ = nullptr;
-  if (bad) return Error{"writing the pcap failed"};
-  return true;
+  if (error_) return Error{"writing the pcap failed"};
+  return file->commit();
 }
 
 void PcapWriter::packet(SimTime t_ns, const Conn& c, int dir, std::uint32_t seq, std::uint32_t ack,

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "common/result.h"
 #include "sim/scenario.h"
 #include "sim/wire_observer.h"
@@ -27,11 +28,13 @@ class PcapWriter final : public WireObserver {
   static constexpr std::size_t kMss = 1448;
   static constexpr std::uint16_t kListenPort = 24100;  // the testnet P2P port
 
-  // Creates `path` and writes the pcap header. `scenario` must outlive the writer.
+  // Starts `path` and writes the pcap header. The packets go to a temporary file in the
+  // same directory that close() renames over `path` (an interrupted run leaves `path` as it
+  // was). `scenario` must outlive the writer.
   static Result<std::unique_ptr<PcapWriter>> open(const std::string& path,
                                                   const Scenario& scenario);
   ~PcapWriter() override;
-  // Flushes and closes; reports a write error, if any happened.
+  // Flushes, closes and renames the file into place; reports a write error, if any.
   Result<bool> close();
   std::uint64_t packets() const { return packets_; }
 
@@ -51,11 +54,12 @@ class PcapWriter final : public WireObserver {
   };
   enum Flags : std::uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10 };
 
-  PcapWriter(std::FILE* f, const Scenario& sc);
+  PcapWriter(std::unique_ptr<AtomicFile> file, const Scenario& sc);
   void packet(SimTime t_ns, const Conn& c, int dir, std::uint32_t seq, std::uint32_t ack,
               std::uint8_t flags, std::string_view payload);
 
-  std::FILE* f_;
+  std::unique_ptr<AtomicFile> file_;
+  std::FILE* f_;  // file_'s stream
   const Scenario& sc_;
   std::vector<std::uint32_t> node_ip_;
   std::map<std::uint32_t, Conn> conns_;  // by connection serial

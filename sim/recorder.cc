@@ -19,168 +19,6 @@ std::string_view side_name(Side s) {
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS runs (
-  run_id        INTEGER PRIMARY KEY,
-  scenario      TEXT NOT NULL,
-  scenario_path TEXT NOT NULL,
-  scenario_hash TEXT NOT NULL,
-  seed          INTEGER NOT NULL,
-  duration_ns   INTEGER NOT NULL,
-  mode          TEXT NOT NULL,
-  status        TEXT NOT NULL,
-  args          TEXT NOT NULL,
-  timesim_version TEXT NOT NULL,
-  events        INTEGER,
-  end_ns        INTEGER,
-  wall_seconds  REAL,
-  fingerprint   TEXT
-);
-CREATE TABLE IF NOT EXISTS nodes (
-  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
-  node_id  INTEGER NOT NULL,
-  name     TEXT NOT NULL,
-  ip       TEXT NOT NULL,
-  version  TEXT NOT NULL,
-  commit_id TEXT NOT NULL,
-  start_ns INTEGER NOT NULL,
-  region   TEXT,
-  PRIMARY KEY (run_id, node_id)
-);
-CREATE TABLE IF NOT EXISTS connections (
-  run_id            INTEGER NOT NULL REFERENCES runs(run_id),
-  conn_id           INTEGER NOT NULL,
-  dialer            INTEGER NOT NULL,
-  listener          INTEGER NOT NULL,
-  dialer_version    TEXT NOT NULL,
-  listener_version  TEXT NOT NULL,
-  t_dial_ns         INTEGER NOT NULL,
-  t_connect_ns      INTEGER,
-  t_accept_ns       INTEGER,
-  t_handshake_ns    INTEGER,
-  t_close_ns        INTEGER,
-  t_closed_dialer_ns   INTEGER,
-  t_closed_listener_ns INTEGER,
-  close_reason      TEXT NOT NULL,
-  closed_by         TEXT NOT NULL,
-  open_at_end       INTEGER NOT NULL,
-  msgs_d2l          INTEGER NOT NULL,
-  bytes_d2l         INTEGER NOT NULL,
-  msgs_l2d          INTEGER NOT NULL,
-  bytes_l2d         INTEGER NOT NULL,
-  pings_sent        INTEGER NOT NULL,
-  t_last_ping_ns    INTEGER,
-  pongs_matched     INTEGER NOT NULL,
-  pongs_unmatched   INTEGER NOT NULL,
-  pings_missed      INTEGER NOT NULL,
-  pings_answered    INTEGER NOT NULL,
-  msgs_dropped      INTEGER NOT NULL,
-  protocol_errors   INTEGER NOT NULL,
-  rtt_min_ns        INTEGER,
-  rtt_avg_ns        INTEGER,
-  rtt_max_ns        INTEGER,
-  fault_id          INTEGER,
-  PRIMARY KEY (run_id, conn_id)
-);
-CREATE TABLE IF NOT EXISTS faults (
-  run_id    INTEGER NOT NULL REFERENCES runs(run_id),
-  fault_id  INTEGER NOT NULL,
-  kind      TEXT NOT NULL,
-  targets   TEXT NOT NULL,
-  start_ns  INTEGER NOT NULL,
-  end_ns    INTEGER,
-  params    TEXT NOT NULL,
-  source    TEXT NOT NULL,
-  spec      TEXT NOT NULL,
-  PRIMARY KEY (run_id, fault_id)
-);
-CREATE TABLE IF NOT EXISTS protocol_errors (
-  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
-  t_ns     INTEGER NOT NULL,
-  node     INTEGER NOT NULL,
-  peer     INTEGER,
-  conn_id  INTEGER,
-  kind     TEXT NOT NULL,
-  text     TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS node_events (
-  run_id  INTEGER NOT NULL REFERENCES runs(run_id),
-  t_ns    INTEGER NOT NULL,
-  node    INTEGER NOT NULL,
-  peer    INTEGER,
-  kind    TEXT NOT NULL,
-  detail  TEXT NOT NULL
-);
--- Consensus model (scenario `consensus:`): one row per block a node applied.
-CREATE TABLE IF NOT EXISTS blocks (
-  run_id         INTEGER NOT NULL REFERENCES runs(run_id),
-  node           INTEGER NOT NULL,
-  height         INTEGER NOT NULL,
-  block_hash     TEXT NOT NULL,
-  producer       INTEGER,          -- node index of the producer (NULL: unknown address)
-  slot_unix_s    INTEGER NOT NULL, -- the block's timestamp (the producer's slot clock)
-  how            TEXT NOT NULL,    -- 'consensus' (quorum seen), 'commit' (peer's BlockCommit), 'sync'
-  t_proposed_ns  INTEGER,          -- when the producer proposed it (NULL if not seen in this run)
-  t_finalized_ns INTEGER NOT NULL, -- when this node applied it
-  votes          INTEGER NOT NULL, -- approvals counted (0 for sync)
-  active         INTEGER NOT NULL, -- active masternodes in this node's round (0 for sync)
-  transactions   INTEGER NOT NULL  -- transactions in the block
-);
--- Consensus model: one row per transaction a node saw reach ceil(2n/3) approvals.
-CREATE TABLE IF NOT EXISTS transactions (
-  run_id         INTEGER NOT NULL REFERENCES runs(run_id),
-  node           INTEGER NOT NULL,
-  txid           TEXT NOT NULL,
-  t_submitted_ns INTEGER,          -- when a client submitted it (NULL if not in this run)
-  t_final_ns     INTEGER NOT NULL, -- when this node counted the quorum
-  votes          INTEGER NOT NULL,
-  committee      INTEGER NOT NULL  -- the quorum's n at this node
-);
--- Consensus model: one row per block proposal (the leader's view).
-CREATE TABLE IF NOT EXISTS proposals (
-  run_id        INTEGER NOT NULL REFERENCES runs(run_id),
-  t_ns          INTEGER NOT NULL,
-  node          INTEGER NOT NULL,
-  height        INTEGER NOT NULL,
-  block_hash    TEXT NOT NULL,
-  active        INTEGER NOT NULL
-);
--- Consensus model: each node's chain state every consensus.sample_interval.
-CREATE TABLE IF NOT EXISTS samples (
-  run_id             INTEGER NOT NULL REFERENCES runs(run_id),
-  t_ns               INTEGER NOT NULL,
-  node               INTEGER NOT NULL,
-  height             INTEGER NOT NULL,
-  peers              INTEGER NOT NULL, -- established connections (outbound, or inbound past the handshake)
-  active_masternodes INTEGER NOT NULL, -- as this node sees them, itself included
-  mempool            INTEGER NOT NULL  -- transactions known here and not yet in a block
-);
--- --record messages: one row per message a node wrote.
-CREATE TABLE IF NOT EXISTS messages (
-  run_id  INTEGER NOT NULL REFERENCES runs(run_id),
-  t_ns    INTEGER NOT NULL,
-  conn_id INTEGER NOT NULL,
-  node    INTEGER NOT NULL, -- the sender
-  kind    TEXT NOT NULL,    -- the variant, e.g. Ping
-  bytes   INTEGER NOT NULL  -- on the wire, with the newline
-);
--- Convenience view: one row per established connection with its lifetime as the dialer saw it.
-CREATE VIEW IF NOT EXISTS connection_lifetimes AS
-  SELECT c.run_id, c.conn_id, c.dialer, c.listener, c.dialer_version, c.listener_version,
-         c.t_connect_ns,
-         COALESCE(c.t_closed_dialer_ns, r.end_ns) - c.t_connect_ns AS lifetime_ns,
-         c.close_reason, c.closed_by, c.open_at_end
-  FROM connections c JOIN runs r USING (run_id)
-  WHERE c.t_connect_ns IS NOT NULL;
-)sql";
-
-// Built at the end of a run: maintaining them row by row costs more than one bulk build.
-constexpr const char* kIndexes = R"sql(
-CREATE INDEX IF NOT EXISTS connections_link ON connections(run_id, dialer, listener, t_dial_ns);
-CREATE INDEX IF NOT EXISTS protocol_errors_conn ON protocol_errors(run_id, conn_id);
-CREATE INDEX IF NOT EXISTS blocks_height ON blocks(run_id, height, node);
-)sql";
-
 void bind_time(sqlite3_stmt* s, int i, SimTime t) {
   if (t == kNever)
     sqlite3_bind_null(s, i);
@@ -200,7 +38,8 @@ std::string hex64(std::uint64_t v) {
 }  // namespace
 
 Error Recorder::db_error(std::string_view what) const {
-  return Error{std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_.get()) : "no database")};
+  return Error{"results DB '" + path_ + "': " + std::string(what) + ": " +
+               (db_ ? sqlite3_errmsg(db_.get()) : "no database")};
 }
 
 namespace {
@@ -251,7 +90,7 @@ Result<bool> Recorder::exec(const char* sql) {
   if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return Error{"sqlite: " + msg};
+    return Error{"results DB '" + path_ + "': " + msg};
   }
   return true;
 }
@@ -274,6 +113,7 @@ Result<bool> Recorder::step_reset(sqlite3_stmt* s) {
 
 Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   std::unique_ptr<Recorder> r(new Recorder());
+  r->path_ = path;
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -282,22 +122,9 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
     return Error{"cannot open results DB '" + path +
                  "': " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
   sqlite3_busy_timeout(raw, 5000);
-  // Check the schema version before touching anything.
-  int user_version = -1;
-  {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK)
-      return Error{"'" + path + "' is not a timesim results DB: " + sqlite3_errmsg(raw)};
-    const int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) user_version = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    if (step != SQLITE_ROW)
-      return Error{"'" + path + "' is not a timesim results DB: " + sqlite3_errmsg(raw)};
-  }
-  if (user_version > kSchemaVersion)
-    return Error{"results DB '" + path + "' has schema version " + std::to_string(user_version) +
-                 ", newer than this timesim's " + std::to_string(kSchemaVersion) +
-                 "; use a newer timesim or another --db path"};
+  // Classify the file before touching anything: never adopt another application's DB.
+  auto state = inspect_results_db(raw, path);
+  if (!state) return state.error();
   if (path != ":memory:") {
     if (auto ok = r->exec("PRAGMA journal_mode=WAL"); !ok) return ok.error();
   }
@@ -308,12 +135,7 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   // dominates the peak RSS of large runs.)
   if (auto ok = r->exec("PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY"); !ok)
     return ok.error();
-  if (auto ok = r->exec(kSchema); !ok) return ok.error();
-  if (user_version == 1) {  // v1 -> v2: runs gained the event-trace fingerprint
-    if (auto ok = r->exec("ALTER TABLE runs ADD COLUMN fingerprint TEXT"); !ok) return ok.error();
-  }
-  if (auto ok = r->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()); !ok)
-    return ok.error();
+  if (auto ok = prepare_results_db(raw, path, *state); !ok) return ok.error();
 
   auto n = r->prepare("INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)");
   if (!n) return n.error();
@@ -599,7 +421,7 @@ Result<bool> Recorder::add_fault(std::uint32_t fault_id, std::string_view kind,
 
 Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals) {
   if (auto ok = flush(); !ok) return ok;
-  if (auto ok = exec(kIndexes); !ok) return ok;
+  if (auto ok = exec(results_db_indexes()); !ok) return ok;
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
                          "UPDATE runs SET status=?, events=?, end_ns=?, wall_seconds=?, "

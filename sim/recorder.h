@@ -6,8 +6,9 @@
 // except the runs.wall_* columns (excluded from determinism checks).
 //
 // A DB may hold many runs: every row carries run_id. Opening an existing DB appends a run.
-// On open the schema version (PRAGMA user_version) is checked: a DB from a newer timesim
-// is refused with a clear message.
+// On open the file is classified first (sim/results_db.h) and nothing is written to one
+// that is not a timesim results DB (another application's SQLite file, a newer schema, a
+// locked DB); a legacy timesim DB is migrated to the current schema.
 #pragma once
 
 #include <sqlite3.h>
@@ -19,10 +20,9 @@
 
 #include "common/result.h"
 #include "sim/conn_record.h"
+#include "sim/results_db.h"
 
 namespace ts::sim {
-
-inline constexpr int kSchemaVersion = 3;  // 2: runs.fingerprint; 3: blocks, proposals, samples
 
 struct RunInfo {
   std::string scenario_name;
@@ -69,7 +69,7 @@ class Recorder {
  public:
   static constexpr int kBatchRows = 4096;
 
-  // Opens (creating if needed) the DB at `path` (":memory:" allowed).
+  // Opens (creating if needed) the DB at `path` (":memory:" allowed). Every error names it.
   static Result<std::unique_ptr<Recorder>> open(const std::string& path);
   ~Recorder();
   Recorder(const Recorder&) = delete;
@@ -120,9 +120,6 @@ class Recorder {
   sqlite3* db() const { return db_.get(); }
 
  private:
-  struct DbClose {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-  };
   struct StmtFinalize {
     void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
   };
@@ -135,7 +132,8 @@ class Recorder {
   Result<bool> row_added();
   Error db_error(std::string_view what) const;
 
-  std::unique_ptr<sqlite3, DbClose> db_;
+  std::string path_;  // for messages
+  DbHandle db_;
   Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_, ins_proposal_,
       ins_sample_, ins_tx_;
   Stmt ins_msg_;

@@ -805,6 +805,24 @@ Result<Scenario> load_scenario_file(const std::string& path) {
   return parse_scenario(ss.str(), path);
 }
 
+namespace {
+// Why `name` cannot be a scenario's `name:`, or "" if it can. The name becomes part of file
+// names (results/runs/<name>-seed<N>.db, its -charts/ directory), so it must be one plain
+// path component: at most kMaxScenarioNameBytes, no '/', '\\', "..", leading '.' or control
+// characters (NUL included).
+std::string unsafe_name_reason(const std::string& name) {
+  constexpr std::size_t kMaxScenarioNameBytes = 200;
+  if (name.empty()) return "must not be empty";
+  if (name.size() > kMaxScenarioNameBytes) return "is longer than 200 bytes";
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) return "must not contain control characters";
+  if (name.find_first_of("/\\") != std::string::npos || name.find("..") != std::string::npos ||
+      name[0] == '.')
+    return "must not contain '/', '\\' or '..' nor start with '.' (it names the results files)";
+  return "";
+}
+}  // namespace
+
 Result<Scenario> parse_scenario(std::string_view text, const std::string& path) {
   Loader L(path);
   Scenario s;
@@ -836,6 +854,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
     if (auto n = root["name"]) {
       auto v = L.string(n, "name");
       if (!v) return v.error();
+      if (auto why = unsafe_name_reason(*v); !why.empty()) return L.at(n.Mark(), "'name' " + why);
       s.name = *v;
     }
     if (auto n = root["description"]) {

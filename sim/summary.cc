@@ -23,7 +23,8 @@ using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 Result<Stmt> prepare(sqlite3* db, const char* sql, std::int64_t run_id) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
-    return Error{std::string("summary query failed: ") + sqlite3_errmsg(db)};
+    return Error{std::string("summary query failed on '") + sqlite3_db_filename(db, "main") +
+                 "': " + sqlite3_errmsg(db)};
   sqlite3_bind_int64(s, 1, run_id);
   return Stmt(s);
 }

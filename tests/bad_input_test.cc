@@ -3,6 +3,7 @@
 // single list of cases, so the docs and the tests cannot drift apart.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -94,6 +95,18 @@ void make_fixtures(const fs::path& dir) {
     sqlite3_close(db);
   }
   write(dir / "notdb.db", "this is not a database\n");
+  for (const auto& [name, sql] :
+       {std::pair<const char*, const char*>{"foreign.db",
+                                            "CREATE TABLE contacts(name TEXT); INSERT INTO "
+                                            "contacts VALUES ('ada'); PRAGMA user_version = 2;"},
+        {"otherapp.db", "CREATE TABLE t(x); PRAGMA application_id = 305419896;"}}) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / name).c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  fs::create_symlink("notdb.db", dir / "link.db");
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
   write(dir / "six.yaml", six_with("", "", ""));
   write(dir / "six_bomb.yaml", "nodes:\n" + laughs("  - "));
   write(dir / "six_broken.yaml", six_with("seed: 1", "seed: [1", ""));
@@ -115,6 +128,8 @@ void make_fixtures(const fs::path& dir) {
   write(dir / "six_hugegen.yaml", "generate: {count: 100000000, versions: {post-fix: 100%}}\n");
   write(dir / "six_chaos0.yaml", six_with("", "", "chaos: {rate: 0/h, kinds: [reset]}\n"));
   write(dir / "six_conskey.yaml", six_with("consensus: {", "consensus: {quorum: 3, ", ""));
+  write(dir / "six_badname.yaml", six_with("name: six_nodes", "name: ../../etc/x", ""));
+  write(dir / "six_ctlname.yaml", six_with("name: six_nodes", "name: \"a\\tb\"", ""));
 }
 
 // Every file under `dir` (recursively) with its contents, except the CLI runner's capture
@@ -125,7 +140,10 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
     const auto name = e.path().filename().string();
     if (name == "stdout.txt" || name == "stderr.txt") continue;
     files[fs::relative(e.path(), dir).string()] =
-        e.is_regular_file() ? test::slurp(e.path()) : std::string("<dir>");
+        e.is_symlink()        ? "<symlink to " + fs::read_symlink(e.path()).string() + ">"
+        : e.is_regular_file() ? test::slurp(e.path())
+        : e.is_fifo()         ? std::string("<fifo>")
+                              : std::string("<dir>");
   }
   return files;
 }
@@ -134,7 +152,7 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 
 TEST_CASE("bad input: every row of docs/errors.md - exit 2, one line, nothing written") {
   const auto rows = rows_of_docs();
-  REQUIRE(rows.size() == 42);
+  REQUIRE(rows.size() == 60);
   for (std::size_t i = 0; i < rows.size(); ++i)
     CHECK(rows[i].number == static_cast<int>(i + 1));  // numbered in order, none skipped
   const auto dir = test::fresh_dir("bad_input");

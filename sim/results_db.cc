@@ -1,0 +1,439 @@
+#include "sim/results_db.h"
+
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+namespace ts::sim {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  run_id        INTEGER PRIMARY KEY,
+  scenario      TEXT NOT NULL,
+  scenario_path TEXT NOT NULL,
+  scenario_hash TEXT NOT NULL,
+  seed          INTEGER NOT NULL,
+  duration_ns   INTEGER NOT NULL,
+  mode          TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  args          TEXT NOT NULL,
+  timesim_version TEXT NOT NULL,
+  events        INTEGER,
+  end_ns        INTEGER,
+  wall_seconds  REAL,
+  fingerprint   TEXT
+);
+CREATE TABLE IF NOT EXISTS nodes (
+  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+  node_id  INTEGER NOT NULL,
+  name     TEXT NOT NULL,
+  ip       TEXT NOT NULL,
+  version  TEXT NOT NULL,
+  commit_id TEXT NOT NULL,
+  start_ns INTEGER NOT NULL,
+  region   TEXT,
+  PRIMARY KEY (run_id, node_id)
+);
+CREATE TABLE IF NOT EXISTS connections (
+  run_id            INTEGER NOT NULL REFERENCES runs(run_id),
+  conn_id           INTEGER NOT NULL,
+  dialer            INTEGER NOT NULL,
+  listener          INTEGER NOT NULL,
+  dialer_version    TEXT NOT NULL,
+  listener_version  TEXT NOT NULL,
+  t_dial_ns         INTEGER NOT NULL,
+  t_connect_ns      INTEGER,
+  t_accept_ns       INTEGER,
+  t_handshake_ns    INTEGER,
+  t_close_ns        INTEGER,
+  t_closed_dialer_ns   INTEGER,
+  t_closed_listener_ns INTEGER,
+  close_reason      TEXT NOT NULL,
+  closed_by         TEXT NOT NULL,
+  open_at_end       INTEGER NOT NULL,
+  msgs_d2l          INTEGER NOT NULL,
+  bytes_d2l         INTEGER NOT NULL,
+  msgs_l2d          INTEGER NOT NULL,
+  bytes_l2d         INTEGER NOT NULL,
+  pings_sent        INTEGER NOT NULL,
+  t_last_ping_ns    INTEGER,
+  pongs_matched     INTEGER NOT NULL,
+  pongs_unmatched   INTEGER NOT NULL,
+  pings_missed      INTEGER NOT NULL,
+  pings_answered    INTEGER NOT NULL,
+  msgs_dropped      INTEGER NOT NULL,
+  protocol_errors   INTEGER NOT NULL,
+  rtt_min_ns        INTEGER,
+  rtt_avg_ns        INTEGER,
+  rtt_max_ns        INTEGER,
+  fault_id          INTEGER,
+  PRIMARY KEY (run_id, conn_id)
+);
+CREATE TABLE IF NOT EXISTS faults (
+  run_id    INTEGER NOT NULL REFERENCES runs(run_id),
+  fault_id  INTEGER NOT NULL,
+  kind      TEXT NOT NULL,
+  targets   TEXT NOT NULL,
+  start_ns  INTEGER NOT NULL,
+  end_ns    INTEGER,
+  params    TEXT NOT NULL,
+  source    TEXT NOT NULL,
+  spec      TEXT NOT NULL,
+  PRIMARY KEY (run_id, fault_id)
+);
+CREATE TABLE IF NOT EXISTS protocol_errors (
+  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns     INTEGER NOT NULL,
+  node     INTEGER NOT NULL,
+  peer     INTEGER,
+  conn_id  INTEGER,
+  kind     TEXT NOT NULL,
+  text     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS node_events (
+  run_id  INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns    INTEGER NOT NULL,
+  node    INTEGER NOT NULL,
+  peer    INTEGER,
+  kind    TEXT NOT NULL,
+  detail  TEXT NOT NULL
+);
+-- Consensus model (scenario `consensus:`): one row per block a node applied.
+CREATE TABLE IF NOT EXISTS blocks (
+  run_id         INTEGER NOT NULL REFERENCES runs(run_id),
+  node           INTEGER NOT NULL,
+  height         INTEGER NOT NULL,
+  block_hash     TEXT NOT NULL,
+  producer       INTEGER,          -- node index of the producer (NULL: unknown address)
+  slot_unix_s    INTEGER NOT NULL, -- the block's timestamp (the producer's slot clock)
+  how            TEXT NOT NULL,    -- 'consensus' (quorum seen), 'commit' (peer's BlockCommit), 'sync'
+  t_proposed_ns  INTEGER,          -- when the producer proposed it (NULL if not seen in this run)
+  t_finalized_ns INTEGER NOT NULL, -- when this node applied it
+  votes          INTEGER NOT NULL, -- approvals counted (0 for sync)
+  active         INTEGER NOT NULL, -- active masternodes in this node's round (0 for sync)
+  transactions   INTEGER NOT NULL  -- transactions in the block
+);
+-- Consensus model: one row per transaction a node saw reach ceil(2n/3) approvals.
+CREATE TABLE IF NOT EXISTS transactions (
+  run_id         INTEGER NOT NULL REFERENCES runs(run_id),
+  node           INTEGER NOT NULL,
+  txid           TEXT NOT NULL,
+  t_submitted_ns INTEGER,          -- when a client submitted it (NULL if not in this run)
+  t_final_ns     INTEGER NOT NULL, -- when this node counted the quorum
+  votes          INTEGER NOT NULL,
+  committee      INTEGER NOT NULL  -- the quorum's n at this node
+);
+-- Consensus model: one row per block proposal (the leader's view).
+CREATE TABLE IF NOT EXISTS proposals (
+  run_id        INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns          INTEGER NOT NULL,
+  node          INTEGER NOT NULL,
+  height        INTEGER NOT NULL,
+  block_hash    TEXT NOT NULL,
+  active        INTEGER NOT NULL
+);
+-- Consensus model: each node's chain state every consensus.sample_interval.
+CREATE TABLE IF NOT EXISTS samples (
+  run_id             INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns               INTEGER NOT NULL,
+  node               INTEGER NOT NULL,
+  height             INTEGER NOT NULL,
+  peers              INTEGER NOT NULL, -- established connections (outbound, or inbound past the handshake)
+  active_masternodes INTEGER NOT NULL, -- as this node sees them, itself included
+  mempool            INTEGER NOT NULL  -- transactions known here and not yet in a block
+);
+-- --record messages: one row per message a node wrote.
+CREATE TABLE IF NOT EXISTS messages (
+  run_id  INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns    INTEGER NOT NULL,
+  conn_id INTEGER NOT NULL,
+  node    INTEGER NOT NULL, -- the sender
+  kind    TEXT NOT NULL,    -- the variant, e.g. Ping
+  bytes   INTEGER NOT NULL  -- on the wire, with the newline
+);
+-- Convenience view: one row per established connection with its lifetime as the dialer saw it.
+CREATE VIEW IF NOT EXISTS connection_lifetimes AS
+  SELECT c.run_id, c.conn_id, c.dialer, c.listener, c.dialer_version, c.listener_version,
+         c.t_connect_ns,
+         COALESCE(c.t_closed_dialer_ns, r.end_ns) - c.t_connect_ns AS lifetime_ns,
+         c.close_reason, c.closed_by, c.open_at_end
+  FROM connections c JOIN runs r USING (run_id)
+  WHERE c.t_connect_ns IS NOT NULL;
+)sql";
+
+// Built at the end of a run: maintaining them row by row costs more than one bulk build.
+constexpr const char* kIndexes = R"sql(
+CREATE INDEX IF NOT EXISTS connections_link ON connections(run_id, dialer, listener, t_dial_ns);
+CREATE INDEX IF NOT EXISTS protocol_errors_conn ON protocol_errors(run_id, conn_id);
+CREATE INDEX IF NOT EXISTS blocks_height ON blocks(run_id, height, node);
+)sql";
+
+// Columns every timesim `runs` table has had since schema 1.
+constexpr const char* kRunsColumnsV1[] = {
+    "run_id",      "scenario", "scenario_path", "scenario_hash", "seed",
+    "duration_ns", "mode",     "status",        "args",          "timesim_version"};
+
+struct StmtFinalize {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+
+std::string in_quotes(const std::string& path) {
+  return "'" + path + "'";
+}
+
+// The error for SQLite result code `rc` on the DB at `path`.
+Error failure(sqlite3* db, int rc, const std::string& path) {
+  const std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Error{"results DB " + in_quotes(path) + " is locked by another process (busy: " + msg +
+                   "); try again when it is done"};
+    case SQLITE_NOTADB:
+      return Error{in_quotes(path) + " is not a timesim results DB (not an SQLite file)"};
+    default:
+      return Error{"results DB " + in_quotes(path) + ": " + msg};
+  }
+}
+
+Result<bool> exec(sqlite3* db, const std::string& sql, const std::string& path) {
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return failure(db, rc, path);
+  return true;
+}
+
+// The integer the one-row query `sql` returns.
+Result<std::int64_t> query_int(sqlite3* db, const char* sql, const std::string& path) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+  Stmt s(raw);
+  if (rc != SQLITE_OK) return failure(db, rc, path);
+  rc = sqlite3_step(raw);
+  if (rc != SQLITE_ROW) return failure(db, rc, path);
+  return sqlite3_column_int64(raw, 0);
+}
+
+struct Column {
+  std::string name;
+  bool not_null = false;
+};
+
+// The columns of table `table` in `db`, in order (none: no such table).
+Result<std::vector<Column>> columns_of(sqlite3* db, const std::string& table,
+                                       const std::string& path) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(
+      db, "SELECT name, \"notnull\" FROM pragma_table_info(?1) ORDER BY cid", -1, &raw, nullptr);
+  Stmt s(raw);
+  if (rc != SQLITE_OK) return failure(db, rc, path);
+  sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<Column> cols;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW)
+    cols.push_back({reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)),
+                    sqlite3_column_int(raw, 1) != 0});
+  if (rc != SQLITE_DONE) return failure(db, rc, path);
+  return cols;
+}
+
+// A `runs` table with timesim's schema-1 columns.
+Result<bool> has_timesim_runs(sqlite3* db, const std::string& path) {
+  auto cols = columns_of(db, "runs", path);
+  if (!cols) return cols.error();
+  for (const char* want : kRunsColumnsV1) {
+    bool found = false;
+    for (const auto& c : *cols)
+      found = found || c.name == want;
+    if (!found) return false;
+  }
+  return true;
+}
+
+// The current schema's tables (name, CREATE statement), from a scratch in-memory DB.
+Result<std::vector<std::pair<std::string, std::string>>> current_tables() {
+  sqlite3* raw = nullptr;
+  sqlite3_open(":memory:", &raw);
+  DbHandle ref(raw);
+  if (auto ok = exec(raw, kSchema, ":memory:"); !ok) return ok.error();
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(raw, "SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name",
+                     -1, &q, nullptr);
+  Stmt s(q);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (sqlite3_step(q) == SQLITE_ROW)
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
+                     reinterpret_cast<const char*>(sqlite3_column_text(q, 1)));
+  return out;
+}
+
+std::string quote_id(const std::string& id) {
+  return "\"" + id + "\"";
+}
+
+// Rebuilds table `name` of `db` in its current shape (`create`: its CREATE TABLE statement)
+// when its columns differ: old rows are copied, columns they lack get legacy_fill().
+Result<bool> conform_table(sqlite3* db, const std::string& path, const std::string& name,
+                           const std::string& create) {
+  auto have = columns_of(db, name, path);
+  if (!have) return have.error();
+  if (have->empty()) return true;  // missing: created by the schema
+  sqlite3* ref_raw = nullptr;
+  sqlite3_open(":memory:", &ref_raw);
+  DbHandle ref(ref_raw);
+  if (auto ok = exec(ref_raw, create, ":memory:"); !ok) return ok.error();
+  auto want = columns_of(ref_raw, name, ":memory:");
+  if (!want) return want.error();
+  bool same = have->size() == want->size();
+  for (std::size_t i = 0; same && i < have->size(); ++i)
+    same = (*have)[i].name == (*want)[i].name;
+  if (same) return true;
+  auto has = [](const std::vector<Column>& cols, const std::string& n) {
+    for (const auto& c : cols)
+      if (c.name == n) return true;
+    return false;
+  };
+  for (const auto& c : *have)
+    if (!has(*want, c.name))
+      return Error{"cannot migrate results DB " + in_quotes(path) + ": table '" + name +
+                   "' has a column '" + c.name + "' no timesim schema had"};
+  std::string cols, values;
+  for (const auto& c : *want) {
+    const std::string fill(legacy_fill(name, c.name));
+    if (!has(*have, c.name) && c.not_null && fill == "NULL")
+      return Error{"cannot migrate results DB " + in_quotes(path) + ": table '" + name +
+                   "' lacks the column '" + c.name + "'"};
+    cols += (cols.empty() ? "" : ", ") + quote_id(c.name);
+    values += (values.empty() ? "" : ", ") + (has(*have, c.name) ? quote_id(c.name) : fill);
+  }
+  const std::string tmp = "_timesim_migrate_" + name;
+  std::string tmp_create = create;
+  tmp_create.replace(tmp_create.find(name), name.size(), quote_id(tmp));
+  for (const std::string& sql : {tmp_create,
+                                 "INSERT INTO " + quote_id(tmp) + " (" + cols + ") SELECT " +
+                                     values + " FROM " + quote_id(name),
+                                 "DROP TABLE " + quote_id(name),
+                                 "ALTER TABLE " + quote_id(tmp) + " RENAME TO " + quote_id(name)})
+    if (auto ok = exec(db, sql, path); !ok) return ok;
+  return true;
+}
+
+Result<bool> migrate(sqlite3* db, const std::string& path) {
+  auto tables = current_tables();
+  if (!tables) return tables.error();
+  // The view names `connections` and `runs`; it is recreated by the schema below.
+  if (auto ok = exec(db, "DROP VIEW IF EXISTS connection_lifetimes", path); !ok) return ok;
+  for (const auto& [name, create] : *tables)
+    if (auto ok = conform_table(db, path, name, create); !ok) return ok;
+  return true;
+}
+
+}  // namespace
+
+const char* results_db_schema() {
+  return kSchema;
+}
+const char* results_db_indexes() {
+  return kIndexes;
+}
+
+std::string_view legacy_fill(std::string_view table, std::string_view column) {
+  static constexpr std::pair<std::string_view, std::string_view> kFills[] = {
+      {"samples.mempool", "0"},      // e372468: pending transactions, 0 before they existed
+      {"blocks.transactions", "0"},  // e372468
+      {"faults.spec", "''"},         // 5af7455: no replayable spec recorded
+  };
+  for (const auto& [key, value] : kFills)
+    if (key.size() == table.size() + 1 + column.size() && key.substr(0, table.size()) == table &&
+        key[table.size()] == '.' && key.substr(table.size() + 1) == column)
+      return value;
+  return "NULL";
+}
+
+Result<DbState> inspect_results_db(sqlite3* db, const std::string& path) {
+  auto id = query_int(db, "PRAGMA application_id", path);
+  if (!id) return id.error();
+  auto version = query_int(db, "PRAGMA user_version", path);
+  if (!version) return version.error();
+  auto objects = query_int(db, "SELECT count(*) FROM sqlite_master", path);
+  if (!objects) return objects.error();
+  const auto app_id = static_cast<std::uint32_t>(*id);
+  const bool ours = app_id == kResultsDbApplicationId;
+  if ((ours || app_id == 0) && *version > kSchemaVersion)
+    return Error{"results DB " + in_quotes(path) + " has schema version " +
+                 std::to_string(*version) + ", newer than this timesim's " +
+                 std::to_string(kSchemaVersion) + "; use a newer timesim or another path"};
+  if (ours && *version == kSchemaVersion) return DbState::kCurrent;
+  if ((ours || app_id == 0) && *version == 0 && *objects == 0) return DbState::kNew;
+  if ((ours || app_id == 0) && *version >= 1) {
+    auto runs = has_timesim_runs(db, path);
+    if (!runs) return runs.error();
+    if (*runs) return DbState::kLegacy;
+  }
+  char hex[11];
+  std::snprintf(hex, sizeof hex, "0x%08x", app_id);
+  return Error{in_quotes(path) + " is not a timesim results DB (application_id " + hex +
+               ", user_version " + std::to_string(*version) + "); refusing to use it"};
+}
+
+Result<DbState> inspect_results_db_file(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK)
+    return Error{"cannot open results DB " + in_quotes(path) + ": " +
+                 (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc))};
+  sqlite3_busy_timeout(raw, 5000);
+  return inspect_results_db(raw, path);
+}
+
+Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState state) {
+  if (state == DbState::kCurrent) return true;
+  if (auto ok = exec(db, "BEGIN IMMEDIATE", path); !ok) return ok;
+  auto body = [&]() -> Result<bool> {
+    if (state == DbState::kLegacy) {
+      if (auto ok = migrate(db, path); !ok) return ok;
+    }
+    if (auto ok = exec(db, kSchema, path); !ok) return ok;
+    if (state == DbState::kLegacy) {  // rebuilt tables lost their indexes
+      if (auto ok = exec(db, kIndexes, path); !ok) return ok;
+    }
+    return exec(db,
+                "PRAGMA application_id=" + std::to_string(kResultsDbApplicationId) +
+                    "; PRAGMA user_version=" + std::to_string(kSchemaVersion),
+                path);
+  }();
+  if (!body) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return body;
+  }
+  return exec(db, "COMMIT", path);
+}
+
+Result<DbHandle> open_results_db_for_reading(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK)
+    return Error{"cannot open results DB " + in_quotes(path) + ": " +
+                 (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc))};
+  sqlite3_busy_timeout(raw, 5000);
+  auto state = inspect_results_db(raw, path);
+  if (!state) return state.error();
+  if (*state == DbState::kNew)
+    return Error{in_quotes(path) + " is not a timesim results DB (it is empty: no runs)"};
+  if (*state == DbState::kCurrent) return db;
+  // Legacy: migrate a private in-memory copy.
+  sqlite3* mem_raw = nullptr;
+  sqlite3_open(":memory:", &mem_raw);
+  DbHandle mem(mem_raw);
+  sqlite3_backup* b = sqlite3_backup_init(mem_raw, "main", raw, "main");
+  if (!b) return failure(mem_raw, sqlite3_errcode(mem_raw), path);
+  const int step = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (step != SQLITE_DONE) return failure(raw, step, path);
+  if (auto ok = prepare_results_db(mem_raw, path, DbState::kLegacy); !ok) return ok.error();
+  return mem;
+}
+
+}  // namespace ts::sim

@@ -1,0 +1,70 @@
+// What a results DB is (docs/schema.md): its schema text, how timesim recognises one, and
+// how older ones are brought up to date. Used by the writer (sim::Recorder::open) and by
+// every reader (report, faults, metrics, merge), so all of them accept and refuse the same
+// files with the same messages.
+//
+// A results DB is an SQLite file with `PRAGMA application_id` = kResultsDbApplicationId
+// ('TSM1') and `PRAGMA user_version` = the schema version. Also accepted:
+//   - a new DB: no tables, application_id 0, user_version 0 (initialised when written);
+//   - a legacy timesim DB (schema 1..3, from before application_id was set): application_id
+//     0, user_version 1..3 and a `runs` table with timesim's columns. It is migrated to the
+//     current schema when written to, and migrated in an in-memory copy when only read.
+// Anything else is refused, and nothing is written to it.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/file_marks.h"
+#include "common/result.h"
+
+namespace ts::sim {
+
+// 2: runs.fingerprint; 3: blocks, proposals, samples (then, without a bump, transactions,
+// samples.mempool, blocks.transactions, messages); 4: application_id, every table in the
+// current shape.
+inline constexpr int kSchemaVersion = 4;
+
+// The current schema as `CREATE ... IF NOT EXISTS` statements, and its indexes (built at the
+// end of a run: maintaining them row by row costs more than one bulk build).
+const char* results_db_schema();
+const char* results_db_indexes();
+
+enum class DbState {
+  kNew,      // no tables yet: initialise
+  kCurrent,  // application_id set, this schema version
+  kLegacy,   // an older timesim DB: migrate
+};
+
+// Classifies the open DB `db` (at `path`, for messages). Reads only. The errors name the
+// file: not an SQLite file, another application's DB, a newer schema, locked by another
+// process.
+Result<DbState> inspect_results_db(sqlite3* db, const std::string& path);
+
+// Opens `path` read-only, classifies it and closes it again (a missing file is an error).
+Result<DbState> inspect_results_db_file(const std::string& path);
+
+// kNew: creates the schema; kLegacy: migrates every table to its current shape (columns
+// older schemas lack get legacy_fill()); then sets application_id and user_version. One
+// transaction: on an error nothing has changed.
+Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState state);
+
+struct DbClose {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbClose>;
+
+// For readers: `path` opened read-only and checked. A legacy DB is copied into memory and
+// migrated there (the file is never changed), so readers only ever see the current schema.
+// An empty (new) DB is refused: it holds no runs.
+Result<DbHandle> open_results_db_for_reading(const std::string& path);
+
+// The SQL value a column older schemas lack takes when their rows are copied into the
+// current shape: "0" or "''" for the NOT NULL columns added after schema 1 without a bump
+// (samples.mempool, blocks.transactions, faults.spec), "NULL" for any other column.
+std::string_view legacy_fill(std::string_view table, std::string_view column);
+
+}  // namespace ts::sim

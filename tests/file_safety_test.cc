@@ -1,0 +1,303 @@
+// Nothing a user types may destroy a file (issue 14): one test case per class of data loss.
+// Each runs the real binary (tests/run_cli.h) in a scratch directory.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/file_marks.h"
+#include "run_cli.h"
+#include "test_util.h"
+
+namespace ts {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+// Runs `sql` on the DB at `path` (created if missing).
+void sql_exec(const fs::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  const std::string msg = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, msg);
+}
+
+// First column of the first row of `sql` on the DB at `path`, as text ("" when none).
+std::string sql_value(const fs::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  std::string v;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+    v = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  const std::string err = sqlite3_errmsg(db);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  CAPTURE(err);
+  return v;
+}
+
+// A directory with six.yaml and a results DB `x.db` holding two runs.
+struct Fixture {
+  fs::path dir;
+  explicit Fixture(const std::string& name) : dir(test::fresh_dir("file_safety_" + name)) {
+    write(dir / "six.yaml", test::slurp(test::source_path("topologies/six_nodes.yaml")));
+    for (int i = 0; i < 2; ++i)
+      REQUIRE(test::timesim("run six.yaml --duration 2m --db x.db -q", dir).exit_code == 0);
+    REQUIRE(runs("x.db") == "2");
+  }
+  ~Fixture() { fs::remove_all(dir); }
+  std::string runs(const std::string& db) const {
+    return sql_value(dir / db, "SELECT count(*) FROM runs");
+  }
+  std::string bytes(const std::string& f) const { return test::slurp(dir / f); }
+  // Exit code of `timesim <args>`, stdout and stderr redirected as `redirect` says.
+  int raw(const std::string& args, const std::string& redirect) const {
+    return shell("'" + std::string(TIMESIM_BINARY) + "' " + args + " " + redirect);
+  }
+  // Exit code of the shell command line `cmd`, run in the directory.
+  int shell(const std::string& cmd) const {
+    const int status = std::system(("cd '" + dir.string() + "' && " + cmd).c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+};
+
+// A refused command: exit 2, one `timesim:` line containing `message`.
+void refused(const test::CliOutcome& o, const std::string& message) {
+  CAPTURE(o.err);
+  CHECK(o.exit_code == 2);
+  CHECK(o.err.rfind("timesim: ", 0) == 0);
+  CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
+  CHECK(o.err.find(message) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("file safety: run validates the whole command line before touching any file") {
+  Fixture fx("validate");
+  const std::string before = fx.bytes("x.db");
+  // --force used to delete the DB, then --record was found bad.
+  refused(test::timesim("run six.yaml --duration 2m --db x.db --force --record everything", fx.dir),
+          "--record: unknown level 'everything'");
+  CHECK(fx.bytes("x.db") == before);
+  // --pcap onto the DB used to truncate it to a pcap header, then append one run.
+  refused(test::timesim("run six.yaml --duration 2m --pcap x.db --db x.db", fx.dir),
+          "'x.db' is also another of this command's files");
+  CHECK(fx.bytes("x.db") == before);
+  CHECK(fx.runs("x.db") == "2");
+  // A pcap that cannot be created: the DB is not created either.
+  refused(test::timesim("run six.yaml --duration 2m --db new.db --pcap nodir/p.pcap", fx.dir),
+          "--pcap: cannot create 'nodir/p.pcap'");
+  CHECK_FALSE(fs::exists(fx.dir / "new.db"));
+  // The DB as the scenario (the scenario is not an SQLite file): refused, unchanged.
+  const std::string yaml = fx.bytes("six.yaml");
+  refused(test::timesim("run six.yaml --duration 2m --db six.yaml", fx.dir), "--db: 'six.yaml'");
+  CHECK(fx.bytes("six.yaml") == yaml);
+  // --force on a valid DB still replaces it.
+  REQUIRE(test::timesim("run six.yaml --duration 2m --db x.db --force -q", fx.dir).exit_code == 0);
+  CHECK(fx.runs("x.db") == "1");
+}
+
+TEST_CASE(
+    "file safety: outputs are never an input, a non-regular file or a file timesim did "
+    "not write") {
+  Fixture fx("outputs");
+  const std::string db = fx.bytes("x.db");
+  write(fx.dir / "notes.txt", "my notes\n");
+  fs::create_symlink("notes.txt", fx.dir / "link.html");
+  REQUIRE(::mkfifo((fx.dir / "fifo").c_str(), 0600) == 0);
+  fs::create_hard_link(fx.dir / "x.db", fx.dir / "hard.db");
+  // report -o onto the results DB, a hard link to it, a symlink, a FIFO, a directory, a
+  // file that is not a report: all used to be replaced by the HTML file.
+  refused(test::timesim("report x.db -o x.db", fx.dir), "-o: 'x.db' is also another");
+  refused(test::timesim("report x.db -o hard.db", fx.dir),
+          "-o: 'hard.db' is the same file as 'x.db'");
+  refused(test::timesim("report x.db -o link.html", fx.dir), "'link.html' is a symbolic link");
+  refused(test::timesim("report x.db -o fifo", fx.dir), "'fifo' is a FIFO");
+  refused(test::timesim("report x.db -o .", fx.dir), "'.' is a directory");
+  refused(test::timesim("report x.db -o notes.txt", fx.dir),
+          "'notes.txt' exists and is not a report timesim wrote");
+  CHECK(fx.bytes("x.db") == db);
+  CHECK(fx.bytes("notes.txt") == "my notes\n");
+  CHECK(fs::is_symlink(fx.dir / "link.html"));
+  CHECK(fs::is_fifo(fx.dir / "fifo"));
+  // Its own report is replaced; no temporary file is left; "-" is stdout.
+  REQUIRE(test::timesim("report x.db -o r.html", fx.dir).exit_code == 0);
+  REQUIRE(test::timesim("report x.db -o r.html", fx.dir).exit_code == 0);
+  CHECK(fx.bytes("r.html").find(kReportMarker) != std::string::npos);
+  const auto o = test::timesim("report x.db -o -", fx.dir);
+  CHECK(o.exit_code == 0);
+  CHECK(o.out == fx.bytes("r.html"));
+  // --pcap over a file that is not a pcap, and through a symlink.
+  refused(test::timesim("run six.yaml --duration 2m --db y.db --pcap notes.txt", fx.dir),
+          "--pcap: 'notes.txt' exists and is not a pcap file");
+  refused(test::timesim("run six.yaml --duration 2m --db y.db --pcap link.html", fx.dir),
+          "--pcap: 'link.html' is a symbolic link");
+  CHECK(fx.bytes("notes.txt") == "my notes\n");
+  CHECK_FALSE(fs::exists(fx.dir / "y.db"));
+  // A pcap timesim wrote is replaced.
+  for (int i = 0; i < 2; ++i)
+    REQUIRE(
+        test::timesim("run six.yaml --duration 2m --db y.db --pcap p.pcap -q", fx.dir).exit_code ==
+        0);
+  for (const auto& e : fs::directory_iterator(fx.dir))
+    CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
+  // scripts/charts.py: the same rules for its PNGs (when matplotlib is installed).
+  if (std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0) {
+    const std::string charts =
+        "'" + test::source_path("scripts/charts.py") + "' x.db -o c >/dev/null 2>&1";
+    fs::create_directories(fx.dir / "c");
+    write(fx.dir / "c/churn.png", "my notes\n");
+    CHECK(fx.shell(charts) == 2);
+    CHECK(fx.bytes("c/churn.png") == "my notes\n");
+    fs::remove(fx.dir / "c/churn.png");
+    CHECK(fx.shell(charts) == 0);
+    CHECK(fx.shell(charts) == 0);  // its own charts are replaced
+  }
+}
+
+TEST_CASE("file safety: a foreign SQLite DB is never adopted; legacy timesim DBs are migrated") {
+  Fixture fx("foreign");
+  // Another application's DB with user_version <= 3 used to get timesim's tables.
+  sql_exec(fx.dir / "other.db",
+           "CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES ('ada'); "
+           "PRAGMA user_version = 2;");
+  sql_exec(fx.dir / "app.db", "CREATE TABLE t(x); PRAGMA application_id = 305419896;");
+  const std::string other = fx.bytes("other.db"), app = fx.bytes("app.db");
+  refused(test::timesim("run six.yaml --duration 2m --db other.db", fx.dir),
+          "'other.db' is not a timesim results DB (application_id 0x00000000, user_version 2)");
+  refused(test::timesim("run six.yaml --duration 2m --db app.db", fx.dir),
+          "'app.db' is not a timesim results DB (application_id 0x12345678)");
+  refused(test::timesim("report other.db -o r.html", fx.dir), "'other.db' is not a timesim");
+  refused(test::timesim("faults other.db", fx.dir), "'other.db' is not a timesim");
+  refused(test::timesim("merge m.db other.db", fx.dir), "'other.db' is not a timesim");
+  CHECK(fx.bytes("other.db") == other);
+  CHECK(fx.bytes("app.db") == app);
+  CHECK_FALSE(fs::exists(fx.dir / "m.db"));
+  // A DB timesim writes now says so.
+  CHECK(sql_value(fx.dir / "x.db", "PRAGMA application_id") ==
+        std::to_string(kResultsDbApplicationId));
+  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "4");
+
+  // Every schema timesim ever wrote (tests/fixtures/schema: kSchema verbatim at each change),
+  // with one row in every table: read as it is, then appended to (migrated).
+  for (const auto& e : fs::directory_iterator(test::source_path("tests/fixtures/schema"))) {
+    const std::string name = e.path().stem().string();
+    CAPTURE(name);
+    const fs::path legacy = fx.dir / (name + ".db");
+    sql_exec(legacy, test::slurp(e.path()));
+    std::vector<std::string> tables;
+    {
+      sqlite3* db = nullptr;
+      REQUIRE(sqlite3_open(legacy.c_str(), &db) == SQLITE_OK);
+      sqlite3_stmt* s = nullptr;
+      sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name", -1,
+                         &s, nullptr);
+      while (sqlite3_step(s) == SQLITE_ROW)
+        tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+      sqlite3_finalize(s);
+      sqlite3_close(db);
+    }
+    for (const auto& t : tables) {  // one row, every column 1 (run 1)
+      std::string values;
+      const auto n =
+          std::stoi(sql_value(legacy, "SELECT count(*) FROM pragma_table_info('" + t + "')"));
+      for (int i = 0; i < n; ++i)
+        values += i ? ",1" : "1";
+      sql_exec(legacy, "INSERT INTO " + t + " VALUES (" + values + ")");
+    }
+    const std::string old_bytes = test::slurp(legacy);
+    // Readers accept it and leave it as it is.
+    CHECK(test::timesim("report " + name + ".db -o " + name + ".html", fx.dir).exit_code == 0);
+    CHECK(test::timesim("faults " + name + ".db", fx.dir).exit_code == 0);
+    CHECK(test::timesim("merge " + name + "-m.db " + name + ".db", fx.dir).exit_code == 0);
+    CHECK(test::slurp(legacy) == old_bytes);
+    CHECK(sql_value(fx.dir / (name + "-m.db"), "SELECT count(*) FROM runs") == "1");
+    // Appending migrates it: e277add's samples lacked mempool, and appending used to fail.
+    const auto o = test::timesim("run six.yaml --duration 2m -q --db " + name + ".db", fx.dir);
+    CAPTURE(o.err);
+    CHECK(o.exit_code == 0);
+    CHECK(sql_value(legacy, "PRAGMA application_id") == std::to_string(kResultsDbApplicationId));
+    CHECK(sql_value(legacy, "PRAGMA user_version") == "4");
+    CHECK(sql_value(legacy, "SELECT count(*) FROM runs") == "2");
+    for (const auto& t : tables) {
+      CAPTURE(t);
+      CHECK(sql_value(legacy, "SELECT count(*) FROM " + t + " WHERE run_id = 1") == "1");
+    }
+    CHECK(sql_value(legacy,
+                    "SELECT count(*) FROM pragma_table_info('samples') WHERE "
+                    "name = 'mempool'") == "1");
+    CHECK(sql_value(legacy, "SELECT count(*) FROM connection_lifetimes WHERE run_id = 2") != "0");
+  }
+}
+
+TEST_CASE("file safety: a locked DB is reported as locked, naming the file") {
+  Fixture fx("locked");
+  // Read before locking: closing any descriptor of the file drops this process's locks.
+  const std::string before = fx.bytes("x.db");
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open((fx.dir / "x.db").c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  // Used to say "'x.db' is not a timesim results DB: database is locked".
+  refused(test::timesim("run six.yaml --duration 2m --db x.db", fx.dir),
+          "results DB 'x.db' is locked by another process");
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  CHECK(fx.bytes("x.db") == before);
+}
+
+TEST_CASE("file safety: a failed write to stdout exits 1 with a message on stderr") {
+  Fixture fx("stdout");
+  for (const std::string redirect : {">/dev/full", ">&-"}) {
+    CAPTURE(redirect);
+    CHECK(fx.raw("run six.yaml --duration 2m --db x.db -q", redirect + " 2>err.txt") == 1);
+    CHECK(fx.bytes("err.txt").find("timesim: cannot write to stdout") != std::string::npos);
+    CHECK(fx.raw("faults x.db", redirect + " 2>err.txt") == 1);
+    CHECK(fx.raw("report x.db -o -", redirect + " 2>err.txt") == 1);
+  }
+  // With stdout closed, a file the command creates must not become fd 1.
+  CHECK(fx.raw("run six.yaml --duration 2m --db y.db --pcap p.pcap", ">&- 2>/dev/null") == 1);
+  const std::string pcap = fx.bytes("p.pcap");
+  CHECK(pcap.find("results:") == std::string::npos);
+}
+
+TEST_CASE("file safety: a scenario's name cannot choose where files go") {
+  Fixture fx("name");
+  const auto yaml = fx.bytes("six.yaml");
+  auto with_name = [&](const std::string& name) {
+    std::string text = yaml;
+    text.replace(text.find("name: six_nodes"), 15, "name: " + name);
+    return text;
+  };
+  fs::create_directories(fx.dir / "work");
+  write(fx.dir / "work/up.yaml", with_name("../../../escaped"));
+  write(fx.dir / "work/etc.yaml", with_name("../../etc/x"));
+  write(fx.dir / "work/ctl.yaml", with_name("\"a\\tb\""));
+  // No --db: the default path is results/runs/<name>-seed<N>.db.
+  refused(test::timesim("run up.yaml --duration 2m", fx.dir / "work"),
+          "up.yaml:6:7: 'name' must not contain '/'");
+  refused(test::timesim("run etc.yaml --duration 2m", fx.dir / "work"),
+          "etc.yaml:6:7: 'name' must not contain '/'");
+  refused(test::timesim("run ctl.yaml --duration 2m", fx.dir / "work"),
+          "ctl.yaml:6:7: 'name' must not contain control characters");
+  CHECK_FALSE(fs::exists(fx.dir / "escaped-seed1.db"));
+  CHECK_FALSE(fs::exists(fx.dir / "work/results"));
+}
+
+}  // namespace ts
