@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
   try {
     for (const auto& c : commands)
       if (c.app->parsed()) return c.run();
+  } catch (const std::bad_alloc&) {
+    return fail(1, "out of memory");
   } catch (const std::exception& e) {
     return fail(1, e.what());
   }
