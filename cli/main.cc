@@ -27,6 +27,8 @@ Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
     auto d = sim::parse_duration(duration);
     if (!d) return Error{"--duration: " + d.error().message};
     sc->duration_ns = *d;
+    if (auto ok = sim::check_chaos_window(sc->chaos, sc->duration_ns); !ok)
+      return Error{"--duration " + quote(duration) + ": chaos: " + ok.error().message};
   }
   return sc;
 }
@@ -34,10 +36,9 @@ Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text) {
   const auto dots = text.find("..");
   auto num = [](const std::string& t, std::uint64_t& out) {
-    if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string::npos)
-      return false;
-    out = std::stoull(t);
-    return true;
+    auto v = sim::parse_seed(t);  // the one seed parser: 0..kMaxSeed
+    if (v) out = *v;
+    return v.ok();
   };
   std::uint64_t a = 0, b = 0;
   if (dots == std::string::npos || !num(text.substr(0, dots), a) || !num(text.substr(dots + 2), b))
@@ -50,9 +51,10 @@ Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::stri
 
 int fail(int code, const std::string& msg) {
   std::fflush(stdout);
-  std::string line;  // always one line: a newline in quoted user input is shown escaped
-  for (char c : msg)
-    line += c == '\n' ? std::string("\\n") : std::string(1, c);
+  // Always one short line: control characters are escaped, and a message is cut at
+  // kMaxMessageBytes in case user text reached it unquoted (quote() cuts each piece).
+  constexpr std::size_t kMaxMessageBytes = 1000;
+  const std::string line = shorten(escape_control(msg), kMaxMessageBytes);
   std::fprintf(stderr, "timesim: %s\n", line.c_str());
   return code;
 }
