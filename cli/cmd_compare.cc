@@ -66,7 +66,7 @@ int run_compare(const CompareOptions& o) {
     sides[1].scenario = o.scenarios[1];
   }
   for (auto& s : sides) {
-    auto sc = sim::load_scenario_file(s.scenario);
+    auto sc = load_scenario_with_overrides(s.scenario, nullptr, 0, o.duration);
     if (!sc) return fail(2, sc.error().message);
     s.label = s.version.empty() ? sc->name : sc->name + " @ " + s.version;
   }

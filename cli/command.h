@@ -39,6 +39,10 @@ inline CLI::Validator non_negative_integer() {
       "UINT");
 }
 
+// Sets sc.duration_ns from a --duration value and checks what depends on it (the chaos
+// window, sim::check_chaos_window). The error message is ready for fail(2, ...).
+Result<bool> apply_duration(sim::Scenario& sc, const std::string& duration);
+
 // "A..B" (inclusive, A <= B) as a pair; the error message is ready for fail(2, ...).
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text);
 

@@ -24,13 +24,18 @@ Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
   if (!sc) return sc.error();
   if (seed_opt && seed_opt->count() > 0) sc->seed = seed;
   if (!duration.empty()) {
-    auto d = sim::parse_duration(duration);
-    if (!d) return Error{"--duration: " + d.error().message};
-    sc->duration_ns = *d;
-    if (auto ok = sim::check_chaos_window(sc->chaos, sc->duration_ns); !ok)
-      return Error{"--duration " + quote(duration) + ": chaos: " + ok.error().message};
+    if (auto ok = apply_duration(*sc, duration); !ok) return ok.error();
   }
   return sc;
+}
+
+Result<bool> apply_duration(sim::Scenario& sc, const std::string& duration) {
+  auto d = sim::parse_duration(duration);
+  if (!d) return Error{"--duration: " + d.error().message};
+  sc.duration_ns = *d;
+  if (auto ok = sim::check_chaos_window(sc.chaos, sc.duration_ns); !ok)
+    return Error{"--duration " + quote(duration) + ": chaos: " + ok.error().message};
+  return true;
 }
 
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text) {
