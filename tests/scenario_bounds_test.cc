@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include "sim/scenario.h"
 #include "run_cli.h"
+#include "sim/scenario.h"
 #include "test_util.h"
 
 using namespace ts;
