@@ -66,7 +66,7 @@ int run_compare(const CompareOptions& o) {
     sides[1].scenario = o.scenarios[1];
   }
   for (auto& s : sides) {
-    auto sc = sim::load_scenario_file(s.scenario);
+    auto sc = load_scenario_with_overrides(s.scenario, nullptr, 0, o.duration);
     if (!sc) return fail(2, sc.error().message);
     s.label = s.version.empty() ? sc->name : sc->name + " @ " + s.version;
   }
@@ -185,9 +185,11 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_option("--versions", o->versions,
                   "X,Y: run the one scenario with every node on X, then on Y");
   cmd->add_option("--seeds", o->seeds, "runs per side (default 20)");
-  cmd->add_option("--seed-base", o->seed_base, "first seed (default 1): seeds are base..base+N-1");
+  cmd->add_option("--seed-base", o->seed_base, "first seed (default 1): seeds are base..base+N-1")
+      ->check(non_negative_integer());
   o->seed_base_b_opt = cmd->add_option("--seed-base-b", o->seed_base_b,
-                                       "first seed of side B (default: the same seeds as A)");
+                                       "first seed of side B (default: the same seeds as A)")
+                           ->check(non_negative_integer());
   cmd->add_option("-j,--jobs", o->jobs, "runs at a time (default: the number of cores)");
   cmd->add_option("--duration", o->duration, "virtual time per run (default: each scenario's)");
   cmd->add_option("--fail-if", o->fail_if,

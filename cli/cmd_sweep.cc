@@ -60,8 +60,7 @@ int sweep(const SweepOptions& o) {
     shard_n = s->second;
   }
   if (!o.duration.empty()) {
-    auto d = sim::parse_duration(o.duration);
-    if (!d) return fail(2, "--duration: " + d.error().message);
+    if (auto ok = apply_duration(*sc, o.duration); !ok) return fail(2, ok.error().message);
   }
   if (!o.all_version.empty() && !node::find_profile(o.all_version))
     return fail(2, "--all-version: unknown version '" + o.all_version + "'");

@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "common/quote.h"
 #include "common/result.h"
 #include "sim/scenario.h"
 
@@ -27,16 +28,20 @@ Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
                                                    const CLI::Option* seed_opt, std::uint64_t seed,
                                                    const std::string& duration);
 
-// Accepts only a plain non-negative integer (CLI11 would wrap "-3" into a huge uint64).
+// A seed: a plain integer 0..sim::kMaxSeed, parsed by sim::parse_seed like the scenario's
+// `seed:` (CLI11 alone would wrap "-3" into a huge uint64 and saturate 2^64 and above).
 inline CLI::Validator non_negative_integer() {
   return CLI::Validator(
       [](std::string& v) -> std::string {
-        if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos)
-          return "must be a non-negative integer (got '" + v + "')";
+        if (auto s = sim::parse_seed(v); !s) return s.error().message + " (got " + quote(v) + ")";
         return {};
       },
       "UINT");
 }
+
+// Sets sc.duration_ns from a --duration value and checks what depends on it (the chaos
+// window, sim::check_chaos_window). The error message is ready for fail(2, ...).
+Result<bool> apply_duration(sim::Scenario& sc, const std::string& duration);
 
 // "A..B" (inclusive, A <= B) as a pair; the error message is ready for fail(2, ...).
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text);

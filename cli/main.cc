@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -28,20 +29,26 @@ Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
   if (!sc) return sc.error();
   if (seed_opt && seed_opt->count() > 0) sc->seed = seed;
   if (!duration.empty()) {
-    auto d = sim::parse_duration(duration);
-    if (!d) return Error{"--duration: " + d.error().message};
-    sc->duration_ns = *d;
+    if (auto ok = apply_duration(*sc, duration); !ok) return ok.error();
   }
   return sc;
+}
+
+Result<bool> apply_duration(sim::Scenario& sc, const std::string& duration) {
+  auto d = sim::parse_duration(duration);
+  if (!d) return Error{"--duration: " + d.error().message};
+  sc.duration_ns = *d;
+  if (auto ok = sim::check_chaos_window(sc.chaos, sc.duration_ns); !ok)
+    return Error{"--duration " + quote(duration) + ": chaos: " + ok.error().message};
+  return true;
 }
 
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text) {
   const auto dots = text.find("..");
   auto num = [](const std::string& t, std::uint64_t& out) {
-    if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string::npos)
-      return false;
-    out = std::stoull(t);
-    return true;
+    auto v = sim::parse_seed(t);  // the one seed parser: 0..kMaxSeed
+    if (v) out = *v;
+    return v.ok();
   };
   std::uint64_t a = 0, b = 0;
   if (dots == std::string::npos || !num(text.substr(0, dots), a) || !num(text.substr(dots + 2), b))
@@ -54,9 +61,10 @@ Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::stri
 
 int fail(int code, const std::string& msg) {
   std::fflush(stdout);
-  std::string line;  // always one line: a newline in quoted user input is shown escaped
-  for (char c : msg)
-    line += c == '\n' ? std::string("\\n") : std::string(1, c);
+  // Always one short line: control characters are escaped, and a message is cut at
+  // kMaxMessageBytes in case user text reached it unquoted (quote() cuts each piece).
+  constexpr std::size_t kMaxMessageBytes = 1000;
+  const std::string line = shorten(escape_control(msg), kMaxMessageBytes);
   std::fprintf(stderr, "timesim: %s\n", line.c_str());
   return code;
 }
@@ -145,6 +153,8 @@ int main(int argc, char** argv) {
   try {
     for (const auto& c : commands)
       if (c.app->parsed()) return check_stdout(c.run(), stdout_open);
+  } catch (const std::bad_alloc&) {
+    return check_stdout(fail(1, "out of memory"), stdout_open);
   } catch (const std::exception& e) {
     return check_stdout(fail(1, e.what()), stdout_open);
   }

@@ -175,6 +175,12 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
 Recorder::~Recorder() {
   if (!db_) return;
   if (in_txn_) sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+  if (run_open_) {  // abandoned: an exception (std::bad_alloc, say) unwound past the run
+    char sql[96];   // no allocation: memory may be short here
+    std::snprintf(sql, sizeof sql, "UPDATE runs SET status='failed' WHERE run_id=%lld",
+                  static_cast<long long>(run_id_));
+    sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
+  }
   // WAL while writing; a finished DB is one self-contained file again, so read-only readers
   // (sqlite3 CLI, scripts/charts.py) never need -wal/-shm files beside it.
   sqlite3_exec(db_.get(), "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
@@ -199,6 +205,7 @@ Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
   bind_text(raw, 8, TIMESIM_VERSION);
   if (sqlite3_step(raw) != SQLITE_DONE) return db_error("begin run");
   run_id_ = sqlite3_last_insert_rowid(db_.get());
+  run_open_ = true;
   return run_id_;
 }
 
@@ -436,6 +443,7 @@ Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals)
   bind_text(raw, 5, hex64(totals.fingerprint));
   sqlite3_bind_int64(raw, 6, run_id_);
   if (sqlite3_step(raw) != SQLITE_DONE) return db_error("end run");
+  run_open_ = false;
   return true;
 }
 

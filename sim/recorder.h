@@ -75,7 +75,9 @@ class Recorder {
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
-  // Starts a run; returns its run_id. The run row says status 'running' until end_run.
+  // Starts a run; returns its run_id. The run row says status 'running' until end_run; a
+  // Recorder destroyed before end_run (an exception unwinding, e.g. std::bad_alloc) marks it
+  // 'failed'. Only a killed process leaves it 'running'.
   Result<std::int64_t> begin_run(const RunInfo& info);
   Result<bool> add_node(std::uint32_t node, std::string_view name, std::string_view ip,
                         std::string_view version, std::string_view commit, SimTime start_ns,
@@ -141,6 +143,7 @@ class Recorder {
   bool timing_ = false;
   std::int64_t sqlite_ns_ = 0;
   std::int64_t run_id_ = 0;
+  bool run_open_ = false;  // begun and not ended: the destructor marks it 'failed'
   int rows_in_txn_ = 0;
   bool in_txn_ = false;
 };

@@ -7,7 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
+
+#include "common/quote.h"
 
 namespace ts::sim {
 namespace {
@@ -28,30 +29,20 @@ class Loader {
 
   [[nodiscard]] Error at(const YAML::Mark& m, const std::string& msg) const {
     return Error{path_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
-                 ": " + one_line(msg)};
+                 ": " + escape_control(msg)};
   }
 
-  // Messages quote the user's text; control characters in it (a newline inside a quoted
-  // key, say) are escaped so an error is always one line.
-  static std::string one_line(const std::string& msg) {
-    std::string out;
-    out.reserve(msg.size());
-    for (unsigned char c : msg) {
-      if (c == '\n') {
-        out += "\\n";
-      } else if (c == '\r') {
-        out += "\\r";
-      } else if (c == '\t') {
-        out += "\\t";
-      } else if (c < 0x20 || c == 0x7f) {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "\\x%02x", c);
-        out += hex;
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    return out;
+  // An empty value (`seed:`) is a null node whose mark is the next token, often on the next
+  // line: report it at its key. No key takes a null value.
+  Result<bool> has_value(const YAML::Node& key, const YAML::Node& value) const {
+    if (!value.IsNull()) return true;
+    return at(key.Mark(), (key.IsScalar() ? quote(key.Scalar()) : "a key") + " has no value");
+  }
+  Result<bool> all_have_values(const YAML::Node& map) const {
+    if (!map.IsMap()) return true;
+    for (const auto& kv : map)
+      if (auto r = has_value(kv.first, kv.second); !r) return r;
+    return true;
   }
 
   // Checks that `map` is a mapping whose keys are all in `allowed`, with no duplicates.
@@ -70,12 +61,12 @@ class Loader {
         for (auto a : allowed)
           list += (list.empty() ? "" : ", ") + std::string(a);
         return at(kv.first.Mark(),
-                  "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+                  "unknown key " + quote(key) + " in " + what + " (expected one of: " + list + ")");
       }
       if (!seen.insert(key).second)
-        return at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
+        return at(kv.first.Mark(), "duplicate key " + quote(key) + " in " + what);
     }
-    return true;
+    return all_have_values(map);  // after the keys: an unknown key is the first thing to fix
   }
 
   Result<std::string> string(const YAML::Node& n, const std::string& key) const {
@@ -91,24 +82,18 @@ class Loader {
     return *d;
   }
 
-  Result<std::uint64_t> u64(const YAML::Node& n, const std::string& key) const {
+  Result<std::uint64_t> u64(const YAML::Node& n, const std::string& key,
+                            std::uint64_t max = UINT64_MAX) const {
     if (!n.IsScalar()) return at(n.Mark(), "'" + key + "' must be a non-negative integer");
-    const std::string& s = n.Scalar();
-    if (s.empty() || s.size() > 20)
-      return at(n.Mark(), "'" + key + "' must be a non-negative integer");
-    std::uint64_t v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return at(n.Mark(), "'" + key + "' must be a non-negative integer");
-      const std::uint64_t next = v * 10 + static_cast<std::uint64_t>(c - '0');
-      if (next / 10 != v) return at(n.Mark(), "'" + key + "' is out of range");
-      v = next;
-    }
-    return v;
+    auto v = parse_uint(n.Scalar(), max);
+    if (!v) return at(n.Mark(), "'" + key + "' " + v.error().message);
+    return *v;
   }
 
   Result<LatencyModel> latency(const YAML::Node& n, const std::string& what,
                                std::initializer_list<std::string_view> extra_keys) const {
     if (!n.IsMap()) return at(n.Mark(), what + " must be a mapping");
+    if (auto r = all_have_values(n); !r) return r.error();
     auto model_node = n["model"];
     if (!model_node) return at(n.Mark(), what + ": missing key 'model' (fixed, uniform or normal)");
     auto model = string(model_node, "model");
@@ -128,17 +113,17 @@ class Loader {
           std::string list;
           for (auto a : all)
             list += (list.empty() ? "" : ", ") + std::string(a);
-          return at(kv.first.Mark(), "unknown key '" + key + "' in " + what + " for model '" +
-                                         *model + "' (expected one of: " + list + ")");
+          return at(kv.first.Mark(), "unknown key " + quote(key) + " in " + what + " for model " +
+                                         quote(*model) + " (expected one of: " + list + ")");
         }
         if (!seen.insert(key).second)
-          return at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
+          return at(kv.first.Mark(), "duplicate key " + quote(key) + " in " + what);
       }
       return true;
     };
     auto need = [&](const char* key) -> Result<Duration> {
       auto v = n[key];
-      if (!v) return at(n.Mark(), what + ": model '" + *model + "' needs key '" + key + "'");
+      if (!v) return at(n.Mark(), what + ": model " + quote(*model) + " needs key '" + key + "'");
       return duration(v, key, /*allow_zero=*/true);
     };
     if (*model == "fixed") {
@@ -170,8 +155,8 @@ class Loader {
       }
       return LatencyModel::normal(*mean, *sd, floor);
     }
-    return at(model_node.Mark(), what + ": unknown latency model '" + *model +
-                                     "' (expected fixed, uniform or normal)");
+    return at(model_node.Mark(), what + ": unknown latency model " + quote(*model) +
+                                     " (expected fixed, uniform or normal)");
   }
 
   static bool valid_ipv4(const std::string& s) {
@@ -249,9 +234,9 @@ Result<std::vector<std::uint32_t>> node_list(const Loader& L, const YAML::Node& 
   auto one = [&](const YAML::Node& x) -> Result<bool> {
     if (!x.IsScalar()) return L.at(x.Mark(), "'" + key + "' must list node names");
     const int i = s.node_index(x.Scalar());
-    if (i < 0) return L.at(x.Mark(), "unknown node '" + x.Scalar() + "' in '" + key + "'");
+    if (i < 0) return L.at(x.Mark(), "unknown node " + quote(x.Scalar()) + " in '" + key + "'");
     if (std::find(out.begin(), out.end(), static_cast<std::uint32_t>(i)) != out.end())
-      return L.at(x.Mark(), "node '" + x.Scalar() + "' listed twice in '" + key + "'");
+      return L.at(x.Mark(), "node " + quote(x.Scalar()) + " listed twice in '" + key + "'");
     out.push_back(static_cast<std::uint32_t>(i));
     return true;
   };
@@ -274,15 +259,15 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       return r.error();
   } else {
     if (!f.IsMap()) return L.at(f.Mark(), "a fault must be a mapping");
+    if (auto r = L.all_have_values(f); !r) return r;
     auto k = f["kind"];
     if (!k) return L.at(f.Mark(), "fault: missing key 'kind'");
     if (!k.IsScalar() || !fault_kind_from_name(k.Scalar(), fault.kind)) {
       std::string list;
       for (int i = 0; i < static_cast<int>(FaultKind::kCount); ++i)
         list += (i ? ", " : "") + std::string(fault_kind_name(static_cast<FaultKind>(i)));
-      return L.at(k.Mark(), "unknown fault kind '" +
-                                (k.IsScalar() ? k.Scalar() : std::string("?")) +
-                                "' (known: " + list + ")");
+      return L.at(k.Mark(), "unknown fault kind " + quote(k.IsScalar() ? k.Scalar() : "?") +
+                                " (known: " + list + ")");
     }
     if (fault.kind == FaultKind::kUpgrade) fault.source = "upgrade";
   }
@@ -330,11 +315,11 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
         std::string list;
         for (auto a : keys)
           list += (list.empty() ? "" : ", ") + std::string(a);
-        return L.at(kv.first.Mark(),
-                    "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+        return L.at(kv.first.Mark(), "unknown key " + quote(key) + " in " + what +
+                                         " (expected one of: " + list + ")");
       }
       if (!seen.insert(key).second)
-        return L.at(kv.first.Mark(), "duplicate key '" + key + "' in " + what);
+        return L.at(kv.first.Mark(), "duplicate key " + quote(key) + " in " + what);
     }
   }
   if (!f["at"]) return L.at(f.Mark(), what + ": missing key 'at'");
@@ -375,7 +360,7 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
         if (!members) return members.error();
         for (auto m : *members) {
           if (fault.group_of[m] >= 0)
-            return L.at(grp.Mark(), "node '" + s.nodes[m].name + "' is in two groups");
+            return L.at(grp.Mark(), "node " + quote(s.nodes[m].name) + " is in two groups");
           fault.group_of[m] = gi;
         }
         ++gi;
@@ -498,7 +483,7 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       auto name = L.string(*v, "to");
       if (!name) return name.error();
       fault.to_profile = node::find_profile(*name);
-      if (!fault.to_profile) return L.at(v->Mark(), "unknown version '" + *name + "'");
+      if (!fault.to_profile) return L.at(v->Mark(), "unknown version " + quote(*name));
       if (f["restart_delay"]) {
         auto d = L.duration(f["restart_delay"], "restart_delay", true);
         if (!d) return d.error();
@@ -592,6 +577,36 @@ Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
   return true;
 }
 
+// A region named by a `latency.regions` rule must be some node's region: a typo would
+// otherwise silently leave the default latency in place.
+Result<bool> known_region(const Loader& L, const YAML::Node& x,
+                          const std::set<std::string>& known) {
+  if (x.IsScalar() && known.count(x.Scalar())) return true;
+  std::string list;
+  for (const auto& r : known)
+    list += (list.empty() ? "" : ", ") + quote(r);
+  return L.at(x.Mark(), "unknown region " + quote(x.IsScalar() ? x.Scalar() : "?") +
+                            " in latency.regions (" +
+                            (known.empty() ? "no node has a region" : "known: " + list) + ")");
+}
+
+// The topology's links (link_bound) must not exceed kMaxLinks: checked before anything is
+// built, at the `topology:` key (or the node list, for the default full mesh).
+Result<bool> check_links(const Loader& L, const YAML::Node& root, const Scenario& s) {
+  const std::uint64_t links = link_bound(s.topology, s.nodes.size());
+  if (links <= kMaxLinks) return true;
+  const bool mesh = s.topology.kind == TopologySpec::Kind::kFullMesh;
+  auto where = root["topology"]   ? root["topology"]
+               : root["generate"] ? root["generate"]
+                                  : root["nodes"];
+  return L.at(
+      where.Mark(),
+      std::string(mesh ? "a full mesh" : "random-k-out (k " + std::to_string(s.topology.k) + ")") +
+          " of " + std::to_string(s.nodes.size()) + " nodes has " + (mesh ? "" : "up to ") +
+          std::to_string(links) + " links (limit " + std::to_string(kMaxLinks) + ")" +
+          (mesh ? ": use topology: {kind: random-k-out, k: 8}" : ": use a smaller k"));
+}
+
 Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) {
   for (const char* list : {"faults", "upgrades"}) {
     auto n = root[list];
@@ -625,8 +640,7 @@ Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) 
     for (const auto& k : kinds) {
       FaultKind fk;
       if (!k.IsScalar() || !fault_kind_from_name(k.Scalar(), fk))
-        return L.at(k.Mark(),
-                    "unknown fault kind '" + (k.IsScalar() ? k.Scalar() : std::string("?")) + "'");
+        return L.at(k.Mark(), "unknown fault kind " + quote(k.IsScalar() ? k.Scalar() : "?"));
       if (fk == FaultKind::kUpgrade)
         return L.at(k.Mark(), "chaos cannot draw 'upgrade' (use upgrades:)");
       spec.kinds.push_back(fk);
@@ -641,6 +655,12 @@ Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) 
     }
     if (spec.max_duration_ns < spec.min_duration_ns)
       return L.at(c.Mark(), "chaos: 'max_duration' must be >= 'min_duration'");
+    if (c["end"] && spec.end_ns <= spec.start_ns)
+      return L.at(c["end"].Mark(), "chaos: 'end' (" + format_duration(spec.end_ns) +
+                                       ") must be after 'start' (" +
+                                       format_duration(spec.start_ns) + ")");
+    if (auto r = check_chaos_window(spec, s.duration_ns); !r)
+      return L.at(c.Mark(), "chaos: " + r.error().message);
   }
   return true;
 }
@@ -677,6 +697,40 @@ const LatencyModel& Scenario::latency(std::size_t from, std::size_t to) const {
   return default_latency;
 }
 
+Result<std::uint64_t> parse_uint(std::string_view text, std::uint64_t max) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
+    return Error{"must be a non-negative integer"};
+  std::uint64_t v = 0;
+  for (char c : text) {
+    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (max - d) / 10) return Error{"must be at most " + std::to_string(max)};
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+Result<std::uint64_t> parse_seed(std::string_view text) {
+  return parse_uint(text, kMaxSeed);
+}
+
+Result<bool> check_chaos_window(const ChaosSpec& chaos, Duration run_ns) {
+  if (!chaos.enabled) return true;
+  if (chaos.start_ns >= run_ns)
+    return Error{"the window starts at " + format_duration(chaos.start_ns) +
+                 ", not before the run ends (" + format_duration(run_ns) + ")"};
+  const SimTime end = std::min(chaos.end_ns, run_ns);
+  // faults expected = per_hour_num / per_hour_den * window / 1 h, compared in 128 bits
+  const __int128 expected_x = static_cast<__int128>(chaos.per_hour_num) * (end - chaos.start_ns);
+  const __int128 limit_x = static_cast<__int128>(kMaxChaosFaults) * chaos.per_hour_den * kHour;
+  if (expected_x <= limit_x) return true;
+  const auto expected =
+      static_cast<std::uint64_t>(expected_x / (static_cast<__int128>(chaos.per_hour_den) * kHour));
+  return Error{"rate " + std::to_string(chaos.per_hour_num) + "/h over " +
+               format_duration(end - chaos.start_ns) + " would draw about " +
+               std::to_string(expected) + " faults (limit " + std::to_string(kMaxChaosFaults) +
+               ")"};
+}
+
 Result<Duration> parse_duration(std::string_view text) {
   if (text.empty()) return Error{"empty duration"};
   __int128 total = 0;
@@ -684,12 +738,11 @@ Result<Duration> parse_duration(std::string_view text) {
   bool any = false;
   while (i < text.size()) {
     if (text[i] < '0' || text[i] > '9')
-      return Error{"bad duration '" + std::string(text) + "' (use e.g. 90s, 1h30m, 250ms)"};
+      return Error{"bad duration " + quote(text) + " (use e.g. 90s, 1h30m, 250ms)"};
     __int128 v = 0;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
       v = v * 10 + (text[i++] - '0');
-      if (v > (__int128)INT64_MAX)
-        return Error{"duration '" + std::string(text) + "' is too large"};
+      if (v > (__int128)INT64_MAX) return Error{"duration " + quote(text) + " is too large"};
     }
     std::size_t j = i;
     while (j < text.size() && (text[j] < '0' || text[j] > '9'))
@@ -711,17 +764,17 @@ Result<Duration> parse_duration(std::string_view text) {
     else if (unit == "d")
       mult = 24 * kHour;
     else if (unit.empty())
-      return Error{"duration '" + std::string(text) + "' needs a unit (ns, us, ms, s, m, h, d)"};
+      return Error{"duration " + quote(text) + " needs a unit (ns, us, ms, s, m, h, d)"};
     else
-      return Error{"unknown unit '" + std::string(unit) + "' in duration '" + std::string(text) +
-                   "' (use ns, us, ms, s, m, h, d)"};
+      return Error{"unknown unit " + quote(unit) + " in duration " + quote(text) +
+                   " (use ns, us, ms, s, m, h, d)"};
     total += v * mult;
     if (total > (__int128)(365LL * 24 * kHour * 100))
-      return Error{"duration '" + std::string(text) + "' is too large (max 100 years)"};
+      return Error{"duration " + quote(text) + " is too large (max 100 years)"};
     any = true;
     i = j;
   }
-  if (!any || total <= 0) return Error{"duration '" + std::string(text) + "' must be positive"};
+  if (!any || total <= 0) return Error{"duration " + quote(text) + " must be positive"};
   return static_cast<Duration>(total);
 }
 
@@ -791,18 +844,32 @@ Result<bool> check_nesting(std::string_view text, const std::string& path) {
 }
 
 Result<Scenario> load_scenario_file(const std::string& path) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    return Error{path + ": is a directory, not a scenario file"};
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > kMaxScenarioBytes)
-    return Error{path + ": scenario file is " + std::to_string(size) + " bytes (limit " +
+  const auto st = fs::status(path, ec);  // follows symlinks; never opens (a FIFO would block)
+  if (fs::is_directory(st)) return Error{path + ": is a directory, not a scenario file"};
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    return Error{path + ": not a regular file (a scenario must be a YAML file)"};
+  auto too_big = [&](const std::string& size) {
+    return Error{path + ": scenario file is " + size + " bytes (limit " +
                  std::to_string(kMaxScenarioBytes) + ")"};
+  };
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > kMaxScenarioBytes) return too_big(std::to_string(size));
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{path + ": cannot open scenario file"};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_scenario(ss.str(), path);
+  // Read at most one byte past the limit, whatever the size said (a file still growing).
+  std::string text;
+  char buf[1 << 16];
+  while (in && text.size() <= kMaxScenarioBytes) {
+    const std::size_t want = std::min<std::size_t>(sizeof buf, kMaxScenarioBytes + 1 - text.size());
+    in.read(buf, static_cast<std::streamsize>(want));
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) return Error{path + ": cannot read scenario file"};
+  if (text.size() > kMaxScenarioBytes)
+    return too_big("more than " + std::to_string(kMaxScenarioBytes));
+  return parse_scenario(text, path);
 }
 
 namespace {
@@ -839,7 +906,14 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
   if (auto deep = check_nesting(text, path); !deep) return deep.error();
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(text));
+    auto docs = YAML::LoadAll(std::string(text));
+    // A scenario is one document: a second one (after `---`) would be silently ignored.
+    // Empty documents (a trailing `---`, or only comments after it) carry nothing.
+    for (std::size_t i = 1; i < docs.size(); ++i)
+      if (!docs[i].IsNull())
+        return L.at(docs[i].Mark(),
+                    "a second YAML document (after '---'): a scenario file holds one document");
+    if (!docs.empty()) root = docs[0];
   } catch (const YAML::Exception& e) {
     return L.at(e.mark, "invalid YAML: " + e.msg);
   }
@@ -863,7 +937,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       s.description = *v;
     }
     if (auto n = root["seed"]) {
-      auto v = L.u64(n, "seed");
+      auto v = L.u64(n, "seed", kMaxSeed);
       if (!v) return v.error();
       s.seed = *v;
     }
@@ -906,8 +980,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
           s.topology.k = static_cast<std::uint32_t>(*k);
         }
       } else {
-        return L.at(kind.Mark(),
-                    "unknown topology kind '" + kind.Scalar() + "' (full-mesh or random-k-out)");
+        return L.at(kind.Mark(), "unknown topology kind " + quote(kind.Scalar()) +
+                                     " (full-mesh or random-k-out)");
       }
     }
     if (auto c = root["consensus"]) {
@@ -948,7 +1022,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       auto ip = L.string(n["ip"], "ip");
       if (!ip) return ip.error();
       if (!Loader::valid_ipv4(*ip))
-        return L.at(n["ip"].Mark(), "'" + *ip + "' is not an IPv4 address");
+        return L.at(n["ip"].Mark(), quote(*ip) + " is not an IPv4 address");
       spec.ip = *ip;
       spec.name = spec.ip;
       if (n["name"]) {
@@ -957,7 +1031,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
         if (v->empty()) return L.at(n["name"].Mark(), "node name must not be empty");
         spec.name = *v;
       }
-      if (!n["version"]) return L.at(n.Mark(), "node '" + spec.name + "': missing key 'version'");
+      if (!n["version"])
+        return L.at(n.Mark(), "node " + quote(spec.name) + ": missing key 'version'");
       auto ver = L.string(n["version"], "version");
       if (!ver) return ver.error();
       spec.profile = node::find_profile(*ver);
@@ -965,7 +1040,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
         std::string list;
         for (const auto& p : node::all_profiles())
           list += (list.empty() ? "" : ", ") + std::string(p.name);
-        return L.at(n["version"].Mark(), "unknown version '" + *ver + "' (known: " + list + ")");
+        return L.at(n["version"].Mark(),
+                    "unknown version " + quote(*ver) + " (known: " + list + ")");
       }
       if (n["start"]) {
         auto v = L.duration(n["start"], "start", true);
@@ -978,12 +1054,13 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
         spec.region = *v;
       }
       if (!ips.insert(spec.ip).second)
-        return L.at(n["ip"].Mark(), "duplicate node ip '" + spec.ip + "'");
+        return L.at(n["ip"].Mark(), "duplicate node ip " + quote(spec.ip));
       if (!names.insert(spec.name).second)
         return L.at(n["name"] ? n["name"].Mark() : n.Mark(),
-                    "duplicate node name '" + spec.name + "'");
+                    "duplicate node name " + quote(spec.name));
       s.nodes.push_back(std::move(spec));
     }
+    if (auto r = check_links(L, root, s); !r) return r.error();
     if (auto lat = root["latency"]) {
       if (auto r = L.keys(lat, "latency", {"default", "regions", "links"}); !r) return r.error();
       if (auto d = lat["default"]) {
@@ -993,12 +1070,17 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       }
       if (auto regions = lat["regions"]) {
         if (!regions.IsSequence()) return L.at(regions.Mark(), "'latency.regions' must be a list");
+        std::set<std::string> known;  // the nodes' regions
+        for (const auto& n : s.nodes)
+          if (!n.region.empty()) known.insert(n.region);
         for (const auto& r : regions) {
           auto m = L.latency(r, "latency.regions entry", {"between"});
           if (!m) return m.error();
           auto b = r["between"];
           if (!b || !b.IsSequence() || b.size() != 2)
             return L.at(r.Mark(), "latency.regions entry needs 'between: [region, region]'");
+          for (const auto& x : {b[0], b[1]})
+            if (auto k = known_region(L, x, known); !k) return k.error();
           LatencyRule rule{b[0].Scalar(), b[1].Scalar(), false, *m};
           s.region_latency.push_back(std::move(rule));
         }
@@ -1019,14 +1101,14 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
             rule.b = b[1].Scalar();
             for (const auto& x : {b[0], b[1]})
               if (s.node_index(x.Scalar()) < 0)
-                return L.at(x.Mark(), "unknown node '" + x.Scalar() + "'");
+                return L.at(x.Mark(), "unknown node " + quote(x.Scalar()));
           } else if (r["from"] && r["to"]) {
             rule.a = r["from"].Scalar();
             rule.b = r["to"].Scalar();
             rule.one_way = true;
             for (const auto& x : {r["from"], r["to"]})
               if (s.node_index(x.Scalar()) < 0)
-                return L.at(x.Mark(), "unknown node '" + x.Scalar() + "'");
+                return L.at(x.Mark(), "unknown node " + quote(x.Scalar()));
           } else {
             return L.at(r.Mark(), "latency.links entry needs 'between: [a, b]' or 'from:'+'to:'");
           }

@@ -72,10 +72,32 @@ struct Scenario {
 inline constexpr std::uint64_t kMaxScenarioBytes = 16u << 20;
 inline constexpr int kMaxNesting = 64;
 inline constexpr std::size_t kMaxIndent = 256;
+// Size limits, checked before anything is built (docs/errors.md): a seed is at most
+// kMaxSeed (runs.seed is SQLite's signed 64-bit INTEGER, so every seed is stored as given);
+// a topology has at most kMaxLinks links (link_bound(), e.g. a full mesh of 4,472 nodes);
+// chaos draws at most kMaxChaosFaults faults on average (rate x window).
+inline constexpr std::uint64_t kMaxSeed = 9223372036854775807ULL;  // 2^63 - 1
+inline constexpr std::uint64_t kMaxLinks = 10'000'000;
+inline constexpr std::uint64_t kMaxChaosFaults = 1'000'000;
 
+// Loads a regular file of at most kMaxScenarioBytes (FIFOs, devices and directories are
+// refused before they are opened).
 Result<Scenario> load_scenario_file(const std::string& path);
 // Parses scenario text; `path` is used in error messages only.
 Result<Scenario> parse_scenario(std::string_view text, const std::string& path);
+
+// Whether `chaos` fits a run of `run_ns`: its window starts before the run ends and it draws
+// at most kMaxChaosFaults faults on average. The message has no location: the loader
+// prefixes the `chaos:` key's file:line:col, a --duration override names the option. Call
+// it again whenever duration_ns changes after loading.
+Result<bool> check_chaos_window(const ChaosSpec& chaos, Duration run_ns);
+
+// Plain decimal digits (no sign, no spaces) -> a number in [0, max]. The one integer parser
+// for seeds (`seed:`, --seed, --seeds) and the scenario's other integers. Messages:
+// "must be a non-negative integer" / "must be at most <max>", for the caller to prefix.
+Result<std::uint64_t> parse_uint(std::string_view text, std::uint64_t max);
+// parse_uint(text, kMaxSeed).
+Result<std::uint64_t> parse_seed(std::string_view text);
 
 // "90s", "1h", "1h30m", "250ms", "2d", "10us", "5ns" -> ns. Positive only, no bare numbers.
 Result<Duration> parse_duration(std::string_view text);

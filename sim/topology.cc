@@ -6,6 +6,13 @@
 
 namespace ts::sim {
 
+std::uint64_t link_bound(const TopologySpec& spec, std::uint64_t n) {
+  // n(n-1)/2, halving the even factor first: exact for every n up to 2^32
+  const std::uint64_t mesh = n < 2 ? 0 : n % 2 == 0 ? (n / 2) * (n - 1) : n * ((n - 1) / 2);
+  if (spec.kind == TopologySpec::Kind::kFullMesh) return mesh;
+  return std::min<std::uint64_t>(mesh, n * spec.k);
+}
+
 std::vector<std::vector<std::uint32_t>> build_topology(const TopologySpec& spec, std::uint32_t n,
                                                        std::uint64_t seed) {
   std::vector<std::vector<std::uint32_t>> peers(n);

@@ -18,6 +18,10 @@ struct TopologySpec {
   std::uint32_t k = 8;
 };
 
+// An upper bound on the links (known pairs) build_topology makes for `n` nodes, computed
+// without building anything: n(n-1)/2 for a full mesh, min(n k, n(n-1)/2) for random-k-out.
+std::uint64_t link_bound(const TopologySpec& spec, std::uint64_t n);
+
 // peers[i] = the nodes node i knows, sorted ascending. Deterministic in (spec, n, seed).
 std::vector<std::vector<std::uint32_t>> build_topology(const TopologySpec& spec, std::uint32_t n,
                                                        std::uint64_t seed);

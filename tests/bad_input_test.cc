@@ -130,6 +130,23 @@ void make_fixtures(const fs::path& dir) {
   write(dir / "six_conskey.yaml", six_with("consensus: {", "consensus: {quorum: 3, ", ""));
   write(dir / "six_badname.yaml", six_with("name: six_nodes", "name: ../../etc/x", ""));
   write(dir / "six_ctlname.yaml", six_with("name: six_nodes", "name: \"a\\tb\"", ""));
+  write(dir / "six_seed63.yaml", six_with("seed: 1", "seed: 9223372036854775808", ""));
+  write(dir / "six_seed64.yaml", six_with("seed: 1", "seed: 18446744073709551616", ""));
+  write(dir / "six_doc2.yaml", six_with("", "", "---\nseed: 2\n"));
+  write(dir / "six_badregion.yaml",
+        six_with("between: [us-mi, us-ny]", "between: [us-mi, us-nyc]", ""));
+  write(dir / "six_chaoswin.yaml",
+        six_with("", "", "chaos: {rate: 6/h, kinds: [reset], start: 30m, end: 10m}\n"));
+  write(dir / "six_chaoslate.yaml",
+        six_with("", "", "chaos: {rate: 6/h, kinds: [reset], start: 2h}\n"));
+  write(dir / "six_chaosrate.yaml",
+        six_with("", "", "chaos: {rate: 999999999/h, kinds: [reset]}\n"));
+  write(dir / "six_chaos500k.yaml", six_with("", "", "chaos: {rate: 500000/h, kinds: [reset]}\n"));
+  write(dir / "mesh50k.yaml", "generate: {count: 50000, versions: {post-fix: 100%}}\n");
+  REQUIRE(::mkfifo((dir / "fifo.yaml").c_str(), 0600) == 0);
+  write(dir / "six_noseed.yaml", six_with("seed: 1", "seed:", ""));
+  write(dir / "six_longver.yaml",
+        six_with("version: pre-fix", "version: " + std::string(3'000'000, 'v'), ""));
 }
 
 // Every file under `dir` (recursively) with its contents, except the CLI runner's capture
@@ -152,7 +169,7 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 
 TEST_CASE("bad input: every row of docs/errors.md - exit 2, one line, nothing written") {
   const auto rows = rows_of_docs();
-  REQUIRE(rows.size() == 60);
+  REQUIRE(rows.size() == 78);
   for (std::size_t i = 0; i < rows.size(); ++i)
     CHECK(rows[i].number == static_cast<int>(i + 1));  // numbered in order, none skipped
   const auto dir = test::fresh_dir("bad_input");
@@ -168,6 +185,7 @@ TEST_CASE("bad input: every row of docs/errors.md - exit 2, one line, nothing wr
     CHECK(o.err.rfind("timesim: ", 0) == 0);
     CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
     CHECK(o.err.back() == '\n');
+    CHECK(o.err.size() <= 400);  // short: user text is quoted cut (common/quote.h)
     CHECK(o.err.find(r.message) != std::string::npos);
     CHECK(snapshot(dir) == before);  // no DB created, nothing changed
   }

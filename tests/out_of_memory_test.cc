@@ -1,0 +1,80 @@
+// Memory exhaustion in a run: one readable line, exit 1, and the run recorded as 'failed'
+// (not left 'running'). The child timesim gets a small address space (RLIMIT_AS), so a
+// generated network of 200,000 nodes runs out of memory deterministically.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "run_cli.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TIMESIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TIMESIM_ASAN 1
+#endif
+#endif
+
+namespace {
+
+// Runs `timesim run big.yaml --db o.db -q` in `dir` with an address space of `limit_bytes`;
+// returns the wait status.
+int run_limited(const std::filesystem::path& dir, rlim_t limit_bytes) {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const rlimit lim{limit_bytes, limit_bytes};
+    if (::chdir(dir.c_str()) != 0 || ::setrlimit(RLIMIT_AS, &lim) != 0) ::_exit(120);
+    const int out = ::open("stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(121);
+    ::execl(TIMESIM_BINARY, TIMESIM_BINARY, "run", "big.yaml", "--db", "o.db", "-q",
+            static_cast<char*>(nullptr));
+    ::_exit(122);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return status;
+}
+
+std::string run_status(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT group_concat(status) FROM runs", -1, &q, nullptr) ==
+          SQLITE_OK);
+  std::string s;
+  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+    s = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("out of memory: one line, exit 1, and the run is marked 'failed'") {
+#ifdef TIMESIM_ASAN
+  MESSAGE("skipped under AddressSanitizer (it needs more address space than the limit)");
+  return;
+#endif
+  const auto dir = ts::test::fresh_dir("out_of_memory");
+  std::ofstream(dir / "big.yaml") << "generate: {count: 200000, versions: {post-fix: 100%}}\n"
+                                     "topology: {kind: random-k-out, k: 8}\n"
+                                     "duration: 10m\n";
+  const int status = run_limited(dir, 300u << 20);  // 300 MiB: the scenario loads, the run cannot
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(ts::test::slurp(dir / "stderr.txt") == "timesim: out of memory\n");
+  REQUIRE(std::filesystem::exists(dir / "o.db"));
+  CHECK(run_status((dir / "o.db").string()) == "failed");
+  std::filesystem::remove_all(dir);
+}
