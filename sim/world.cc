@@ -19,8 +19,6 @@ constexpr std::uint64_t kStreamTransactions = 8;
 // A close is charged to a fault that is active, or ended at most this long before:
 // the protocol's slowest detector (pong timeout) needs 90 s plus one 10 s check.
 constexpr Duration kBlameWindow = seconds(100);
-// TCP retransmission timeout floor (Linux), doubled for each consecutive loss.
-constexpr Duration kMinRto = millis(200);
 }  // namespace
 
 World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
@@ -150,6 +148,11 @@ std::int64_t World::event_node(const Event& e) {
       if (!c) return -1;
       return e.d == 0 ? c->rec.listener : c->rec.dialer;
     }
+    case EventKind::kRetransmitAbort: {  // the sender: d = its direction
+      const SimConn* c = conn_from_event(e);
+      if (!c) return -1;
+      return e.d == 0 ? c->rec.dialer : c->rec.listener;
+    }
   }
   return -1;
 }
@@ -169,12 +172,13 @@ World::SimConn* World::conn_from_id(node::ConnId id) {
 
 // ---- links -------------------------------------------------------------------------------
 
-SimTime World::arrival(SimConn& c, int dir, std::size_t bytes) {
+SimTime World::arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up) {
   const SimTime now = sched_.now();
   const std::uint32_t src = node_of(c, dir), dst = node_of(c, 1 - dir);
   const LatencyModel* model = c.latency[dir];
   SimTime depart = now;
-  Duration extra = 0;
+  Retransmits rtx;  // every loss fault hitting the segment adds to one retransmission count
+  std::uint32_t lost_to = kNoFault;
   for (std::uint32_t fi : active_link_faults_) {
     const Fault& f = faults_[fi];
     if (!f.matches(src, dst)) continue;
@@ -184,24 +188,25 @@ SimTime World::arrival(SimConn& c, int dir, std::size_t bytes) {
         break;
       case FaultKind::kBandwidth: {
         const Duration ser =
-            static_cast<Duration>(static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
-        depart = std::max(depart, c.busy_until[dir]) + ser;
+            clamp_duration(static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
+        depart = add_sat(std::max(depart, c.busy_until[dir]), ser);
         c.busy_until[dir] = depart;
         break;
       }
-      case FaultKind::kLoss: {  // each loss costs an RTO; the RTO doubles per retry
-        Duration rto = kMinRto;
-        while (c.rng[dir].chance(f.loss)) {
-          extra += rto;
-          rto *= 2;
-        }
+      case FaultKind::kLoss:
+        draw_losses(c.rng[dir], f.loss, rtx);
+        if (rtx.gave_up && lost_to == kNoFault) lost_to = fi;
         break;
-      }
       default:
         break;
     }
   }
-  const SimTime t = std::max(depart + model->sample(c.rng[dir]) + extra, c.last_arrival[dir]);
+  if (rtx.gave_up) {  // never arrives; last_arrival stays: later segments wait behind it
+    if (give_up) *give_up = GiveUp{add_sat(depart, rtx.waited_ns), lost_to};
+    return kNever;
+  }
+  const SimTime t = std::max(add_sat(add_sat(depart, model->sample(c.rng[dir])), rtx.waited_ns),
+                             c.last_arrival[dir]);
   c.last_arrival[dir] = t;
   return t;
 }
@@ -222,9 +227,18 @@ void World::send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t fl
   if (wire_)
     wire_->on_segment(sched_.now(), c.serial, dir, seg.bytes, (flags & kFin) != 0,
                       (flags & kAccept) != 0);
-  SimTime at = arrival(c, dir, seg.bytes.size() + 40);
+  GiveUp give_up;
+  SimTime at = arrival(c, dir, seg.bytes.size() + 40, &give_up);
+  if (at == kNever) {  // it never arrives: the segment is done now
+    seg.bytes.clear();
+    free_segments_.push_back(s);
+    if (give_up.at != kNever)
+      sched_.schedule(give_up.at, EventKind::kRetransmitAbort, slot_of(c), c.serial, give_up.fault,
+                      static_cast<std::uint8_t>(dir));
+    return;
+  }
   if (plant_nth_segment_ != 0 && flags == kData && ++segments_sent_ == plant_nth_segment_) {
-    at += 1;  // test-only planted nondeterminism (set_test_nondeterminism)
+    at = add_sat(at, 1);  // test-only planted nondeterminism (set_test_nondeterminism)
     c.last_arrival[dir] = std::max(c.last_arrival[dir], at);
   }
   sched_.schedule(at, EventKind::kDeliver, slot_of(c), c.serial, s, static_cast<std::uint8_t>(dir));
@@ -420,7 +434,7 @@ void World::submit_transaction() {
   if (nodes_[n].state == NodeState::kUp && nodes_[n].core && !app_paused(n))
     handle(n, node::SubmitTransaction{txid});
   const auto mean = static_cast<std::int64_t>(kHour / sc_.consensus.tx_per_hour);
-  sched_.schedule(sched_.now() + tx_rng_.exponential(mean), EventKind::kSubmitTx);
+  sched_.schedule(add_sat(sched_.now(), tx_rng_.exponential(mean)), EventKind::kSubmitTx);
 }
 
 void World::take_samples() {
@@ -433,7 +447,7 @@ void World::take_samples() {
                                   static_cast<std::uint32_t>(sn.core->active_masternodes(now)),
                                   static_cast<std::uint32_t>(sn.core->mempool_size())));
   }
-  sched_.schedule(now + sc_.consensus.sample_interval_ns, EventKind::kSample);
+  sched_.schedule(add_sat(now, sc_.consensus.sample_interval_ns), EventKind::kSample);
 }
 
 void World::record_note(std::uint32_t node, node::Note& note) {
@@ -487,7 +501,9 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   c.rec.t_dial = sched_.now();
   ++stats_.connections;
   if (wire_) wire_->on_syn(sched_.now(), c.serial, node, listener, c.dialer_port);
-  sched_.schedule(arrival(c, 0, 60), EventKind::kSynArrive, slot, c.serial);
+  // A SYN lost to every retransmission never arrives: the connect timeout ends the dial.
+  if (const SimTime at = arrival(c, 0, 60); at != kNever)
+    sched_.schedule(at, EventKind::kSynArrive, slot, c.serial);
   sched_.schedule(sched_.now() + d.profile->timers.connect_timeout_ns, EventKind::kConnectTimeout,
                   slot, c.serial, 0, d.incarnation);
 }
@@ -560,6 +576,24 @@ std::uint32_t World::blame(const SimConn& c) const {
   return best ? best->id : 0;
 }
 
+// The sender's kernel gave up a segment (tcp_retries2, sim/retransmit.h): its socket is
+// reset without a packet (Linux sends no RST on a retransmission timeout), so the peer
+// learns only from an RST when it next writes, or never. The fault whose loss exhausted the
+// retransmissions ended the connection, unless something had ended it before.
+void World::retransmit_abort(SimConn& c, const Event& e) {
+  const int s = e.d;
+  if (c.side[s] != SideState::kOpen) return;  // closed meanwhile (its own close, a crash)
+  const std::uint32_t n = node_of(c, s);
+  if (app_paused(n)) {  // the process hears of it when it runs again
+    sched_.schedule(nodes_[n].paused_until, e.kind, e.a, e.b, e.c, e.d);
+    return;
+  }
+  if (c.rec.t_close == kNever) c.rec.fault_id = faults_[e.c].id;
+  c.crashed[s] = true;  // no socket: what the peer sends later is answered with RST
+  local_close(c, static_cast<Side>(s), CloseReason::kRetransmitTimeout, /*send_fin=*/false);
+  handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kRetransmitTimeout});
+}
+
 // ---- faults ------------------------------------------------------------------------------
 
 void World::fault_start(std::uint32_t index) {
@@ -615,7 +649,7 @@ void World::fault_start(std::uint32_t index) {
         nodes_[n].state = NodeState::kHostDown;
         if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "crash", ""));
         if (f.restart_after_ns >= 0)
-          sched_.schedule(sched_.now() + f.restart_after_ns, EventKind::kRestart, n, index);
+          sched_.schedule(add_sat(sched_.now(), f.restart_after_ns), EventKind::kRestart, n, index);
       }
       return;
     case FaultKind::kPause:
@@ -651,7 +685,8 @@ void World::fault_start(std::uint32_t index) {
                                                   " (not running)"));
           sn.profile = f.to_profile;
           if (sn.state != NodeState::kNotStarted)
-            sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
+            sched_.schedule(add_sat(sched_.now(), f.restart_delay_ns), EventKind::kRestart, n,
+                            index);
           continue;
         }
         stop_node(n, /*graceful=*/true, f.id);
@@ -661,7 +696,7 @@ void World::fault_start(std::uint32_t index) {
               sched_.now(), n, -1, "upgrade",
               std::string(nodes_[n].profile->name) + " -> " + std::string(f.to_profile->name)));
         nodes_[n].profile = f.to_profile;  // what the operator starts after the delay
-        sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
+        sched_.schedule(add_sat(sched_.now(), f.restart_delay_ns), EventKind::kRestart, n, index);
       }
       return;
     case FaultKind::kCount:
@@ -806,15 +841,16 @@ void World::dispatch(const Event& e) {
       const std::uint32_t l = c->rec.listener;
       if (SimTime heal = blocked_until(c->rec.dialer, l)) {  // lost; retransmitted after heal
         if (heal != kNever)
-          sched_.schedule(heal + c->latency[0]->sample(c->rng[0]), e.kind, e.a, e.b);
+          sched_.schedule(add_sat(heal, c->latency[0]->sample(c->rng[0])), e.kind, e.a, e.b);
         return;
       }
       const NodeState st = nodes_[l].state;
       if (st == NodeState::kHostDown) return;  // no answer: the dialer times out
       const bool listening = st == NodeState::kUp && nodes_[l].refusing == 0;
       if (wire_) wire_->on_syn_reply(sched_.now(), c->serial, listening);
-      sched_.schedule(arrival(*c, 1, 60),
-                      listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive, e.a, e.b);
+      if (const SimTime at = arrival(*c, 1, 60); at != kNever)  // else: the dial times out
+        sched_.schedule(at, listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive, e.a,
+                        e.b);
       return;
     }
     case EventKind::kSynAckArrive: {
@@ -822,7 +858,7 @@ void World::dispatch(const Event& e) {
       const std::uint32_t d = c->rec.dialer;
       if (SimTime heal = blocked_until(c->rec.listener, d)) {
         if (heal != kNever)
-          sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
+          sched_.schedule(add_sat(heal, c->latency[1]->sample(c->rng[1])), e.kind, e.a, e.b);
         return;
       }
       if (nodes_[d].state != NodeState::kUp) return;
@@ -848,7 +884,7 @@ void World::dispatch(const Event& e) {
       if (e.kind == EventKind::kRefusedArrive) {
         if (SimTime heal = blocked_until(c->rec.listener, d)) {
           if (heal != kNever)
-            sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
+            sched_.schedule(add_sat(heal, c->latency[1]->sample(c->rng[1])), e.kind, e.a, e.b);
           return;
         }
       } else if (e.d != nodes_[d].incarnation) {
@@ -881,8 +917,8 @@ void World::dispatch(const Event& e) {
             return;
           }
           sched_.schedule(
-              std::max(heal + c->latency[dir]->sample(c->rng[dir]), c->last_arrival[dir]), e.kind,
-              e.a, e.b, e.c, e.d);
+              std::max(add_sat(heal, c->latency[dir]->sample(c->rng[dir])), c->last_arrival[dir]),
+              e.kind, e.a, e.b, e.c, e.d);
           c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
           return;
         }
@@ -894,7 +930,7 @@ void World::dispatch(const Event& e) {
         // A restarted host (or a stopped process) has no socket for it: RST the sender.
         if (c->side[dir] == SideState::kOpen) {
           if (wire_) wire_->on_rst(sched_.now(), c->serial, receiver);
-          sched_.schedule(sched_.now() + c->latency[receiver]->sample(c->rng[receiver]),
+          sched_.schedule(add_sat(sched_.now(), c->latency[receiver]->sample(c->rng[receiver])),
                           EventKind::kRstArrive, e.a, e.b, 0, static_cast<std::uint8_t>(receiver));
         }
         return;
@@ -920,7 +956,8 @@ void World::dispatch(const Event& e) {
       const std::uint32_t n = node_of(*c, receiver);
       if (SimTime heal = blocked_until(node_of(*c, e.d), n)) {  // an RST stalls like any segment
         if (heal != kNever)
-          sched_.schedule(heal + c->latency[e.d]->sample(c->rng[e.d]), e.kind, e.a, e.b, e.c, e.d);
+          sched_.schedule(add_sat(heal, c->latency[e.d]->sample(c->rng[e.d])), e.kind, e.a, e.b,
+                          e.c, e.d);
         return;
       }
       if (nodes_[n].state != NodeState::kUp) return;
@@ -935,6 +972,9 @@ void World::dispatch(const Event& e) {
       handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kReset});
       return;
     }
+    case EventKind::kRetransmitAbort:
+      retransmit_abort(*c, e);
+      return;
     default:
       return;
   }

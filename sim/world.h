@@ -33,6 +33,7 @@
 #include "sim/fault.h"
 #include "sim/latency.h"
 #include "sim/recorder.h"
+#include "sim/retransmit.h"
 #include "sim/scenario.h"
 #include "sim/scheduler.h"
 #include "sim/wire_observer.h"
@@ -124,8 +125,9 @@ class World {
     std::uint32_t dialer_peer = 0;  // the peer index the dialer used
     std::uint16_t dialer_port = 0;
     SideState side[2] = {SideState::kIdle, SideState::kIdle};  // [dialer, listener]
-    // The side's process stopped (crash or upgrade): its host answers later segments
-    // with RST once it is up (a crashed host drops them while down).
+    // The side's socket is gone while the peer's may be open (its process stopped, or its
+    // kernel gave up retransmitting): its host answers later segments with RST once it is
+    // up (a crashed host drops them while down).
     bool crashed[2] = {false, false};
     std::uint8_t incarnation[2] = {0, 0};  // of each side's node when the side opened
     SimTime last_arrival[2] = {0, 0};      // per direction: 0 dialer->listener, 1 back
@@ -171,8 +173,15 @@ class World {
     return side == 0 ? c.rec.dialer : c.rec.listener;
   }
 
-  // Time a segment of `bytes` sent now in direction `dir` arrives (latency, loss, bandwidth).
-  SimTime arrival(SimConn& c, int dir, std::size_t bytes);
+  // Time a segment of `bytes` sent now in direction `dir` arrives (latency, loss, bandwidth),
+  // or kNever if it never does: every retransmission lost (then *give_up, if given, says
+  // when the sender's kernel gives up and which fault did it), or a saturated delay.
+  struct GiveUp {
+    SimTime at = kNever;
+    std::uint32_t fault = kNoFault;  // index into faults_
+  };
+  SimTime arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up = nullptr);
+  void retransmit_abort(SimConn& c, const Event& e);
   void send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t flags);
   void deliver_in_order(SimConn& c, int dir);
   void hand_over(SimConn& c, int dir, std::uint32_t segment);
