@@ -11,12 +11,13 @@ namespace ts::sim {
 
 enum class EventKind : std::uint8_t {
   kNodeStart,        // a = node
-  kTimer,            // a = node, b = TimerKind, c = slot
+  kTimer,            // a = node, b = TimerKind, c = slot, d = the node's incarnation mod
+                     // 256 (trace only: World drops an old process's timers by `seq`)
   kSynArrive,        // a = conn slot, b = conn serial: SYN reaches the listener
   kSynAckArrive,     // a, b: SYN-ACK reaches the dialer (dialer connected)
   kAckArrive,        // a, b: the handshake's ACK reaches the listener (accepted)
   kRefusedArrive,    // a, b: RST answering the SYN reaches the dialer
-  kConnectTimeout,   // a, b: the dialer's connect timeout
+  kConnectTimeout,   // a, b: the dialer's connect timeout; d as for kTimer
   kDeliver,          // a, b, c = segment index, d = direction (0 dialer->listener):
                      // data, the handshake's final ACK, or FIN, in stream order
   kRstArrive,        // a, b, d = direction: an RST reaches the receiving side

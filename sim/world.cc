@@ -290,7 +290,6 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
   if (flags & kAccept) {
     if (c.side[1] != SideState::kIdle) return;
     c.side[1] = SideState::kOpen;
-    c.incarnation[1] = nodes_[node].incarnation;
     c.rec.t_accept = sched_.now();
     node::Connected in;
     in.conn = id;
@@ -334,6 +333,7 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   sn.chain_on_disk.clear();
   sn.profile = profile;
   ++sn.incarnation;
+  sn.started_seq = sched_.scheduled();  // every event this process schedules comes after
   // Each incarnation gets its own stream, so a restart does not replay the old nonces.
   sn.core = std::make_unique<node::Node>(
       std::move(cfg), *profile, mix_seed(node_seed_, (std::uint64_t{sn.incarnation} << 32) | n));
@@ -417,7 +417,7 @@ void World::carry_out(std::uint32_t node) {
       if (timer->at == kNever) continue;  // disarmed: the stale event is ignored by the node
       sched_.schedule(timer->at, EventKind::kTimer, node,
                       static_cast<std::uint32_t>(timer->id.kind), timer->id.slot,
-                      nodes_[node].incarnation);
+                      static_cast<std::uint8_t>(nodes_[node].incarnation));
     } else if (auto* note = std::get_if<node::Note>(&out)) {
       record_note(node, *note);
     } else if (auto* ev = std::get_if<node::ChainEvent>(&out)) {
@@ -488,7 +488,6 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   d.next_port = d.next_port == 65535 ? 49152 : static_cast<std::uint16_t>(d.next_port + 1);
   const std::uint32_t listener = d.peer_node[peer];
   c.side[0] = SideState::kConnecting;
-  c.incarnation[0] = d.incarnation;
   c.latency[0] = &sc_.latency(node, listener);
   c.latency[1] = &sc_.latency(listener, node);
   c.rng[0] = Prng::derive(link_seed_, std::uint64_t{c.serial} * 2);
@@ -505,7 +504,7 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   if (const SimTime at = arrival(c, 0, 60); at != kNever)
     sched_.schedule(at, EventKind::kSynArrive, slot, c.serial);
   sched_.schedule(sched_.now() + d.profile->timers.connect_timeout_ns, EventKind::kConnectTimeout,
-                  slot, c.serial, 0, d.incarnation);
+                  slot, c.serial, 0, static_cast<std::uint8_t>(d.incarnation));
 }
 
 void World::local_close(SimConn& c, Side side, CloseReason reason, bool send_fin) {
@@ -808,7 +807,10 @@ void World::dispatch(const Event& e) {
     }
     case EventKind::kTimer: {
       SimNode& sn = nodes_[e.a];
-      if (sn.state != NodeState::kUp || e.d != sn.incarnation) return;  // an old process's timer
+      if (sn.state != NodeState::kUp || e.seq < sn.started_seq) {  // an old process's timer
+        ++stale_timers_;
+        return;
+      }
       if (app_paused(e.a)) {
         sched_.schedule(sn.paused_until, e.kind, e.a, e.b, e.c, e.d);
         return;
@@ -887,7 +889,7 @@ void World::dispatch(const Event& e) {
             sched_.schedule(add_sat(heal, c->latency[1]->sample(c->rng[1])), e.kind, e.a, e.b);
           return;
         }
-      } else if (e.d != nodes_[d].incarnation) {
+      } else if (e.seq < nodes_[d].started_seq) {
         return;  // the dialing process is gone
       }
       if (app_paused(d)) {

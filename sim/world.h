@@ -92,6 +92,8 @@ class World {
   void set_progress(ProgressSink* sink) { progress_ = sink; }
   // Packets as they are sent (pcap export); `obs` must outlive run(). Null: none.
   void set_wire_observer(WireObserver* obs) { wire_ = obs; }
+  // Timer events dropped because the process that set them is gone (tests, diagnostics).
+  std::uint64_t stale_timers_dropped() const { return stale_timers_; }
 
  private:
   static constexpr std::uint32_t kNoFault = 0xffffffffu;
@@ -109,7 +111,10 @@ class World {
     const node::VersionProfile* profile = nullptr;
     std::vector<std::uint32_t> peer_node;  // node's peer index -> world node index
     NodeState state = NodeState::kNotStarted;
-    std::uint8_t incarnation = 0;     // bumped at each (re)start; stale timers are dropped
+    std::uint32_t incarnation = 0;  // (re)starts so far: picks each process's PRNG stream
+    // Scheduler seq when the current process started: its timers have seq >= this; an
+    // earlier process's are dropped (by seq, which never wraps, not by incarnation).
+    std::uint64_t started_seq = 0;
     SimTime paused_until = 0;         // > now: frozen, app events wait until then
     std::uint32_t refusing = 0;       // active `refuse` faults on this node
     std::uint16_t next_port = 49152;  // ephemeral ports for its dials
@@ -129,9 +134,8 @@ class World {
     // kernel gave up retransmitting): its host answers later segments with RST once it is
     // up (a crashed host drops them while down).
     bool crashed[2] = {false, false};
-    std::uint8_t incarnation[2] = {0, 0};  // of each side's node when the side opened
-    SimTime last_arrival[2] = {0, 0};      // per direction: 0 dialer->listener, 1 back
-    SimTime busy_until[2] = {0, 0};        // bandwidth faults: the direction's queue
+    SimTime last_arrival[2] = {0, 0};  // per direction: 0 dialer->listener, 1 back
+    SimTime busy_until[2] = {0, 0};    // bandwidth faults: the direction's queue
     std::uint32_t next_send_seq[2] = {0, 0};
     std::uint32_t next_recv_seq[2] = {0, 0};
     // Per direction, the segments that arrived before their turn, in arrival order: the
@@ -233,6 +237,7 @@ class World {
   TestSabotage sabotage_ = TestSabotage::kNone;
   std::uint64_t plant_nth_segment_ = 0;
   std::uint64_t segments_sent_ = 0;
+  std::uint64_t stale_timers_ = 0;
   std::vector<TracedEvent>* trace_ = nullptr;
   ProgressSink* progress_ = nullptr;
   WireObserver* wire_ = nullptr;
