@@ -116,6 +116,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     if (c.rec.close_reason == CloseReason::kNone) c.rec.close_reason = CloseReason::kEndOfRun;
     finish(c);
   }
+  check_pool_at_end();  // after the stats: it drains the scheduler
   if (!first_error_.empty()) return Error{first_error_};
   return stats_;
 }
@@ -224,14 +225,21 @@ void World::send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t fl
   seg.seq = c.next_send_seq[dir]++;
   seg.flags = flags;
   seg.bytes = std::move(bytes);
+  seg.owner = c.serial;
+  seg.dir = static_cast<std::uint8_t>(dir);
+  StreamLedger& l = c.ledger[dir];
+  seg.offset = l.sent;
+  l.sent += seg.bytes.size();
+  l.in_flight += seg.bytes.size();
+  l.sent_crc = crc32_extend(l.sent_crc, seg.bytes);
+  seg.crc_after = l.sent_crc;
   if (wire_)
     wire_->on_segment(sched_.now(), c.serial, dir, seg.bytes, (flags & kFin) != 0,
                       (flags & kAccept) != 0);
   GiveUp give_up;
   SimTime at = arrival(c, dir, seg.bytes.size() + 40, &give_up);
   if (at == kNever) {  // it never arrives: the segment is done now
-    seg.bytes.clear();
-    free_segments_.push_back(s);
+    discard_segment(s, c);
     if (give_up.at != kNever)
       sched_.schedule(give_up.at, EventKind::kRetransmitAbort, slot_of(c), c.serial, give_up.fault,
                       static_cast<std::uint8_t>(dir));
@@ -274,19 +282,17 @@ void World::deliver_in_order(SimConn& c, int dir) {
 void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
   const int receiver = 1 - dir;
   const std::uint32_t node = node_of(c, receiver);
-  const std::uint32_t src = node_of(c, dir);
   Segment& seg = segments_[s];
-  if (seg.seq != c.next_recv_seq[dir])
-    fail_invariant("stream out of order on connection " + std::to_string(c.serial));
-  if (blocked_until(src, node) > 0)
-    fail_invariant("segment delivered across an active partition on connection " +
-                   std::to_string(c.serial));
   ++c.next_recv_seq[dir];
   const node::ConnId id = conn_id(slot_of(c), c.serial);
   const std::uint8_t flags = seg.flags;
-  std::string bytes = std::move(seg.bytes);
-  seg.bytes.clear();
-  free_segments_.push_back(s);
+  const bool to_node = c.side[receiver] == SideState::kOpen && !(flags & kAccept);
+  if (to_node) {  // data or FIN for an open side: it must continue the delivered stream
+    if (sabotage_once(TestSabotage::kCorruptDelivery, seg)) seg.bytes[0] ^= 1;
+    check_delivery(c, dir, seg);
+  }
+  std::string bytes = release_segment(s, &c);
+  (to_node ? c.ledger[dir].delivered : c.ledger[dir].discarded) += bytes.size();
   if (flags & kAccept) {
     if (c.side[1] != SideState::kIdle) return;
     c.side[1] = SideState::kOpen;
@@ -299,7 +305,7 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
     handle(node, in);
     return;
   }
-  if (c.side[receiver] != SideState::kOpen) return;
+  if (!to_node) return;
   if (flags & kFin) {
     c.side[receiver] = SideState::kClosed;
     (receiver == 0 ? c.rec.t_closed_dialer : c.rec.t_closed_listener) = sched_.now();
@@ -308,6 +314,74 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
     return;
   }
   handle(node, node::BytesIn{id, bytes});
+}
+
+// ---- stream checks (sim/stream_ledger.h) -------------------------------------------------
+
+std::string World::release_segment(std::uint32_t s, SimConn* c) {
+  Segment& seg = segments_[s];
+  std::string bytes = std::move(seg.bytes);
+  seg.bytes.clear();
+  std::uint64_t& account = c ? c->ledger[seg.dir].in_flight : orphan_bytes_;
+  if (seg.owner == 0 || account < bytes.size())
+    fail_invariant("segment " + std::to_string(s) + " freed twice or not accounted in flight");
+  account -= std::min<std::uint64_t>(account, bytes.size());
+  seg.owner = 0;
+  seg.next_parked = kNoSegment;
+  free_segments_.push_back(s);
+  return bytes;
+}
+
+void World::discard_segment(std::uint32_t s, SimConn& c) {
+  const int dir = segments_[s].dir;
+  c.ledger[dir].discarded += release_segment(s, &c).size();
+}
+
+void World::check_delivery(SimConn& c, int dir, const Segment& seg) {
+  StreamLedger& l = c.ledger[dir];
+  const std::uint64_t at = l.delivered;
+  const std::uint32_t crc = crc32_extend(l.delivered_crc, seg.bytes);
+  if (seg.offset != at || crc != seg.crc_after)
+    fail_invariant("stream " + std::to_string(c.serial) + (dir == 0 ? " d2l" : " l2d") +
+                   ": the segment handed over at offset " + std::to_string(at) +
+                   (seg.offset != at ? " was sent at offset " + std::to_string(seg.offset) +
+                                           " (bytes lost, duplicated or reordered)"
+                                     : " does not match the bytes sent there (CRC-32)"));
+  l.delivered_crc = crc;
+}
+
+void World::check_balance(const SimConn& c) {
+  for (int dir = 0; dir < 2; ++dir)
+    if (auto why = balance_error(c.ledger[dir]); !why.empty())
+      fail_invariant("stream " + std::to_string(c.serial) + (dir == 0 ? " d2l" : " l2d") +
+                     " at its end: " + why);
+}
+
+// After every connection has finished: what is still scheduled is in flight for finished
+// connections (orphans); once those are returned, every pool slot must be free.
+void World::check_pool_at_end() {
+  Event e;
+  while (sched_.pop(e)) {
+    if (e.kind != EventKind::kDeliver) continue;
+    if (segments_[e.c].owner != e.b)
+      fail_invariant("a delivery of connection " + std::to_string(e.b) + " holds segment " +
+                     std::to_string(e.c) + " of another");
+    else
+      release_segment(e.c, nullptr);
+  }
+  if (orphan_bytes_ != 0)
+    fail_invariant(std::to_string(orphan_bytes_) +
+                   " bytes of ended connections unaccounted for at the end");
+  if (free_segments_.size() != segments_.size())
+    fail_invariant(std::to_string(segments_.size() - free_segments_.size()) +
+                   " segments leaked (never returned to the pool)");
+}
+
+// Whether to sabotage `seg` now (tests): the first data segment with bytes, once.
+bool World::sabotage_once(TestSabotage kind, const Segment& seg) {
+  if (sabotage_ != kind || seg.bytes.empty() || seg.flags != kData) return false;
+  sabotage_ = TestSabotage::kNone;
+  return true;
 }
 
 // ---- nodes -------------------------------------------------------------------------------
@@ -531,16 +605,17 @@ void World::finish_if_done(SimConn& c) {
 
 void World::finish(SimConn& c) {
   if (rec_) record_error(rec_->add_connection(c.rec));
-  for (auto& parked : c.parked) {
+  for (auto& parked : c.parked) {  // out-of-order bytes nobody will read
     for (std::uint32_t s = parked; s != kNoSegment;) {
       const std::uint32_t next = segments_[s].next_parked;
-      segments_[s].bytes.clear();
-      segments_[s].next_parked = kNoSegment;
-      free_segments_.push_back(s);
+      discard_segment(s, c);
       s = next;
     }
     parked = kNoSegment;
   }
+  check_balance(c);
+  // What is still travelling arrives for a finished connection and is dropped then.
+  orphan_bytes_ += c.ledger[0].in_flight + c.ledger[1].in_flight;
   const std::uint32_t slot = slot_of(c);
   c.serial = 0;
   free_conns_.push_back(slot);
@@ -836,7 +911,13 @@ void World::dispatch(const Event& e) {
 
   // Connection events.
   SimConn* c = conn_from_event(e);
-  if (!c) return;
+  if (!c) {
+    // Bytes still travelling when their connection ended: dropped now, as an orphan
+    // (sabotage kLeakSegment: forgotten, as this path once did).
+    if (e.kind == EventKind::kDeliver && !sabotage_once(TestSabotage::kLeakSegment, segments_[e.c]))
+      release_segment(e.c, nullptr);
+    return;
+  }
   switch (e.kind) {
     case EventKind::kSynArrive: {
       if (c->side[0] != SideState::kConnecting) return;
@@ -911,25 +992,35 @@ void World::dispatch(const Event& e) {
     case EventKind::kDeliver: {
       const int dir = e.d, receiver = 1 - dir;
       const std::uint32_t src = node_of(*c, dir), dst = node_of(*c, receiver);
-      if (sabotage_ != TestSabotage::kIgnorePartitions) {
-        if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
-          if (heal == kNever) {  // never heals: the segment is never delivered; free its slot
-            segments_[e.c].bytes.clear();
-            free_segments_.push_back(e.c);
-            return;
-          }
-          sched_.schedule(
-              std::max(add_sat(heal, c->latency[dir]->sample(c->rng[dir])), c->last_arrival[dir]),
-              e.kind, e.a, e.b, e.c, e.d);
-          c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
+      if (segments_[e.c].owner != c->serial || segments_[e.c].dir != dir) {
+        fail_invariant("a delivery of connection " + std::to_string(c->serial) + " holds segment " +
+                       std::to_string(e.c) + " of another");
+        return;
+      }
+      if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
+        if (heal == kNever) {                        // never heals: the segment is never delivered
+          discard_segment(e.c, *c);
           return;
         }
+        sched_.schedule(
+            std::max(add_sat(heal, c->latency[dir]->sample(c->rng[dir])), c->last_arrival[dir]),
+            e.kind, e.a, e.b, e.c, e.d);
+        c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
+        return;
+      }
+      if (sabotage_once(TestSabotage::kDropSegment, segments_[e.c])) {
+        release_segment(e.c, c);  // a path that loses the bytes without accounting for them
+        return;
       }
       const NodeState st = nodes_[dst].state;
       const bool stale = c->side[receiver] != SideState::kOpen && c->crashed[receiver];
-      if (st == NodeState::kHostDown) return;  // vanishes
+      if (st == NodeState::kHostDown) {  // vanishes
+        discard_segment(e.c, *c);
+        return;
+      }
       if (stale || (st != NodeState::kUp && c->side[receiver] != SideState::kClosed)) {
         // A restarted host (or a stopped process) has no socket for it: RST the sender.
+        discard_segment(e.c, *c);
         if (c->side[dir] == SideState::kOpen) {
           if (wire_) wire_->on_rst(sched_.now(), c->serial, receiver);
           sched_.schedule(add_sat(sched_.now(), c->latency[receiver]->sample(c->rng[receiver])),
@@ -939,10 +1030,6 @@ void World::dispatch(const Event& e) {
       }
       if (app_paused(dst)) {
         sched_.schedule(nodes_[dst].paused_until, e.kind, e.a, e.b, e.c, e.d);
-        return;
-      }
-      if (sabotage_ == TestSabotage::kReorderStreams) {  // no receive buffer: arrival order
-        hand_over(*c, dir, e.c);
         return;
       }
       std::uint32_t* tail = &c->parked[dir];  // append: the list keeps arrival order

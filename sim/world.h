@@ -15,8 +15,11 @@
 // connection draws from its own PRNG stream derived from (seed, connection serial,
 // direction). Every connection becomes one ConnRecord row when both sides are done.
 //
-// Invariants checked while running (a violation ends the run with an Error): no segment
-// is handed to a node across an active partition; each stream is handed over in order.
+// Invariants checked while running (a violation ends the run with an Error): every
+// direction of every stream keeps byte accounts and CRC-32s at both ends
+// (sim/stream_ledger.h); each delivery must continue the delivered stream byte for byte, a
+// connection's accounts must balance when it ends, and at the end of the run every pooled
+// segment must be accounted for (in flight, or returned).
 #pragma once
 
 #include <atomic>
@@ -36,6 +39,7 @@
 #include "sim/retransmit.h"
 #include "sim/scenario.h"
 #include "sim/scheduler.h"
+#include "sim/stream_ledger.h"
 #include "sim/wire_observer.h"
 
 namespace ts::sim {
@@ -61,8 +65,10 @@ class ProgressSink {
   virtual void on_progress(SimTime now, SimTime end, std::uint64_t events) = 0;
 };
 
-// Test-only sabotage, to show that the invariant checks fire.
-enum class TestSabotage : std::uint8_t { kNone, kIgnorePartitions, kReorderStreams };
+// Test-only sabotage, to show that the stream checks fire: the first data segment with bytes
+// has one delivered byte flipped, or is dropped on arrival without being accounted for, or
+// (an orphan: its connection already ended) is never returned to the pool.
+enum class TestSabotage : std::uint8_t { kNone, kCorruptDelivery, kDropSegment, kLeakSegment };
 
 class World {
  public:
@@ -143,15 +149,20 @@ class World {
     std::uint32_t parked[2] = {kNoSegment, kNoSegment};
     const LatencyModel* latency[2] = {nullptr, nullptr};
     Prng rng[2] = {Prng(0), Prng(0)};
+    StreamLedger ledger[2];  // per direction: the byte accounts (sim/stream_ledger.h)
     ConnRecord rec;
   };
 
   enum SegmentFlags : std::uint8_t { kData = 0, kAccept = 1, kFin = 2 };
   struct Segment {
     std::string bytes;
+    std::uint64_t offset = 0;     // stream offset of bytes[0]
+    std::uint32_t crc_after = 0;  // the sender's stream CRC-32 through these bytes
+    std::uint32_t owner = 0;      // the connection's serial; 0 = a free slot
     std::uint32_t seq = 0;
     std::uint32_t next_parked = kNoSegment;  // see SimConn::parked
     std::uint8_t flags = kData;
+    std::uint8_t dir = 0;
   };
 
   void dispatch(const Event& e);
@@ -189,6 +200,17 @@ class World {
   void send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t flags);
   void deliver_in_order(SimConn& c, int dir);
   void hand_over(SimConn& c, int dir, std::uint32_t segment);
+  // Returns segment `s` to the pool and its bytes to the caller; they leave the stream's
+  // in-flight account (`c` null: an orphan, its connection already ended). The caller
+  // credits them as delivered or discarded.
+  std::string release_segment(std::uint32_t s, SimConn* c);
+  // Drops segment `s` of `c` for good: its bytes are discarded, the slot freed.
+  void discard_segment(std::uint32_t s, SimConn& c);
+  // The per-delivery stream check: `seg` continues the receiver's stream byte for byte.
+  void check_delivery(SimConn& c, int dir, const Segment& seg);
+  void check_balance(const SimConn& c);
+  void check_pool_at_end();
+  bool sabotage_once(TestSabotage kind, const Segment& seg);
   // A partition heal time if the direction src->dst is blocked now, else 0.
   SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const;
   bool app_paused(std::uint32_t node) const { return nodes_[node].paused_until > sched_.now(); }
@@ -238,6 +260,7 @@ class World {
   std::uint64_t plant_nth_segment_ = 0;
   std::uint64_t segments_sent_ = 0;
   std::uint64_t stale_timers_ = 0;
+  std::uint64_t orphan_bytes_ = 0;  // in flight for connections already finished
   std::vector<TracedEvent>* trace_ = nullptr;
   ProgressSink* progress_ = nullptr;
   WireObserver* wire_ = nullptr;
