@@ -91,14 +91,17 @@ class Prng {
 
   // Approximately normal(mean, stddev) in integer arithmetic: the Irwin-Hall sum of 12
   // uniforms in [0, 2^20) has mean 6*2^20 and variance 2^40, so (sum - 6*2^20) / 2^20 is
-  // close to a standard normal (bounded to +-6 sigma, which suits latency jitter).
+  // close to a standard normal (bounded to +-6 sigma, which suits latency jitter). The
+  // result saturates at the int64 range.
   std::int64_t normal(std::int64_t mean, std::int64_t stddev) {
     std::int64_t sum = 0;
     for (int i = 0; i < 12; ++i)
       sum += static_cast<std::int64_t>(next_u64() >> 44);
     const std::int64_t z_q20 = sum - (std::int64_t{6} << 20);
-    const auto scaled = static_cast<__int128>(z_q20) * stddev;
-    return mean + static_cast<std::int64_t>(scaled >> 20);
+    const __int128 v = mean + ((static_cast<__int128>(z_q20) * stddev) >> 20);
+    // saturate: a huge mean and stddev (scenario values) must not wrap around
+    constexpr __int128 kMax = INT64_MAX, kMin = INT64_MIN;
+    return static_cast<std::int64_t>(v > kMax ? kMax : v < kMin ? kMin : v);
   }
 
   // Exponential with the given mean (for inter-arrival times), integer-only: inversion

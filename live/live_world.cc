@@ -15,6 +15,12 @@ using sim::FaultKind;
 using sim::Side;
 
 namespace {
+// One pending uv_write: the request and the bytes it writes, freed by on_write (or at
+// once when uv_write refuses). One type for both the new and the delete.
+struct WriteReq {
+  uv_write_t req;
+  std::string data;
+};
 constexpr std::uint64_t kStreamLinks = 1;  // as sim::World: the same latency draws
 constexpr std::uint64_t kStreamNodes = 2;
 }  // namespace
@@ -268,10 +274,6 @@ void LiveWorld::carry_out(std::uint32_t node) {
       (side == 0 ? c->rec.msgs_d2l : c->rec.msgs_l2d) += 1;
       (side == 0 ? c->rec.bytes_d2l : c->rec.bytes_l2d) += send->bytes.size();
       stats_.bytes += send->bytes.size();
-      struct WriteReq {
-        uv_write_t req;
-        std::string data;
-      };
       auto* w = new WriteReq;
       w->data = std::move(send->bytes);
       uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
@@ -540,10 +542,6 @@ void LiveWorld::read_bytes(Socket& s, ssize_t n, const uv_buf_t* buf) {
 }
 
 void LiveWorld::on_write(uv_write_t* req, int) {
-  struct WriteReq {
-    uv_write_t req;
-    std::string data;
-  };
   delete static_cast<WriteReq*>(req->data);
 }
 

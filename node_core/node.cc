@@ -31,6 +31,8 @@ std::string_view close_reason_name(CloseReason r) {
       return "connect_timeout";
     case CloseReason::kNodeStopped:
       return "node_stopped";
+    case CloseReason::kRetransmitTimeout:
+      return "retransmit_timeout";
     case CloseReason::kEndOfRun:
       return "end_of_run";
     case CloseReason::kCount:
@@ -121,7 +123,7 @@ void Node::set_clock(Duration offset_ns, std::int64_t drift_ppm, SimTime since) 
 
 std::int64_t Node::wall_clock_s(SimTime now) const {
   const __int128 drift = static_cast<__int128>(now - drift_since_) * drift_ppm_ / 1'000'000;
-  const SimTime t = now + cfg_.clock_offset_ns + static_cast<SimTime>(drift);
+  const SimTime t = add_sat(add_sat(now, cfg_.clock_offset_ns), clamp_duration(drift));
   // floor division so a negative skew still rounds towards the past
   const std::int64_t s = t >= 0 ? t / kSecond : -((-t + kSecond - 1) / kSecond);
   return cfg_.clock_epoch_unix_s + s;

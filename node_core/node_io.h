@@ -32,6 +32,8 @@ enum class CloseReason : std::uint8_t {
   kConnectRefused,          // dial: RST to the SYN (nothing listening)
   kConnectTimeout,          // dial: no answer within connect_timeout
   kNodeStopped,             // this node stopped (crash, restart, upgrade)
+  kRetransmitTimeout,       // this side's kernel gave up: one segment retransmitted
+                            // tcp_retries2 (15) times without an ACK (loss faults)
   kEndOfRun,                // still open when the run ended
   kCount,
 };

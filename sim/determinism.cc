@@ -49,6 +49,8 @@ std::string_view event_kind_name(EventKind k) {
       return "sample";
     case EventKind::kSubmitTx:
       return "submit_tx";
+    case EventKind::kRetransmitAbort:
+      return "retransmit_abort";
   }
   return "?";
 }

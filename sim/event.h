@@ -10,21 +10,24 @@
 namespace ts::sim {
 
 enum class EventKind : std::uint8_t {
-  kNodeStart,       // a = node
-  kTimer,           // a = node, b = TimerKind, c = slot
-  kSynArrive,       // a = conn slot, b = conn serial: SYN reaches the listener
-  kSynAckArrive,    // a, b: SYN-ACK reaches the dialer (dialer connected)
-  kAckArrive,       // a, b: the handshake's ACK reaches the listener (accepted)
-  kRefusedArrive,   // a, b: RST answering the SYN reaches the dialer
-  kConnectTimeout,  // a, b: the dialer's connect timeout
-  kDeliver,         // a, b, c = segment index, d = direction (0 dialer->listener):
-                    // data, the handshake's final ACK, or FIN, in stream order
-  kRstArrive,       // a, b, d = direction: an RST reaches the receiving side
-  kFaultStart,      // a = fault index
-  kFaultEnd,        // a = fault index
-  kRestart,         // a = node, b = fault index: the node's process starts again
-  kSample,          // consensus samples of every running node's chain state
-  kSubmitTx,        // consensus: a client submits a transaction to a random node
+  kNodeStart,        // a = node
+  kTimer,            // a = node, b = TimerKind, c = slot, d = the node's incarnation mod
+                     // 256 (trace only: World drops an old process's timers by `seq`)
+  kSynArrive,        // a = conn slot, b = conn serial: SYN reaches the listener
+  kSynAckArrive,     // a, b: SYN-ACK reaches the dialer (dialer connected)
+  kAckArrive,        // a, b: the handshake's ACK reaches the listener (accepted)
+  kRefusedArrive,    // a, b: RST answering the SYN reaches the dialer
+  kConnectTimeout,   // a, b: the dialer's connect timeout; d as for kTimer
+  kDeliver,          // a, b, c = segment index, d = direction (0 dialer->listener):
+                     // data, the handshake's final ACK, or FIN, in stream order
+  kRstArrive,        // a, b, d = direction: an RST reaches the receiving side
+  kFaultStart,       // a = fault index
+  kFaultEnd,         // a = fault index
+  kRestart,          // a = node, b = fault index: the node's process starts again
+  kSample,           // consensus samples of every running node's chain state
+  kSubmitTx,         // consensus: a client submits a transaction to a random node
+  kRetransmitAbort,  // a, b, c = loss fault index, d = direction: the sender's kernel gives
+                     // up a segment after tcp_retries2 retransmissions (sim/retransmit.h)
 };
 
 struct Event {

@@ -64,6 +64,8 @@ bool can_end(FaultKind k, node::CloseReason reason) {
       return k == kRefuse || k == kUpgrade;
     case CloseReason::kReset:
       return k == kReset || k == kCrash || k == kUpgrade;
+    case CloseReason::kRetransmitTimeout:
+      return k == kLoss;
     case CloseReason::kInvalidMessage:
     case CloseReason::kLineTooLong:
       return k >= kCorrupt && k <= kWrongKind;

@@ -500,6 +500,35 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
   return true;
 }
 
+// "" when the shares add up to exactly 1, else their sum as text: "75%" (a whole
+// percentage), "7/6", or "a sum too fine to compute" when the reduced denominator would not
+// fit in 64 bits. Exact: a running fraction in 128 bits, reduced at each step.
+template <typename Shares>
+std::string share_sum_text(const Shares& shares) {
+  using I = __int128;
+  constexpr I kMax = I{1} << 64;
+  auto gcd = [](I a, I b) {
+    while (b != 0) {
+      const I t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  };
+  I num = 0, den = 1;  // den < 2^64, num <= shares * den: no product below overflows
+  for (const auto& sh : shares) {
+    const I g = gcd(den, static_cast<I>(sh.share.den));
+    num = num * (static_cast<I>(sh.share.den) / g) + static_cast<I>(sh.share.num) * (den / g);
+    den = den * (static_cast<I>(sh.share.den) / g);
+    const I r = gcd(num, den);
+    num /= r, den /= r;
+    if (den >= kMax || num >= kMax) return "a sum too fine to compute";
+  }
+  if (num == den) return "";
+  auto text = [](I v) { return std::to_string(static_cast<std::uint64_t>(v)); };
+  return num * 100 % den == 0 ? text(num * 100 / den) + "%" : text(num) + "/" + text(den);
+}
+
 // `generate:` -> nodes n0..n{count-1} with IPs 10.a.b.c (index in base 256, from 1) and
 // versions spread by share over the index (deterministic, no seed involved, so faults can
 // name generated nodes).
@@ -520,13 +549,20 @@ Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
     return L.at(g.Mark(), "generate: missing key 'versions' (e.g. {post-fix: 50%, pre-fix: 50%})");
   if (!versions.IsMap())
     return L.at(versions.Mark(), "'versions' must map version names to shares");
+  if (versions.size() == 0)
+    return L.at(versions.Mark(), "'versions' must name at least one version");
   for (const auto& kv : versions) {
     const auto* p = node::find_profile(kv.first.Scalar());
     if (!p) return L.at(kv.first.Mark(), "unknown version '" + kv.first.Scalar() + "'");
     auto r = parse_ratio(L, kv.second, kv.first.Scalar());
     if (!r) return r.error();
+    if (r->num == 0)
+      return L.at(kv.second.Mark(),
+                  "the share of version '" + kv.first.Scalar() + "' must be more than 0");
     shares.push_back({p, *r});
   }
+  if (auto sum = share_sum_text(shares); !sum.empty())
+    return L.at(versions.Mark(), "version shares add up to " + sum + ", not 100%");
   Duration spread = 0;
   if (g["start_spread"]) {
     auto d = L.duration(g["start_spread"], "start_spread", true);
@@ -550,7 +586,7 @@ Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
     quota.push_back(q);
     assigned += q;
   }
-  if (assigned > total) return L.at(versions.Mark(), "version shares add up to more than 100%");
+  TS_ASSERT(assigned <= total);      // the shares add up to exactly 1 (checked above)
   quota.back() += total - assigned;  // rounding remainder to the last version
   std::vector<std::uint64_t> used(shares.size(), 0);
   for (std::uint64_t i = 0; i < total; ++i) {

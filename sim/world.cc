@@ -19,8 +19,6 @@ constexpr std::uint64_t kStreamTransactions = 8;
 // A close is charged to a fault that is active, or ended at most this long before:
 // the protocol's slowest detector (pong timeout) needs 90 s plus one 10 s check.
 constexpr Duration kBlameWindow = seconds(100);
-// TCP retransmission timeout floor (Linux), doubled for each consecutive loss.
-constexpr Duration kMinRto = millis(200);
 }  // namespace
 
 World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
@@ -118,6 +116,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     if (c.rec.close_reason == CloseReason::kNone) c.rec.close_reason = CloseReason::kEndOfRun;
     finish(c);
   }
+  check_pool_at_end();  // after the stats: it drains the scheduler
   if (!first_error_.empty()) return Error{first_error_};
   return stats_;
 }
@@ -150,6 +149,11 @@ std::int64_t World::event_node(const Event& e) {
       if (!c) return -1;
       return e.d == 0 ? c->rec.listener : c->rec.dialer;
     }
+    case EventKind::kRetransmitAbort: {  // the sender: d = its direction
+      const SimConn* c = conn_from_event(e);
+      if (!c) return -1;
+      return e.d == 0 ? c->rec.dialer : c->rec.listener;
+    }
   }
   return -1;
 }
@@ -169,12 +173,13 @@ World::SimConn* World::conn_from_id(node::ConnId id) {
 
 // ---- links -------------------------------------------------------------------------------
 
-SimTime World::arrival(SimConn& c, int dir, std::size_t bytes) {
+SimTime World::arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up) {
   const SimTime now = sched_.now();
   const std::uint32_t src = node_of(c, dir), dst = node_of(c, 1 - dir);
   const LatencyModel* model = c.latency[dir];
   SimTime depart = now;
-  Duration extra = 0;
+  Retransmits rtx;  // every loss fault hitting the segment adds to one retransmission count
+  std::uint32_t lost_to = kNoFault;
   for (std::uint32_t fi : active_link_faults_) {
     const Fault& f = faults_[fi];
     if (!f.matches(src, dst)) continue;
@@ -184,24 +189,25 @@ SimTime World::arrival(SimConn& c, int dir, std::size_t bytes) {
         break;
       case FaultKind::kBandwidth: {
         const Duration ser =
-            static_cast<Duration>(static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
-        depart = std::max(depart, c.busy_until[dir]) + ser;
+            clamp_duration(static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
+        depart = add_sat(std::max(depart, c.busy_until[dir]), ser);
         c.busy_until[dir] = depart;
         break;
       }
-      case FaultKind::kLoss: {  // each loss costs an RTO; the RTO doubles per retry
-        Duration rto = kMinRto;
-        while (c.rng[dir].chance(f.loss)) {
-          extra += rto;
-          rto *= 2;
-        }
+      case FaultKind::kLoss:
+        draw_losses(c.rng[dir], f.loss, rtx);
+        if (rtx.gave_up && lost_to == kNoFault) lost_to = fi;
         break;
-      }
       default:
         break;
     }
   }
-  const SimTime t = std::max(depart + model->sample(c.rng[dir]) + extra, c.last_arrival[dir]);
+  if (rtx.gave_up) {  // never arrives; last_arrival stays: later segments wait behind it
+    if (give_up) *give_up = GiveUp{add_sat(depart, rtx.waited_ns), lost_to};
+    return kNever;
+  }
+  const SimTime t = std::max(add_sat(add_sat(depart, model->sample(c.rng[dir])), rtx.waited_ns),
+                             c.last_arrival[dir]);
   c.last_arrival[dir] = t;
   return t;
 }
@@ -219,12 +225,28 @@ void World::send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t fl
   seg.seq = c.next_send_seq[dir]++;
   seg.flags = flags;
   seg.bytes = std::move(bytes);
+  seg.owner = c.serial;
+  seg.dir = static_cast<std::uint8_t>(dir);
+  StreamLedger& l = c.ledger[dir];
+  seg.offset = l.sent;
+  l.sent += seg.bytes.size();
+  l.in_flight += seg.bytes.size();
+  l.sent_crc = crc32_extend(l.sent_crc, seg.bytes);
+  seg.crc_after = l.sent_crc;
   if (wire_)
     wire_->on_segment(sched_.now(), c.serial, dir, seg.bytes, (flags & kFin) != 0,
                       (flags & kAccept) != 0);
-  SimTime at = arrival(c, dir, seg.bytes.size() + 40);
+  GiveUp give_up;
+  SimTime at = arrival(c, dir, seg.bytes.size() + 40, &give_up);
+  if (at == kNever) {  // it never arrives: the segment is done now
+    discard_segment(s, c);
+    if (give_up.at != kNever)
+      sched_.schedule(give_up.at, EventKind::kRetransmitAbort, slot_of(c), c.serial, give_up.fault,
+                      static_cast<std::uint8_t>(dir));
+    return;
+  }
   if (plant_nth_segment_ != 0 && flags == kData && ++segments_sent_ == plant_nth_segment_) {
-    at += 1;  // test-only planted nondeterminism (set_test_nondeterminism)
+    at = add_sat(at, 1);  // test-only planted nondeterminism (set_test_nondeterminism)
     c.last_arrival[dir] = std::max(c.last_arrival[dir], at);
   }
   sched_.schedule(at, EventKind::kDeliver, slot_of(c), c.serial, s, static_cast<std::uint8_t>(dir));
@@ -260,23 +282,20 @@ void World::deliver_in_order(SimConn& c, int dir) {
 void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
   const int receiver = 1 - dir;
   const std::uint32_t node = node_of(c, receiver);
-  const std::uint32_t src = node_of(c, dir);
   Segment& seg = segments_[s];
-  if (seg.seq != c.next_recv_seq[dir])
-    fail_invariant("stream out of order on connection " + std::to_string(c.serial));
-  if (blocked_until(src, node) > 0)
-    fail_invariant("segment delivered across an active partition on connection " +
-                   std::to_string(c.serial));
   ++c.next_recv_seq[dir];
   const node::ConnId id = conn_id(slot_of(c), c.serial);
   const std::uint8_t flags = seg.flags;
-  std::string bytes = std::move(seg.bytes);
-  seg.bytes.clear();
-  free_segments_.push_back(s);
+  const bool to_node = c.side[receiver] == SideState::kOpen && !(flags & kAccept);
+  if (to_node) {  // data or FIN for an open side: it must continue the delivered stream
+    if (sabotage_once(TestSabotage::kCorruptDelivery, seg)) seg.bytes[0] ^= 1;
+    check_delivery(c, dir, seg);
+  }
+  std::string bytes = release_segment(s, &c);
+  (to_node ? c.ledger[dir].delivered : c.ledger[dir].discarded) += bytes.size();
   if (flags & kAccept) {
     if (c.side[1] != SideState::kIdle) return;
     c.side[1] = SideState::kOpen;
-    c.incarnation[1] = nodes_[node].incarnation;
     c.rec.t_accept = sched_.now();
     node::Connected in;
     in.conn = id;
@@ -286,7 +305,7 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
     handle(node, in);
     return;
   }
-  if (c.side[receiver] != SideState::kOpen) return;
+  if (!to_node) return;
   if (flags & kFin) {
     c.side[receiver] = SideState::kClosed;
     (receiver == 0 ? c.rec.t_closed_dialer : c.rec.t_closed_listener) = sched_.now();
@@ -295,6 +314,74 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
     return;
   }
   handle(node, node::BytesIn{id, bytes});
+}
+
+// ---- stream checks (sim/stream_ledger.h) -------------------------------------------------
+
+std::string World::release_segment(std::uint32_t s, SimConn* c) {
+  Segment& seg = segments_[s];
+  std::string bytes = std::move(seg.bytes);
+  seg.bytes.clear();
+  std::uint64_t& account = c ? c->ledger[seg.dir].in_flight : orphan_bytes_;
+  if (seg.owner == 0 || account < bytes.size())
+    fail_invariant("segment " + std::to_string(s) + " freed twice or not accounted in flight");
+  account -= std::min<std::uint64_t>(account, bytes.size());
+  seg.owner = 0;
+  seg.next_parked = kNoSegment;
+  free_segments_.push_back(s);
+  return bytes;
+}
+
+void World::discard_segment(std::uint32_t s, SimConn& c) {
+  const int dir = segments_[s].dir;
+  c.ledger[dir].discarded += release_segment(s, &c).size();
+}
+
+void World::check_delivery(SimConn& c, int dir, const Segment& seg) {
+  StreamLedger& l = c.ledger[dir];
+  const std::uint64_t at = l.delivered;
+  const std::uint32_t crc = crc32_extend(l.delivered_crc, seg.bytes);
+  if (seg.offset != at || crc != seg.crc_after)
+    fail_invariant("stream " + std::to_string(c.serial) + (dir == 0 ? " d2l" : " l2d") +
+                   ": the segment handed over at offset " + std::to_string(at) +
+                   (seg.offset != at ? " was sent at offset " + std::to_string(seg.offset) +
+                                           " (bytes lost, duplicated or reordered)"
+                                     : " does not match the bytes sent there (CRC-32)"));
+  l.delivered_crc = crc;
+}
+
+void World::check_balance(const SimConn& c) {
+  for (int dir = 0; dir < 2; ++dir)
+    if (auto why = balance_error(c.ledger[dir]); !why.empty())
+      fail_invariant("stream " + std::to_string(c.serial) + (dir == 0 ? " d2l" : " l2d") +
+                     " at its end: " + why);
+}
+
+// After every connection has finished: what is still scheduled is in flight for finished
+// connections (orphans); once those are returned, every pool slot must be free.
+void World::check_pool_at_end() {
+  Event e;
+  while (sched_.pop(e)) {
+    if (e.kind != EventKind::kDeliver) continue;
+    if (segments_[e.c].owner != e.b)
+      fail_invariant("a delivery of connection " + std::to_string(e.b) + " holds segment " +
+                     std::to_string(e.c) + " of another");
+    else
+      release_segment(e.c, nullptr);
+  }
+  if (orphan_bytes_ != 0)
+    fail_invariant(std::to_string(orphan_bytes_) +
+                   " bytes of ended connections unaccounted for at the end");
+  if (free_segments_.size() != segments_.size())
+    fail_invariant(std::to_string(segments_.size() - free_segments_.size()) +
+                   " segments leaked (never returned to the pool)");
+}
+
+// Whether to sabotage `seg` now (tests): the first data segment with bytes, once.
+bool World::sabotage_once(TestSabotage kind, const Segment& seg) {
+  if (sabotage_ != kind || seg.bytes.empty() || seg.flags != kData) return false;
+  sabotage_ = TestSabotage::kNone;
+  return true;
 }
 
 // ---- nodes -------------------------------------------------------------------------------
@@ -320,6 +407,7 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   sn.chain_on_disk.clear();
   sn.profile = profile;
   ++sn.incarnation;
+  sn.started_seq = sched_.scheduled();  // every event this process schedules comes after
   // Each incarnation gets its own stream, so a restart does not replay the old nonces.
   sn.core = std::make_unique<node::Node>(
       std::move(cfg), *profile, mix_seed(node_seed_, (std::uint64_t{sn.incarnation} << 32) | n));
@@ -403,7 +491,7 @@ void World::carry_out(std::uint32_t node) {
       if (timer->at == kNever) continue;  // disarmed: the stale event is ignored by the node
       sched_.schedule(timer->at, EventKind::kTimer, node,
                       static_cast<std::uint32_t>(timer->id.kind), timer->id.slot,
-                      nodes_[node].incarnation);
+                      static_cast<std::uint8_t>(nodes_[node].incarnation));
     } else if (auto* note = std::get_if<node::Note>(&out)) {
       record_note(node, *note);
     } else if (auto* ev = std::get_if<node::ChainEvent>(&out)) {
@@ -420,7 +508,7 @@ void World::submit_transaction() {
   if (nodes_[n].state == NodeState::kUp && nodes_[n].core && !app_paused(n))
     handle(n, node::SubmitTransaction{txid});
   const auto mean = static_cast<std::int64_t>(kHour / sc_.consensus.tx_per_hour);
-  sched_.schedule(sched_.now() + tx_rng_.exponential(mean), EventKind::kSubmitTx);
+  sched_.schedule(add_sat(sched_.now(), tx_rng_.exponential(mean)), EventKind::kSubmitTx);
 }
 
 void World::take_samples() {
@@ -433,7 +521,7 @@ void World::take_samples() {
                                   static_cast<std::uint32_t>(sn.core->active_masternodes(now)),
                                   static_cast<std::uint32_t>(sn.core->mempool_size())));
   }
-  sched_.schedule(now + sc_.consensus.sample_interval_ns, EventKind::kSample);
+  sched_.schedule(add_sat(now, sc_.consensus.sample_interval_ns), EventKind::kSample);
 }
 
 void World::record_note(std::uint32_t node, node::Note& note) {
@@ -474,7 +562,6 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   d.next_port = d.next_port == 65535 ? 49152 : static_cast<std::uint16_t>(d.next_port + 1);
   const std::uint32_t listener = d.peer_node[peer];
   c.side[0] = SideState::kConnecting;
-  c.incarnation[0] = d.incarnation;
   c.latency[0] = &sc_.latency(node, listener);
   c.latency[1] = &sc_.latency(listener, node);
   c.rng[0] = Prng::derive(link_seed_, std::uint64_t{c.serial} * 2);
@@ -487,9 +574,11 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   c.rec.t_dial = sched_.now();
   ++stats_.connections;
   if (wire_) wire_->on_syn(sched_.now(), c.serial, node, listener, c.dialer_port);
-  sched_.schedule(arrival(c, 0, 60), EventKind::kSynArrive, slot, c.serial);
+  // A SYN lost to every retransmission never arrives: the connect timeout ends the dial.
+  if (const SimTime at = arrival(c, 0, 60); at != kNever)
+    sched_.schedule(at, EventKind::kSynArrive, slot, c.serial);
   sched_.schedule(sched_.now() + d.profile->timers.connect_timeout_ns, EventKind::kConnectTimeout,
-                  slot, c.serial, 0, d.incarnation);
+                  slot, c.serial, 0, static_cast<std::uint8_t>(d.incarnation));
 }
 
 void World::local_close(SimConn& c, Side side, CloseReason reason, bool send_fin) {
@@ -516,16 +605,17 @@ void World::finish_if_done(SimConn& c) {
 
 void World::finish(SimConn& c) {
   if (rec_) record_error(rec_->add_connection(c.rec));
-  for (auto& parked : c.parked) {
+  for (auto& parked : c.parked) {  // out-of-order bytes nobody will read
     for (std::uint32_t s = parked; s != kNoSegment;) {
       const std::uint32_t next = segments_[s].next_parked;
-      segments_[s].bytes.clear();
-      segments_[s].next_parked = kNoSegment;
-      free_segments_.push_back(s);
+      discard_segment(s, c);
       s = next;
     }
     parked = kNoSegment;
   }
+  check_balance(c);
+  // What is still travelling arrives for a finished connection and is dropped then.
+  orphan_bytes_ += c.ledger[0].in_flight + c.ledger[1].in_flight;
   const std::uint32_t slot = slot_of(c);
   c.serial = 0;
   free_conns_.push_back(slot);
@@ -558,6 +648,24 @@ std::uint32_t World::blame(const SimConn& c) const {
     if (hits && (best == nullptr || f.start_ns >= best->start_ns)) best = &f;
   }
   return best ? best->id : 0;
+}
+
+// The sender's kernel gave up a segment (tcp_retries2, sim/retransmit.h): its socket is
+// reset without a packet (Linux sends no RST on a retransmission timeout), so the peer
+// learns only from an RST when it next writes, or never. The fault whose loss exhausted the
+// retransmissions ended the connection, unless something had ended it before.
+void World::retransmit_abort(SimConn& c, const Event& e) {
+  const int s = e.d;
+  if (c.side[s] != SideState::kOpen) return;  // closed meanwhile (its own close, a crash)
+  const std::uint32_t n = node_of(c, s);
+  if (app_paused(n)) {  // the process hears of it when it runs again
+    sched_.schedule(nodes_[n].paused_until, e.kind, e.a, e.b, e.c, e.d);
+    return;
+  }
+  if (c.rec.t_close == kNever) c.rec.fault_id = faults_[e.c].id;
+  c.crashed[s] = true;  // no socket: what the peer sends later is answered with RST
+  local_close(c, static_cast<Side>(s), CloseReason::kRetransmitTimeout, /*send_fin=*/false);
+  handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kRetransmitTimeout});
 }
 
 // ---- faults ------------------------------------------------------------------------------
@@ -615,7 +723,7 @@ void World::fault_start(std::uint32_t index) {
         nodes_[n].state = NodeState::kHostDown;
         if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "crash", ""));
         if (f.restart_after_ns >= 0)
-          sched_.schedule(sched_.now() + f.restart_after_ns, EventKind::kRestart, n, index);
+          sched_.schedule(add_sat(sched_.now(), f.restart_after_ns), EventKind::kRestart, n, index);
       }
       return;
     case FaultKind::kPause:
@@ -651,7 +759,8 @@ void World::fault_start(std::uint32_t index) {
                                                   " (not running)"));
           sn.profile = f.to_profile;
           if (sn.state != NodeState::kNotStarted)
-            sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
+            sched_.schedule(add_sat(sched_.now(), f.restart_delay_ns), EventKind::kRestart, n,
+                            index);
           continue;
         }
         stop_node(n, /*graceful=*/true, f.id);
@@ -661,7 +770,7 @@ void World::fault_start(std::uint32_t index) {
               sched_.now(), n, -1, "upgrade",
               std::string(nodes_[n].profile->name) + " -> " + std::string(f.to_profile->name)));
         nodes_[n].profile = f.to_profile;  // what the operator starts after the delay
-        sched_.schedule(sched_.now() + f.restart_delay_ns, EventKind::kRestart, n, index);
+        sched_.schedule(add_sat(sched_.now(), f.restart_delay_ns), EventKind::kRestart, n, index);
       }
       return;
     case FaultKind::kCount:
@@ -773,7 +882,10 @@ void World::dispatch(const Event& e) {
     }
     case EventKind::kTimer: {
       SimNode& sn = nodes_[e.a];
-      if (sn.state != NodeState::kUp || e.d != sn.incarnation) return;  // an old process's timer
+      if (sn.state != NodeState::kUp || e.seq < sn.started_seq) {  // an old process's timer
+        ++stale_timers_;
+        return;
+      }
       if (app_paused(e.a)) {
         sched_.schedule(sn.paused_until, e.kind, e.a, e.b, e.c, e.d);
         return;
@@ -799,22 +911,29 @@ void World::dispatch(const Event& e) {
 
   // Connection events.
   SimConn* c = conn_from_event(e);
-  if (!c) return;
+  if (!c) {
+    // Bytes still travelling when their connection ended: dropped now, as an orphan
+    // (sabotage kLeakSegment: forgotten, as this path once did).
+    if (e.kind == EventKind::kDeliver && !sabotage_once(TestSabotage::kLeakSegment, segments_[e.c]))
+      release_segment(e.c, nullptr);
+    return;
+  }
   switch (e.kind) {
     case EventKind::kSynArrive: {
       if (c->side[0] != SideState::kConnecting) return;
       const std::uint32_t l = c->rec.listener;
       if (SimTime heal = blocked_until(c->rec.dialer, l)) {  // lost; retransmitted after heal
         if (heal != kNever)
-          sched_.schedule(heal + c->latency[0]->sample(c->rng[0]), e.kind, e.a, e.b);
+          sched_.schedule(add_sat(heal, c->latency[0]->sample(c->rng[0])), e.kind, e.a, e.b);
         return;
       }
       const NodeState st = nodes_[l].state;
       if (st == NodeState::kHostDown) return;  // no answer: the dialer times out
       const bool listening = st == NodeState::kUp && nodes_[l].refusing == 0;
       if (wire_) wire_->on_syn_reply(sched_.now(), c->serial, listening);
-      sched_.schedule(arrival(*c, 1, 60),
-                      listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive, e.a, e.b);
+      if (const SimTime at = arrival(*c, 1, 60); at != kNever)  // else: the dial times out
+        sched_.schedule(at, listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive, e.a,
+                        e.b);
       return;
     }
     case EventKind::kSynAckArrive: {
@@ -822,7 +941,7 @@ void World::dispatch(const Event& e) {
       const std::uint32_t d = c->rec.dialer;
       if (SimTime heal = blocked_until(c->rec.listener, d)) {
         if (heal != kNever)
-          sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
+          sched_.schedule(add_sat(heal, c->latency[1]->sample(c->rng[1])), e.kind, e.a, e.b);
         return;
       }
       if (nodes_[d].state != NodeState::kUp) return;
@@ -848,10 +967,10 @@ void World::dispatch(const Event& e) {
       if (e.kind == EventKind::kRefusedArrive) {
         if (SimTime heal = blocked_until(c->rec.listener, d)) {
           if (heal != kNever)
-            sched_.schedule(heal + c->latency[1]->sample(c->rng[1]), e.kind, e.a, e.b);
+            sched_.schedule(add_sat(heal, c->latency[1]->sample(c->rng[1])), e.kind, e.a, e.b);
           return;
         }
-      } else if (e.d != nodes_[d].incarnation) {
+      } else if (e.seq < nodes_[d].started_seq) {
         return;  // the dialing process is gone
       }
       if (app_paused(d)) {
@@ -873,38 +992,44 @@ void World::dispatch(const Event& e) {
     case EventKind::kDeliver: {
       const int dir = e.d, receiver = 1 - dir;
       const std::uint32_t src = node_of(*c, dir), dst = node_of(*c, receiver);
-      if (sabotage_ != TestSabotage::kIgnorePartitions) {
-        if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
-          if (heal == kNever) {  // never heals: the segment is never delivered; free its slot
-            segments_[e.c].bytes.clear();
-            free_segments_.push_back(e.c);
-            return;
-          }
-          sched_.schedule(
-              std::max(heal + c->latency[dir]->sample(c->rng[dir]), c->last_arrival[dir]), e.kind,
-              e.a, e.b, e.c, e.d);
-          c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
+      if (segments_[e.c].owner != c->serial || segments_[e.c].dir != dir) {
+        fail_invariant("a delivery of connection " + std::to_string(c->serial) + " holds segment " +
+                       std::to_string(e.c) + " of another");
+        return;
+      }
+      if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
+        if (heal == kNever) {                        // never heals: the segment is never delivered
+          discard_segment(e.c, *c);
           return;
         }
+        sched_.schedule(
+            std::max(add_sat(heal, c->latency[dir]->sample(c->rng[dir])), c->last_arrival[dir]),
+            e.kind, e.a, e.b, e.c, e.d);
+        c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
+        return;
+      }
+      if (sabotage_once(TestSabotage::kDropSegment, segments_[e.c])) {
+        release_segment(e.c, c);  // a path that loses the bytes without accounting for them
+        return;
       }
       const NodeState st = nodes_[dst].state;
       const bool stale = c->side[receiver] != SideState::kOpen && c->crashed[receiver];
-      if (st == NodeState::kHostDown) return;  // vanishes
+      if (st == NodeState::kHostDown) {  // vanishes
+        discard_segment(e.c, *c);
+        return;
+      }
       if (stale || (st != NodeState::kUp && c->side[receiver] != SideState::kClosed)) {
         // A restarted host (or a stopped process) has no socket for it: RST the sender.
+        discard_segment(e.c, *c);
         if (c->side[dir] == SideState::kOpen) {
           if (wire_) wire_->on_rst(sched_.now(), c->serial, receiver);
-          sched_.schedule(sched_.now() + c->latency[receiver]->sample(c->rng[receiver]),
+          sched_.schedule(add_sat(sched_.now(), c->latency[receiver]->sample(c->rng[receiver])),
                           EventKind::kRstArrive, e.a, e.b, 0, static_cast<std::uint8_t>(receiver));
         }
         return;
       }
       if (app_paused(dst)) {
         sched_.schedule(nodes_[dst].paused_until, e.kind, e.a, e.b, e.c, e.d);
-        return;
-      }
-      if (sabotage_ == TestSabotage::kReorderStreams) {  // no receive buffer: arrival order
-        hand_over(*c, dir, e.c);
         return;
       }
       std::uint32_t* tail = &c->parked[dir];  // append: the list keeps arrival order
@@ -920,7 +1045,8 @@ void World::dispatch(const Event& e) {
       const std::uint32_t n = node_of(*c, receiver);
       if (SimTime heal = blocked_until(node_of(*c, e.d), n)) {  // an RST stalls like any segment
         if (heal != kNever)
-          sched_.schedule(heal + c->latency[e.d]->sample(c->rng[e.d]), e.kind, e.a, e.b, e.c, e.d);
+          sched_.schedule(add_sat(heal, c->latency[e.d]->sample(c->rng[e.d])), e.kind, e.a, e.b,
+                          e.c, e.d);
         return;
       }
       if (nodes_[n].state != NodeState::kUp) return;
@@ -935,6 +1061,9 @@ void World::dispatch(const Event& e) {
       handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kReset});
       return;
     }
+    case EventKind::kRetransmitAbort:
+      retransmit_abort(*c, e);
+      return;
     default:
       return;
   }

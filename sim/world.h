@@ -15,8 +15,11 @@
 // connection draws from its own PRNG stream derived from (seed, connection serial,
 // direction). Every connection becomes one ConnRecord row when both sides are done.
 //
-// Invariants checked while running (a violation ends the run with an Error): no segment
-// is handed to a node across an active partition; each stream is handed over in order.
+// Invariants checked while running (a violation ends the run with an Error): every
+// direction of every stream keeps byte accounts and CRC-32s at both ends
+// (sim/stream_ledger.h); each delivery must continue the delivered stream byte for byte, a
+// connection's accounts must balance when it ends, and at the end of the run every pooled
+// segment must be accounted for (in flight, or returned).
 #pragma once
 
 #include <atomic>
@@ -33,8 +36,10 @@
 #include "sim/fault.h"
 #include "sim/latency.h"
 #include "sim/recorder.h"
+#include "sim/retransmit.h"
 #include "sim/scenario.h"
 #include "sim/scheduler.h"
+#include "sim/stream_ledger.h"
 #include "sim/wire_observer.h"
 
 namespace ts::sim {
@@ -60,8 +65,10 @@ class ProgressSink {
   virtual void on_progress(SimTime now, SimTime end, std::uint64_t events) = 0;
 };
 
-// Test-only sabotage, to show that the invariant checks fire.
-enum class TestSabotage : std::uint8_t { kNone, kIgnorePartitions, kReorderStreams };
+// Test-only sabotage, to show that the stream checks fire: the first data segment with bytes
+// has one delivered byte flipped, or is dropped on arrival without being accounted for, or
+// (an orphan: its connection already ended) is never returned to the pool.
+enum class TestSabotage : std::uint8_t { kNone, kCorruptDelivery, kDropSegment, kLeakSegment };
 
 class World {
  public:
@@ -91,6 +98,8 @@ class World {
   void set_progress(ProgressSink* sink) { progress_ = sink; }
   // Packets as they are sent (pcap export); `obs` must outlive run(). Null: none.
   void set_wire_observer(WireObserver* obs) { wire_ = obs; }
+  // Timer events dropped because the process that set them is gone (tests, diagnostics).
+  std::uint64_t stale_timers_dropped() const { return stale_timers_; }
 
  private:
   static constexpr std::uint32_t kNoFault = 0xffffffffu;
@@ -108,7 +117,10 @@ class World {
     const node::VersionProfile* profile = nullptr;
     std::vector<std::uint32_t> peer_node;  // node's peer index -> world node index
     NodeState state = NodeState::kNotStarted;
-    std::uint8_t incarnation = 0;     // bumped at each (re)start; stale timers are dropped
+    std::uint32_t incarnation = 0;  // (re)starts so far: picks each process's PRNG stream
+    // Scheduler seq when the current process started: its timers have seq >= this; an
+    // earlier process's are dropped (by seq, which never wraps, not by incarnation).
+    std::uint64_t started_seq = 0;
     SimTime paused_until = 0;         // > now: frozen, app events wait until then
     std::uint32_t refusing = 0;       // active `refuse` faults on this node
     std::uint16_t next_port = 49152;  // ephemeral ports for its dials
@@ -124,12 +136,12 @@ class World {
     std::uint32_t dialer_peer = 0;  // the peer index the dialer used
     std::uint16_t dialer_port = 0;
     SideState side[2] = {SideState::kIdle, SideState::kIdle};  // [dialer, listener]
-    // The side's process stopped (crash or upgrade): its host answers later segments
-    // with RST once it is up (a crashed host drops them while down).
+    // The side's socket is gone while the peer's may be open (its process stopped, or its
+    // kernel gave up retransmitting): its host answers later segments with RST once it is
+    // up (a crashed host drops them while down).
     bool crashed[2] = {false, false};
-    std::uint8_t incarnation[2] = {0, 0};  // of each side's node when the side opened
-    SimTime last_arrival[2] = {0, 0};      // per direction: 0 dialer->listener, 1 back
-    SimTime busy_until[2] = {0, 0};        // bandwidth faults: the direction's queue
+    SimTime last_arrival[2] = {0, 0};  // per direction: 0 dialer->listener, 1 back
+    SimTime busy_until[2] = {0, 0};    // bandwidth faults: the direction's queue
     std::uint32_t next_send_seq[2] = {0, 0};
     std::uint32_t next_recv_seq[2] = {0, 0};
     // Per direction, the segments that arrived before their turn, in arrival order: the
@@ -137,15 +149,20 @@ class World {
     std::uint32_t parked[2] = {kNoSegment, kNoSegment};
     const LatencyModel* latency[2] = {nullptr, nullptr};
     Prng rng[2] = {Prng(0), Prng(0)};
+    StreamLedger ledger[2];  // per direction: the byte accounts (sim/stream_ledger.h)
     ConnRecord rec;
   };
 
   enum SegmentFlags : std::uint8_t { kData = 0, kAccept = 1, kFin = 2 };
   struct Segment {
     std::string bytes;
+    std::uint64_t offset = 0;     // stream offset of bytes[0]
+    std::uint32_t crc_after = 0;  // the sender's stream CRC-32 through these bytes
+    std::uint32_t owner = 0;      // the connection's serial; 0 = a free slot
     std::uint32_t seq = 0;
     std::uint32_t next_parked = kNoSegment;  // see SimConn::parked
     std::uint8_t flags = kData;
+    std::uint8_t dir = 0;
   };
 
   void dispatch(const Event& e);
@@ -171,11 +188,29 @@ class World {
     return side == 0 ? c.rec.dialer : c.rec.listener;
   }
 
-  // Time a segment of `bytes` sent now in direction `dir` arrives (latency, loss, bandwidth).
-  SimTime arrival(SimConn& c, int dir, std::size_t bytes);
+  // Time a segment of `bytes` sent now in direction `dir` arrives (latency, loss, bandwidth),
+  // or kNever if it never does: every retransmission lost (then *give_up, if given, says
+  // when the sender's kernel gives up and which fault did it), or a saturated delay.
+  struct GiveUp {
+    SimTime at = kNever;
+    std::uint32_t fault = kNoFault;  // index into faults_
+  };
+  SimTime arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up = nullptr);
+  void retransmit_abort(SimConn& c, const Event& e);
   void send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t flags);
   void deliver_in_order(SimConn& c, int dir);
   void hand_over(SimConn& c, int dir, std::uint32_t segment);
+  // Returns segment `s` to the pool and its bytes to the caller; they leave the stream's
+  // in-flight account (`c` null: an orphan, its connection already ended). The caller
+  // credits them as delivered or discarded.
+  std::string release_segment(std::uint32_t s, SimConn* c);
+  // Drops segment `s` of `c` for good: its bytes are discarded, the slot freed.
+  void discard_segment(std::uint32_t s, SimConn& c);
+  // The per-delivery stream check: `seg` continues the receiver's stream byte for byte.
+  void check_delivery(SimConn& c, int dir, const Segment& seg);
+  void check_balance(const SimConn& c);
+  void check_pool_at_end();
+  bool sabotage_once(TestSabotage kind, const Segment& seg);
   // A partition heal time if the direction src->dst is blocked now, else 0.
   SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const;
   bool app_paused(std::uint32_t node) const { return nodes_[node].paused_until > sched_.now(); }
@@ -224,6 +259,8 @@ class World {
   TestSabotage sabotage_ = TestSabotage::kNone;
   std::uint64_t plant_nth_segment_ = 0;
   std::uint64_t segments_sent_ = 0;
+  std::uint64_t stale_timers_ = 0;
+  std::uint64_t orphan_bytes_ = 0;  // in flight for connections already finished
   std::vector<TracedEvent>* trace_ = nullptr;
   ProgressSink* progress_ = nullptr;
   WireObserver* wire_ = nullptr;

@@ -126,6 +126,11 @@ void make_fixtures(const fs::path& dir) {
   write(dir / "six_zerodur.yaml", six_with("duration: 1h", "duration: 0s", ""));
   write(dir / "six_hugedur.yaml", six_with("duration: 1h", "duration: 99999999999999d", ""));
   write(dir / "six_hugegen.yaml", "generate: {count: 100000000, versions: {post-fix: 100%}}\n");
+  write(dir / "six_gennover.yaml", "generate: {count: 10, versions: {}}\n");
+  write(dir / "six_genzero.yaml",
+        "generate: {count: 10, versions: {post-fix: 0%, pre-fix: 100%}}\n");
+  write(dir / "six_gensum.yaml",
+        "generate: {count: 10, versions: {post-fix: 50%, pre-fix: 25%}}\n");
   write(dir / "six_chaos0.yaml", six_with("", "", "chaos: {rate: 0/h, kinds: [reset]}\n"));
   write(dir / "six_conskey.yaml", six_with("consensus: {", "consensus: {quorum: 3, ", ""));
   write(dir / "six_badname.yaml", six_with("name: six_nodes", "name: ../../etc/x", ""));
@@ -169,7 +174,7 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 
 TEST_CASE("bad input: every row of docs/errors.md - exit 2, one line, nothing written") {
   const auto rows = rows_of_docs();
-  REQUIRE(rows.size() == 78);
+  REQUIRE(rows.size() == 81);
   for (std::size_t i = 0; i < rows.size(); ++i)
     CHECK(rows[i].number == static_cast<int>(i + 1));  // numbered in order, none skipped
   const auto dir = test::fresh_dir("bad_input");

@@ -486,6 +486,7 @@ TEST_CASE(
     CHECK(r.scalar(
               "SELECT count(*) FROM connections WHERE fault_id IS NOT NULL AND close_reason NOT IN "
               "('node_stopped', 'pong_timeout', 'connect_timeout', 'connect_refused', 'reset', "
+              "'retransmit_timeout', "
               "'invalid_message', 'line_too_long')") == 0);
   }
 }

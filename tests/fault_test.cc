@@ -309,19 +309,23 @@ TEST_CASE(
   CHECK(a.scalar("SELECT count(*) FROM connections WHERE fault_id IS NOT NULL") > 0);
 }
 
-TEST_CASE("faults: the invariant checks fail the run loudly when the link model is broken") {
+TEST_CASE("faults: the stream checks fail the run loudly when the link model is broken") {
+  // A crash with a restart leaves bytes in flight for connections that ended (orphans).
   const auto sc = with_faults("six_nodes_postfix.yaml", R"(faults:
   - {kind: partition, at: 1m, for: 5m, groups: [[50.28.104.50], [64.91.241.10]]}
+  - {kind: crash, at: 2m, node: 69.167.168.176, restart_after: 30s}
 )");
   for (auto [sabotage, expect] :
-       {std::pair{sim::TestSabotage::kIgnorePartitions, "across an active partition"},
-        std::pair{sim::TestSabotage::kReorderStreams, "out of order"}}) {
+       {std::pair{sim::TestSabotage::kCorruptDelivery, "does not match the bytes sent there"},
+        std::pair{sim::TestSabotage::kDropSegment, "at its end: sent "},
+        std::pair{sim::TestSabotage::kLeakSegment, "bytes of ended connections unaccounted"}}) {
     const std::string expected = expect;
     CAPTURE(expected);
     sim::World w(sc, 1, nullptr);
     w.set_test_sabotage(sabotage);
     auto res = w.run(10 * kMinute);
     REQUIRE_FALSE(res.ok());
+    CAPTURE(res.error().message);
     CHECK(res.error().message.find(expect) != std::string::npos);
   }
   sim::World ok(sc, 1, nullptr);
