@@ -109,8 +109,9 @@ Result<bool> check_distinct(const std::string& out, bool exists, const struct st
   struct stat in_st {};
   if (exists && ::stat(in.c_str(), &in_st) == 0) {
     if (in_st.st_dev == st.st_dev && in_st.st_ino == st.st_ino)
-      return Error{in_quotes(out) + " is the same file as " + in_quotes(in) +
-                   (out == in ? "" : " (one of this command's files)")};
+      return Error{out == in ? in_quotes(out) + " is also another of this command's files"
+                             : in_quotes(out) + " is the same file as " + in_quotes(in) +
+                                   ", another of this command's files"};
     return true;
   }
   // At least one of them does not exist yet: compare where they would be.
@@ -118,8 +119,9 @@ Result<bool> check_distinct(const std::string& out, bool exists, const struct st
   const auto a = fs::weakly_canonical(fs::absolute(out), e1);
   const auto b = fs::weakly_canonical(fs::absolute(in), e2);
   if (!e1 && !e2 && a == b)
-    return Error{in_quotes(out) + " is the same file as " + in_quotes(in) +
-                 " (one of this command's files)"};
+    return Error{out == in ? in_quotes(out) + " is also another of this command's files"
+                           : in_quotes(out) + " is the same file as " + in_quotes(in) +
+                                 ", another of this command's files"};
   return true;
 }
 
