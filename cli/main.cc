@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 namespace ts::cli {
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_interrupt_signal{0};
 std::string g_command_line;
 
 Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
@@ -38,12 +40,19 @@ Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::stri
     out = std::stoull(t);
     return true;
   };
-  std::uint64_t a = 0, b = 0;
-  if (dots == std::string::npos || !num(text.substr(0, dots), a) || !num(text.substr(dots + 2), b))
-    return Error{"--seeds takes a range A..B of non-negative integers, e.g. 1..100 (got '" + text +
-                 "')"};
+  const Error malformed{
+      "--seeds takes a count N (the seeds 1..N) or a range A..B of non-negative integers, e.g. "
+      "20 or 1..100 (got '" +
+      text + "')"};
+  std::uint64_t a = 1, b = 0;
+  if (dots == std::string::npos) {
+    if (!num(text, b)) return malformed;
+    if (b == 0) return Error{"--seeds 0: no seeds (a count must be at least 1)"};
+  } else if (!num(text.substr(0, dots), a) || !num(text.substr(dots + 2), b)) {
+    return malformed;
+  }
   if (b < a) return Error{"--seeds " + text + ": the range is empty (B < A)"};
-  if (b - a >= 10'000'000) return Error{"--seeds " + text + ": more than 10,000,000 seeds"};
+  if (b - a >= kMaxSeeds) return Error{"--seeds " + text + ": more than 10,000,000 seeds"};
   return std::pair{a, b};
 }
 
@@ -59,7 +68,8 @@ int fail(int code, const std::string& msg) {
 }  // namespace ts::cli
 
 namespace {
-extern "C" void on_signal(int) {
+extern "C" void on_signal(int sig) {
+  ts::cli::g_interrupt_signal.store(sig);
   ts::cli::g_interrupted.store(true);
 }
 }  // namespace
@@ -109,6 +119,8 @@ int main(int argc, char** argv) {
   try {
     for (const auto& c : commands)
       if (c.app->parsed()) return c.run();
+  } catch (const std::bad_alloc&) {
+    return fail(1, "out of memory (try fewer nodes, a shorter --duration, fewer seeds or --jobs)");
   } catch (const std::exception& e) {
     return fail(1, e.what());
   }
