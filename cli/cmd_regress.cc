@@ -91,6 +91,8 @@ Result<Baseline> load_baseline(const std::string& path) {
   b.seeds = seeds["count"];
   b.seed_base = seeds.value("base", std::uint64_t{1});
   if (b.seeds < 2) return bad("seeds.count must be at least 2");
+  if (b.seeds > kMaxSeeds) return bad("seeds.count must be at most 10,000,000");
+  if (b.seed_base > UINT64_MAX - (b.seeds - 1)) return bad("seeds.base + seeds.count overflows");
   for (const auto& t : b.doc.value("fail_if", json::array())) {
     if (!t.is_string()) return bad("'fail_if' must be a list of strings");
     auto th = analysis::parse_threshold(t.get<std::string>());
