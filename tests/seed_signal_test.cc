@@ -145,6 +145,31 @@ TEST_CASE("multi-seed signals: SIGINT reaches the children, keeps the finished s
   }
 }
 
+TEST_CASE("multi-seed signals: SIGINT is forwarded, so long seeds stop at once") {
+  const auto dir = test::fresh_dir("seed_forward");
+  const auto tmp = dir / "tmp";
+  fs::create_directories(tmp);
+  // A 30-day seed of six_nodes takes about 2 minutes; the parent must not wait for it.
+  const pid_t pid =
+      start({"sweep", test::source_path("topologies/six_nodes.yaml"), "--seeds", "1..4", "--jobs",
+             "2", "--duration", "30d", "--db", (dir / "out.db").string()},
+            tmp, dir / "err.txt");
+  wait_for_logs(tmp, 2);
+  const auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(kill(pid, SIGINT) == 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  const std::string err = test::slurp(dir / "err.txt");
+  const std::string last = "\ntimesim: interrupted (0 of 4 seeds finished)\n";
+  CHECK(err.size() > last.size());
+  CHECK(err.compare(err.size() - last.size(), last.size(), last) == 0);
+  CHECK(fs::is_empty(tmp));
+  CHECK_FALSE(fs::exists(dir / "out.db"));
+}
+
 TEST_CASE("multi-seed signals: a SIGKILLed parent takes its children down (PDEATHSIG)") {
   const auto dir = test::fresh_dir("seed_sigkill");
   const auto tmp = dir / "tmp";
