@@ -54,7 +54,8 @@ std::string quote(const std::string& id) {
 
 }  // namespace
 
-Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>& inputs) {
+Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>& inputs,
+                           const MergeStop& stop) {
   // Every input must be a results DB this timesim can read: checked before `out` is touched.
   for (const auto& in : inputs) {
     auto state = sim::inspect_results_db_file(in.path);
@@ -75,7 +76,10 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
       return ok;
   }
   std::vector<std::string> index_sql;  // the inputs' indexes, rebuilt once at the end
+  std::size_t folded = 0;
   for (const auto& in : inputs) {
+    if (stop && stop(folded)) break;
+    ++folded;
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS src", -1, &raw, nullptr) != SQLITE_OK)
       return merge_error(db);
@@ -173,6 +177,7 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
     }
     if (auto ok = exec(db, "DETACH DATABASE src"); !ok) return ok;
   }
+  if (stop) (void)stop(folded);  // the final count
   for (const auto& sql : index_sql)
     if (auto ok = exec(db, sql); !ok) return ok;
   return true;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,13 @@ struct MergeInput {
   std::uint64_t seed = 0;
 };
 
+// Called before each input and once at the end with the number of inputs folded (each one
+// committed) so far; returning true stops the merge there: the output stays a valid DB
+// holding those inputs, with its indexes.
+using MergeStop = std::function<bool(std::size_t folded)>;
+
 // Creates (or appends to) the results DB `out` and copies every input into it, in order.
-Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>& inputs);
+Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>& inputs,
+                           const MergeStop& stop = {});
 
 }  // namespace ts::analysis

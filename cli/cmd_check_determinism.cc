@@ -21,7 +21,7 @@ struct CheckOptions {
   std::uint64_t seed = 1;
   std::string seeds;  // "A..B"
   std::string duration;
-  unsigned jobs = 1;
+  int jobs = 1;
   bool verbose = false;
   std::string plant;  // test only: "RUN:NTH"
 };
@@ -41,7 +41,8 @@ void print_side(unsigned run, const sim::TraceSide& s) {
 
 int check(const CheckOptions& o, const CLI::Option* seed_opt) {
   if (o.runs < 2) return fail(2, "--runs must be at least 2");
-  if (o.jobs < 1) return fail(2, "--jobs must be at least 1");
+  if (o.runs > kMaxDeterminismRuns)
+    return fail(2, "--runs must be at most " + std::to_string(kMaxDeterminismRuns));
   auto sc = load_scenario_with_overrides(o.scenario, nullptr, 0, o.duration);
   if (!sc) return fail(2, sc.error().message);
   std::uint64_t first = seed_opt && seed_opt->count() > 0 ? o.seed : sc->seed;
@@ -78,7 +79,7 @@ int check(const CheckOptions& o, const CLI::Option* seed_opt) {
     }
   };
   std::vector<std::thread> pool;
-  for (unsigned j = 1; j < o.jobs; ++j)
+  for (int j = 1; j < o.jobs; ++j)
     pool.emplace_back(worker);
   worker();
   for (auto& t : pool)
@@ -122,12 +123,15 @@ Command add_check_determinism_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "check-determinism", "run a scenario K times per seed and compare event traces and rows");
   cmd->add_option("scenario", o->scenario, "scenario YAML")->required();
-  cmd->add_option("--runs", o->runs, "runs per seed (default 2)");
+  cmd->add_option("--runs", o->runs, "runs per seed, 2..100 (default 2)")
+      ->check(non_negative_integer());
   auto* seed_opt = cmd->add_option("--seed", o->seed, "the seed (default: the scenario's)")
                        ->check(non_negative_integer());
-  cmd->add_option("--seeds", o->seeds, "a seed range A..B (overrides --seed)");
+  cmd->add_option("--seeds", o->seeds,
+                  "N (the seeds 1..N) or a seed range A..B (overrides --seed)");
   cmd->add_option("--duration", o->duration, "simulated time per run, e.g. 10m");
-  cmd->add_option("--jobs", o->jobs, "seeds checked in parallel (threads; default 1)");
+  cmd->add_option("--jobs", o->jobs, "seeds checked in parallel (threads, 1..256; default 1)")
+      ->check(jobs_range());
   cmd->add_flag("-v,--verbose", o->verbose, "a line per seed");
   cmd->add_option("--test-plant-nondeterminism", o->plant,
                   "test only: RUN:NTH delays the NTH data segment of run RUN by 1 ns")

@@ -25,8 +25,9 @@ namespace fs = std::filesystem;
 struct CompareOptions {
   std::vector<std::string> scenarios;
   std::string versions;
-  std::uint64_t seeds = 20;
+  std::string seeds = "20";  // N (seed_base..seed_base+N-1) or A..B
   std::uint64_t seed_base = 1;
+  CLI::Option* seed_base_opt = nullptr;
   std::uint64_t seed_base_b = 0;
   CLI::Option* seed_base_b_opt = nullptr;
   int jobs = 0;
@@ -75,8 +76,18 @@ int run_compare(const CompareOptions& o) {
     sides[1].label += " (B)";
   }
   if (!(o.min_effect_pct >= 0)) return fail(2, "--min-effect must be >= 0");
-  if (o.seeds < 2)
-    return fail(2, "--seeds must be at least 2 (a confidence interval needs two runs)");
+  auto range = parse_seed_range(o.seeds);
+  if (!range) return fail(2, range.error().message);
+  const bool is_range = o.seeds.find("..") != std::string::npos;
+  if (is_range && o.seed_base_opt->count() > 0)
+    return fail(2, "--seed-base cannot be combined with a seed range --seeds A..B");
+  const std::uint64_t seeds = range->second - range->first + 1;
+  if (seeds < 2)
+    return fail(2, "--seeds must give at least 2 seeds (a confidence interval needs two runs)");
+  const std::uint64_t base_a = is_range ? range->first : o.seed_base;
+  const std::uint64_t base_b = o.seed_base_b_opt->count() > 0 ? o.seed_base_b : base_a;
+  if (std::max(base_a, base_b) > UINT64_MAX - (seeds - 1))
+    return fail(2, "--seed-base: the last seed would be past 18446744073709551615");
   if (!o.duration.empty()) {
     auto d = sim::parse_duration(o.duration);
     if (!d) return fail(2, "--duration: " + d.error().message);
@@ -87,8 +98,11 @@ int run_compare(const CompareOptions& o) {
     if (!th) return fail(2, th.error().message);
     thresholds.push_back(*th);
   }
-  sides[0].seed_base = o.seed_base;
-  sides[1].seed_base = o.seed_base_b_opt->count() > 0 ? o.seed_base_b : o.seed_base;
+  if (!o.db.empty())
+    if (auto ok = check_seed_db_output(o.db, o.scenarios, false); !ok)
+      return fail(2, "--db: " + ok.error().message);
+  sides[0].seed_base = base_a;
+  sides[1].seed_base = base_b;
   int jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
@@ -99,7 +113,7 @@ int run_compare(const CompareOptions& o) {
   std::vector<SeedJob> jobs_list;
   std::vector<analysis::MergeInput> merge_inputs;
   for (std::size_t s = 0; s < 2; ++s)
-    for (std::uint64_t k = 0; k < o.seeds; ++k) {
+    for (std::uint64_t k = 0; k < seeds; ++k) {
       SeedJob j;
       j.scenario = sides[s].scenario;
       j.seed = sides[s].seed_base + k;
@@ -110,16 +124,25 @@ int run_compare(const CompareOptions& o) {
       merge_inputs.push_back({j.db, s == 0 ? "A" : "B", sides[s].label, j.seed});
     }
   if (!o.json)
-    fmt::print(stderr, "compare: {} runs ({} seeds x 2), {} at a time\n", jobs_list.size(), o.seeds,
+    fmt::print(stderr, "compare: {} runs ({} seeds x 2), {} at a time\n", jobs_list.size(), seeds,
                jobs);
-  if (auto ok = run_seed_jobs(jobs_list, jobs); !ok) return fail(1, ok.error().message);
+  const auto outcome = run_seed_jobs(jobs_list, jobs);
+  if (!outcome.ok()) {  // keep what finished: an interrupted compare is not wasted
+    std::string kept;
+    if (!o.db.empty() && outcome.finished_count > 0) {
+      if (auto ok = fold_finished(o.db, merge_inputs, outcome); !ok)
+        return fail(1, ok.error().message);
+      kept = "; their runs are in " + o.db;
+    }
+    return fail(1, outcome.summary() + kept);
+  }
 
   std::vector<analysis::RunMetrics> runs[2];
   for (std::size_t i = 0; i < jobs_list.size(); ++i) {
     auto m = analysis::metrics_of_file(jobs_list[i].db);
     if (!m) return fail(1, m.error().message);
     if (m->size() != 1) return fail(1, "'" + jobs_list[i].db + "' should hold exactly one run");
-    runs[i < o.seeds ? 0 : 1].push_back(std::move(m->front()));
+    runs[i < seeds ? 0 : 1].push_back(std::move(m->front()));
   }
   const auto rows = analysis::compare_runs(runs[0], runs[1], o.min_effect_pct / 100);
   std::vector<analysis::ThresholdCheck> checks;
@@ -129,26 +152,22 @@ int run_compare(const CompareOptions& o) {
     regression = regression || checks.back().triggered;
   }
   if (!o.db.empty()) {
-    std::error_code ec;
-    fs::remove(o.db, ec);
-    fs::remove(o.db + "-wal", ec);
-    fs::remove(o.db + "-shm", ec);
     if (auto ok = analysis::merge_results(o.db, merge_inputs); !ok)
       return fail(1, ok.error().message);
   }
 
   // ---- report
   const std::string seeds_a =
-      fmt::format("{}..{}", sides[0].seed_base, sides[0].seed_base + o.seeds - 1);
+      fmt::format("{}..{}", sides[0].seed_base, sides[0].seed_base + seeds - 1);
   const std::string seeds_b =
-      fmt::format("{}..{}", sides[1].seed_base, sides[1].seed_base + o.seeds - 1);
+      fmt::format("{}..{}", sides[1].seed_base, sides[1].seed_base + seeds - 1);
   if (o.json) {
     nlohmann::json j;
     j["a"] = {{"label", sides[0].label}, {"scenario", sides[0].scenario}, {"seeds", seeds_a}};
     j["b"] = {{"label", sides[1].label}, {"scenario", sides[1].scenario}, {"seeds", seeds_b}};
     if (!sides[0].version.empty()) j["a"]["version"] = sides[0].version;
     if (!sides[1].version.empty()) j["b"]["version"] = sides[1].version;
-    j["seeds"] = o.seeds;
+    j["seeds"] = seeds;
     j["metrics"] = nlohmann::json::array();
     for (const auto& r : rows)
       j["metrics"].push_back(analysis::comparison_json(r));
@@ -184,13 +203,17 @@ Command add_compare_command(CLI::App& app) {
       ->required();
   cmd->add_option("--versions", o->versions,
                   "X,Y: run the one scenario with every node on X, then on Y");
-  cmd->add_option("--seeds", o->seeds, "runs per side (default 20)");
-  cmd->add_option("--seed-base", o->seed_base, "first seed (default 1): seeds are base..base+N-1")
-      ->check(non_negative_integer());
+  cmd->add_option("--seeds", o->seeds,
+                  "N runs per side (seeds base..base+N-1; default 20), or a seed range A..B");
+  o->seed_base_opt =
+      cmd->add_option("--seed-base", o->seed_base,
+                      "first seed for --seeds N (default 1): seeds are base..base+N-1")
+          ->check(non_negative_integer());
   o->seed_base_b_opt = cmd->add_option("--seed-base-b", o->seed_base_b,
                                        "first seed of side B (default: the same seeds as A)")
                            ->check(non_negative_integer());
-  cmd->add_option("-j,--jobs", o->jobs, "runs at a time (default: the number of cores)");
+  cmd->add_option("-j,--jobs", o->jobs, "runs at a time, 1..256 (default: the number of cores)")
+      ->check(jobs_range());
   cmd->add_option("--duration", o->duration, "virtual time per run (default: each scenario's)");
   cmd->add_option("--fail-if", o->fail_if,
                   "'METRIC OP VALUE', e.g. 'churn_per_link_hour > +5%': exit 1 when B is "
@@ -199,7 +222,8 @@ Command add_compare_command(CLI::App& app) {
                   "smallest change, in % of A's mean, that counts as a difference (default 1)");
   cmd->add_flag("--json", o->json, "print the comparison as JSON");
   cmd->add_option("--db", o->db,
-                  "also write every run into this results DB (replaced if it exists)");
+                  "also write every run into this new results DB (an existing non-empty file is "
+                  "refused; an interrupted compare keeps the finished runs in it)");
   return Command{cmd, [o] { return run_compare(*o); }};
 }
 

@@ -92,6 +92,8 @@ Result<Baseline> load_baseline(const std::string& path) {
   b.seeds = seeds["count"];
   b.seed_base = seeds.value("base", std::uint64_t{1});
   if (b.seeds < 2) return bad("seeds.count must be at least 2");
+  if (b.seeds > kMaxSeeds) return bad("seeds.count must be at most 10,000,000");
+  if (b.seed_base > UINT64_MAX - (b.seeds - 1)) return bad("seeds.base + seeds.count overflows");
   for (const auto& t : b.doc.value("fail_if", json::array())) {
     if (!t.is_string()) return bad("'fail_if' must be a list of strings");
     auto th = analysis::parse_threshold(t.get<std::string>());
@@ -131,8 +133,8 @@ int run_regress(const RegressOptions& o) {
     for (std::uint64_t k = 0; k < b.seeds; ++k)
       jobs_list.push_back({b.scenario, b.seed_base + k,
                            fmt::format("{}/{}.db", *tmp, b.seed_base + k), b.duration, b.version});
-    if (auto ok = run_seed_jobs(jobs_list, jobs); !ok)
-      return fail(1, b.path + ": " + ok.error().message);
+    if (const auto r = run_seed_jobs(jobs_list, jobs); !r.ok())
+      return fail(1, b.path + ": " + r.summary());
     std::vector<analysis::RunMetrics> runs;
     for (const auto& j : jobs_list) {
       auto m = analysis::metrics_of_file(j.db);
@@ -224,7 +226,8 @@ Command add_regress_command(CLI::App& app) {
   cmd->add_option("--dir", o->dir, "baseline directory (default results/baselines)");
   cmd->add_flag("--update", o->update, "re-run and rewrite the stored metrics and fingerprints");
   cmd->add_flag("--no-fingerprint", o->no_fingerprint, "compare statistics only");
-  cmd->add_option("-j,--jobs", o->jobs, "runs at a time (default: the number of cores)");
+  cmd->add_option("-j,--jobs", o->jobs, "runs at a time, 1..256 (default: the number of cores)")
+      ->check(jobs_range());
   return Command{cmd, [o] { return run_regress(*o); }};
 }
 

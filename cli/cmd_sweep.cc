@@ -5,6 +5,7 @@
 // parallel, a Slurm job array) can each run one shard; `timesim merge` folds their DBs.
 #include <fmt/core.h>
 
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "analysis/metrics.h"
 #include "analysis/stats.h"
 #include "cli/command.h"
+#include "cli/output_path.h"
 #include "cli/seed_runner.h"
 
 namespace ts::cli {
@@ -49,7 +51,7 @@ Result<std::pair<std::uint64_t, std::uint64_t>> parse_shard(const std::string& t
 int sweep(const SweepOptions& o) {
   auto sc = sim::load_scenario_file(o.scenario);
   if (!sc) return fail(2, sc.error().message);
-  if (o.seeds.empty()) return fail(2, "--seeds A..B is required");
+  if (o.seeds.empty()) return fail(2, "--seeds N or A..B is required");
   auto range = parse_seed_range(o.seeds);
   if (!range) return fail(2, range.error().message);
   std::uint64_t shard_i = 1, shard_n = 1;
@@ -66,7 +68,9 @@ int sweep(const SweepOptions& o) {
     return fail(2, "--all-version: unknown version '" + o.all_version + "'");
   if (o.db.empty()) return fail(2, "--db OUT.db is required");
   std::error_code ec;
-  if (fs::exists(o.db, ec) && !o.force)
+  if (auto ok = check_output_path(o.db, {o.scenario}, OutputKind::kResultsDb); !ok)
+    return fail(2, "--db: " + ok.error().message);
+  if (fs::exists(o.db, ec) && fs::file_size(o.db, ec) > 0 && !o.force)
     return fail(2, "'" + o.db + "' exists; use --force to replace it, or `timesim merge` to add");
   std::vector<std::uint64_t> seeds;
   for (std::uint64_t s = range->first, k = 0; s <= range->second; ++s, ++k) {
@@ -95,10 +99,16 @@ int sweep(const SweepOptions& o) {
   fmt::print(stderr, "sweep: {} · {} seed(s){} · {} at a time\n", sc->name, seeds.size(),
              shard_n > 1 ? fmt::format(" (shard {}/{} of {})", shard_i, shard_n, o.seeds) : "",
              jobs);
-  if (auto ok = run_seed_jobs(list, jobs); !ok) return fail(1, ok.error().message);
-  if (o.force) {
+  const auto outcome = run_seed_jobs(list, jobs);
+  if (o.force && (outcome.ok() || outcome.finished_count > 0)) {
+    // Only a timesim results DB gets here (check_output_path refused anything else).
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
       fs::remove(o.db + suffix, ec);
+  }
+  if (!outcome.ok()) {  // keep the seeds that finished
+    if (outcome.finished_count == 0) return fail(1, outcome.summary());
+    if (auto ok = fold_finished(o.db, inputs, outcome); !ok) return fail(1, ok.error().message);
+    return fail(1, outcome.summary() + "; their runs are in " + o.db);
   }
   if (auto ok = analysis::merge_results(o.db, inputs); !ok) return fail(1, ok.error().message);
 
@@ -125,16 +135,29 @@ int sweep(const SweepOptions& o) {
   return 0;
 }
 
-int merge(const std::string& out, const std::vector<std::string>& ins) {
+int merge(const std::string& out, const std::vector<std::string>& ins, std::size_t test_raise) {
   std::error_code ec;
   for (const auto& in : ins) {
     if (!fs::is_regular_file(in, ec)) return fail(2, "no such results DB: " + in);
     if (fs::equivalent(in, out, ec)) return fail(2, "'" + in + "' is also the output");
   }
+  if (auto ok = check_output_path(out, ins, OutputKind::kResultsDb); !ok)
+    return fail(2, ok.error().message);
   std::vector<analysis::MergeInput> inputs;
   for (const auto& in : ins)
     inputs.push_back({in, "", "", 0});
-  if (auto ok = analysis::merge_results(out, inputs); !ok) return fail(2, ok.error().message);
+  std::size_t folded = 0;
+  // Stops between inputs on SIGINT/SIGTERM; each input is one transaction, so `out` stays a
+  // valid DB holding the inputs folded so far.
+  auto stop = [&](std::size_t done) {
+    folded = done;
+    if (test_raise > 0 && done == test_raise) std::raise(SIGINT);
+    return g_interrupted.load();
+  };
+  if (auto ok = analysis::merge_results(out, inputs, stop); !ok) return fail(2, ok.error().message);
+  if (g_interrupted.load())
+    return fail(1,
+                fmt::format("interrupted: folded {} of {} DB(s) into {}", folded, ins.size(), out));
   auto runs = analysis::metrics_of_file(out);
   if (!runs) return fail(1, runs.error().message);
   fmt::print("merged {} DB(s) into {} ({} runs)\n", ins.size(), out, runs->size());
@@ -147,23 +170,30 @@ Command add_sweep_command(CLI::App& app) {
   auto o = std::make_shared<SweepOptions>();
   auto* cmd = app.add_subcommand("sweep", "run a scenario over a range of seeds into one DB");
   cmd->add_option("scenario", o->scenario, "scenario YAML")->required();
-  cmd->add_option("--seeds", o->seeds, "seed range A..B (inclusive)")->required();
+  cmd->add_option("--seeds", o->seeds, "N (the seeds 1..N) or a seed range A..B (inclusive)")
+      ->required();
   cmd->add_option("--shard", o->shard, "I/N: run only every N-th seed, starting with the I-th");
-  cmd->add_option("--jobs", o->jobs, "runs at a time (default: the number of cores)");
+  cmd->add_option("--jobs", o->jobs, "runs at a time, 1..256 (default: the number of cores)")
+      ->check(jobs_range());
   cmd->add_option("--db", o->db, "output results DB (one run per seed)")->required();
   cmd->add_option("--duration", o->duration, "virtual time per run, e.g. 10m");
   cmd->add_option("--all-version", o->all_version, "run every node on this version profile");
-  cmd->add_flag("--force", o->force, "replace an existing output DB");
+  cmd->add_flag("--force", o->force,
+                "replace an existing output results DB (never a file timesim did not write)");
   return Command{cmd, [o] { return sweep(*o); }};
 }
 
 Command add_merge_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto ins = std::make_shared<std::vector<std::string>>();
+  auto test_raise = std::make_shared<std::size_t>(0);
   auto* cmd = app.add_subcommand("merge", "fold results DBs (e.g. sweep shards) into one");
   cmd->add_option("out", *out, "output results DB (created, or appended to)")->required();
   cmd->add_option("inputs", *ins, "input results DBs, folded in the order given")->required();
-  return Command{cmd, [out, ins] { return merge(*out, *ins); }};
+  cmd->add_option("--test-raise-sigint-after", *test_raise,
+                  "test only: raise SIGINT after folding this many inputs")
+      ->group("");
+  return Command{cmd, [out, ins, test_raise] { return merge(*out, *ins, *test_raise); }};
 }
 
 }  // namespace ts::cli

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -18,6 +19,26 @@ namespace ts::cli {
 
 // Set by SIGINT/SIGTERM; long-running commands poll it and finish cleanly.
 extern std::atomic<bool> g_interrupted;
+// The signal that set g_interrupted (SIGINT or SIGTERM; 0: none), forwarded to child runs.
+extern std::atomic<int> g_interrupt_signal;
+
+// Bounds on user-controlled sizes, checked while parsing, before anything runs.
+inline constexpr int kMaxJobs = 256;                    // --jobs: processes/threads at a time
+inline constexpr std::uint64_t kMaxSeeds = 10'000'000;  // seeds in one --seeds
+inline constexpr unsigned kMaxDeterminismRuns = 100;    // check-determinism --runs
+
+// --jobs J: 1 <= J <= kMaxJobs.
+inline CLI::Validator jobs_range() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(v) < 1 || std::stoi(v) > kMaxJobs)
+          return "must be a whole number from 1 to " + std::to_string(kMaxJobs) + " (got '" + v +
+                 "')";
+        return {};
+      },
+      "1.." + std::to_string(kMaxJobs));
+}
 
 // Prints "timesim: <msg>" on stderr and returns `code`.
 int fail(int code, const std::string& msg);
@@ -43,7 +64,9 @@ inline CLI::Validator non_negative_integer() {
 // window, sim::check_chaos_window). The error message is ready for fail(2, ...).
 Result<bool> apply_duration(sim::Scenario& sc, const std::string& duration);
 
-// "A..B" (inclusive, A <= B) as a pair; the error message is ready for fail(2, ...).
+// --seeds in every command that runs many seeds (compare, sweep, check-determinism): "N"
+// means the seeds 1..N, "A..B" the inclusive range A..B (A <= B); at most kMaxSeeds seeds.
+// Returns {first, last}; the error message is ready for fail(2, ...).
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text);
 
 // The full command line, for the runs table.

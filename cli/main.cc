@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 namespace ts::cli {
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_interrupt_signal{0};
 std::string g_command_line;
 
 Result<sim::Scenario> load_scenario_with_overrides(const std::string& path,
@@ -45,17 +47,28 @@ Result<bool> apply_duration(sim::Scenario& sc, const std::string& duration) {
 
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text) {
   const auto dots = text.find("..");
-  auto num = [](const std::string& t, std::uint64_t& out) {
+  const Error malformed{
+      "--seeds takes a count N (the seeds 1..N) or a range A..B of non-negative integers, e.g. "
+      "20 or 1..100 (got " +
+      quote(text) + ")"};
+  // One number of the form: a digit string that is too large names the bound.
+  std::optional<Error> bad;
+  auto num = [&](const std::string& t, std::uint64_t& out) {
     auto v = sim::parse_seed(t);  // the one seed parser: 0..kMaxSeed
     if (v) out = *v;
+    if (!v && !t.empty() && t.find_first_not_of("0123456789") == std::string::npos)
+      bad = Error{"--seeds " + quote(text) + ": " + v.error().message};
     return v.ok();
   };
-  std::uint64_t a = 0, b = 0;
-  if (dots == std::string::npos || !num(text.substr(0, dots), a) || !num(text.substr(dots + 2), b))
-    return Error{"--seeds takes a range A..B of non-negative integers, e.g. 1..100 (got '" + text +
-                 "')"};
+  std::uint64_t a = 1, b = 0;
+  if (dots == std::string::npos) {
+    if (!num(text, b)) return bad.value_or(malformed);
+    if (b == 0) return Error{"--seeds 0: no seeds (a count must be at least 1)"};
+  } else if (!num(text.substr(0, dots), a) || !num(text.substr(dots + 2), b)) {
+    return bad.value_or(malformed);
+  }
   if (b < a) return Error{"--seeds " + text + ": the range is empty (B < A)"};
-  if (b - a >= 10'000'000) return Error{"--seeds " + text + ": more than 10,000,000 seeds"};
+  if (b - a >= kMaxSeeds) return Error{"--seeds " + text + ": more than 10,000,000 seeds"};
   return std::pair{a, b};
 }
 
@@ -72,7 +85,8 @@ int fail(int code, const std::string& msg) {
 }  // namespace ts::cli
 
 namespace {
-extern "C" void on_signal(int) {
+extern "C" void on_signal(int sig) {
+  ts::cli::g_interrupt_signal.store(sig);
   ts::cli::g_interrupted.store(true);
 }
 
@@ -154,7 +168,9 @@ int main(int argc, char** argv) {
     for (const auto& c : commands)
       if (c.app->parsed()) return check_stdout(c.run(), stdout_open);
   } catch (const std::bad_alloc&) {
-    return check_stdout(fail(1, "out of memory"), stdout_open);
+    return check_stdout(
+        fail(1, "out of memory (try fewer nodes, a shorter --duration, fewer seeds or --jobs)"),
+        stdout_open);
   } catch (const std::exception& e) {
     return check_stdout(fail(1, e.what()), stdout_open);
   }

@@ -3,22 +3,25 @@
 #include <filesystem>
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <fmt/core.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
 
 #include "cli/command.h"
-
-extern char** environ;
+#include "cli/output_path.h"
 
 namespace ts::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::string self_exe() {
   char buf[4096];
@@ -36,6 +39,9 @@ std::string last_line(const std::string& path) {
   return last;
 }
 
+// fork + exec rather than posix_spawn: the child must set PR_SET_PDEATHSIG before exec.
+// Everything the child needs is prepared before fork(); between fork and exec it makes only
+// async-signal-safe calls.
 Result<pid_t> spawn(const std::string& exe, const SeedJob& j) {
   std::vector<std::string> args = {exe,    "run", j.scenario, "--seed", std::to_string(j.seed),
                                    "--db", j.db,  "-q"};
@@ -45,59 +51,127 @@ Result<pid_t> spawn(const std::string& exe, const SeedJob& j) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
   const std::string log = j.db + ".log";
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return Error{"cannot start '" + exe + "': " + std::strerror(rc)};
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) return Error{std::string("cannot start a run: fork: ") + std::strerror(errno)};
+  if (pid == 0) {
+    // Default dispositions first: a SIGTERM caught by the inherited handler before exec()
+    // would be lost. The parent may have died between fork() and prctl(): then getppid() is
+    // no longer it.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    ::sigaction(SIGINT, &dfl, nullptr);
+    ::sigaction(SIGTERM, &dfl, nullptr);
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != parent) ::_exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0) ::_exit(126);
+    ::dup2(in, STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    ::execv(exe.c_str(), argv.data());
+    ::_exit(127);
+  }
   return pid;
+}
+
+std::string exit_text(int status) {
+  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
+  const int sig = WTERMSIG(status);
+  const char* name = sigabbrev_np(sig);
+  std::string text = "killed by signal " + std::to_string(sig);
+  if (name) text += std::string(" (SIG") + name + ")";
+  if (sig == SIGKILL) text += "; out of memory?";
+  return text;
+}
+
+// Sends `sig` to every running child (once per interrupt).
+void forward(const std::map<pid_t, std::size_t>& running, int sig) {
+  for (const auto& [pid, job] : running)
+    ::kill(pid, sig);
 }
 
 }  // namespace
 
-Result<bool> run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel) {
+std::string SeedRunOutcome::summary() const {
+  const std::string cause = interrupted ? "interrupted" : error;
+  return fmt::format("{} ({} of {} seeds finished)", cause, finished_count, finished.size());
+}
+
+SeedRunOutcome run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel) {
   const std::string exe = self_exe();
   if (parallel < 1) parallel = 1;
+  SeedRunOutcome r;
+  r.finished.assign(jobs.size(), false);
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0;
-  std::string first_error;
+  bool forwarded = false;
   while (next < jobs.size() || !running.empty()) {
-    while (first_error.empty() && !g_interrupted.load() && next < jobs.size() &&
+    while (r.error.empty() && !g_interrupted.load() && next < jobs.size() &&
            static_cast<int>(running.size()) < parallel) {
       auto pid = spawn(exe, jobs[next]);
       if (!pid) {
-        first_error = pid.error().message;
+        r.error = pid.error().message;
         break;
       }
       running[*pid] = next++;
     }
     if (running.empty()) break;
+    if (g_interrupted.load() && !forwarded) {
+      forward(running, g_interrupt_signal.load() ? g_interrupt_signal.load() : SIGTERM);
+      forwarded = true;
+    }
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
+    // Polled (10 ms) rather than blocking: the SIGINT handler is installed with SA_RESTART,
+    // so a blocking waitpid() would not return to forward an interrupt.
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid == 0 || (pid < 0 && errno == EINTR)) {
+      ::usleep(10'000);
+      continue;
+    }
     if (pid < 0) {
-      if (errno == EINTR) continue;
-      return Error{std::string("waitpid: ") + std::strerror(errno)};
+      if (r.error.empty()) r.error = std::string("waitpid: ") + std::strerror(errno);
+      break;
     }
     auto it = running.find(pid);
     if (it == running.end()) continue;
     const SeedJob& j = jobs[it->second];
+    const std::size_t index = it->second;
     running.erase(it);
-    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!ok && first_error.empty())
-      first_error = j.scenario + " seed " + std::to_string(j.seed) + " failed (" +
-                    (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
-                                       : "signal " + std::to_string(WTERMSIG(status))) +
-                    "): " + last_line(j.db + ".log");
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      r.finished[index] = true;
+      ++r.finished_count;
+    } else if (r.error.empty() && !g_interrupted.load()) {
+      r.error = j.scenario + " seed " + std::to_string(j.seed) + " failed (" + exit_text(status) +
+                "): " + last_line(j.db + ".log");
+    }
   }
-  if (!first_error.empty()) return Error{first_error};
-  if (g_interrupted.load()) return Error{"interrupted"};
+  r.interrupted = g_interrupted.load();
+  return r;
+}
+
+Result<bool> check_seed_db_output(const std::string& out, const std::vector<std::string>& inputs,
+                                  bool replace) {
+  if (auto ok = check_output_path(out, inputs, OutputKind::kResultsDb); !ok) return ok;
+  std::error_code ec;
+  if (!replace && fs::exists(out, ec) && fs::file_size(out, ec) > 0)
+    return Error{"'" + out +
+                 "' exists; choose a new file (or remove it), or fold runs into it with "
+                 "`timesim merge`"};
   return true;
+}
+
+Result<bool> fold_finished(const std::string& out, const std::vector<analysis::MergeInput>& inputs,
+                           const SeedRunOutcome& outcome) {
+  std::vector<analysis::MergeInput> done;
+  for (std::size_t i = 0; i < inputs.size() && i < outcome.finished.size(); ++i)
+    if (outcome.finished[i]) done.push_back(inputs[i]);
+  if (done.empty()) return true;
+  return analysis::merge_results(out, done);
 }
 
 Result<std::string> make_temp_dir(const std::string& prefix) {

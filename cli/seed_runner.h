@@ -1,12 +1,18 @@
 // Runs scenarios over many seeds as child processes of this same binary (`timesim run ...
 // --seed N --db PATH -q`), at most `jobs` at a time. Processes rather than threads: each
 // run is isolated, and a crash in one seed cannot take the others down.
+//
+// Children are tied to this process: each is started with PR_SET_PDEATHSIG = SIGTERM (so a
+// parent killed even with SIGKILL takes its runs down), and a SIGINT/SIGTERM received by the
+// parent (cli::g_interrupted) is forwarded to every running child, which then stops and
+// records its run as interrupted.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "analysis/merge.h"
 #include "common/result.h"
 
 namespace ts::cli {
@@ -19,10 +25,32 @@ struct SeedJob {
   std::string all_version;  // "" = the scenario's versions
 };
 
-// Runs every job; the child's stdout and stderr go to `<db>.log`. Returns an Error naming
-// the first failed job and the last line of its log. Stops launching new jobs once one
-// failed or `g_interrupted` is set.
-Result<bool> run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel);
+// What happened to a batch of jobs.
+struct SeedRunOutcome {
+  std::vector<bool> finished;  // per job: the child exited 0 (its DB holds a complete run)
+  std::size_t finished_count = 0;
+  bool interrupted = false;  // SIGINT/SIGTERM: forwarded to the children, no new launches
+  std::string error;         // "" or the first failure: the job and the last line of its log
+  bool ok() const { return !interrupted && error.empty(); }
+  // One line for fail(1, ...) when !ok(): the cause and how many of the seeds finished.
+  std::string summary() const;
+};
+
+// Runs every job; the child's stdout and stderr go to `<db>.log`. Stops launching new jobs
+// once one failed or `g_interrupted` is set, and waits for the running ones (forwarding the
+// signal to them on an interrupt) before returning.
+SeedRunOutcome run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel);
+
+// The output DB of compare/sweep (`--db out`), checked before any seed runs: the checks of
+// check_output_path (cli/output_path.h; `inputs` are the scenario files), and an existing
+// non-empty `out` is refused unless `replace` (sweep --force), which replaces only a
+// timesim results DB. Ok, or a message for fail(2, ...).
+Result<bool> check_seed_db_output(const std::string& out, const std::vector<std::string>& inputs,
+                                  bool replace);
+
+// Folds the DBs of the jobs that finished (outcome.finished) into `out`, in job order.
+Result<bool> fold_finished(const std::string& out, const std::vector<analysis::MergeInput>& inputs,
+                           const SeedRunOutcome& outcome);
 
 // A fresh private directory under $TMPDIR (or /tmp); removed by the caller.
 Result<std::string> make_temp_dir(const std::string& prefix);
