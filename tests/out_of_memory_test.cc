@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "run_cli.h"
 
@@ -25,9 +26,10 @@
 
 namespace {
 
-// Runs `timesim run big.yaml --db o.db -q` in `dir` with an address space of `limit_bytes`;
-// returns the wait status.
-int run_limited(const std::filesystem::path& dir, rlim_t limit_bytes) {
+// Runs `timesim ARGS...` in `dir` with an address space of `limit_bytes` (the children of a
+// multi-seed command inherit it); returns the wait status.
+int run_limited(const std::filesystem::path& dir, rlim_t limit_bytes,
+                std::vector<std::string> args) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -36,8 +38,11 @@ int run_limited(const std::filesystem::path& dir, rlim_t limit_bytes) {
     const int out = ::open("stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = ::open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(121);
-    ::execl(TIMESIM_BINARY, TIMESIM_BINARY, "run", "big.yaml", "--db", "o.db", "-q",
-            static_cast<char*>(nullptr));
+    std::vector<char*> argv{const_cast<char*>(TIMESIM_BINARY)};
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(TIMESIM_BINARY, argv.data());
     ::_exit(122);
   }
   int status = 0;
@@ -63,14 +68,16 @@ std::string run_status(const std::string& db_path) {
 
 TEST_CASE("out of memory: one line, exit 1, and the run is marked 'failed'") {
 #ifdef TIMESIM_ASAN
-  MESSAGE("skipped under AddressSanitizer (it needs more address space than the limit)");
+  MESSAGE("SKIPPED: AddressSanitizer needs more address space than the limit");
   return;
 #endif
   const auto dir = ts::test::fresh_dir("out_of_memory");
   std::ofstream(dir / "big.yaml") << "generate: {count: 200000, versions: {post-fix: 100%}}\n"
                                      "topology: {kind: random-k-out, k: 8}\n"
                                      "duration: 10m\n";
-  const int status = run_limited(dir, 300u << 20);  // 300 MiB: the scenario loads, the run cannot
+  const int status = run_limited(
+      dir, 300u << 20,
+      {"run", "big.yaml", "--db", "o.db", "-q"});  // 300 MiB: the scenario loads, the run cannot
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 1);
   const std::string err = ts::test::slurp(dir / "stderr.txt");
@@ -78,5 +85,28 @@ TEST_CASE("out of memory: one line, exit 1, and the run is marked 'failed'") {
   CHECK(err.find('\n') == err.size() - 1);
   REQUIRE(std::filesystem::exists(dir / "o.db"));
   CHECK(run_status((dir / "o.db").string()) == "failed");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("out of memory: a multi-seed command reports its child's one line, exit 1") {
+#ifdef TIMESIM_ASAN
+  MESSAGE("SKIPPED: AddressSanitizer needs more address space than the limit");
+  return;
+#endif
+  const auto dir = ts::test::fresh_dir("out_of_memory_sweep");
+  std::ofstream(dir / "big.yaml") << "generate: {count: 200000, versions: {post-fix: 100%}}\n"
+                                     "topology: {kind: random-k-out, k: 8}\n"
+                                     "duration: 10m\n";
+  const int status =
+      run_limited(dir, 300u << 20, {"sweep", "big.yaml", "--seeds", "2", "--db", "s.db"});
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  const std::string err = ts::test::slurp(dir / "stderr.txt");
+  CAPTURE(err);
+  // stderr: the sweep's header line, then the error as one line naming the seed and the cause.
+  REQUIRE(err.size() > 1);
+  const std::string last = err.substr(err.rfind('\n', err.size() - 2) + 1);
+  CHECK(last.rfind("timesim: big.yaml seed ", 0) == 0);  // seed 1 or 2: whichever ends first
+  CHECK(last.find(" failed (exit 1): timesim: out of memory (") != std::string::npos);
   std::filesystem::remove_all(dir);
 }

@@ -211,24 +211,4 @@ TEST_CASE("multi-seed signals: an interrupted merge stops between inputs and lea
   CHECK(integrity == "ok");
 }
 
-TEST_CASE("out of memory: one readable line and exit 1, for a run and a multi-seed command") {
-  const auto dir = test::fresh_dir("oom");
-  {
-    std::ofstream y(dir / "big.yaml");
-    y << "name: big\nseed: 1\nduration: 1h\ngenerate: {count: 2000000, versions: {post-fix: "
-         "100%}}\n";
-  }
-  for (const std::string cmd :
-       {"run big.yaml --db big.db -q", "sweep big.yaml --seeds 2 --db s.db"}) {
-    CAPTURE(cmd);
-    // 400 MB of address space: far less than 2,000,000 nodes need.
-    const auto o = test::timesim(
-        "--version >/dev/null; ulimit -v 400000; '" + std::string(TIMESIM_BINARY) + "' " + cmd,
-        dir);
-    CHECK(o.exit_code == 1);
-    CHECK(o.err.rfind("timesim: out of memory (", 0) == 0);
-    CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
-  }
-}
-
 }  // namespace ts
