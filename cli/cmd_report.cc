@@ -2,7 +2,9 @@
 // results DB (analysis/html_report.h). The DB is opened read-only; the report is written
 // through a temporary file, and only over a file that is a report timesim wrote.
 #include <fmt/core.h>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -37,7 +39,7 @@ int run_report(const ReportOptions& o) {
   auto file = AtomicFile::create(o.out);
   if (!file) return fail(1, file.error().message);
   if (std::fwrite(html->data(), 1, html->size(), (*file)->file()) != html->size())
-    return fail(1, "cannot write '" + o.out + "'");
+    return fail(1, "cannot write '" + o.out + "': " + std::strerror(errno));
   if (auto ok = (*file)->commit(); !ok) return fail(1, ok.error().message);
   fmt::print("report: {} ({} bytes)\n", o.out, html->size());
   return 0;

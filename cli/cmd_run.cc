@@ -101,7 +101,9 @@ Result<RunPlan> plan_run(const RunOptions& o) {
     }
   }
   if (!o.pcap.empty()) {
-    if (auto ok = check_output_path(o.pcap, {o.scenario, p.db_path}, OutputKind::kPcap); !ok)
+    auto others = results_db_files(p.db_path);
+    others.push_back(o.scenario);
+    if (auto ok = check_output_path(o.pcap, others, OutputKind::kPcap); !ok)
       return Error{"--pcap: " + ok.error().message};
   }
   return p;

@@ -141,7 +141,60 @@ Result<bool> check_creatable(const std::string& out) {
   return true;
 }
 
+// A non-empty SQLite sidecar `side` of the results DB `db` ("-journal", "-wal" or "-shm")
+// holds that DB's own data: it begins with SQLite's magic number for its kind.
+bool sidecar_magic_ok(const std::string& head, const std::string& suffix) {
+  if (head.size() < 8) return false;
+  if (suffix == "-journal")  // rollback journal header magic
+    return head.compare(0, 8, std::string("\xd9\xd5\x05\xf9\x20\xa1\x63\xd7", 8)) == 0;
+  const std::uint32_t w = big_endian32(head, 0);
+  if (suffix == "-wal") return w == 0x377f0682 || w == 0x377f0683;
+  // -shm: the wal-index header's iVersion 3007000, in the writer's byte order.
+  return w == 3007000 || w == 0x18e22d00;
+}
+
+// SQLite reads, rolls back into the DB, truncates or deletes the files beside a DB. Each
+// one that exists must be a regular file, none of `inputs`, and, if not empty, hold SQLite's
+// data for a non-empty `db` (`db_has_data`): a foreign file there would be deleted or
+// played into the DB, and a sidecar without its DB is deleted by SQLite.
+Result<bool> check_sidecars(const std::string& db, const std::vector<std::string>& inputs,
+                            bool db_has_data) {
+  const std::string refuse = "; refusing to use the results DB " + in_quotes(db) + " beside it";
+  for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+    const std::string side = db + suffix;
+    struct stat st {};
+    if (::lstat(side.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;
+      return Error{"cannot use " + in_quotes(side) + ": " + std::strerror(errno)};
+    }
+    if (!S_ISREG(st.st_mode))
+      return Error{in_quotes(side) + " is " + file_type_name(st.st_mode) + refuse};
+    for (const auto& in : inputs)
+      if (auto ok = check_distinct(side, true, st, in); !ok) return ok;
+    if (st.st_size == 0) continue;
+    auto h = head_of(side, 8);
+    if (!h) return h.error();
+    if (!db_has_data || !sidecar_magic_ok(*h, suffix))
+      return Error{in_quotes(side) + " exists and is not SQLite's " + (suffix + 1) + " file of " +
+                   in_quotes(db) + refuse};
+  }
+  return true;
+}
+
+// The checks of check_output_path() after the common ones, for an `out` that exists
+// (`exists`, lstat'ed into `st`) or not.
+Result<bool> check_target(const std::string& out, bool exists, const struct stat& st,
+                          OutputKind kind) {
+  if (!exists) return check_creatable(out);
+  if (st.st_size == 0) return true;
+  return check_content(out, kind);
+}
+
 }  // namespace
+
+std::vector<std::string> results_db_files(const std::string& db) {
+  return {db, db + "-journal", db + "-wal", db + "-shm"};
+}
 
 Result<bool> check_output_path(const std::string& out, const std::vector<std::string>& inputs,
                                OutputKind kind) {
@@ -164,9 +217,9 @@ Result<bool> check_output_path(const std::string& out, const std::vector<std::st
   }
   for (const auto& in : inputs)
     if (auto ok = check_distinct(out, exists, st, in); !ok) return ok;
-  if (!exists) return check_creatable(out);
-  if (st.st_size == 0) return true;
-  return check_content(out, kind);
+  if (auto ok = check_target(out, exists, st, kind); !ok) return ok;
+  if (kind != OutputKind::kResultsDb) return true;
+  return check_sidecars(out, inputs, exists && st.st_size > 0);
 }
 
 }  // namespace ts::cli

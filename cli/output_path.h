@@ -18,6 +18,9 @@
 //                    sim::Recorder::open examines further before writing anything);
 //       kPcap:       no pcap/pcapng magic number in its first 4 bytes;
 //       kHtmlReport: no kReportMarker in its first kReportMarkerWindow bytes.
+//   - for kResultsDb, a file beside `out` that SQLite would read, roll back, truncate or
+//     delete (`out` + "-journal", "-wal", "-shm") that is not a regular file, is one of
+//     `inputs`, or is non-empty and not SQLite's file of that kind for a non-empty `out`.
 // Empty existing files are accepted for every kind. Inputs that do not exist are ignored
 // here (their readers report them).
 #pragma once
@@ -34,5 +37,9 @@ enum class OutputKind { kResultsDb, kPcap, kHtmlReport };
 // Ok (true) when `out` may be written as an output of `kind`; see above.
 Result<bool> check_output_path(const std::string& out, const std::vector<std::string>& inputs,
                                OutputKind kind);
+
+// The files a results DB at `db` may consist of: `db` and its -journal, -wal and -shm
+// files. Pass them as inputs when checking a command's other outputs.
+std::vector<std::string> results_db_files(const std::string& db);
 
 }  // namespace ts::cli

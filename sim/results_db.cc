@@ -1,6 +1,10 @@
 #include "sim/results_db.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -328,6 +332,23 @@ Result<bool> migrate(sqlite3* db, const std::string& path) {
   return true;
 }
 
+// `path` names a regular file (symlinks followed): SQLite would block forever opening a
+// FIFO and read a device or a directory as a DB.
+Result<bool> check_regular_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return Error{"no such results DB: " + path};
+    return Error{"cannot open results DB " + in_quotes(path) + ": " + std::strerror(errno)};
+  }
+  if (S_ISREG(st.st_mode)) return true;
+  const char* what = S_ISDIR(st.st_mode)                          ? "a directory"
+                     : S_ISFIFO(st.st_mode)                       ? "a FIFO"
+                     : S_ISSOCK(st.st_mode)                       ? "a socket"
+                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                  : "not a regular file";
+  return Error{in_quotes(path) + " is " + what + ", not a regular file; it is not a results DB"};
+}
+
 }  // namespace
 
 const char* results_db_schema() {
@@ -377,6 +398,7 @@ Result<DbState> inspect_results_db(sqlite3* db, const std::string& path) {
 }
 
 Result<DbState> inspect_results_db_file(const std::string& path) {
+  if (auto ok = check_regular_file(path); !ok) return ok.error();
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
   DbHandle db(raw);
@@ -411,6 +433,7 @@ Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState st
 }
 
 Result<DbHandle> open_results_db_for_reading(const std::string& path) {
+  if (auto ok = check_regular_file(path); !ok) return ok.error();
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
   DbHandle db(raw);

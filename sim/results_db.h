@@ -45,6 +45,8 @@ enum class DbState {
 Result<DbState> inspect_results_db(sqlite3* db, const std::string& path);
 
 // Opens `path` read-only, classifies it and closes it again (a missing file is an error).
+// This and open_results_db_for_reading refuse a `path` that is not a regular file (a FIFO,
+// a device, a directory) before SQLite opens it.
 Result<DbState> inspect_results_db_file(const std::string& path);
 
 // kNew: creates the schema; kLegacy: migrates every table to its current shape (columns

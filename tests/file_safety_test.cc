@@ -172,6 +172,36 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("file safety: the files SQLite keeps beside a results DB are never a foreign file") {
+  Fixture fx("sidecars");
+  const std::string db = fx.bytes("x.db");
+  // SQLite deleted a foreign x.db-journal / x.db-wal (or played it into the DB).
+  write(fx.dir / "n.db-journal", "my notes\n");
+  refused(test::timesim("run six.yaml --duration 2m --db n.db", fx.dir),
+          "--db: 'n.db-journal' exists and is not SQLite's journal file of 'n.db'");
+  CHECK(fx.bytes("n.db-journal") == "my notes\n");
+  CHECK_FALSE(fs::exists(fx.dir / "n.db"));
+  write(fx.dir / "x.db-wal", "my notes\n");
+  refused(test::timesim("live six.yaml --duration 1s --db x.db", fx.dir),
+          "--db: 'x.db-wal' exists and is not SQLite's wal file of 'x.db'");
+  CHECK(fx.bytes("x.db-wal") == "my notes\n");
+  fs::remove(fx.dir / "x.db-wal");
+  fs::create_symlink("six.yaml", fx.dir / "x.db-shm");
+  refused(test::timesim("run six.yaml --duration 2m --db x.db --force", fx.dir),
+          "--db: 'x.db-shm' is a symbolic link");
+  fs::remove(fx.dir / "x.db-shm");
+  CHECK(fx.bytes("x.db") == db);
+  // --pcap onto the DB's WAL: the pcap was renamed there, then deleted with the WAL.
+  refused(test::timesim("run six.yaml --duration 2m --db y.db --pcap y.db-wal", fx.dir),
+          "--pcap: 'y.db-wal' is also another of this command's files");
+  CHECK_FALSE(fs::exists(fx.dir / "y.db"));
+  // An empty sidecar holds nothing and is accepted; so is a DB's own WAL after a crash
+  // (crash_safety_test).
+  write(fx.dir / "x.db-journal", "");
+  REQUIRE(test::timesim("run six.yaml --duration 2m --db x.db -q", fx.dir).exit_code == 0);
+  CHECK(fx.runs("x.db") == "3");
+}
+
 TEST_CASE("file safety: a foreign SQLite DB is never adopted; legacy timesim DBs are migrated") {
   Fixture fx("foreign");
   // Another application's DB with user_version <= 3 used to get timesim's tables.
