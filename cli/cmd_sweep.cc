@@ -68,10 +68,10 @@ int sweep(const SweepOptions& o) {
     return fail(2, "--all-version: unknown version '" + o.all_version + "'");
   if (o.db.empty()) return fail(2, "--db OUT.db is required");
   std::error_code ec;
-  if (auto ok = check_output_path(o.db, {o.scenario}, OutputKind::kResultsDb); !ok)
-    return fail(2, "--db: " + ok.error().message);
   if (fs::exists(o.db, ec) && fs::file_size(o.db, ec) > 0 && !o.force)
     return fail(2, "'" + o.db + "' exists; use --force to replace it, or `timesim merge` to add");
+  if (auto ok = check_seed_db_output(o.db, {o.scenario}, o.force); !ok)
+    return fail(2, "--db: " + ok.error().message);
   std::vector<std::uint64_t> seeds;
   for (std::uint64_t s = range->first, k = 0; s <= range->second; ++s, ++k) {
     if (k % shard_n == shard_i - 1) seeds.push_back(s);
@@ -101,7 +101,9 @@ int sweep(const SweepOptions& o) {
              jobs);
   const auto outcome = run_seed_jobs(list, jobs);
   if (o.force && (outcome.ok() || outcome.finished_count > 0)) {
-    // Only a timesim results DB gets here (check_output_path refused anything else).
+    // Checked again now, minutes after the first check: only a timesim results DB goes.
+    if (auto ok = check_seed_db_output(o.db, {o.scenario}, true); !ok)
+      return fail(1, "--db: " + ok.error().message + " (the sweep's runs are not saved)");
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
       fs::remove(o.db + suffix, ec);
   }

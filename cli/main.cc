@@ -168,9 +168,12 @@ int main(int argc, char** argv) {
     for (const auto& c : commands)
       if (c.app->parsed()) return check_stdout(c.run(), stdout_open);
   } catch (const std::bad_alloc&) {
-    return check_stdout(
-        fail(1, "out of memory (try fewer nodes, a shorter --duration, fewer seeds or --jobs)"),
-        stdout_open);
+    // No allocation here: a second bad_alloc would end in std::terminate.
+    static constexpr char kOutOfMemory[] =
+        "timesim: out of memory (try fewer nodes, a shorter --duration, fewer seeds or --jobs)\n";
+    std::fflush(stdout);
+    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, kOutOfMemory, sizeof kOutOfMemory - 1);
+    return check_stdout(1, stdout_open);
   } catch (const std::exception& e) {
     return check_stdout(fail(1, e.what()), stdout_open);
   }

@@ -17,6 +17,7 @@
 
 #include "cli/command.h"
 #include "cli/output_path.h"
+#include "sim/results_db.h"
 
 namespace ts::cli {
 namespace {
@@ -53,7 +54,16 @@ Result<pid_t> spawn(const std::string& exe, const SeedJob& j) {
   argv.push_back(nullptr);
   const std::string log = j.db + ".log";
   const pid_t parent = ::getpid();
+  // SIGINT/SIGTERM are blocked across fork(): one arriving meanwhile waits, in the parent for
+  // its handler, in the child until it has the default disposition (it then ends the child),
+  // instead of running the inherited handler, whose flag exec() would discard.
+  sigset_t stop_signals, old_mask;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
   const pid_t pid = ::fork();
+  if (pid != 0) ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) return Error{std::string("cannot start a run: fork: ") + std::strerror(errno)};
   if (pid == 0) {
     // Default dispositions first: a SIGTERM caught by the inherited handler before exec()
@@ -158,10 +168,13 @@ Result<bool> check_seed_db_output(const std::string& out, const std::vector<std:
                                   bool replace) {
   if (auto ok = check_output_path(out, inputs, OutputKind::kResultsDb); !ok) return ok;
   std::error_code ec;
-  if (!replace && fs::exists(out, ec) && fs::file_size(out, ec) > 0)
+  if (!fs::exists(out, ec) || fs::file_size(out, ec) == 0) return true;
+  if (!replace)
     return Error{"'" + out +
                  "' exists; choose a new file (or remove it), or fold runs into it with "
                  "`timesim merge`"};
+  // Replacing: only a file that is a timesim results DB (application_id, schema) may go.
+  if (auto state = sim::inspect_results_db_file(out); !state) return state.error();
   return true;
 }
 

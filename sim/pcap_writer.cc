@@ -1,13 +1,12 @@
 #include "sim/pcap_writer.h"
 
+#include "common/file_marks.h"
+
 #include <cerrno>
 #include <cstring>
 
 namespace ts::sim {
 namespace {
-
-constexpr std::uint32_t kMagicNs = 0xa1b23c4d;  // pcap with nanosecond timestamps
-constexpr std::uint32_t kLinkTypeRaw = 101;     // raw IPv4/IPv6
 
 std::uint32_t parse_ipv4(const std::string& s, std::uint32_t fallback) {
   std::uint32_t out = 0;
@@ -69,13 +68,8 @@ Result<std::unique_ptr<PcapWriter>> PcapWriter::open(const std::string& path,
   if (!file) return Error{"pcap: " + file.error().message};
   std::FILE* f = (*file)->file();
   std::unique_ptr<PcapWriter> w(new PcapWriter(std::move(*file), scenario));
-  std::uint8_t hdr[24] = {};
-  le32(hdr, kMagicNs);
-  hdr[4] = 2;  // version 2.4, little-endian
-  hdr[6] = 4;
-  le32(hdr + 16, 65535);  // snaplen
-  le32(hdr + 20, kLinkTypeRaw);
-  if (std::fwrite(hdr, 1, sizeof hdr, f) != sizeof hdr)
+  const auto& hdr = kPcapHeader;  // magic ns, 2.4, snaplen 65535, LINKTYPE_RAW
+  if (std::fwrite(hdr.data(), 1, hdr.size(), f) != hdr.size())
     return Error{"cannot write pcap '" + path + "'"};
   return w;
 }

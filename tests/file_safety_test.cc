@@ -146,7 +146,7 @@ TEST_CASE(
   CHECK(o.out == fx.bytes("r.html"));
   // --pcap over a file that is not a pcap, and through a symlink.
   refused(test::timesim("run six.yaml --duration 2m --db y.db --pcap notes.txt", fx.dir),
-          "--pcap: 'notes.txt' exists and is not a pcap file");
+          "--pcap: 'notes.txt' exists and is not a pcap timesim wrote");
   refused(test::timesim("run six.yaml --duration 2m --db y.db --pcap link.html", fx.dir),
           "--pcap: 'link.html' is a symbolic link");
   CHECK(fx.bytes("notes.txt") == "my notes\n");
@@ -158,8 +158,21 @@ TEST_CASE(
         0);
   for (const auto& e : fs::directory_iterator(fx.dir))
     CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
-  // scripts/charts.py: the same rules for its PNGs (when matplotlib is installed).
-  if (std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0) {
+  // A capture from tcpdump (microsecond magic, Ethernet link type) is a pcap timesim did
+  // not write: never replaced.
+  {
+    const unsigned char tcpdump[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+                                       0,    0,    0,    0,    0, 0, 4, 0, 1, 0, 0, 0};
+    std::ofstream(fx.dir / "capture.pcap", std::ios::binary)
+        .write(reinterpret_cast<const char*>(tcpdump), sizeof tcpdump);
+  }
+  const std::string capture = fx.bytes("capture.pcap");
+  refused(test::timesim("run six.yaml --duration 2m --db y.db --pcap capture.pcap", fx.dir),
+          "--pcap: 'capture.pcap' exists and is not a pcap timesim wrote");
+  CHECK(fx.bytes("capture.pcap") == capture);
+  // scripts/charts.py: the same rules for its PNGs (scripts/test installs matplotlib).
+  REQUIRE(std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0);
+  {
     const std::string charts =
         "'" + test::source_path("scripts/charts.py") + "' x.db -o c >/dev/null 2>&1";
     fs::create_directories(fx.dir / "c");

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "node_core/version_profile.h"
+#include "sim/retransmit.h"
 #include "sim/wire_observer.h"
 #include "test_util.h"
 
@@ -79,6 +80,21 @@ test::Run run_observed(const sim::Scenario& sc, Duration d, sim::WireObserver* o
 
 TEST_CASE("loss: the give-up time follows from 200 ms, the 120 s cap and 15 retransmissions") {
   CHECK(give_up_after() == millis(924'600));  // 204.6 s doubling, then 6 x 120 s
+  // The model (sim/retransmit.h) under total loss: every transmission lost, so it gives up
+  // after exactly the 15 retransmissions and the time the constants above imply.
+  Prng rng(7);
+  sim::Retransmits r;
+  sim::draw_losses(rng, Ratio{1, 1}, r);
+  CHECK(r.gave_up);
+  CHECK(r.count == 15);
+  CHECK(r.waited_ns == give_up_after());
+  // A segment that gets through on its k-th try waited the first k timeouts: with loss 0
+  // nothing is drawn and nothing waited.
+  sim::Retransmits none;
+  sim::draw_losses(rng, Ratio{0, 1}, none);
+  CHECK_FALSE(none.gave_up);
+  CHECK(none.count == 0);
+  CHECK(none.waited_ns == 0);
 }
 
 TEST_CASE("loss: 95%, 99% and 99.9% loss faults run to completion at the protocol's timers") {
