@@ -45,7 +45,8 @@ inline std::filesystem::path fresh_dir(const std::string& name) {
 }
 
 // True if `name` is on PATH. TIMESIM_TEST_HIDE_TOOLS (comma-separated names) hides tools,
-// so the skip path of a test that needs one can itself be tested (tests/CMakeLists: skip_is_visible).
+// so the skip path of a test that needs one can itself be tested (tests/CMakeLists:
+// skip_is_visible).
 inline bool tool_hidden(const std::string& name) {
   const char* hidden = std::getenv("TIMESIM_TEST_HIDE_TOOLS");
   return hidden && (std::string(",") + hidden + ",").find("," + name + ",") != std::string::npos;
