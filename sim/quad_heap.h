@@ -3,7 +3,8 @@
 // (at, seq << 26 | slot), so the four children of a node share one 64-byte cache line; an
 // event's operands wait in a slab at `slot` (slots are recycled, LIFO). No allocation per
 // event once the vectors have grown. Limits: seq < 2^38, 2^26 pending at once (asserted).
-// The Scheduler keeps its far-future events here (sim/scheduler.h).
+// The Scheduler keeps the current epoch's events and the far-future ones in two of these
+// (sim/scheduler.h).
 #pragma once
 
 #include <cstdint>
@@ -39,15 +40,21 @@ class QuadHeap {
   // Removes the earliest event into `out`. Returns false when empty.
   bool pop(Event& out) {
     if (heap_.empty()) return false;
+    out = pop_top();
+    return true;
+  }
+
+  // Removes and returns the earliest event. REQUIRES !empty().
+  Event pop_top() {
+    TS_ASSERT(!heap_.empty());
     const Key top = heap_.front();
     const Key last = heap_.back();
     heap_.pop_back();
     if (!heap_.empty()) sift_down(last);
     const auto slot = static_cast<std::uint32_t>(top.key & kSlotMask);
     const Operands& o = slab_[slot];
-    out = Event{top.at, top.key >> kSlotBits, o.a, o.b, o.c, o.kind, o.d};
     free_.push_back(slot);
-    return true;
+    return Event{top.at, top.key >> kSlotBits, o.a, o.b, o.c, o.kind, o.d};
   }
 
   // Time of the earliest event, or kNever.

@@ -1,18 +1,20 @@
 // Scheduler: the discrete-event queue. Events run in (at, seq) order: earlier time first,
 // and events at the same time in the order they were scheduled (FIFO).
 //
-// Two tiers (a calendar queue beside a heap):
-//   - a window of kWindow consecutive nanoseconds [now, now + kWindow), one FIFO bucket per
-//     nanosecond (bucket = at mod kWindow), and a bitmap of non-empty buckets. Scheduling
-//     into the window is an append; the window's earliest event is the head of the first
-//     non-empty bucket at or after now (a scan of at most 64 bitmap words).
-//   - every event scheduled beyond the window goes to a 4-ary heap (sim/quad_heap.h) and is
-//     popped from there directly.
-// pop() takes the (at, seq)-earlier of the two candidates, so ties between an old far event
-// and a newer bucketed one still run in scheduling order. Dense near-future traffic
-// (bursts, ties, ns-3's hold model) never touches the heap; sparse far-future timers cost
-// what the heap costs. Buckets keep their capacity: no allocation per event once they have
-// grown. Not thread-safe.
+// Sized for the simulator's own mix: millisecond link latencies, 5/10/30 s protocol timers
+// and a few 120/600 s ones. Time is cut into epochs of 2^24 ns (≈ 16.8 ms):
+//   - the current epoch's events sit in a small 4-ary heap (`near_`), the only place where
+//     events are ordered, so ordering costs log(events per epoch), not log(all pending);
+//   - the next kRing − 1 epochs (≈ 68.7 s ahead) are a ring of unsorted buckets with a
+//     bitmap of non-empty ones: scheduling there is an append;
+//   - anything later (120 s passes, 600 s block slots, a day) waits in a second 4-ary heap
+//     (`far_`) and is moved to `near_` when its epoch becomes current.
+// When `near_` runs dry the next non-empty epoch (the nearer of the first set bucket and the
+// far heap's top) becomes current and its events move into `near_`. Invariant: `near_` holds
+// every pending event whose epoch is <= cur_epoch_, the ring those in (cur, cur + kRing),
+// the far heap the rest (and possibly some in the ring's range, scheduled long ago).
+// Buckets and heaps keep their capacity: no allocation per event once they have grown.
+// Not thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -28,9 +30,10 @@ namespace ts::sim {
 
 class Scheduler {
  public:
-  static constexpr std::size_t kWindow = std::size_t{1} << 12;  // ns covered by buckets
+  static constexpr int kEpochBits = 24;        // one epoch = 2^24 ns ≈ 16.8 ms
+  static constexpr std::int64_t kRing = 4096;  // epochs the bucket ring spans (≈ 68.7 s)
 
-  Scheduler() : buckets_(kWindow) {}
+  Scheduler() : ring_(static_cast<std::size_t>(kRing)) {}
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -39,39 +42,24 @@ class Scheduler {
                 std::uint32_t c = 0, std::uint8_t d = 0) {
     TS_ASSERT(at >= now_);
     const Event e{at, next_seq_++, a, b, c, kind, d};
-    if (at - now_ < static_cast<SimTime>(kWindow))
-      append(e);
-    else
+    const std::int64_t ep = epoch(at);
+    if (ep <= cur_epoch_) {
+      near_.push(e);
+    } else if (ep - cur_epoch_ < kRing) {
+      const std::size_t i = bucket(ep);
+      ring_[i].push_back(e);
+      bits_[i >> 6] |= std::uint64_t{1} << (i & 63);
+      ++in_ring_;
+    } else {
       far_.push(e);
+    }
   }
 
   // Removes the earliest event into `out` and advances now() to its time.
   // Returns false when no event is pending.
   bool pop(Event& out) {
-    bool from_bucket = in_window_ > 0;
-    if (!from_bucket && far_.empty()) return false;
-    std::size_t bi = 0;
-    if (from_bucket) {
-      bi = next_nonempty(index(now_));
-      if (!far_.empty()) {
-        const SimTime tb = now_ + static_cast<SimTime>((bi - index(now_)) & kMask);
-        const SimTime tf = far_.top_time();
-        const Bucket& b = buckets_[bi];
-        from_bucket = tb < tf || (tb == tf && b.events[b.head].seq < far_.top_seq());
-      }
-    }
-    if (from_bucket) {
-      Bucket& b = buckets_[bi];
-      out = b.events[b.head++];
-      if (b.head == b.events.size()) {
-        b.events.clear();
-        b.head = 0;
-        bits_[bi >> 6] &= ~(std::uint64_t{1} << (bi & 63));
-      }
-      --in_window_;
-    } else {
-      far_.pop(out);
-    }
+    if (near_.empty() && !advance()) return false;
+    out = near_.pop_top();
     TS_ASSERT(out.at >= now_);  // time never goes back
     now_ = out.at;
     ++executed_;
@@ -79,42 +67,63 @@ class Scheduler {
   }
 
   SimTime now() const { return now_; }
-  // Time of the earliest pending event, or kNever.
-  SimTime next_time() const {
-    if (in_window_ == 0) return far_.top_time();
-    const std::size_t i = next_nonempty(index(now_));
-    const SimTime tb = now_ + static_cast<SimTime>((i - index(now_)) & kMask);
-    return std::min(tb, far_.top_time());
+  // Time of the earliest pending event, or kNever. May make the next non-empty epoch
+  // current (moving its events into the near heap); that changes no order.
+  SimTime next_time() {
+    if (near_.empty() && !advance()) return kNever;
+    return near_.top_time();
   }
-  std::size_t pending() const { return in_window_ + far_.size(); }
+  std::size_t pending() const { return near_.size() + in_ring_ + far_.size(); }
   std::uint64_t scheduled() const { return next_seq_; }
   std::uint64_t executed() const { return executed_; }
-  void reserve(std::size_t n) { far_.reserve(n); }
-
- private:
-  static constexpr std::size_t kMask = kWindow - 1;
-  static constexpr std::size_t kWords = kWindow / 64;
-
-  struct Bucket {
-    std::vector<Event> events;  // one timestamp; in seq order
-    std::size_t head = 0;       // next to pop
-  };
-
-  static std::size_t index(SimTime t) { return static_cast<std::size_t>(t) & kMask; }
-
-  void append(const Event& e) {
-    const std::size_t i = index(e.at);
-    buckets_[i].events.push_back(e);
-    bits_[i >> 6] |= std::uint64_t{1} << (i & 63);
-    ++in_window_;
+  void reserve(std::size_t n) {
+    near_.reserve(std::min<std::size_t>(n, 1 << 16));
+    far_.reserve(n);
   }
 
-  // The first non-empty bucket at or after index `from`, cyclically. REQUIRES in_window_ > 0.
-  std::size_t next_nonempty(std::size_t from) const {
+ private:
+  static constexpr std::size_t kWords = static_cast<std::size_t>(kRing) / 64;
+  static_assert(kRing % 64 == 0 && std::has_single_bit(static_cast<std::uint64_t>(kRing)));
+
+  static std::int64_t epoch(SimTime t) { return t >> kEpochBits; }
+  static std::size_t bucket(std::int64_t ep) {
+    return static_cast<std::size_t>(ep) & static_cast<std::size_t>(kRing - 1);
+  }
+
+  // Makes the next non-empty epoch current and fills `near_` from it. REQUIRES near_ empty.
+  // Returns false when nothing is pending.
+  bool advance() {
+    if (far_.empty() && in_ring_ == 0) return false;
+    std::int64_t next = far_.empty() ? epoch(kNever) : epoch(far_.top_time());
+    if (in_ring_ > 0) next = std::min(next, cur_epoch_ + distance_to_next_bucket());
+    cur_epoch_ = next;
+    const std::size_t i = bucket(next);
+    std::vector<Event>& b = ring_[i];
+    if (!b.empty()) {
+      TS_ASSERT(epoch(b.front().at) == next);  // a bucket holds one epoch of the ring's span
+      for (const Event& e : b)
+        near_.push(e);
+      in_ring_ -= b.size();
+      b.clear();
+      bits_[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
+    }
+    while (!far_.empty() && epoch(far_.top_time()) == next)
+      near_.push(far_.pop_top());
+    return true;
+  }
+
+  // Epochs from the current one to the first non-empty bucket after it (1..kRing-1).
+  // REQUIRES in_ring_ > 0. The current epoch's own bucket is always empty.
+  std::int64_t distance_to_next_bucket() const {
+    const std::size_t from = bucket(cur_epoch_ + 1);
     std::size_t w = from >> 6;
     std::uint64_t word = bits_[w] & (~std::uint64_t{0} << (from & 63));
     for (std::size_t k = 0; k <= kWords; ++k) {
-      if (word != 0) return (w << 6) | static_cast<std::size_t>(std::countr_zero(word));
+      if (word != 0) {
+        const std::size_t i = (w << 6) | static_cast<std::size_t>(std::countr_zero(word));
+        return static_cast<std::int64_t>((i - bucket(cur_epoch_)) &
+                                         static_cast<std::size_t>(kRing - 1));
+      }
       w = (w + 1) % kWords;
       word = bits_[w];
     }
@@ -122,10 +131,12 @@ class Scheduler {
     return 0;
   }
 
-  std::vector<Bucket> buckets_;
-  std::uint64_t bits_[kWords] = {};
-  std::size_t in_window_ = 0;  // bucketed events; all in [now_, now_ + kWindow)
-  QuadHeap far_;               // events scheduled at or beyond the window's end
+  QuadHeap near_;                         // events of epochs <= cur_epoch_
+  std::vector<std::vector<Event>> ring_;  // bucket(ep): events of epoch ep, unsorted
+  std::uint64_t bits_[kWords] = {};       // non-empty buckets
+  std::size_t in_ring_ = 0;
+  QuadHeap far_;  // events at least kRing epochs ahead when they were scheduled
+  std::int64_t cur_epoch_ = 0;
   SimTime now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t executed_ = 0;

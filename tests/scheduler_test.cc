@@ -73,30 +73,37 @@ struct ReferenceQueue {
 }  // namespace
 
 TEST_CASE("scheduler: pops exactly the reference order across the window and the far heap") {
-  // Delays mix same-time ties (0), the calendar window (< 4096 ns), just past it, and the
-  // far future (ms to 30 s, and a day), so events cross from the heap into the buckets, the
-  // cursor jumps over empty stretches and wraps the bucket ring many times.
+  // Delays mix same-time ties (0), the current epoch (< 2^24 ns), just past an epoch edge,
+  // the bucket ring (ms to 30 s), just inside and just past the ring's span (4096 epochs),
+  // the far heap (120 s, 600 s, a day) and kNever, so events cross from the far heap into
+  // the near heap, the cursor jumps over empty epochs and wraps the ring many times.
   for (std::uint64_t seed : {1, 2, 3, 4}) {
     CAPTURE(seed);
     ts::Prng rng(seed);
     Scheduler s;
     ReferenceQueue ref;
+    constexpr ts::SimTime kEpoch = ts::SimTime{1} << Scheduler::kEpochBits;
+    constexpr ts::SimTime kSpan = kEpoch * Scheduler::kRing;
     auto delay = [&]() -> ts::SimTime {
-      switch (rng.below(8)) {
+      switch (rng.below(10)) {
         case 0:
           return 0;
         case 1:
           return rng.uniform(0, 10);
         case 2:
-          return rng.uniform(0, 4095);
+          return rng.uniform(0, kEpoch - 1);
         case 3:
-          return rng.uniform(4090, 4200);
+          return rng.uniform(kEpoch - 5, kEpoch + 5);
         case 4:
-          return rng.uniform(4096, 100'000);
-        case 5:
           return rng.uniform(1'000'000, 200'000'000);
+        case 5:
+          return rng.below(2) ? ts::seconds(30) : ts::seconds(5);
         case 6:
-          return ts::seconds(30);
+          return rng.uniform(kSpan - 2 * kEpoch, kSpan + 2 * kEpoch);
+        case 7:
+          return rng.below(2) ? ts::seconds(120) : ts::seconds(600);
+        case 8:
+          return rng.below(100) == 0 ? ts::kNever : rng.exponential(100);
         default:
           return rng.below(50) == 0 ? 24 * ts::kHour : rng.exponential(100);
       }
@@ -122,7 +129,7 @@ TEST_CASE("scheduler: pops exactly the reference order across the window and the
             }()));
       const int children = n < 6000 ? static_cast<int>(rng.below(3)) : 0;  // 0, 1 or 2
       for (int k = 0; k < children; ++k) {
-        const ts::SimTime at = e.at + delay();
+        const ts::SimTime at = ts::add_sat(e.at, delay());
         s.schedule(at, EventKind::kTimer, tag);
         ref.schedule(at, tag++);
       }
@@ -132,4 +139,28 @@ TEST_CASE("scheduler: pops exactly the reference order across the window and the
     CHECK(n == s.scheduled());
     CHECK(s.pending() == 0);
   }
+}
+
+TEST_CASE("scheduler: an event scheduled after next_time() looked ahead still runs first") {
+  // Live mode asks next_time(), sleeps, and schedules what the sockets delivered meanwhile:
+  // earlier than the epoch next_time() made current, but never before now().
+  Scheduler s;
+  s.schedule(ts::seconds(10), EventKind::kTimer, 1);
+  s.schedule(ts::seconds(200), EventKind::kTimer, 2);  // far heap
+  CHECK(s.next_time() == ts::seconds(10));
+  s.schedule(ts::millis(1), EventKind::kTimer, 3);
+  CHECK(s.next_time() == ts::millis(1));
+  Event e;
+  REQUIRE(s.pop(e));
+  CHECK(e.a == 3);
+  REQUIRE(s.pop(e));
+  CHECK(e.a == 1);
+  CHECK(s.next_time() == ts::seconds(200));
+  s.schedule(ts::seconds(11), EventKind::kTimer, 4);
+  REQUIRE(s.pop(e));
+  CHECK(e.a == 4);
+  REQUIRE(s.pop(e));
+  CHECK(e.a == 2);
+  CHECK_FALSE(s.pop(e));
+  CHECK(s.next_time() == ts::kNever);
 }
