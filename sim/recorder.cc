@@ -236,7 +236,7 @@ Result<bool> Recorder::add_profile(const node::VersionProfile& p) {
     auto* s = ins_profile_.get();
     sqlite3_bind_int64(s, 1, run_id_);
     bind_text(s, 2, p.name);
-    bind_text(s, 3, p.base);
+    bind_text(s, 3, p.base.empty() ? std::string_view("") : p.base);  // '', not NULL
     bind_text(s, 4, p.commit);
     bind_text(s, 5, key);
     bind_text(s, 6, value);

@@ -2,9 +2,12 @@
 // profile, the `profiles` rows of a run, and the summary reading its timers from them.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "node_core/profile_fields.h"
+#include "run_cli.h"
 #include "sim/profile_rows.h"
 #include "sim/scenario.h"
 #include "sim/scenario_versions.h"
@@ -239,4 +242,39 @@ nodes:
   CHECK(life < sim::kCyclingPingIntervals * t.ping_interval_ns);
   CHECK(l.link_class == "cycling");
   CHECK(s->cycling == 1);
+}
+
+TEST_CASE("versions: `timesim versions` lists the built-ins' and a scenario's changes") {
+  const auto dir = test::fresh_dir("versions_cli");
+  {
+    std::ofstream f(dir / "mine.yaml");
+    f << "versions:\n  my-fix: {base: post-fix, reconnect: {initial: 2s, max: 60s}}\n" << kTwoNodes;
+  }
+  const auto plain = test::timesim("versions", dir);
+  CHECK(plain.exit_code == 0);
+  // Computed from the field table: full-outbound's three switches differ from post-fix.
+  CHECK(plain.out.find("changes from post-fix: outbound.handles_all false -> true, "
+                       "outbound.writes_broadcasts false -> true, max_line 0 -> 2000000") !=
+        std::string::npos);
+  CHECK(plain.out.find("changes from logging-fix: handshake.first false -> true") !=
+        std::string::npos);
+  CHECK(plain.out.find("my-fix") == std::string::npos);
+  const auto own = test::timesim("versions mine.yaml", dir);
+  CHECK(own.exit_code == 0);
+  CHECK(own.out.find("my-fix           31ad283+my-fix") != std::string::npos);
+  CHECK(
+      own.out.find("changes from post-fix: reconnect.initial 10s -> 2s, reconnect.max 5m -> 1m") !=
+      std::string::npos);
+  const auto json = test::timesim("versions mine.yaml --json", dir);
+  CHECK(json.exit_code == 0);
+  CHECK(json.out.find("\"key\": \"reconnect.max\"") != std::string::npos);
+  // A run records the profile by name, and --all-version takes the scenario's own too.
+  const auto run =
+      test::timesim("run mine.yaml --duration 2m -q --all-version my-fix --db r.db", dir);
+  CAPTURE(run.err);
+  CHECK(run.exit_code == 0);
+  const auto bad =
+      test::timesim("run mine.yaml --duration 2m -q --all-version nope --db s.db", dir);
+  CHECK(bad.exit_code == 2);
+  CHECK_FALSE(std::filesystem::exists(dir / "s.db"));
 }
