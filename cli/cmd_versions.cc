@@ -54,7 +54,7 @@ nlohmann::json profile_json(const node::VersionProfile& p, const sim::UserProfil
 }
 
 void print_profile(std::string& out, const node::VersionProfile& p, const sim::UserProfiles& own) {
-  out += fmt::format("{:<16} {:<18} {}\n", p.name, p.commit, p.description);
+  out += fmt::format("{:<16} {:<22} {}\n", p.name, p.commit, p.description);
   const auto diff = changes(p, base_of(p, own));
   std::string what;
   for (const auto& c : diff)

@@ -261,7 +261,7 @@ TEST_CASE("versions: `timesim versions` lists the built-ins' and a scenario's ch
   CHECK(plain.out.find("my-fix") == std::string::npos);
   const auto own = test::timesim("versions mine.yaml", dir);
   CHECK(own.exit_code == 0);
-  CHECK(own.out.find("my-fix           31ad283+my-fix") != std::string::npos);
+  CHECK(own.out.find("my-fix           31ad283+my-fix         as post-fix") != std::string::npos);
   CHECK(
       own.out.find("changes from post-fix: reconnect.initial 10s -> 2s, reconnect.max 5m -> 1m") !=
       std::string::npos);
