@@ -278,3 +278,29 @@ TEST_CASE("versions: `timesim versions` lists the built-ins' and a scenario's ch
   CHECK(bad.exit_code == 2);
   CHECK_FALSE(std::filesystem::exists(dir / "s.db"));
 }
+
+// Consensus slots are counted on the run's own block interval (its profiles' rows), and the
+// summary names the profile's minimum of active masternodes.
+TEST_CASE("versions: the consensus summary counts slots on the profile's block interval") {
+  auto sc = sim::parse_scenario(R"(versions:
+  fast-blocks: {base: full-outbound, blocks: {interval: 5m, min_active: 2}}
+consensus: {sample_interval: 60s}
+nodes:
+  - {ip: 10.0.0.1, version: fast-blocks}
+  - {ip: 10.0.0.2, version: fast-blocks}
+  - {ip: 10.0.0.3, version: fast-blocks}
+)",
+                                "t.yaml");
+  REQUIRE_MESSAGE(sc.ok(), (sc.ok() ? "" : sc.error().message));
+  const auto& t = sc->find_version("fast-blocks")->timers;
+  const Duration run_ns = 30 * kMinute;
+  const auto run = test::run(*sc, 1, run_ns);
+  auto s = sim::summarize(run.db(), 0);
+  REQUIRE(s.ok());
+  REQUIRE(s->consensus.present);
+  CHECK(s->consensus.block_interval_ns == t.block_interval_ns);
+  CHECK(s->consensus.slots == static_cast<std::uint64_t>(run_ns / t.block_interval_ns));
+  CHECK(s->consensus.slots !=
+        static_cast<std::uint64_t>(run_ns / node::ProtocolTimers{}.block_interval_ns));
+  CHECK(s->consensus.min_active_masternodes == 2);
+}
