@@ -17,6 +17,7 @@ using node::FieldType;
 using node::ProfileField;
 
 constexpr std::size_t kMaxProfileNameBytes = 64;
+constexpr std::size_t kMaxUserProfiles = 1000;
 constexpr std::string_view kIdentityKeys[] = {"base", "description", "commit"};
 
 Error at(const std::string& path, const YAML::Mark& m, const std::string& msg) {
@@ -307,6 +308,10 @@ Result<UserProfiles> parse_versions(const YAML::Node& versions, const std::strin
   if (!versions.IsMap())
     return at(path, versions.Mark(),
               "'versions' must map new version names to {base: ..., overrides}");
+  if (versions.size() > kMaxUserProfiles)  // bounds the recursion over chains of bases
+    return at(path, versions.Mark(),
+              "'versions' defines " + std::to_string(versions.size()) + " profiles (at most " +
+                  std::to_string(kMaxUserProfiles) + ")");
   std::vector<Entry> entries;
   for (const auto& kv : versions) {
     if (!kv.first.IsScalar()) return at(path, kv.first.Mark(), "versions: names must be strings");

@@ -177,6 +177,15 @@ void make_fixtures(const fs::path& dir) {
            {"six_v_list.yaml", R"([my-fix])"},
        })
     write(dir / name, six_with("", "", std::string("versions: ") + versions + "\n"));
+  {  // 1,001 profiles, each based on the next: a chain the loader must not recurse down
+    std::string chain = "versions:\n";
+    for (int i = 0; i <= 1000; ++i) {
+      std::string base = "post-fix";
+      if (i < 1000) base = 'p' + std::to_string(i + 1);
+      chain.append("  p").append(std::to_string(i)).append(": {base: ").append(base).append("}\n");
+    }
+    write(dir / "six_v_many.yaml", six_with("", "", chain));
+  }
 }
 
 // Every file under `dir` (recursively) with its contents, except the CLI runner's capture
@@ -199,7 +208,7 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 
 TEST_CASE("bad input: every row of docs/errors.md - exit 2, one line, nothing written") {
   const auto rows = rows_of_docs();
-  REQUIRE(rows.size() == 124);
+  REQUIRE(rows.size() == 125);
   for (std::size_t i = 0; i < rows.size(); ++i)
     CHECK(rows[i].number == static_cast<int>(i + 1));  // numbered in order, none skipped
   const auto dir = test::fresh_dir("bad_input");
