@@ -55,11 +55,8 @@ int run_compare(const CompareOptions& o) {
       return fail(2, "--versions: expected two versions, e.g. pre-fix,post-fix");
     sides[0].version = o.versions.substr(0, comma);
     sides[1].version = o.versions.substr(comma + 1);
-    for (auto& s : sides) {
-      if (!node::find_profile(s.version))
-        return fail(2, "--versions: unknown version '" + s.version + "'");
+    for (auto& s : sides)
       s.scenario = o.scenarios[0];
-    }
   } else {
     if (o.scenarios.size() != 2)
       return fail(2, "compare needs two scenarios (A.yaml B.yaml) or one with --versions X,Y");
@@ -69,6 +66,8 @@ int run_compare(const CompareOptions& o) {
   for (auto& s : sides) {
     auto sc = load_scenario_with_overrides(s.scenario, nullptr, 0, o.duration);
     if (!sc) return fail(2, sc.error().message);
+    if (!s.version.empty() && !sc->find_version(s.version))  // a built-in or the scenario's own
+      return fail(2, "--versions: unknown version '" + s.version + "'");
     s.label = s.version.empty() ? sc->name : sc->name + " @ " + s.version;
   }
   if (sides[0].label == sides[1].label) {

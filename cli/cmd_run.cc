@@ -77,7 +77,7 @@ Result<RunPlan> plan_run(const RunOptions& o) {
   if (!sc) return sc.error();
   p.scenario = std::move(*sc);
   if (!o.all_version.empty()) {
-    const auto* profile = node::find_profile(o.all_version);
+    const auto* profile = p.scenario.find_version(o.all_version);
     if (!profile) return Error{"--all-version: unknown version '" + o.all_version + "'"};
     for (auto& n : p.scenario.nodes)
       n.profile = profile;

@@ -64,7 +64,7 @@ int sweep(const SweepOptions& o) {
   if (!o.duration.empty()) {
     if (auto ok = apply_duration(*sc, o.duration); !ok) return fail(2, ok.error().message);
   }
-  if (!o.all_version.empty() && !node::find_profile(o.all_version))
+  if (!o.all_version.empty() && !sc->find_version(o.all_version))
     return fail(2, "--all-version: unknown version '" + o.all_version + "'");
   if (o.db.empty()) return fail(2, "--db OUT.db is required");
   std::error_code ec;

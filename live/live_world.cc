@@ -5,6 +5,7 @@
 
 #include "common/assert.h"
 #include "sim/note_sink.h"
+#include "sim/profile_rows.h"
 #include "sim/topology.h"
 
 namespace ts::live {
@@ -109,6 +110,7 @@ Result<bool> LiveWorld::run_until(SimTime t_ns, const std::atomic<bool>* interru
                                  spec.start_ns, spec.region);
         if (!ok) return ok.error();
       }
+      if (auto ok = sim::record_profiles(*rec_, sc_); !ok) return ok.error();
       for (const auto& f : faults_) {
         std::vector<std::string> names;
         for (const auto& n : sc_.nodes)

@@ -16,6 +16,7 @@ constexpr VersionProfile make_pre_fix() {
 constexpr VersionProfile make_logging_fix() {
   VersionProfile p = make_pre_fix();
   p.name = "logging-fix";
+  p.base = "pre-fix";
   p.commit = "b5513be";
   p.description = "as pre-fix, but logs the non-ping/pong messages it still drops";
   p.outbound_logs_dropped_messages = true;
@@ -25,6 +26,7 @@ constexpr VersionProfile make_logging_fix() {
 constexpr VersionProfile make_post_fix() {
   VersionProfile p = make_logging_fix();
   p.name = "post-fix";
+  p.base = "logging-fix";
   p.commit = "31ad283";
   p.description = "outbound sends Handshake (network \"mainnet\") then Ping; still drops the rest";
   p.sends_handshake_first = true;
@@ -37,6 +39,7 @@ constexpr VersionProfile make_post_fix() {
 constexpr VersionProfile make_full_outbound() {
   VersionProfile p = make_post_fix();
   p.name = "full-outbound";
+  p.base = "post-fix";
   p.commit = "51218aa";
   p.description = "as post-fix, but outbound handles every message and carries broadcasts";
   p.outbound_handles_all_messages = true;

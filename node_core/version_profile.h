@@ -2,7 +2,9 @@
 //
 // A profile names a commit of time-coin/time-masternode and sets the behaviour switches
 // and timers the node model reads. Adding a version means adding one entry to the table
-// in version_profile.cc; the state machine has no per-version `if` on names.
+// in version_profile.cc; the state machine has no per-version `if` on names. Every switch
+// and timer is listed in node_core/profile_fields.h (keys, types, docs, access): a new
+// member needs its line there too. Scenarios define more profiles in `versions:`.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,7 @@ struct VersionProfile {
   std::string_view name;         // scenario name, e.g. "post-fix"
   std::string_view commit;       // upstream commit, e.g. "31ad283"
   std::string_view description;  // one line for docs and reports
+  std::string_view base;         // the profile this one changes ("" for the oldest)
 
   // Outbound side sends Handshake before its first Ping.
   bool sends_handshake_first = false;

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "node_core/profile_fields.h"
+
 namespace ts::sim {
 
 std::string_view side_name(Side s) {
@@ -137,6 +139,9 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
     return ok.error();
   if (auto ok = prepare_results_db(raw, path, *state); !ok) return ok.error();
 
+  auto pr = r->prepare("INSERT INTO profiles VALUES (?,?,?,?,?,?,?)");
+  if (!pr) return pr.error();
+  r->ins_profile_ = std::move(*pr);
   auto n = r->prepare("INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)");
   if (!n) return n.error();
   r->ins_node_ = std::move(*n);
@@ -223,6 +228,33 @@ Result<bool> Recorder::flush() {
   in_txn_ = false;
   rows_in_txn_ = 0;
   return exec("COMMIT");
+}
+
+Result<bool> Recorder::add_profile(const node::VersionProfile& p) {
+  auto row = [&](std::string_view key, const std::string& value, const std::int64_t* number) {
+    if (auto ok = row_added(); !ok) return ok;
+    auto* s = ins_profile_.get();
+    sqlite3_bind_int64(s, 1, run_id_);
+    bind_text(s, 2, p.name);
+    bind_text(s, 3, p.base.empty() ? std::string_view("") : p.base);  // '', not NULL
+    bind_text(s, 4, p.commit);
+    bind_text(s, 5, key);
+    bind_text(s, 6, value);
+    if (number)
+      sqlite3_bind_int64(s, 7, *number);
+    else
+      sqlite3_bind_null(s, 7);
+    return step_reset(s);
+  };
+  if (auto ok = row("description", std::string(p.description), nullptr); !ok) return ok;
+  for (const auto& f : node::profile_fields()) {
+    const auto v = f.get(p);
+    std::int64_t n = 0;
+    const bool numeric = node::field_number(v, n);
+    if (auto ok = row(f.key, node::format_field_value(f.type, v), numeric ? &n : nullptr); !ok)
+      return ok;
+  }
+  return true;
 }
 
 Result<bool> Recorder::add_node(std::uint32_t node, std::string_view name, std::string_view ip,

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "node_core/version_profile.h"
 #include "sim/conn_record.h"
 #include "sim/results_db.h"
 
@@ -82,6 +83,9 @@ class Recorder {
   Result<bool> add_node(std::uint32_t node, std::string_view name, std::string_view ip,
                         std::string_view version, std::string_view commit, SimTime start_ns,
                         std::string_view region);
+  // The `profiles` rows of one version profile: its description and every field of
+  // node_core/profile_fields.h. Once per profile the run uses (record_profiles()).
+  Result<bool> add_profile(const node::VersionProfile& p);
   Result<bool> add_connection(const ConnRecord& r);
   Result<bool> add_protocol_error(SimTime t, std::uint32_t node, std::int64_t peer,
                                   std::uint64_t conn_id, std::string_view kind,
@@ -136,6 +140,7 @@ class Recorder {
 
   std::string path_;  // for messages
   DbHandle db_;
+  Stmt ins_profile_;
   Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_, ins_proposal_,
       ins_sample_, ins_tx_;
   Stmt ins_msg_;

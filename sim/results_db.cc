@@ -39,6 +39,16 @@ CREATE TABLE IF NOT EXISTS nodes (
   region   TEXT,
   PRIMARY KEY (run_id, node_id)
 );
+-- Schema 5: every version profile a run used (nodes and upgrades), one row per field.
+CREATE TABLE IF NOT EXISTS profiles (
+  run_id    INTEGER NOT NULL REFERENCES runs(run_id),
+  name      TEXT NOT NULL, -- as nodes.version
+  base      TEXT NOT NULL, -- the profile it changes ('' for the oldest built-in)
+  commit_id TEXT NOT NULL,
+  key       TEXT NOT NULL, -- a field key (node_core/profile_fields.h) or 'description'
+  value     TEXT NOT NULL, -- as a scenario writes it: 30s, true, 2000000, mainnet
+  number    INTEGER        -- the value as an integer (ns, count, bytes, 0/1); NULL for text
+);
 CREATE TABLE IF NOT EXISTS connections (
   run_id            INTEGER NOT NULL REFERENCES runs(run_id),
   conn_id           INTEGER NOT NULL,

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/quote.h"
+#include "sim/scenario_versions.h"
 
 namespace ts::sim {
 namespace {
@@ -482,8 +483,10 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       if (!v) return v.error();
       auto name = L.string(*v, "to");
       if (!name) return name.error();
-      fault.to_profile = node::find_profile(*name);
-      if (!fault.to_profile) return L.at(v->Mark(), "unknown version " + quote(*name));
+      fault.to_profile = s.find_version(*name);
+      if (!fault.to_profile)
+        return L.at(v->Mark(), "unknown version " + quote(*name) +
+                                   " (known: " + known_versions(s.user_profiles) + ")");
       if (f["restart_delay"]) {
         auto d = L.duration(f["restart_delay"], "restart_delay", true);
         if (!d) return d.error();
@@ -552,7 +555,7 @@ Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
   if (versions.size() == 0)
     return L.at(versions.Mark(), "'versions' must name at least one version");
   for (const auto& kv : versions) {
-    const auto* p = node::find_profile(kv.first.Scalar());
+    const auto* p = s.find_version(kv.first.Scalar());
     if (!p) return L.at(kv.first.Mark(), "unknown version '" + kv.first.Scalar() + "'");
     auto r = parse_ratio(L, kv.second, kv.first.Scalar());
     if (!r) return r.error();
@@ -955,9 +958,10 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
   }
   if (!root || root.IsNull())
     return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
-  if (auto r = L.keys(root, "scenario",
-                      {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
-                       "generate", "topology", "faults", "upgrades", "chaos", "consensus"});
+  if (auto r =
+          L.keys(root, "scenario",
+                 {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
+                  "generate", "topology", "faults", "upgrades", "chaos", "consensus", "versions"});
       !r)
     return r.error();
   try {
@@ -987,6 +991,11 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       if (!v) return v.error();
       if (*v > 4102444800ULL) return L.at(n.Mark(), "'epoch' must be unix seconds before 2100");
       s.epoch_unix_s = static_cast<std::int64_t>(*v);
+    }
+    if (auto v = root["versions"]) {  // before the nodes, upgrades and shares that name them
+      auto own = parse_versions(v, path);
+      if (!own) return own.error();
+      s.user_profiles = std::move(*own);
     }
     auto nodes = root["nodes"];
     auto gen = root["generate"];
@@ -1071,14 +1080,10 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
         return L.at(n.Mark(), "node " + quote(spec.name) + ": missing key 'version'");
       auto ver = L.string(n["version"], "version");
       if (!ver) return ver.error();
-      spec.profile = node::find_profile(*ver);
-      if (spec.profile == nullptr) {
-        std::string list;
-        for (const auto& p : node::all_profiles())
-          list += (list.empty() ? "" : ", ") + std::string(p.name);
-        return L.at(n["version"].Mark(),
-                    "unknown version " + quote(*ver) + " (known: " + list + ")");
-      }
+      spec.profile = s.find_version(*ver);
+      if (spec.profile == nullptr)
+        return L.at(n["version"].Mark(), "unknown version " + quote(*ver) +
+                                             " (known: " + known_versions(s.user_profiles) + ")");
       if (n["start"]) {
         auto v = L.duration(n["start"], "start", true);
         if (!v) return v.error();

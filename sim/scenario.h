@@ -15,6 +15,7 @@
 #include "sim/fault.h"
 #include "sim/latency.h"
 #include "sim/topology.h"
+#include "sim/user_profile.h"
 
 namespace ts::sim {
 
@@ -55,10 +56,16 @@ struct Scenario {
   std::vector<LatencyRule> region_latency;  // symmetric
   std::vector<LatencyRule> link_latency;    // by node name
   std::vector<NodeSpec> nodes;
-  std::vector<Fault> faults;  // `faults:` and `upgrades:`, in file order (ids 1..n)
-  ChaosSpec chaos;            // `chaos:`; drawn at run time from the run's seed
-  TopologySpec topology;      // `topology:`; random topologies are drawn from the run's seed
-  ConsensusSpec consensus;    // `consensus:`
+  std::vector<Fault> faults;   // `faults:` and `upgrades:`, in file order (ids 1..n)
+  ChaosSpec chaos;             // `chaos:`; drawn at run time from the run's seed
+  TopologySpec topology;       // `topology:`; random topologies are drawn from the run's seed
+  ConsensusSpec consensus;     // `consensus:`
+  UserProfiles user_profiles;  // `versions:`, in file order; NodeSpec and Fault point into them
+
+  // The profile called `name`: the scenario's own, then the built-ins; nullptr if none.
+  const node::VersionProfile* find_version(std::string_view name) const {
+    return sim::find_version(user_profiles, name);
+  }
 
   // Index of the node called `name`, or -1.
   int node_index(std::string_view name) const;

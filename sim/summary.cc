@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "node_core/node.h"
+#include "node_core/profile_fields.h"
 #include "sim/scenario.h"
 
 namespace ts::sim {
@@ -49,18 +50,73 @@ std::string fmt_dur(Duration d) {
   return fmt::format("{:.1f}ms", static_cast<double>(d) / kMillisecond);
 }
 
-// The class of a link from its connections: see the header for the rule.
-std::string classify(std::uint64_t connections, double up_fraction, Duration median_lifetime) {
+// The class of a link from its connections: see the header for the rule. `ping_interval`
+// is the dialer's (its profile's ping.interval).
+std::string classify(std::uint64_t connections, double up_fraction, Duration median_lifetime,
+                     Duration ping_interval) {
   if (connections == 0) return "down";
   if (up_fraction >= 0.9) return "stable";
-  if (connections >= 3 && median_lifetime < 60 * kSecond) return "cycling";
+  if (connections >= 3 && median_lifetime < kCyclingPingIntervals * ping_interval) return "cycling";
   return "flapping";
+}
+
+bool has_table(sqlite3* db, const char* name) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1", -1, &s,
+                         nullptr) != SQLITE_OK)
+    return false;
+  Stmt q(s);
+  sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+  return sqlite3_step(s) == SQLITE_ROW;
 }
 
 }  // namespace
 
-Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id,
-                                             Duration duration_ns) {
+Result<std::map<std::string, node::VersionProfile>> run_profiles(
+    sqlite3* db, std::int64_t run_id, const std::vector<std::string>& versions) {
+  std::map<std::string, node::VersionProfile> out;
+  for (const auto& v : versions) {
+    const auto* builtin = node::find_profile(v);
+    out.emplace(v, builtin ? *builtin : node::VersionProfile{});
+  }
+  if (!has_table(db, "profiles")) return out;
+  auto q = prepare(db,
+                   "SELECT name, key, number FROM profiles WHERE run_id=?1 AND number IS NOT NULL "
+                   "ORDER BY rowid",
+                   run_id);
+  if (!q) return q.error();
+  while (sqlite3_step(q->get()) == SQLITE_ROW) {
+    const auto* f = node::find_profile_field(col_text(q->get(), 1));
+    if (!f) continue;  // a field this timesim does not know (a newer DB's)
+    const std::int64_t n = sqlite3_column_int64(q->get(), 2);
+    node::FieldValue v;
+    switch (f->type) {
+      case node::FieldType::kBool:
+        v = n != 0;
+        break;
+      case node::FieldType::kCount:
+      case node::FieldType::kBytes:
+        if (n < 0) continue;
+        v = node::FieldValue(std::in_place_type<std::uint64_t>, static_cast<std::uint64_t>(n));
+        break;
+      case node::FieldType::kDuration:
+        if (n < f->min) continue;  // never written; a hand-edited row cannot make 0 intervals
+        v = node::FieldValue(std::in_place_type<Duration>, n);
+        break;
+      case node::FieldType::kString:
+        continue;
+    }
+    f->set(out[col_text(q->get(), 0)], v);
+  }
+  return out;
+}
+
+namespace {}  // namespace
+
+// `timers`: the profile with the shortest block interval among the nodes' (slots are counted
+// on its grid).
+Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, Duration duration_ns,
+                                             const node::ProtocolTimers& timers) {
   ConsensusSummary c;
   auto one = [&](const char* sql) -> Result<std::int64_t> {
     auto q = prepare(db, sql, run_id);
@@ -75,7 +131,9 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id,
   if (!any) return any.error();
   if (*any == 0) return c;
   c.present = true;
-  c.slots = static_cast<std::uint64_t>(duration_ns / node::ProtocolTimers{}.block_interval_ns);
+  c.block_interval_ns = timers.block_interval_ns;
+  c.min_active_masternodes = timers.min_active_masternodes;
+  c.slots = static_cast<std::uint64_t>(duration_ns / timers.block_interval_ns);
   for (auto [sql, field] :
        {std::pair{"SELECT count(*) FROM proposals WHERE run_id=?1", &c.proposals},
         std::pair{"SELECT count(*) FROM node_events WHERE run_id=?1 AND kind='slot_skipped'",
@@ -195,6 +253,22 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
                        sqlite3_column_int64(q->get(), 3)});
   }
   out.nodes = nodes.size();
+  std::vector<std::string> versions;
+  {
+    auto q = prepare(db,
+                     "SELECT version FROM nodes WHERE run_id=?1 UNION SELECT dialer_version FROM "
+                     "connections WHERE run_id=?1 UNION SELECT listener_version FROM connections "
+                     "WHERE run_id=?1",
+                     run_id);
+    if (!q) return q.error();
+    while (sqlite3_step(q->get()) == SQLITE_ROW)
+      versions.push_back(col_text(q->get(), 0));
+  }
+  auto profiles = run_profiles(db, run_id, versions);
+  if (!profiles) return profiles.error();
+  const auto ping_interval = [&](const std::string& version) {
+    return profiles->at(version).timers.ping_interval_ns;
+  };
   // One LinkSummary per dialer -> listener pair that was dialled at least once, in
   // (dialer, listener) order. The rows come sorted by link, so each link is accumulated and
   // finished before the next starts: memory is the link list, not every link's samples.
@@ -243,7 +317,8 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     std::uint64_t best = 0;
     for (const auto& [reason, n] : a.reasons)
       if (n > best) best = n, l.main_close_reason = reason;
-    l.link_class = classify(l.connections, l.up_fraction, l.median_lifetime_ns);
+    l.link_class = classify(l.connections, l.up_fraction, l.median_lifetime_ns,
+                            ping_interval(l.dialer_version));
     auto& p = pairs[{l.dialer_version, l.listener_version}];
     p.dialer_version = l.dialer_version;
     p.listener_version = l.listener_version;
@@ -303,9 +378,9 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
         a.lifetimes.push_back(closed - t_connect);
         a.up += std::min(closed, out.duration_ns) - t_connect;
         const std::int64_t pings = sqlite3_column_int64(s, 9);
-        if (pings > 2) {  // pings 3.. are the interval's ticks after the connect-time pair
+        if (pings > kConnectPings) {  // the later pings are the interval's ticks
           a.ping_span += sqlite3_column_int64(s, 12) - t_connect;
-          a.periodic_pings += pings - 2;
+          a.periodic_pings += pings - kConnectPings;
         }
         const std::int64_t pongs = sqlite3_column_int64(s, 10);
         if (pongs > 0) {
@@ -350,8 +425,9 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
       for (std::size_t i = 0; i < phases.size(); ++i)
         phases[i].end_ns = i + 1 < phases.size() ? phases[i + 1].start_ns : out.duration_ns;
       auto c = prepare(db,
-                       "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2) "
-                       "FROM connections WHERE run_id=?1 AND t_connect_ns IS NOT NULL",
+                       "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2), "
+                       "dialer_version FROM connections WHERE run_id=?1 AND t_connect_ns IS NOT "
+                       "NULL ORDER BY conn_id",
                        run_id);
       if (!c) return c.error();
       sqlite3_bind_int64(c->get(), 2, out.duration_ns);
@@ -359,6 +435,7 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
         std::uint64_t conns = 0;
         Duration up = 0;
         std::vector<Duration> lifetimes;
+        std::string dialer_version;  // of the phase's first connection
       };
       std::map<std::tuple<std::size_t, std::uint32_t, std::uint32_t>, PhaseAcc> pa;
       while (sqlite3_step(c->get()) == SQLITE_ROW) {
@@ -371,6 +448,7 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
           if (b <= a && !(from >= phases[i].start_ns && from < phases[i].end_ns)) continue;
           auto& acc = pa[{i, d, l}];
           acc.up += std::max<Duration>(0, b - a);
+          if (acc.dialer_version.empty()) acc.dialer_version = col_text(c->get(), 4);
           if (from >= phases[i].start_ns && from < phases[i].end_ns) {
             ++acc.conns;
             acc.lifetimes.push_back(to - from);
@@ -385,8 +463,9 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
           const PhaseAcc& acc = it == pa.end() ? empty : it->second;
           // A link that stays up across the phase holds one connection from before it.
           const std::uint64_t conns = std::max<std::uint64_t>(acc.conns, acc.up > 0 ? 1 : 0);
-          const std::string cls =
-              classify(conns, static_cast<double>(acc.up) / span, median(acc.lifetimes));
+          const std::string cls = classify(
+              conns, static_cast<double>(acc.up) / span, median(acc.lifetimes),
+              ping_interval(acc.dialer_version.empty() ? link.dialer_version : acc.dialer_version));
           phases[i].cycling += cls == "cycling";
           phases[i].stable += cls == "stable";
           phases[i].flapping += cls == "flapping";
@@ -408,7 +487,15 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
           static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 1));
     }
   }
-  if (auto c = summarize_consensus(db, run_id, out.duration_ns); !c)
+  const node::ProtocolTimers* slot_timers = nullptr;  // the shortest block interval
+  for (const auto& n : nodes) {
+    const auto& t = profiles->at(n.version).timers;
+    if (!slot_timers || t.block_interval_ns < slot_timers->block_interval_ns) slot_timers = &t;
+  }
+  const node::ProtocolTimers defaults;
+  if (auto c =
+          summarize_consensus(db, run_id, out.duration_ns, slot_timers ? *slot_timers : defaults);
+      !c)
     return c.error();
   else
     out.consensus = *c;
@@ -474,12 +561,12 @@ void print_summary(std::FILE* f, const RunSummary& s) {
         s.faults, s.connections_ended_by_faults);
   if (const auto& c = s.consensus; c.present) {
     fmt::print(f, "\nConsensus ({} slots of {}; docs/consensus.md)\n", c.slots,
-               fmt_dur(node::ProtocolTimers{}.block_interval_ns));
+               fmt_dur(c.block_interval_ns));
     fmt::print(f,
                "blocks committed: {} · proposals: {} · node-slots skipped (< {} active): {} · "
                "synced blocks: {} · forked heights: {}\n",
-               c.blocks, c.proposals, node::ProtocolTimers{}.min_active_masternodes, c.skipped,
-               c.synced, c.forked_heights);
+               c.blocks, c.proposals, c.min_active_masternodes, c.skipped, c.synced,
+               c.forked_heights);
     if (c.samples > 0)
       fmt::print(f,
                  "final heights: {}..{} · max height spread at a sample: {} · active masternodes "

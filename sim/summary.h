@@ -4,7 +4,9 @@
 // Link classes (documented in docs/schema.md):
 //   down     no connection was established on the link
 //   stable   connected for >= 90% of the link's lifetime (from the later node start)
-//   cycling  >= 3 connections, median lifetime < 60 s: the link is torn down and redialled
+//   cycling  >= 3 connections, median lifetime under kCyclingPingIntervals ping intervals of
+//            the dialer's profile (60 s at the built-ins' 30 s): torn down and redialled
+//            before the connection settles into its periodic pings
 //   flapping anything else (e.g. long-lived connections that break now and then)
 #pragma once
 
@@ -12,13 +14,22 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
 #include "common/time.h"
+#include "node_core/version_profile.h"
 
 namespace ts::sim {
+
+// A cycling link's connections die within this many of the dialer's ping intervals.
+inline constexpr Duration kCyclingPingIntervals = 2;
+// Pings a dialer writes at connect time, before its interval's later ticks: the connect
+// path's ping and the interval's first tick, which completes at once (node_core/node.cc).
+// The same in every profile: a model fact, not a profile field.
+inline constexpr std::int64_t kConnectPings = 2;
 
 struct LinkSummary {
   std::uint32_t dialer = 0, listener = 0;
@@ -76,6 +87,9 @@ struct ConsensusSummary {
   std::uint64_t tx_final_any = 0;    // ... finalised at one node at least
   Duration tx_final_median_ns = -1, tx_final_p95_ns = -1;  // submission -> final, per node
   std::uint64_t tx_in_blocks = 0;  // transactions in committed blocks (distinct heights)
+  // From the run's profiles (the shortest block interval among the nodes').
+  Duration block_interval_ns = 0;
+  std::uint32_t min_active_masternodes = 0;
 };
 
 struct RunSummary {
@@ -92,6 +106,12 @@ struct RunSummary {
   std::uint64_t connections_ended_by_faults = 0;
   ConsensusSummary consensus;
 };
+
+// The profile of each of `versions` in run `run_id`: the built-in of that name (or the
+// defaults) with the run's `profiles` rows applied (docs/schema.md; a run recorded before
+// schema 5 has none, and its versions are built-ins). The summary reads timers only here.
+Result<std::map<std::string, node::VersionProfile>> run_profiles(
+    sqlite3* db, std::int64_t run_id, const std::vector<std::string>& versions);
 
 // Summarises run `run_id` (or the newest run when run_id <= 0) of the DB.
 Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id);

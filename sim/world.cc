@@ -4,6 +4,7 @@
 
 #include "common/assert.h"
 #include "sim/note_sink.h"
+#include "sim/profile_rows.h"
 
 namespace ts::sim {
 
@@ -77,6 +78,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
       record_error(rec_->add_node(i, spec.name, spec.ip, spec.profile->name, spec.profile->commit,
                                   spec.start_ns, spec.region));
     }
+    record_error(record_profiles(*rec_, sc_));
   }
   if (sc_.consensus.enabled) {
     std::vector<std::string> ips;

@@ -153,6 +153,39 @@ void make_fixtures(const fs::path& dir) {
   write(dir / "six_noseed.yaml", six_with("seed: 1", "seed:", ""));
   write(dir / "six_longver.yaml",
         six_with("version: pre-fix", "version: " + std::string(3'000'000, 'v'), ""));
+  // `versions:` blocks (docs/scenario.md), appended to six.yaml.
+  for (const auto& [name, versions] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"six_v_badkey.yaml", R"({my-fix: {base: post-fix, pingg: {interval: 1s}}})"},
+           {"six_v_group.yaml", R"({my-fix: {base: post-fix, ping: 10s}})"},
+           {"six_v_type.yaml", R"({my-fix: {base: post-fix, ping: {interval: [1s]}}})"},
+           {"six_v_zero.yaml", R"({my-fix: {base: post-fix, ping: {interval: 0s}}})"},
+           {"six_v_neg.yaml", R"({my-fix: {base: post-fix, reconnect: {max: -5s}}})"},
+           {"six_v_huge.yaml", R"({my-fix: {base: post-fix, ping: {timeout: 400d}}})"},
+           {"six_v_count0.yaml", R"({my-fix: {base: post-fix, ping: {max_missed: 0}}})"},
+           {"six_v_bool.yaml", R"({my-fix: {base: post-fix, handshake: {first: yes}}})"},
+           {"six_v_bytes.yaml", R"({my-fix: {base: post-fix, max_line: 2XB}})"},
+           {"six_v_nobase.yaml", R"({my-fix: {ping: {interval: 1s}}})"},
+           {"six_v_badbase.yaml", R"({my-fix: {base: post-fixx}})"},
+           {"six_v_cycle.yaml", R"({x: {base: y}, y: {base: x}})"},
+           {"six_v_builtin.yaml", R"({post-fix: {base: pre-fix}})"},
+           {"six_v_twice.yaml", R"({my-fix: {base: post-fix}, my-fix: {base: pre-fix}})"},
+           {"six_v_settwice.yaml",
+            R"({my-fix: {base: post-fix, ping: {interval: 1s}, ping.interval: 2s}})"},
+           {"six_v_backoff.yaml",
+            R"({my-fix: {base: post-fix, reconnect: {initial: 2m, max: 1m}}})"},
+           {"six_v_name.yaml", R"({"my fix": {base: post-fix}})"},
+           {"six_v_list.yaml", R"([my-fix])"},
+       })
+    write(dir / name, six_with("", "", std::string("versions: ") + versions + "\n"));
+  {  // 1,001 profiles, each based on the next: a chain the loader must not recurse down
+    std::string chain = "versions:\n";
+    for (int i = 0; i <= 1000; ++i) {
+      std::string base = "post-fix";
+      if (i < 1000) base = 'p' + std::to_string(i + 1);
+      chain.append("  p").append(std::to_string(i)).append(": {base: ").append(base).append("}\n");
+    }
+    write(dir / "six_v_many.yaml", six_with("", "", chain));
+  }
 }
 
 // Every file under `dir` (recursively) with its contents, except the CLI runner's capture
@@ -175,7 +208,7 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 
 TEST_CASE("bad input: every row of docs/errors.md - exit 2, one line, nothing written") {
   const auto rows = rows_of_docs();
-  REQUIRE(rows.size() == 105);
+  REQUIRE(rows.size() == 125);
   for (std::size_t i = 0; i < rows.size(); ++i)
     CHECK(rows[i].number == static_cast<int>(i + 1));  // numbered in order, none skipped
   const auto dir = test::fresh_dir("bad_input");

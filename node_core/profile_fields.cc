@@ -1,0 +1,198 @@
+#include "node_core/profile_fields.h"
+
+#include <array>
+
+namespace ts::node {
+namespace {
+
+// get/set of a member of VersionProfile (`Top`) or of its ProtocolTimers (`Timer`), through
+// the member's own type: bool, std::uint32_t / std::uint64_t (counts, bytes), Duration or
+// std::string_view.
+template <typename T>
+FieldValue wrap(const T& v) {
+  if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::string_view>)
+    return FieldValue(v);
+  else if constexpr (std::is_same_v<T, Duration>)
+    return FieldValue(std::in_place_type<Duration>, v);
+  else
+    return FieldValue(std::in_place_type<std::uint64_t>, static_cast<std::uint64_t>(v));
+}
+template <typename T>
+void unwrap(T& out, const FieldValue& v) {
+  if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::string_view> ||
+                std::is_same_v<T, Duration>)
+    out = std::get<T>(v);
+  else
+    out = static_cast<T>(std::get<std::uint64_t>(v));
+}
+
+template <auto Member>
+struct Top {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.*Member, v); }
+};
+template <auto Member>
+struct Timer {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.timers.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.timers.*Member, v); }
+};
+
+using VP = VersionProfile;
+using PT = ProtocolTimers;
+constexpr auto kBool = FieldType::kBool;
+constexpr auto kCount = FieldType::kCount;
+constexpr auto kDur = FieldType::kDuration;
+constexpr auto kBytes = FieldType::kBytes;
+constexpr auto kString = FieldType::kString;
+
+template <typename Access>
+constexpr ProfileField field(std::string_view key, FieldType type, std::int64_t min,
+                             std::string_view doc) {
+  return {key, type, min, doc, &Access::get, &Access::set};
+}
+
+// One line per field. min: the smallest valid value (1 ns for every timer: a zero interval
+// would fire without end at one instant).
+constexpr std::array kFields = {
+    field<Top<&VP::sends_handshake_first>>("handshake.first", kBool, 0,
+                                           "outbound sends Handshake before its first Ping"),
+    field<Top<&VP::handshake_network>>("handshake.network", kString, 0,
+                                       "the `network` field of that Handshake"),
+    field<Top<&VP::outbound_handles_all_messages>>(
+        "outbound.handles_all", kBool, 0,
+        "outbound handles every message (else all but Ping/Pong are dropped)"),
+    field<Top<&VP::outbound_logs_dropped_messages>>(
+        "outbound.logs_dropped", kBool, 0, "outbound logs the messages it drops (no wire change)"),
+    field<Top<&VP::outbound_writes_broadcasts>>(
+        "outbound.writes_broadcasts", kBool, 0,
+        "outbound connections are registered for broadcasts"),
+    field<Top<&VP::max_line_bytes>>("max_line", kBytes, 0,
+                                    "longest accepted line in bytes; 0 = unlimited"),
+    field<Timer<&PT::ping_interval_ns>>("ping.interval", kDur, 1,
+                                        "outbound ping interval (first tick at once)"),
+    field<Timer<&PT::ping_check_interval_ns>>("ping.check_interval", kDur, 1,
+                                              "how often unanswered pings are checked"),
+    field<Timer<&PT::ping_timeout_ns>>("ping.timeout", kDur, 1,
+                                       "a ping unanswered for longer is a miss"),
+    field<Timer<&PT::max_missed_pongs>>("ping.max_missed", kCount, 1,
+                                        "misses that close the connection"),
+    field<Top<&VP::pending_ping_limit>>("ping.pending_limit", kCount, 1,
+                                        "pending ping nonces kept per outbound connection"),
+    field<Timer<&PT::reconnect_delay_ns>>("reconnect.after_close", kDur, 1,
+                                          "redial after an established connection ends"),
+    field<Timer<&PT::dial_backoff_initial_ns>>("reconnect.initial", kDur, 1,
+                                               "first back-off after a failed dial"),
+    field<Timer<&PT::dial_backoff_max_ns>>("reconnect.max", kDur, 1, "back-off cap"),
+    field<Timer<&PT::max_dial_failures_masternode>>(
+        "reconnect.give_up_masternode", kCount, 1,
+        "consecutive failed dials to a masternode before giving up"),
+    field<Timer<&PT::max_dial_failures_other>>(
+        "reconnect.give_up_other", kCount, 1,
+        "consecutive failed dials to another peer before giving up"),
+    field<Timer<&PT::redial_pass_interval_ns>>("reconnect.pass_interval", kDur, 1,
+                                               "periodic pass over disconnected peers"),
+    field<Timer<&PT::redial_pass_spacing_ns>>("reconnect.pass_spacing", kDur, 1,
+                                              "spacing of the dials within one pass"),
+    field<Timer<&PT::connect_timeout_ns>>("connect_timeout", kDur, 1,
+                                          "TCP connect timeout on the dialer"),
+    field<Timer<&PT::heartbeat_interval_ns>>("heartbeat.interval", kDur, 1,
+                                             "masternode heartbeat (first tick at once)"),
+    field<Timer<&PT::masternode_offline_ns>>("heartbeat.offline_after", kDur, 1,
+                                             "no heartbeat for this long: offline"),
+    field<Timer<&PT::block_interval_ns>>("blocks.interval", kDur, 1,
+                                         "block slots at wall-clock multiples of this"),
+    field<Timer<&PT::min_active_masternodes>>("blocks.min_active", kCount, 1,
+                                              "fewer active masternodes: the slot is skipped"),
+    field<Timer<&PT::leader_grace_ns>>("blocks.leader_grace", kDur, 1,
+                                       "after this, any proposer is accepted"),
+    field<Timer<&PT::sync_peers>>("sync.peers", kCount, 1, "peers asked per sync poll"),
+    field<Timer<&PT::sync_poll_interval_ns>>("sync.poll_interval", kDur, 1, "sync poll period"),
+    field<Timer<&PT::sync_timeout_ns>>("sync.timeout", kDur, 1,
+                                       "a sync attempt gives up after this"),
+    field<Timer<&PT::max_blocks_per_response>>("sync.max_blocks", kCount, 1, "BlocksResponse cap"),
+};
+
+}  // namespace
+
+std::string_view field_type_name(FieldType t) {
+  switch (t) {
+    case FieldType::kBool:
+      return "bool";
+    case FieldType::kCount:
+      return "count";
+    case FieldType::kDuration:
+      return "duration";
+    case FieldType::kBytes:
+      return "bytes";
+    case FieldType::kString:
+      return "string";
+  }
+  return "?";
+}
+
+std::span<const ProfileField> profile_fields() {
+  return kFields;
+}
+
+const ProfileField* find_profile_field(std::string_view key) {
+  for (const auto& f : kFields)
+    if (f.key == key) return &f;
+  return nullptr;
+}
+
+namespace {
+std::string format_duration_exact(Duration d) {
+  if (d == 0) return "0s";
+  struct Unit {
+    Duration ns;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{24 * kHour, "d"},  {kHour, "h"},         {kMinute, "m"},
+                                    {kSecond, "s"},     {kMillisecond, "ms"}, {kMicrosecond, "us"},
+                                    {kNanosecond, "ns"}};
+  std::string out = d < 0 ? "-" : "";
+  std::uint64_t left = d < 0 ? 0 - static_cast<std::uint64_t>(d) : static_cast<std::uint64_t>(d);
+  for (const auto& u : kUnits) {
+    const auto n = left / static_cast<std::uint64_t>(u.ns);
+    if (n == 0) continue;
+    out += std::to_string(n) + u.name;
+    left -= n * static_cast<std::uint64_t>(u.ns);
+  }
+  return out;
+}
+}  // namespace
+
+std::string format_field_value(FieldType t, const FieldValue& v) {
+  switch (t) {
+    case FieldType::kBool:
+      return std::get<bool>(v) ? "true" : "false";
+    case FieldType::kCount:
+    case FieldType::kBytes:
+      return std::to_string(std::get<std::uint64_t>(v));
+    case FieldType::kDuration:
+      return format_duration_exact(std::get<Duration>(v));
+    case FieldType::kString:
+      return std::string(std::get<std::string_view>(v));
+  }
+  return "";
+}
+
+bool field_number(const FieldValue& v, std::int64_t& out) {
+  if (const auto* b = std::get_if<bool>(&v)) return out = *b, true;
+  if (const auto* n = std::get_if<std::uint64_t>(&v))
+    return out = static_cast<std::int64_t>(*n), true;
+  if (const auto* d = std::get_if<Duration>(&v)) return out = *d, true;
+  return false;
+}
+
+bool field_equal(const ProfileField& f, const VersionProfile& a, const VersionProfile& b) {
+  return f.get(a) == f.get(b);
+}
+
+std::string profile_consistency_error(const VersionProfile& p) {
+  if (p.timers.dial_backoff_max_ns < p.timers.dial_backoff_initial_ns)
+    return "'reconnect.max' must be at least 'reconnect.initial'";
+  return "";
+}
+
+}  // namespace ts::node
