@@ -169,9 +169,8 @@ TEST_CASE("consensus: post-fix and mixed - heartbeats flow only listener to dial
     const bool gbh = node::find_profile("post-fix")->consensus.sends_get_block_height;
     CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_handshake_ns IS NOT NULL AND "
                    "msgs_dropped < " +
-                   std::to_string(2 + gbh) + " + (" +
-                   std::to_string(duration) + " - t_connect_ns) / " +
-                   std::to_string(kT.heartbeat_interval_ns) + " - 1") == 0);
+                   std::to_string(2 + gbh) + " + (" + std::to_string(duration) +
+                   " - t_connect_ns) / " + std::to_string(kT.heartbeat_interval_ns) + " - 1") == 0);
     CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_handshake_ns IS NOT NULL") > 0);
     // Client transactions stay where they were submitted: none is final anywhere, and each
     // node's mempool at the end holds exactly the transactions submitted to it.
