@@ -109,7 +109,11 @@ bool parse_ipv4(std::string_view text, std::uint32_t& out) {
 }  // namespace
 
 Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
-    : cfg_(std::move(cfg)), profile_(&profile), prng_(seed), chain_(std::move(cfg_.chain)) {
+    : cfg_(std::move(cfg)),
+      profile_(&profile),
+      prng_(seed),
+      chain_(std::move(cfg_.chain)),
+      registry_order_key_(Prng::derive(seed, kRegistryOrderStream).next_u64()) {
   cfg_.chain.clear();
   slots_.resize(cfg_.peers.size());
   conns_.reserve(cfg_.peers.size());  // one per known peer is the usual steady state

@@ -51,7 +51,14 @@ struct NodeConfig {
   QuorumBase quorum_base = QuorumBase::kRegistered;
   // The chain on disk when the process starts (a restart keeps it); empty = genesis only.
   std::vector<Block> chain;
+  // Masternodes in the registry database on disk at start (masternode_registry.rs:49-80
+  // loads them), besides the node itself; each is loaded as last heard at start. Scenarios
+  // leave it empty: a fresh data directory (docs/consensus.md "Registration").
+  std::vector<std::string> registry_on_disk;
 };
+
+// Stream of the per-process HashMap order key (Prng::derive(seed, stream)).
+inline constexpr std::uint64_t kRegistryOrderStream = 0x7265676973747279ull;  // "registry"
 
 // The dial rule: a node dials a peer only if its own IP, compared as a string, is less.
 inline bool dials(std::string_view self_ip, std::string_view peer_ip) {
@@ -171,8 +178,15 @@ class Node {
   void on_submit(SimTime now, std::uint64_t txid);
   void on_tx(SimTime now, std::uint64_t txid, bool body, const std::string* voter);
   void apply_block_txs(const Block& b);
-  std::uint32_t committee_size(std::uint32_t active) const;
+  std::uint32_t committee_size(SimTime now, std::uint32_t active) const;
   void on_slot(SimTime now);
+  void slot_every_node_round(SimTime now, std::uint64_t height);  // hypothetical rule
+  void slot_main_rs_producer(SimTime now, std::uint64_t height);  // 31ad283's main.rs
+  // Below the expected height by more than `slack`: starts a catch-up; true if behind.
+  bool catch_up_if_behind(SimTime now, std::uint64_t slack);
+  std::uint64_t expected_height(SimTime now) const;
+  void open_round(SimTime now, std::uint64_t height);
+  void propose(SimTime now, std::uint64_t height);
   void on_sync_poll(SimTime now);
   void on_proposal(SimTime now, const BlockProposal& p);
   void on_vote(SimTime now, const BlockVote& v);
@@ -183,6 +197,7 @@ class Node {
               bool broadcast_commit);
   void learn_height(SimTime now, std::uint64_t height);
   void sync_requests();
+  Conn* writable_conn_to(std::string_view ip);  // first writable connection to `ip`
   void broadcast(const Message& m);
   void chain_event(ChainEventKind kind, const Block* b, std::uint64_t height,
                    std::uint32_t votes = 0, std::uint32_t active = 0);
@@ -222,6 +237,8 @@ class Node {
   };
   Chain chain_;
   MasternodeRegistry registry_;
+  std::uint64_t registry_order_key_ = 0;  // the per-process HashMap key
+  std::vector<std::string_view> sorted_scratch_;
   std::uint64_t heartbeat_seq_ = 0;
   SimTime heartbeat_at_ = kNever;
   SimTime slot_at_ = kNever;

@@ -55,10 +55,15 @@ std::uint32_t quorum_of(std::uint32_t active) {
   return (2 * active + 2) / 3;
 }
 
+MasternodeRegistry::Policy registry_policy(const VersionProfile& p) {
+  return {p.timers.masternode_offline_ns, p.consensus.offline_check_interval_ns,
+          p.consensus.remove_after_ns};
+}
+
 }  // namespace
 
 std::size_t Node::active_masternodes(SimTime now) const {
-  return registry_.active_count(now, profile_->timers.masternode_offline_ns);
+  return registry_.active_count(now);
 }
 
 std::size_t Node::mempool_size() const {
@@ -67,10 +72,10 @@ std::size_t Node::mempool_size() const {
   }));
 }
 
-std::uint32_t Node::committee_size(std::uint32_t active) const {
+std::uint32_t Node::committee_size(SimTime now, std::uint32_t active) const {
   return cfg_.quorum_base == NodeConfig::QuorumBase::kActive
              ? active
-             : static_cast<std::uint32_t>(registry_.known());
+             : static_cast<std::uint32_t>(registry_.registered(now));
 }
 
 std::size_t Node::established_connections() const {
@@ -106,7 +111,11 @@ void Node::broadcast(const Message& m) {
 // ---- start, heartbeats, slots ------------------------------------------------------------
 
 void Node::consensus_start(SimTime now) {
-  registry_.seen(cfg_.ip, now);  // the node registers itself at start-up
+  // The registry database is loaded, then the node registers itself (main.rs:443-450).
+  registry_ = MasternodeRegistry(registry_policy(*profile_), now, registry_order_key_);
+  for (const auto& a : cfg_.registry_on_disk)
+    registry_.register_at(a, now);
+  registry_.register_at(cfg_.ip, now);
   // tokio::time::interval: the first heartbeat tick completes at once.
   heartbeat_at_ = now;
   on_heartbeat_tick(now);
@@ -116,36 +125,75 @@ void Node::consensus_start(SimTime now) {
   const SimTime sub_ns = ((wall_ns % kSecond) + kSecond) % kSecond;
   arm(TimerKind::kBlockSlot, 0, slot_at_,
       now + until_next_boundary(wall_clock_s(now), sub_ns, interval));
+  // main.rs:510-523: catchup_blocks() once at start-up, if below the expected height.
+  if (profile_->consensus.catchup_when_behind_schedule) catch_up_if_behind(now, 0);
 }
 
 void Node::on_heartbeat_tick(SimTime now) {
-  registry_.seen(cfg_.ip, now);
+  registry_.heartbeat(cfg_.ip, now);  // main.rs:487
   broadcast(Heartbeat{cfg_.ip, ++heartbeat_seq_, wall_clock_s(now)});
   arm(TimerKind::kHeartbeat, 0, heartbeat_at_, now + profile_->timers.heartbeat_interval_ns);
 }
 
 void Node::on_slot(SimTime now) {
-  const auto& t = profile_->timers;
-  arm(TimerKind::kBlockSlot, 0, slot_at_, now + t.block_interval_ns);
-  registry_.active(now, t.masternode_offline_ns, active_scratch_);
-  const auto active = static_cast<std::uint32_t>(active_scratch_.size());
+  arm(TimerKind::kBlockSlot, 0, slot_at_, now + profile_->timers.block_interval_ns);
   const std::uint64_t height = chain_.height() + 1;
-  if (active < t.min_active_masternodes) {
+  if (profile_->consensus.proposer == ConsensusRules::Proposer::kBftLeaderEveryNode)
+    slot_every_node_round(now, height);
+  else
+    slot_main_rs_producer(now, height);
+}
+
+// Hypothetical rule: every node with 3 or more active opens the round; its leader proposes.
+void Node::slot_every_node_round(SimTime now, std::uint64_t height) {
+  const auto active = static_cast<std::uint32_t>(registry_.active_count(now));
+  if (active < profile_->timers.min_active_masternodes) {
     chain_event(ChainEventKind::kSlotSkipped, nullptr, height, 0, active);
     return;
   }
+  open_round(now, height);
+  if (rounds_.back().leader == cfg_.ip) propose(now, height);
+}
+
+// 31ad283's block timer (main.rs:598-724): the eligible masternodes (active; the reward
+// period starts at this tick, so every active one is eligible) in HashMap order; fewer
+// than 3: skip. Behind the schedule by more than one block: catch up instead. Otherwise
+// only the selected producer goes on, into produce_block (blockchain.rs:777-915), which
+// starts a BFT round and proposes only if this node is also the round's BFT leader.
+void Node::slot_main_rs_producer(SimTime now, std::uint64_t height) {
+  registry_.active_in_map_order(now, active_scratch_);
+  const auto eligible = static_cast<std::uint32_t>(active_scratch_.size());
+  if (eligible < profile_->timers.min_active_masternodes) {
+    chain_event(ChainEventKind::kSlotSkipped, nullptr, height, 0, eligible);
+    return;
+  }
+  if (profile_->consensus.catchup_when_behind_schedule && catch_up_if_behind(now, 1)) return;
+  if (chain_.height() > expected_height(now)) return;  // "ahead of expected": no production
+  const std::string_view producer =
+      active_scratch_[select_producer(chain_.tip().hash, chain_.height(), eligible)];
+  if (producer != cfg_.ip) return;
+  open_round(now, height);
+  if (rounds_.back().leader == cfg_.ip) propose(now, height);
+}
+
+// bft start_round(): this node's round for `height` with the BFT leader of its active set.
+void Node::open_round(SimTime now, std::uint64_t height) {
+  registry_.active_sorted(now, sorted_scratch_);
+  const auto active = static_cast<std::uint32_t>(sorted_scratch_.size());
   prune_rounds();
   Round r;
   r.height = height;
-  r.leader = std::string(active_scratch_[select_leader(height, active_scratch_)]);
+  r.leader = std::string(sorted_scratch_[select_leader(height, sorted_scratch_)]);
   r.active = active;
-  r.committee = committee_size(active);
+  r.committee = committee_size(now, active);
   r.started = now;
   // A new slot replaces a round for the same height that never committed.
   std::erase_if(rounds_, [&](const Round& o) { return o.height == height; });
   rounds_.push_back(r);
-  if (r.leader != cfg_.ip) return;
+}
 
+// propose_block(): the block on the tip with the final transactions, broadcast.
+void Node::propose(SimTime now, std::uint64_t height) {
   Block b;
   b.height = height;
   b.previous_hash = chain_.tip().hash;
@@ -154,14 +202,31 @@ void Node::on_slot(SimTime now) {
   for (const auto& [txid, tx] : txs_)  // finalised transactions not yet in a block
     if (tx.body && tx.final && !tx.in_block) b.transactions.push_back(txid);
   b.hash = block_hash(b);
-  rounds_.back().has_proposal = true;
-  rounds_.back().proposal = b;
-  chain_event(ChainEventKind::kProposed, &b, height, 0, active);
+  Round& r = rounds_.back();
+  r.has_proposal = true;
+  r.proposal = b;
+  chain_event(ChainEventKind::kProposed, &b, height, 0, r.active);
   broadcast(BlockProposal{b, cfg_.ip, 0});
-  // The leader approves its own block like any voter.
+  if (!profile_->consensus.leader_votes_own_block) return;
   votes_.push_back(Vote{height, b.hash, cfg_.ip});
   broadcast(BlockVote{b.hash, height, cfg_.ip, true});
   check_quorum(now, height);
+}
+
+// Genesis is the schedule's origin: the block-interval boundary at or before the scenario
+// epoch (the model's nodes start on schedule; upstream's is the network's genesis time).
+std::uint64_t Node::expected_height(SimTime now) const {
+  const std::int64_t interval_s = profile_->timers.block_interval_ns / kSecond;
+  const std::int64_t genesis = cfg_.clock_epoch_unix_s - cfg_.clock_epoch_unix_s % interval_s;
+  const std::int64_t elapsed = wall_clock_s(now) - genesis;
+  return elapsed <= 0 ? 0 : static_cast<std::uint64_t>(elapsed / interval_s);
+}
+
+bool Node::catch_up_if_behind(SimTime now, std::uint64_t slack) {
+  const std::uint64_t expected = expected_height(now);
+  if (chain_.height() + slack >= expected) return false;
+  learn_height(now, expected);
+  return true;
 }
 
 void Node::prune_rounds() {
@@ -173,18 +238,20 @@ void Node::prune_rounds() {
 // ---- messages ------------------------------------------------------------------------------
 
 void Node::conn_writable(SimTime /*now*/, Conn& c) {
-  if (!cfg_.consensus) return;
-  send(c, GetBlockHeight{});  // catch-up starts by asking each new peer for its height
+  if (!cfg_.consensus || !profile_->consensus.sends_get_block_height) return;
+  send(c, GetBlockHeight{});  // hypothetical: ask each new peer for its height
 }
 
 bool Node::handle_consensus(SimTime now, Conn& c, const Message& m) {
   if (const auto* hb = std::get_if<Heartbeat>(&m)) {
-    if (cfg_.consensus && hb->masternode_address != cfg_.ip)
-      registry_.seen(hb->masternode_address, now);
+    if (cfg_.consensus && hb->masternode_address != cfg_.ip &&
+        !registry_.heartbeat(hb->masternode_address, now) &&
+        profile_->consensus.registers_heartbeat_senders)
+      registry_.register_at(hb->masternode_address, now);
   } else if (std::holds_alternative<GetBlockHeight>(m)) {
     if (cfg_.consensus) send(c, BlockHeightResponse{chain_.height()});
   } else if (const auto* hr = std::get_if<BlockHeightResponse>(&m)) {
-    if (cfg_.consensus) learn_height(now, hr->height);
+    if (cfg_.consensus && profile_->consensus.handles_sync_responses) learn_height(now, hr->height);
   } else if (const auto* gb = std::get_if<GetBlocks>(&m)) {
     if (!cfg_.consensus) return true;
     BlocksResponse r;
@@ -194,7 +261,7 @@ bool Node::handle_consensus(SimTime now, Conn& c, const Message& m) {
       r.blocks.push_back(chain_.at(h));
     send(c, r);
   } else if (const auto* br = std::get_if<BlocksResponse>(&m)) {
-    if (cfg_.consensus) on_blocks(now, *br);
+    if (cfg_.consensus && profile_->consensus.handles_sync_responses) on_blocks(now, *br);
   } else if (const auto* p = std::get_if<BlockProposal>(&m)) {
     if (cfg_.consensus) on_proposal(now, *p);
   } else if (const auto* v = std::get_if<BlockVote>(&m)) {
@@ -215,7 +282,7 @@ void Node::on_proposal(SimTime now, const BlockProposal& p) {
   const Block& b = p.block;
   if (b.height <= chain_.height()) return;  // already have this height
   if (b.height > chain_.height() + 1) {     // we are behind: fetch what we miss
-    learn_height(now, b.height - 1);
+    if (profile_->consensus.bft_messages_trigger_sync) learn_height(now, b.height - 1);
     return;
   }
   // Upstream handle_proposal: no round started for the height -> rejected; a proposer other
@@ -290,7 +357,8 @@ void Node::on_commit_msg(SimTime now, const BlockCommit& c) {
       return;
     }
   }
-  learn_height(now, c.height);  // committed elsewhere and we lack the block: sync it
+  // Committed elsewhere and we lack the block: sync it (hypothetical rule only).
+  if (profile_->consensus.bft_messages_trigger_sync) learn_height(now, c.height);
 }
 
 // ---- transactions --------------------------------------------------------------------------
@@ -315,19 +383,19 @@ void Node::on_tx(SimTime now, std::uint64_t txid, bool body, const std::string* 
     if (std::find(tx.voters.begin(), tx.voters.end(), v) == tx.voters.end())
       tx.voters.emplace_back(v);
   };
+  const ConsensusRules& rules = profile_->consensus;
   if (body && !tx.body) {
     tx.body = true;
-    add_vote(cfg_.ip);
+    if (rules.counts_own_tx_vote) add_vote(cfg_.ip);
     broadcast(TransactionVote{txid, cfg_.ip, true, wall_clock_s(now)});
   }
-  if (voter) add_vote(*voter);
+  // consensus.rs:338-344: a vote from an address not registered here is rejected.
+  if (voter && (!rules.tx_votes_only_from_registered || registry_.is_registered(*voter, now)))
+    add_vote(*voter);
   if (tx.final || !tx.body) return;
-  const auto active = static_cast<std::uint32_t>(
-      registry_.active_count(now, profile_->timers.masternode_offline_ns));
-  const std::uint32_t n = committee_size(active);
-  // As for blocks, fewer than min_active_masternodes cannot finalise anything (a node alone
-  // would otherwise be its own quorum of one).
-  if (n < profile_->timers.min_active_masternodes || tx.voters.size() < quorum_of(n)) return;
+  const auto active = static_cast<std::uint32_t>(registry_.active_count(now));
+  const std::uint32_t n = committee_size(now, active);
+  if (n < rules.min_tx_committee || tx.voters.size() < quorum_of(n)) return;
   tx.final = true;
   ChainEvent e;
   e.kind = ChainEventKind::kTxFinalized;
@@ -364,13 +432,33 @@ void Node::sync_requests() {
   const std::uint64_t start = chain_.height() + 1;
   const std::uint64_t end =
       std::min(sync_target_, chain_.height() + profile_->timers.max_blocks_per_response);
-  std::uint32_t asked = 0;
-  for (auto& c : conns_) {
-    if (asked == profile_->timers.sync_peers) break;
-    if (!c.writable) continue;
-    send(c, GetBlocks{start, end});
-    ++asked;
+  const std::uint32_t limit = profile_->timers.sync_peers;
+  if (profile_->consensus.get_blocks_every_poll) {  // hypothetical: the first writable ones
+    std::uint32_t asked = 0;
+    for (auto& c : conns_) {
+      if (asked == limit) break;
+      if (!c.writable) continue;
+      send(c, GetBlocks{start, end});
+      ++asked;
+    }
+    return;
   }
+  // blockchain.rs:246-253: the first entries of the peer list, each only if a connection
+  // to it carries writes (send_to_peer fails otherwise).
+  for (std::size_t p = 0; p < cfg_.peers.size() && p < limit; ++p)
+    if (Conn* c = writable_conn_to(cfg_.peers[p].ip)) send(*c, GetBlocks{start, end});
+}
+
+Node::Conn* Node::writable_conn_to(std::string_view ip) {
+  for (auto& c : conns_) {
+    if (!c.writable) continue;
+    if (c.dir == Direction::kOutbound ? cfg_.peers[c.peer].ip == ip : [&] {
+          const std::string r = remote(c);
+          return r.size() > ip.size() && r.compare(0, ip.size(), ip) == 0 && r[ip.size()] == ':';
+        }())
+      return &c;
+  }
+  return nullptr;
 }
 
 void Node::on_sync_poll(SimTime now) {
@@ -387,7 +475,7 @@ void Node::on_sync_poll(SimTime now) {
     chain_event(ChainEventKind::kSyncGaveUp, nullptr, chain_.height());
     return;
   }
-  sync_requests();
+  if (profile_->consensus.get_blocks_every_poll) sync_requests();
   arm(TimerKind::kSyncPoll, 0, sync_at_, now + profile_->timers.sync_poll_interval_ns);
 }
 

@@ -37,8 +37,25 @@ struct Timer {
   static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.timers.*Member, v); }
 };
 
+template <auto Member>
+struct Rule {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.consensus.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.consensus.*Member, v); }
+};
+// ConsensusRules::proposer, a two-valued enum, as a switch.
+struct EveryNodeRound {
+  static FieldValue get(const VersionProfile& p) {
+    return FieldValue(p.consensus.proposer == ConsensusRules::Proposer::kBftLeaderEveryNode);
+  }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    p.consensus.proposer = std::get<bool>(v) ? ConsensusRules::Proposer::kBftLeaderEveryNode
+                                             : ConsensusRules::Proposer::kMainRsProducer;
+  }
+};
+
 using VP = VersionProfile;
 using PT = ProtocolTimers;
+using CR = ConsensusRules;
 constexpr auto kBool = FieldType::kBool;
 constexpr auto kCount = FieldType::kCount;
 constexpr auto kDur = FieldType::kDuration;
@@ -110,6 +127,38 @@ constexpr std::array kFields = {
     field<Timer<&PT::sync_timeout_ns>>("sync.timeout", kDur, 1,
                                        "a sync attempt gives up after this"),
     field<Timer<&PT::max_blocks_per_response>>("sync.max_blocks", kCount, 1, "BlocksResponse cap"),
+    field<EveryNodeRound>("consensus.every_node_round", kBool, 0,
+                          "every node opens a BFT round and the BFT leader proposes (else only "
+                          "main.rs's producer opens one)"),
+    field<Rule<&CR::leader_votes_own_block>>("consensus.leader_votes_own_block", kBool, 0,
+                                             "the proposer casts a vote for its own block"),
+    field<Rule<&CR::sends_get_block_height>>("consensus.sends_get_block_height", kBool, 0,
+                                             "GetBlockHeight is sent after a handshake"),
+    field<Rule<&CR::handles_sync_responses>>("consensus.handles_sync_responses", kBool, 0,
+                                             "BlocksResponse and BlockHeightResponse are handled"),
+    field<Rule<&CR::registers_heartbeat_senders>>(
+        "consensus.registers_heartbeat_senders", kBool, 0,
+        "a heartbeat from an unregistered masternode registers it (else ignored)"),
+    field<Rule<&CR::counts_own_tx_vote>>("consensus.counts_own_tx_vote", kBool, 0,
+                                         "a node counts its own transaction vote"),
+    field<Rule<&CR::tx_votes_only_from_registered>>(
+        "consensus.tx_votes_only_from_registered", kBool, 0,
+        "transaction votes count only from registered masternodes"),
+    field<Rule<&CR::min_tx_committee>>("consensus.min_tx_committee", kCount, 0,
+                                       "fewer registered masternodes: no transaction is final"),
+    field<Rule<&CR::catchup_when_behind_schedule>>(
+        "consensus.catchup_when_behind", kBool, 0,
+        "a node behind the block schedule starts a catch-up (GetBlocks)"),
+    field<Rule<&CR::get_blocks_every_poll>>("consensus.get_blocks_every_poll", kBool, 0,
+                                            "GetBlocks is re-sent at every sync poll"),
+    field<Rule<&CR::bft_messages_trigger_sync>>(
+        "consensus.bft_messages_trigger_sync", kBool, 0,
+        "a proposal or commit above the tip starts a sync (hypothetical)"),
+    field<Rule<&CR::offline_check_interval_ns>>(
+        "heartbeat.offline_check_interval", kDur, 0,
+        "how often the registry marks silent masternodes offline (0: at every read)"),
+    field<Rule<&CR::remove_after_ns>>("heartbeat.remove_after", kDur, 0,
+                                      "an offline masternode is removed after this (0: never)"),
 };
 
 }  // namespace

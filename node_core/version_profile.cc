@@ -35,7 +35,8 @@ constexpr VersionProfile make_post_fix() {
 
 // 31ad283 plus the later outbound fixes: 505b8a3 (outbound connections handle every message)
 // and 51218aa (outbound connections receive broadcasts for writing). Only those two switches
-// differ from post-fix; the consensus rules stay the model's (docs/consensus.md).
+// differ from post-fix; the consensus rules stay 31ad283's (51218aa's own consensus is a
+// rewrite - avalanche.rs, tsdc.rs - that the model does not have; docs/fidelity.md).
 constexpr VersionProfile make_full_outbound() {
   VersionProfile p = make_post_fix();
   p.name = "full-outbound";
@@ -48,8 +49,35 @@ constexpr VersionProfile make_full_outbound() {
   return p;
 }
 
-constexpr std::array<VersionProfile, 4> kProfiles = {make_pre_fix(), make_logging_fix(),
-                                                     make_post_fix(), make_full_outbound()};
+// HYPOTHETICAL: no upstream commit behaves like this. full-outbound's transport with the
+// model's idealised consensus from before issue 15: every node opens a round at its slot,
+// the BFT leader proposes and votes, every masternode heard is registered, activity is
+// judged at every read, sync asks for heights and applies BlocksResponse.
+constexpr VersionProfile make_hypothetical_ideal() {
+  VersionProfile p = make_full_outbound();
+  p.name = "hypothetical-ideal-consensus";
+  p.commit = "none";
+  p.description = "HYPOTHETICAL: full-outbound transport with idealised consensus and sync";
+  ConsensusRules& c = p.consensus;
+  c.proposer = ConsensusRules::Proposer::kBftLeaderEveryNode;
+  c.leader_votes_own_block = true;
+  c.sends_get_block_height = true;
+  c.handles_sync_responses = true;
+  c.registers_heartbeat_senders = true;
+  c.counts_own_tx_vote = true;
+  c.tx_votes_only_from_registered = false;
+  c.min_tx_committee = 3;
+  c.catchup_when_behind_schedule = false;
+  c.get_blocks_every_poll = true;
+  c.bft_messages_trigger_sync = true;
+  c.offline_check_interval_ns = 0;
+  c.remove_after_ns = 0;
+  return p;
+}
+
+constexpr std::array<VersionProfile, 5> kProfiles = {make_pre_fix(), make_logging_fix(),
+                                                     make_post_fix(), make_full_outbound(),
+                                                     make_hypothetical_ideal()};
 
 }  // namespace
 

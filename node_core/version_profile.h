@@ -42,6 +42,36 @@ struct ProtocolTimers {
   std::uint32_t max_blocks_per_response = 101;    // BlocksResponse cap
 };
 
+// How a build runs the masternode layer, as data. The defaults are 31ad283's (and
+// ea701a4's and b5513be's: those commits differ only in client.rs and peer_connection.rs);
+// every field's upstream file:line is in docs/fidelity.md.
+struct ConsensusRules {
+  // Who proposes: main.rs's producer (SHA-256 of prev_hash and height over the eligible
+  // list in registry HashMap order; only that node starts a BFT round, and proposes only if
+  // it is also the BFT leader), or every node's round with the BFT leader proposing.
+  enum class Proposer : std::uint8_t { kMainRsProducer, kBftLeaderEveryNode };
+  Proposer proposer = Proposer::kMainRsProducer;
+  bool leader_votes_own_block = false;        // propose_block() casts no vote of its own
+  bool sends_get_block_height = false;        // nothing sends GetBlockHeight at 31ad283
+  bool handles_sync_responses = false;        // BlocksResponse, BlockHeightResponse: `_ => {}`
+  bool registers_heartbeat_senders = false;   // a heartbeat from an unknown node is ignored
+  bool counts_own_tx_vote = false;            // the own TransactionVote is only broadcast
+  bool tx_votes_only_from_registered = true;  // "Vote from non-masternode" otherwise
+  std::uint32_t min_tx_committee = 1;         // fewer registered: no transaction is final
+  // Catch-up (blockchain.rs catchup_blocks): GetBlocks(tip+1, expected) once to the first
+  // `sync_peers` entries of the peer list, then polls; when behind the schedule (main.rs).
+  bool catchup_when_behind_schedule = true;
+  bool get_blocks_every_poll = false;  // true: re-asked at every poll (model's old rule)
+  // A proposal or commit above the tip starts a sync (hypothetical; upstream's BFT handlers
+  // start none).
+  bool bft_messages_trigger_sync = false;
+  // Registry monitor: offline after timers.masternode_offline_ns without a heartbeat, but
+  // checked only every `offline_check_interval_ns` (0: at every read); removed when offline
+  // and silent for more than `remove_after_ns` (0: never).
+  Duration offline_check_interval_ns = seconds(120);
+  Duration remove_after_ns = seconds(3600);
+};
+
 struct VersionProfile {
   std::string_view name;         // scenario name, e.g. "post-fix"
   std::string_view commit;       // upstream commit, e.g. "31ad283"
@@ -66,6 +96,7 @@ struct VersionProfile {
   std::uint64_t max_line_bytes = 0;
 
   ProtocolTimers timers;
+  ConsensusRules consensus;
 };
 
 // All known profiles, in a stable order (oldest first).

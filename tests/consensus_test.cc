@@ -19,6 +19,9 @@ namespace {
 
 constexpr std::string_view kMixed = "topologies/six_nodes.yaml";
 constexpr std::string_view kFull = "topologies/six_nodes_full_outbound.yaml";
+// HYPOTHETICAL profile (idealised consensus on full-outbound transport): the scenarios that
+// need blocks to be made.
+constexpr std::string_view kIdeal = "topologies/six_nodes_hypothetical_ideal.yaml";
 const node::ProtocolTimers kT{};
 
 std::string read_text(std::string_view rel) {
@@ -49,8 +52,8 @@ std::int64_t slots_in(Duration d) {
 
 }  // namespace
 
-TEST_CASE("consensus: all full-outbound 6 h - a block in every slot with 3 or more active") {
-  auto sc = test::load(std::string(kFull));
+TEST_CASE("consensus: hypothetical ideal 6 h - a block in every slot with 3 or more active") {
+  auto sc = test::load(std::string(kIdeal));
   REQUIRE(sc.consensus.enabled);
   const Duration duration = 6 * kHour;
   for (std::uint64_t seed : {1, 2}) {
@@ -144,7 +147,7 @@ TEST_CASE("consensus: all pre-fix - no block is ever committed and no connection
 
 TEST_CASE("consensus: post-fix and mixed - heartbeats flow only listener to dialer and die there") {
   // Regression values with the mechanism behind them (results/consensus.md): the listener
-  // writes its heartbeats, GetBlockHeight and everything else on the inbound connection;
+  // writes its heartbeats and everything else on the inbound connection;
   // the dialer (any incident commit) drops all of it but Pong; the dialer writes nothing
   // but Handshake and Ping. So no node ever registers another masternode.
   for (const auto* file : {"topologies/six_nodes_postfix.yaml", "topologies/six_nodes.yaml"}) {
@@ -161,12 +164,13 @@ TEST_CASE("consensus: post-fix and mixed - heartbeats flow only listener to dial
     // Stable (handshaken) connections: the dialer wrote Handshake + pings only ...
     CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_handshake_ns IS NOT NULL AND "
                    "msgs_d2l != 1 + pings_sent + pongs_unmatched * 0") == 0);
-    // ... and dropped a heartbeat a minute from the listener, plus Ack, GetPeers and
-    // GetBlockHeight.
+    // ... and dropped a heartbeat a minute from the listener, plus Ack and GetPeers (and
+    // GetBlockHeight only where the listener's rules send one: none at these commits).
+    const bool gbh = node::find_profile("post-fix")->consensus.sends_get_block_height;
     CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_handshake_ns IS NOT NULL AND "
-                   "msgs_dropped < 3 + (" +
-                   std::to_string(duration) + " - t_connect_ns) / " +
-                   std::to_string(kT.heartbeat_interval_ns) + " - 1") == 0);
+                   "msgs_dropped < " +
+                   std::to_string(2 + gbh) + " + (" + std::to_string(duration) +
+                   " - t_connect_ns) / " + std::to_string(kT.heartbeat_interval_ns) + " - 1") == 0);
     CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_handshake_ns IS NOT NULL") > 0);
     // Client transactions stay where they were submitted: none is final anywhere, and each
     // node's mempool at the end holds exactly the transactions submitted to it.
@@ -183,8 +187,11 @@ TEST_CASE("consensus: a late joiner catches up through sync within the timers' b
   // (100 ms apart), asks each for its height over the new connection (full-outbound writes
   // on outbound connections) and fetches the missing blocks with GetBlocks.
   const Duration join = 2 * kHour + 5 * kMinute;
-  auto sc = load_edited(kFull, "{ip: 165.232.154.150, version: full-outbound, region: eu-fra}",
-                        "{ip: 165.232.154.150, version: full-outbound, region: eu-fra, start: " +
+  auto sc = load_edited(kIdeal,
+                        "{ip: 165.232.154.150, version: hypothetical-ideal-consensus, region: "
+                        "eu-fra}",
+                        "{ip: 165.232.154.150, version: hypothetical-ideal-consensus, region: "
+                        "eu-fra, start: " +
                             std::to_string(join / kSecond) + "s}");
   auto r = test::run(sc, 1, 3 * kHour);
   const auto joiner = r.scalar("SELECT node_id FROM nodes WHERE ip = '165.232.154.150'");
@@ -219,7 +226,7 @@ TEST_CASE("consensus: a 3 | 3 partition stalls production and healing resumes it
       "s, groups: [[50.28.104.50, 64.91.241.10, 165.84.215.117], [165.232.154.150, "
       "178.128.199.144, 69.167.168.176]]}\n";
   SUBCASE("quorum of registered masternodes (default): no side commits") {
-    auto sc = load_edited(kFull, "", "", fault);
+    auto sc = load_edited(kIdeal, "", "", fault);
     auto r = test::run(sc, 1, 3 * kHour);
     // Slots inside the partition: each side sees at most 3 of 6 registered -> 3 < 4 votes.
     CHECK(r.scalar("SELECT count(*) FROM blocks WHERE t_finalized_ns > " + std::to_string(at) +
@@ -241,7 +248,7 @@ TEST_CASE("consensus: a 3 | 3 partition stalls production and healing resumes it
                    "FROM samples)") == 1);
   }
   SUBCASE("quorum of active masternodes: both sides commit, and the chain forks") {
-    auto sc = load_edited(kFull, "consensus: {", "consensus: {quorum_of: active, ", fault);
+    auto sc = load_edited(kIdeal, "consensus: {", "consensus: {quorum_of: active, ", fault);
     REQUIRE(sc.consensus.quorum_of_active);
     auto r = test::run(sc, 1, 3 * kHour);
     // Once the other side's heartbeats are 180 s old, each side has 3 active: quorum 2.
@@ -250,6 +257,33 @@ TEST_CASE("consensus: a 3 | 3 partition stalls production and healing resumes it
                    " GROUP BY height HAVING count(DISTINCT block_hash) > "
                    "1)") > 0);
   }
+}
+
+TEST_CASE("consensus: all full-outbound (31ad283 rules) - heartbeats flow, nothing is produced") {
+  // The transport carries everything, but at 31ad283 a node registers only itself
+  // (main.rs:443-450; nobody sends MasternodeAnnouncement) and ignores heartbeats from
+  // masternodes it has not registered (masternode_registry.rs:553-572). So every node sees
+  // one active masternode, skips every slot (fewer than 3, main.rs:617-623), and no
+  // transaction is final (its own vote is not counted, the others' are rejected).
+  auto sc = test::load(std::string(kFull));
+  REQUIRE(sc.consensus.enabled);
+  const auto& rules = node::find_profile("full-outbound")->consensus;
+  REQUIRE(!rules.registers_heartbeat_senders);
+  const Duration duration = 2 * kHour;
+  auto r = test::run(sc, 1, duration, sim::RecordLevel::kMessages);
+  const auto n = static_cast<std::int64_t>(sc.nodes.size());
+  CHECK(r.scalar("SELECT count(*) FROM connections WHERE open_at_end = 1") == 15);
+  CHECK(r.scalar("SELECT count(*) FROM messages WHERE kind = 'HeartbeatBroadcast'") > 0);
+  CHECK(r.scalar("SELECT count(*) FROM messages WHERE kind = 'GetBlockHeight'") == 0);
+  CHECK(r.scalar("SELECT max(active_masternodes) FROM samples") == 1);
+  CHECK(r.scalar("SELECT count(*) FROM blocks") == 0);
+  CHECK(r.scalar("SELECT count(*) FROM proposals") == 0);
+  CHECK(r.scalar("SELECT count(*) FROM node_events WHERE kind = 'slot_skipped'") ==
+        n * slots_in(duration));
+  CHECK(r.scalar("SELECT count(*) FROM node_events WHERE kind = 'tx_submitted'") > 0);
+  CHECK(r.scalar("SELECT count(*) FROM transactions") == 0);
+  // Votes do cross: every node broadcasts one TransactionVote per transaction it sees.
+  CHECK(r.scalar("SELECT count(*) FROM messages WHERE kind = 'TransactionVote'") > 0);
 }
 
 }  // namespace ts

@@ -2,12 +2,14 @@
 // ProtocolTimers, each line reaches its own member, and every value round-trips.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <set>
 #include <string>
 #include <utility>
 
 #include "node_core/profile_fields.h"
 #include "node_core/version_profile.h"
+#include "test_util.h"
 
 using namespace ts;
 using namespace ts::node;
@@ -53,13 +55,14 @@ FieldValue other_value(const ProfileField& f, const FieldValue& v) {
 }  // namespace
 
 TEST_CASE("profile fields: the table lists every member of VersionProfile and ProtocolTimers") {
-  // VersionProfile's members that are not fields: name, commit, description, base and timers (whose
-  // members are counted on their own).
-  constexpr std::size_t kIdentityMembers = 5;
-  const std::size_t members =
-      member_count<VersionProfile>() - kIdentityMembers + member_count<ProtocolTimers>();
+  // VersionProfile's members that are not fields: name, commit, description, base, timers
+  // and consensus (whose members are counted on their own).
+  constexpr std::size_t kIdentityMembers = 6;
+  const std::size_t members = member_count<VersionProfile>() - kIdentityMembers +
+                              member_count<ProtocolTimers>() + member_count<ConsensusRules>();
   CAPTURE(member_count<VersionProfile>());
   CAPTURE(member_count<ProtocolTimers>());
+  CAPTURE(member_count<ConsensusRules>());
   // If this fails after adding a member: add its line to kFields in node_core/profile_fields.cc.
   CHECK(profile_fields().size() == members);
   std::set<std::string_view> keys;
@@ -119,4 +122,33 @@ TEST_CASE("profile fields: values are written as a scenario would write them") {
   const auto& post = *find_profile("post-fix");
   CHECK(format_field_value(FieldType::kDuration, find_profile_field("reconnect.max")->get(post)) ==
         "5m");
+}
+
+TEST_CASE("profile fields: docs/scenario.md's field table lists exactly the table's keys") {
+  std::ifstream in(test::source_path("docs/scenario.md"));
+  REQUIRE(in.good());
+  std::set<std::string> documented;
+  for (std::string line; std::getline(in, line);) {
+    // Rows of the field table: | `key` | type | meaning |
+    if (line.rfind("| `", 0) != 0) continue;
+    const auto end = line.find('`', 3);
+    const auto type_at = line.find("| ", end);
+    if (end == std::string::npos || type_at == std::string::npos) continue;
+    const std::string type = line.substr(type_at + 2, line.find(' ', type_at + 2) - type_at - 2);
+    if (type != "bool" && type != "count" && type != "duration" && type != "bytes" &&
+        type != "string")
+      continue;
+    documented.insert(line.substr(3, end - 3));
+  }
+  std::set<std::string> keys;
+  for (const auto& f : profile_fields())
+    keys.insert(std::string(f.key));
+  for (const auto& k : keys) {
+    CAPTURE(k);
+    CHECK(documented.count(k) == 1);
+  }
+  for (const auto& k : documented) {
+    CAPTURE(k);
+    CHECK(keys.count(k) == 1);
+  }
 }

@@ -8,7 +8,7 @@
 namespace ts {
 
 TEST_CASE("record levels: connections, samples, messages fill what they say") {
-  auto sc = test::load("topologies/six_nodes_full_outbound.yaml");
+  auto sc = test::load("topologies/six_nodes_hypothetical_ideal.yaml");
   std::int64_t blocks[3] = {0, 0, 0};
   int i = 0;
   for (auto level :

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,11 +62,14 @@ struct Run {
   }
 };
 
-inline Run run(const sim::Scenario& sc, std::uint64_t seed, Duration duration_ns) {
+// `level`: what the recorder keeps (default: what a plain `timesim run` keeps).
+inline Run run(const sim::Scenario& sc, std::uint64_t seed, Duration duration_ns,
+               std::optional<sim::RecordLevel> level = std::nullopt) {
   Run r;
   auto rec = sim::Recorder::open(":memory:");
   REQUIRE(rec.ok());
   r.rec = std::move(*rec);
+  if (level) r.rec->set_level(*level);
   sim::RunInfo info;
   info.scenario_name = sc.name;
   info.scenario_path = sc.path;
