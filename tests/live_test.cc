@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "live/live_world.h"
 #include "test_util.h"
@@ -130,4 +132,30 @@ TEST_CASE("live: driver equivalence - the mixed six-node incident, sim and live 
       std::string("'") + TIMESIM_BINARY + "' equivalence '" + TIMESIM_SOURCE_DIR +
       "/topologies/six_nodes.yaml' --time-scale 0.05 --duration 2m > /dev/null 2>&1";
   CHECK(std::system(cmd.c_str()) == 0);
+}
+
+TEST_CASE("live: --port-base fixes node i's port at base + i, and announces each listener") {
+  auto sc = sim::parse_scenario(kOneNode, "ports.yaml");
+  REQUIRE(sc.ok());
+  CHECK(*live::parse_port_base("0", 2) == 0);
+  CHECK(*live::parse_port_base("1024", 2) == 1024);
+  CHECK(*live::parse_port_base("65534", 2) == 65534);
+  CHECK_FALSE(live::parse_port_base("65535", 2).ok());  // node 1 would need 65536
+  CHECK_FALSE(live::parse_port_base("1023", 2).ok());
+  CHECK_FALSE(live::parse_port_base("-5", 2).ok());
+  CHECK_FALSE(live::parse_port_base("12x", 2).ok());
+  CHECK_FALSE(live::parse_port_base("", 2).ok());
+  const int base = 20000 + static_cast<int>(::getpid() % 20000);  // apart from parallel runs
+  live::LiveWorld w(*sc, 1, nullptr, 0.01, base);
+  std::vector<std::pair<std::uint32_t, int>> seen;
+  w.on_listen = [&](std::uint32_t i, const std::string& ip, int port) {
+    CHECK(ip == live::loopback_ip(i));
+    seen.emplace_back(i, port);
+  };
+  REQUIRE(w.run_until(seconds(1)).ok());  // node 0 listens; node 1 starts at 1h
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == std::pair<std::uint32_t, int>{0, base});
+  CHECK(w.listen_port(0) == base);
+  RawPeer peer("127.0.0.2", base);  // something really listens there
+  REQUIRE(w.finish().ok());
 }
