@@ -13,6 +13,10 @@
 namespace ts::real {
 namespace {
 
+// timed stamps its log lines to the millisecond (truncated): a line may carry a time up to
+// 1 ms before the SYN it is about.
+constexpr std::int64_t kLogStampSlackNs = 1'000'000;
+
 struct Times {
   std::int64_t start = -1, stop = -1;
   std::string engine;
@@ -210,7 +214,7 @@ Result<ImportStats> import_capture(const sim::Scenario& sc, const std::string& s
       const bool named =
           (node == conns[c].listener && e.remote == client) ||
           (node == conns[c].dialer && (e.remote == server || e.remote == f.server_ip));
-      if (named && f.t_syn <= e.wall_ns) {
+      if (named && f.t_syn <= e.wall_ns + kLogStampSlackNs) {
         conn_of_error[k] = static_cast<std::int64_t>(c);
         ++errors_of[c];
         if (first_kind[c].empty()) first_kind[c] = e.kind;

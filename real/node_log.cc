@@ -1,5 +1,6 @@
 #include "real/node_log.h"
 
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <regex>
@@ -22,12 +23,14 @@ std::string strip_ansi(std::string_view s) {
   return out;
 }
 
-// "2026-12-02T01:10:52.069574Z" -> ns since the epoch; -1 when malformed.
+// "2026-12-02T01:10:52.069574Z" (tracing's default, the harness) or "2026-12-02
+// 01:31:33.025" (timed's own timer, UTC in the kit's namespace) -> ns since the epoch; -1
+// when malformed.
 std::int64_t parse_utc(std::string_view s) {
   std::tm tm{};
   int frac_digits = 0;
   long frac = 0;
-  if (s.size() < 20 || s[4] != '-' || s[10] != 'T') return -1;
+  if (s.size() < 20 || s[4] != '-' || (s[10] != 'T' && s[10] != ' ')) return -1;
   auto num = [&](std::size_t at, std::size_t len) {
     int v = 0;
     for (std::size_t i = at; i < at + len; ++i) {
@@ -84,12 +87,17 @@ LoggedError parse_log_line(std::string_view raw) {
       break;
     }
   if (!kind) return e;
-  const std::size_t colon = line.find(": ");  // after "TIME LEVEL target"
-  if (colon == std::string::npos || colon > at) return e;
   e.wall_ns = parse_utc(line);
   if (e.wall_ns < 0) return e;
-  // The message from its first ASCII letter or digit on (emoji and padding dropped).
-  std::size_t from = colon + 2;
+  // After the level word comes the message, possibly behind a "target: " (the harness).
+  std::size_t from = std::string::npos;
+  for (const char* level : {" ERROR ", " WARN ", " INFO ", " DEBUG ", " TRACE "})
+    if (auto p = line.find(level); p != std::string::npos && p < at)
+      from = std::min(from, p + std::strlen(level));
+  if (from == std::string::npos) return e;
+  if (auto t = line.find(": ", from);
+      t != std::string::npos && t < at && line.find(' ', from) >= t)  // one word, then ':'
+    from = t + 2;
   while (from < line.size() && !std::isalnum(static_cast<unsigned char>(line[from])))
     ++from;
   e.text = line.substr(from);

@@ -1,6 +1,8 @@
 // Protocol-error lines from a real node's log (tracing's text format, ANSI colours allowed):
 //   2026-12-02T01:10:52.069574Z  WARN tm_net_harness: ⚠️  127.0.0.101:47503 sent message
-//   before handshake - closing connection (not blacklisting)
+//   before handshake - closing connection (not blacklisting)          (tm-net-harness)
+//   2026-12-02 01:31:33.025 [vm]  WARN ⚠️  127.0.0.100:39741 sent message before ...  (timed,
+//   millisecond stamps)
 // Each recognised line gives the UTC time, a stable kind (docs/schema.md's protocol_errors
 // kinds), the remote's ip:port, and the message as logged from its first word of text on
 // (the level, target and emoji are dropped; the sim's rows hold the same part).
