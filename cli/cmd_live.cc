@@ -19,6 +19,7 @@ namespace {
 struct LiveOptions {
   std::string scenario, duration, db;
   std::string port_base = "0";
+  std::string clock = "virtual";
   std::uint64_t seed = 0;
   CLI::Option* seed_opt = nullptr;
   double time_scale = 0.01;
@@ -34,6 +35,8 @@ int run_live(const LiveOptions& o) {
     return fail(2, o.scenario + ": " + ok.error().message);
   auto port_base = live::parse_port_base(o.port_base, sc->nodes.size());
   if (!port_base) return fail(2, port_base.error().message);
+  if (o.clock != "virtual" && o.clock != "host")
+    return fail(2, "--clock must be 'virtual' or 'host' (got '" + o.clock.substr(0, 40) + "')");
   std::string db_path = o.db;
   std::error_code ec;
   const bool make_runs_dir = db_path.empty() && !std::filesystem::is_directory("results/runs", ec);
@@ -62,6 +65,7 @@ int run_live(const LiveOptions& o) {
              sc->nodes.size(), sim::format_duration(sc->duration_ns), o.time_scale,
              static_cast<double>(sc->duration_ns) * o.time_scale / 1e9);
   live::LiveWorld world(*sc, sc->seed, rec->get(), o.time_scale, *port_base);
+  world.set_host_clock(o.clock == "host");
   world.on_listen = [&sc](std::uint32_t i, const std::string& ip, int port) {
     fmt::print(stderr, "live: node {} ({}) listens on {}:{}\n", i, sc->nodes[i].ip, ip, port);
   };
@@ -99,6 +103,9 @@ Command add_live_command(CLI::App& app) {
   o->seed_opt = cmd->add_option("--seed", o->seed, "PRNG seed (latency draws, nonces)")
                     ->check(non_negative_integer());
   cmd->add_option("--duration", o->duration, "protocol time to run, e.g. 5m");
+  cmd->add_option("--clock", o->clock,
+                  "time stamps of node inputs and records: virtual (default: each event's due "
+                  "time) or host (the host's monotonic clock when handled, lateness included)");
   cmd->add_option("--port-base", o->port_base,
                   "node i listens on port N+i (default 0: ephemeral ports, printed at start)");
   cmd->add_option("--db", o->db,

@@ -72,6 +72,10 @@ class LiveWorld {
   // a live node from outside.
   std::string listen_ip(std::uint32_t index) const { return loopback_ip(index); }
   int listen_port(std::uint32_t index) const { return nodes_[index].port; }
+  // Host clock: node inputs and records carry the host's monotonic clock (uv_hrtime, scaled)
+  // at the moment they are handled, lateness included, instead of the due virtual time of
+  // the event. Set before the run starts.
+  void set_host_clock(bool on) { host_clock_ = on; }
   // Called once per node when its listening socket is bound: (node index, ip, port).
   std::function<void(std::uint32_t, const std::string&, int)> on_listen;
   // Runs the loop until protocol time `t_ns` (for tests driving a node step by step).
@@ -135,7 +139,10 @@ class LiveWorld {
   SimTime now() const;
   // Protocol time for node inputs and records: the due time of the event being dispatched,
   // or the current time for I/O callbacks.
-  SimTime t_now() const { return clock_ >= 0 ? clock_ : std::max(now(), sched_.now()); }
+  // With the host clock (set_host_clock), always the host's monotonic clock at the moment.
+  SimTime t_now() const {
+    return clock_ >= 0 && !host_clock_ ? clock_ : std::max(now(), sched_.now());
+  }
   void schedule(SimTime at, Ev kind, std::uint32_t a = 0, std::uint32_t b = 0, std::uint32_t c = 0);
   void dispatch(const sim::Event& e);
   void pump(SimTime until, const std::atomic<bool>* interrupt);
@@ -189,6 +196,7 @@ class LiveWorld {
   sim::WorldStats stats_;
   std::string first_error_;
   bool finished_ = false;
+  bool host_clock_ = false;
   SimTime clock_ = -1;
   Duration max_lateness_ns_ = 0, sum_lateness_ns_ = 0;
   std::uint64_t dispatched_ = 0;

@@ -159,3 +159,36 @@ TEST_CASE("live: --port-base fixes node i's port at base + i, and announces each
   RawPeer peer("127.0.0.2", base);  // something really listens there
   REQUIRE(w.finish().ok());
 }
+
+TEST_CASE(
+    "live: --clock host stamps a late-dispatched event with the host's time, virtual with its due "
+    "time") {
+  // Node 1 starts at 10 s of protocol time; the host is made to reach that event ~30 s late
+  // (300 ms of real time asleep at scale 0.01).
+  auto sc = sim::parse_scenario(
+      "nodes:\n  - {ip: 10.0.0.1, version: post-fix}\n  - {ip: 10.0.0.2, version: post-fix, "
+      "start: 10s}\n",
+      "clock.yaml");
+  REQUIRE(sc.ok());
+  auto start_of_node1 = [&](bool host) {
+    auto rec = sim::Recorder::open(":memory:");
+    REQUIRE(rec.ok());
+    REQUIRE((*rec)->begin_run(sim::RunInfo{}).ok());
+    live::LiveWorld w(*sc, 1, rec->get(), 0.01);
+    w.set_host_clock(host);
+    REQUIRE(w.run_until(seconds(5)).ok());
+    ::usleep(300'000);
+    REQUIRE(w.run_until(seconds(60)).ok());
+    REQUIRE(w.finish().ok());
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2((*rec)->db(),
+                               "SELECT t_ns FROM node_events WHERE node=1 AND kind='start'", -1, &s,
+                               nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    const std::int64_t t = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return t;
+  };
+  CHECK(start_of_node1(false) == seconds(10));
+  CHECK(start_of_node1(true) >= seconds(35));
+}
