@@ -48,9 +48,11 @@ int run_import(const ImportOptions& o) {
   if (!plan) return fail(2, o.scenario + ": " + plan.error().message);
   if (auto ok = check_output_path(o.db, {o.scenario}, OutputKind::kResultsDb); !ok)
     return fail(2, "--db: " + ok.error().message);
+  auto cap = real::read_capture(*plan, o.capture);  // all input checked before the DB is opened
+  if (!cap) return fail(2, "--capture: " + cap.error().message);
   auto rec = sim::Recorder::open(o.db);
   if (!rec) return fail(2, rec.error().message);
-  auto st = real::import_capture(*sc, o.scenario, *plan, o.capture, **rec, g_command_line);
+  auto st = real::import_capture(*sc, o.scenario, *plan, *cap, **rec, g_command_line);
   if (!st) return fail(1, st.error().message);
   fmt::print(stderr,
              "import-capture: {} engine · {} node-to-node connections · {} other flows skipped "

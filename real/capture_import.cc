@@ -114,13 +114,8 @@ node::CloseReason reason_of_kind(const std::string& kind) {
   return node::CloseReason::kInvalidMessage;
 }
 
-struct NodeError {
-  std::uint32_t node;
-  LoggedError e;
-};
-
-Result<std::vector<NodeError>> read_all_logs(const RealPlan& plan, const std::string& dir) {
-  std::vector<NodeError> out;
+Result<std::vector<CapturedError>> read_all_logs(const RealPlan& plan, const std::string& dir) {
+  std::vector<CapturedError> out;
   for (const auto& n : plan.nodes) {
     const std::filesystem::path d = std::filesystem::path(dir) / n.loopback_ip;
     std::error_code ec;
@@ -136,77 +131,31 @@ Result<std::vector<NodeError>> read_all_logs(const RealPlan& plan, const std::st
         out.push_back({n.index, std::move(e)});
     }
   }
-  std::stable_sort(out.begin(), out.end(), [](const NodeError& a, const NodeError& b) {
+  std::stable_sort(out.begin(), out.end(), [](const CapturedError& a, const CapturedError& b) {
     return a.e.wall_ns < b.e.wall_ns;
   });
   return out;
 }
 
-}  // namespace
+// A node-to-node connection of the capture.
+struct Conn {
+  const TcpFlow* flow;
+  std::uint32_t dialer, listener;
+};
 
-Result<ImportStats> import_capture(const sim::Scenario& sc, const std::string& scenario_path,
-                                   const RealPlan& plan, const std::string& dir, sim::Recorder& rec,
-                                   const std::string& args) {
-  auto times = read_times(dir + "/times");
-  if (!times) return times.error();
-  if (auto ok = check_plan_file(plan, dir + "/plan.tsv"); !ok) return ok.error();
-  auto flows = read_tcp_flows(dir + "/lo.pcap", kRealPort);
-  if (!flows) return flows.error();
-  auto errors = read_all_logs(plan, dir);
-  if (!errors) return errors.error();
-  ImportStats st;
-  st.engine = times->engine;
-  struct Conn {
-    const TcpFlow* flow;
-    std::uint32_t dialer, listener;
-  };
-  std::vector<Conn> conns;
-  for (const auto& f : *flows) {
-    const auto d = node_of_loopback(plan, f.client_ip), l = node_of_loopback(plan, f.server_ip);
-    if (d < 0 || l < 0 || f.server_port != kRealPort) {
-      ++st.outside_flows;
-      continue;
-    }
-    if (f.truncated)
-      return Error{"capture '" + dir + "/lo.pcap' cut a segment short: capture with -s 0"};
-    conns.push_back({&f, static_cast<std::uint32_t>(d), static_cast<std::uint32_t>(l)});
-  }
-  std::stable_sort(conns.begin(), conns.end(),
-                   [](const Conn& a, const Conn& b) { return a.flow->t_syn < b.flow->t_syn; });
-  const std::int64_t t0 = conns.empty() ? times->start : conns.front().flow->t_syn;
-  const std::int64_t stop = times->stop;
-  st.t0_wall_ns = t0;
-  st.end_ns = std::max<std::int64_t>(0, stop - t0);
-
-  sim::RunInfo info;
-  info.scenario_name = sc.name;
-  info.scenario_path = scenario_path;
-  info.scenario_hash = sc.text_hash;
-  info.seed = 0;
-  info.duration_ns = st.end_ns;
-  info.mode = "real";
-  info.args = args;
-  auto run_id = rec.begin_run(info);
-  if (!run_id) return run_id.error();
-  for (const auto& n : plan.nodes) {
-    const auto& spec = sc.nodes[n.index];
-    if (auto ok = rec.add_node(n.index, spec.name, spec.ip, n.version, n.commit, 0, n.loopback_ip);
-        !ok)
-      return ok.error();
-    // Which real code ran the node: fidelity reads the engine from here.
-    if (auto ok = rec.add_node_event(0, n.index, -1, "start",
-                                     "real " + st.engine + " " + n.commit + " on " + n.loopback_ip +
-                                         ":" + std::to_string(kRealPort));
-        !ok)
-      return ok.error();
-  }
-  // Which connection each logged error belongs to: same listener... either end, by the
-  // remote ip:port it names and the latest SYN at or before it.
-  std::vector<std::uint32_t> errors_of(conns.size(), 0);
-  std::vector<std::string> first_kind(conns.size());
-  std::vector<std::int64_t> conn_of_error(errors->size(), -1);
-  for (std::size_t k = 0; k < errors->size(); ++k) {
-    const auto& [node, e] = (*errors)[k];
+// Which connection each logged error belongs to: the one whose end the line names (the
+// listener names the dialer's ip:port, the dialer the listener's address) with the latest
+// SYN at or before the line.
+struct ErrorMatch {
+  std::vector<std::uint32_t> errors_of;  // per connection
+  std::vector<std::string> first_kind;   // per connection
+  std::vector<std::int64_t> conn_of;     // per error: index into conns, or -1
+};
+ErrorMatch match_errors(const std::vector<Conn>& conns, const std::vector<CapturedError>& errors) {
+  ErrorMatch m{std::vector<std::uint32_t>(conns.size(), 0), std::vector<std::string>(conns.size()),
+               std::vector<std::int64_t>(errors.size(), -1)};
+  for (std::size_t k = 0; k < errors.size(); ++k) {
+    const auto& [node, e] = errors[k];
     for (std::size_t c = conns.size(); c-- > 0;) {
       const TcpFlow& f = *conns[c].flow;
       const std::string client = f.client_ip + ":" + std::to_string(f.client_port);
@@ -215,57 +164,132 @@ Result<ImportStats> import_capture(const sim::Scenario& sc, const std::string& s
           (node == conns[c].listener && e.remote == client) ||
           (node == conns[c].dialer && (e.remote == server || e.remote == f.server_ip));
       if (named && f.t_syn <= e.wall_ns + kLogStampSlackNs) {
-        conn_of_error[k] = static_cast<std::int64_t>(c);
-        ++errors_of[c];
-        if (first_kind[c].empty()) first_kind[c] = e.kind;
+        m.conn_of[k] = static_cast<std::int64_t>(c);
+        ++m.errors_of[c];
+        if (m.first_kind[c].empty()) m.first_kind[c] = e.kind;
         break;
       }
     }
   }
+  return m;
+}
+
+// The connections row of one captured flow (times relative to t0).
+sim::ConnRecord record_of(const sim::Scenario& sc, const Conn& conn, std::uint64_t conn_id,
+                          std::int64_t t0, std::int64_t stop, const std::string& error_kind,
+                          std::uint32_t errors) {
+  const TcpFlow& f = *conn.flow;
+  sim::ConnRecord r;
+  r.conn_id = conn_id;
+  r.dialer = conn.dialer;
+  r.listener = conn.listener;
+  r.dialer_version = sc.nodes[r.dialer].profile->name;
+  r.listener_version = sc.nodes[r.listener].profile->name;
+  const auto rel = [&](std::int64_t t) { return t == kNoTime ? kNever : t - t0; };
+  r.t_dial = rel(f.t_syn);
+  r.t_connect = rel(f.t_synack);
+  r.t_accept = rel(f.t_ack);
+  count_messages(f, t0, r);
+  // The first FIN or RST ends the connection; on loopback both sides see it at once.
+  std::int64_t first = kNoTime;
+  int by = -1;
+  for (int d = 0; d < 2; ++d)
+    for (std::int64_t t : {f.t_fin[d], f.t_rst[d]})
+      if (t != kNoTime && (first == kNoTime || t < first)) first = t, by = d;
+  const bool rst = by >= 0 && f.t_rst[by] == first;
+  if (first == kNoTime || first >= stop) {
+    r.open_at_end = true;
+    r.close_reason = node::CloseReason::kEndOfRun;
+  } else {
+    r.t_close = r.t_closed_dialer = r.t_closed_listener = first - t0;
+    r.closed_by = by == 0 ? sim::Side::kDialer : sim::Side::kListener;
+    r.close_reason = !error_kind.empty()     ? reason_of_kind(error_kind)
+                     : r.t_connect == kNever ? node::CloseReason::kConnectRefused
+                     : rst                   ? node::CloseReason::kReset
+                                             : node::CloseReason::kPeerClosed;
+  }
+  r.protocol_errors = errors;
+  return r;
+}
+
+Result<bool> record_nodes(const sim::Scenario& sc, const RealPlan& plan, const std::string& engine,
+                          sim::Recorder& rec) {
+  for (const auto& n : plan.nodes) {
+    const auto& spec = sc.nodes[n.index];
+    if (auto ok = rec.add_node(n.index, spec.name, spec.ip, n.version, n.commit, 0, n.loopback_ip);
+        !ok)
+      return ok.error();
+    // Which real code ran the node: fidelity reads the engine from here.
+    if (auto ok = rec.add_node_event(0, n.index, -1, "start",
+                                     "real " + engine + " " + n.commit + " on " + n.loopback_ip +
+                                         ":" + std::to_string(kRealPort));
+        !ok)
+      return ok.error();
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Capture> read_capture(const RealPlan& plan, const std::string& dir) {
+  auto times = read_times(dir + "/times");
+  if (!times) return times.error();
+  if (auto ok = check_plan_file(plan, dir + "/plan.tsv"); !ok) return ok.error();
+  auto flows = read_tcp_flows(dir + "/lo.pcap", kRealPort);
+  if (!flows) return flows.error();
+  auto errors = read_all_logs(plan, dir);
+  if (!errors) return errors.error();
+  for (const auto& f : *flows)
+    if (f.truncated)
+      return Error{"capture '" + dir + "/lo.pcap' cut a segment short: capture with -s 0"};
+  return Capture{dir,         times->engine,     times->start,
+                 times->stop, std::move(*flows), std::move(*errors)};
+}
+
+Result<ImportStats> import_capture(const sim::Scenario& sc, const std::string& scenario_path,
+                                   const RealPlan& plan, const Capture& cap, sim::Recorder& rec,
+                                   const std::string& args) {
+  ImportStats st;
+  st.engine = cap.engine;
+  std::vector<Conn> conns;
+  for (const auto& f : cap.flows) {
+    const auto d = node_of_loopback(plan, f.client_ip), l = node_of_loopback(plan, f.server_ip);
+    if (d < 0 || l < 0 || f.server_port != kRealPort)
+      ++st.outside_flows;
+    else
+      conns.push_back({&f, static_cast<std::uint32_t>(d), static_cast<std::uint32_t>(l)});
+  }
+  std::stable_sort(conns.begin(), conns.end(),
+                   [](const Conn& a, const Conn& b) { return a.flow->t_syn < b.flow->t_syn; });
+  const std::int64_t t0 = conns.empty() ? cap.start_wall_ns : conns.front().flow->t_syn;
+  const std::int64_t stop = cap.stop_wall_ns;
+  st.t0_wall_ns = t0;
+  st.end_ns = std::max<std::int64_t>(0, stop - t0);
+  sim::RunInfo info;
+  info.scenario_name = sc.name;
+  info.scenario_path = scenario_path;
+  info.scenario_hash = sc.text_hash;
+  info.duration_ns = st.end_ns;
+  info.mode = "real";
+  info.args = args;
+  if (auto run_id = rec.begin_run(info); !run_id) return run_id.error();
+  if (auto ok = record_nodes(sc, plan, st.engine, rec); !ok) return ok.error();
+  const ErrorMatch m = match_errors(conns, cap.errors);
   for (std::size_t c = 0; c < conns.size(); ++c) {
-    const TcpFlow& f = *conns[c].flow;
-    sim::ConnRecord r;
-    r.conn_id = c + 1;
-    r.dialer = conns[c].dialer;
-    r.listener = conns[c].listener;
-    r.dialer_version = sc.nodes[r.dialer].profile->name;
-    r.listener_version = sc.nodes[r.listener].profile->name;
-    const auto rel = [&](std::int64_t t) { return t == kNoTime ? kNever : t - t0; };
-    r.t_dial = rel(f.t_syn);
-    r.t_connect = rel(f.t_synack);
-    r.t_accept = rel(f.t_ack);
-    count_messages(f, t0, r);
-    // The first FIN or RST ends the connection; on loopback both sides see it at once.
-    std::int64_t first = kNoTime;
-    int by = -1;
-    for (int d = 0; d < 2; ++d)
-      for (std::int64_t t : {f.t_fin[d], f.t_rst[d]})
-        if (t != kNoTime && (first == kNoTime || t < first)) first = t, by = d;
-    const bool rst = by >= 0 && f.t_rst[by] == first;
-    if (first == kNoTime || first >= stop) {
-      r.open_at_end = true;
-      r.close_reason = node::CloseReason::kEndOfRun;
-    } else {
-      r.t_close = r.t_closed_dialer = r.t_closed_listener = first - t0;
-      r.closed_by = by == 0 ? sim::Side::kDialer : sim::Side::kListener;
-      r.close_reason = !first_kind[c].empty()  ? reason_of_kind(first_kind[c])
-                       : r.t_connect == kNever ? node::CloseReason::kConnectRefused
-                       : rst                   ? node::CloseReason::kReset
-                                               : node::CloseReason::kPeerClosed;
-    }
-    r.protocol_errors = errors_of[c];
-    if (auto ok = rec.add_connection(r); !ok) return ok.error();
+    auto ok = rec.add_connection(
+        record_of(sc, conns[c], c + 1, t0, stop, m.first_kind[c], m.errors_of[c]));
+    if (!ok) return ok.error();
     ++st.connections;
   }
-  for (std::size_t k = 0; k < errors->size(); ++k) {
-    const auto& [node, e] = (*errors)[k];
+  for (std::size_t k = 0; k < cap.errors.size(); ++k) {
+    const auto& [node, e] = cap.errors[k];
     if (e.wall_ns < t0 || e.wall_ns > stop) continue;  // outside the run (introducer, shutdown)
     std::int64_t peer = -1;
     std::uint64_t conn_id = 0;
-    if (conn_of_error[k] >= 0) {
-      const auto& c = conns[static_cast<std::size_t>(conn_of_error[k])];
+    if (m.conn_of[k] >= 0) {
+      const auto& c = conns[static_cast<std::size_t>(m.conn_of[k])];
       peer = node == c.dialer ? c.listener : c.dialer;
-      conn_id = static_cast<std::uint64_t>(conn_of_error[k]) + 1;
+      conn_id = static_cast<std::uint64_t>(m.conn_of[k]) + 1;
     } else {
       ++st.unmatched_errors;
     }

@@ -15,9 +15,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "real/address_plan.h"
+#include "real/node_log.h"
+#include "real/pcap_tcp.h"
 #include "sim/recorder.h"
 #include "sim/scenario.h"
 
@@ -33,9 +36,25 @@ struct ImportStats {
   std::string engine;                  // "harness" or "node"
 };
 
-// Records the capture in `dir` into `rec` as one run (begin_run .. end_run).
+struct CapturedError {
+  std::uint32_t node = 0;  // the node whose log holds the line
+  LoggedError e;
+};
+
+// Everything a capture directory holds, read and checked (nothing is written).
+struct Capture {
+  std::string dir, engine;
+  std::int64_t start_wall_ns = 0, stop_wall_ns = 0;
+  std::vector<TcpFlow> flows;
+  std::vector<CapturedError> errors;  // by time
+};
+
+// Reads and checks the capture directory `dir` against `plan` (made for another scenario,
+// missing files, a pcap cut by its snap length: an error naming the file).
+Result<Capture> read_capture(const RealPlan& plan, const std::string& dir);
+// Records `cap` into `rec` as one run (begin_run .. end_run).
 Result<ImportStats> import_capture(const sim::Scenario& sc, const std::string& scenario_path,
-                                   const RealPlan& plan, const std::string& dir, sim::Recorder& rec,
+                                   const RealPlan& plan, const Capture& cap, sim::Recorder& rec,
                                    const std::string& args);
 
 }  // namespace ts::real

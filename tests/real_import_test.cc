@@ -177,7 +177,9 @@ TEST_CASE("real: import-capture records the captured connections and the logged 
   const std::string dir = write_capture(*plan);
   auto rec = sim::Recorder::open(":memory:");
   REQUIRE(rec.ok());
-  auto st = real::import_capture(*sc, "two.yaml", *plan, dir, **rec, "test");
+  auto cap = real::read_capture(*plan, dir);
+  REQUIRE_MESSAGE(cap.ok(), (cap.ok() ? "" : cap.error().message));
+  auto st = real::import_capture(*sc, "two.yaml", *plan, *cap, **rec, "test");
   REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
   CHECK(st->connections == 2);
   CHECK(st->outside_flows == 1);
