@@ -18,6 +18,8 @@ namespace {
 
 struct LiveOptions {
   std::string scenario, duration, db;
+  std::string port_base = "0";
+  std::string clock = "virtual";
   std::uint64_t seed = 0;
   CLI::Option* seed_opt = nullptr;
   double time_scale = 0.01;
@@ -31,6 +33,10 @@ int run_live(const LiveOptions& o) {
     return fail(2, "--time-scale must be in (0, 100]");
   if (auto ok = live::check_live_scenario(*sc); !ok)
     return fail(2, o.scenario + ": " + ok.error().message);
+  auto port_base = live::parse_port_base(o.port_base, sc->nodes.size());
+  if (!port_base) return fail(2, port_base.error().message);
+  if (o.clock != "virtual" && o.clock != "host")
+    return fail(2, "--clock must be 'virtual' or 'host' (got '" + o.clock.substr(0, 40) + "')");
   std::string db_path = o.db;
   std::error_code ec;
   const bool make_runs_dir = db_path.empty() && !std::filesystem::is_directory("results/runs", ec);
@@ -58,7 +64,11 @@ int run_live(const LiveOptions& o) {
              "live: {} nodes on 127.0.0.2.., {} of protocol time at scale {} (~{:.1f} s real)\n",
              sc->nodes.size(), sim::format_duration(sc->duration_ns), o.time_scale,
              static_cast<double>(sc->duration_ns) * o.time_scale / 1e9);
-  live::LiveWorld world(*sc, sc->seed, rec->get(), o.time_scale);
+  live::LiveWorld world(*sc, sc->seed, rec->get(), o.time_scale, *port_base);
+  world.set_host_clock(o.clock == "host");
+  world.on_listen = [&sc](std::uint32_t i, const std::string& ip, int port) {
+    fmt::print(stderr, "live: node {} ({}) listens on {}:{}\n", i, sc->nodes[i].ip, ip, port);
+  };
   auto stats = world.run(sc->duration_ns, &g_interrupted);
   fmt::print(stderr, "live: host dispatch lateness {:.2f} ms max, {:.3f} ms mean (protocol time)\n",
              static_cast<double>(world.max_lateness_ns()) / 1e6,
@@ -93,6 +103,11 @@ Command add_live_command(CLI::App& app) {
   o->seed_opt = cmd->add_option("--seed", o->seed, "PRNG seed (latency draws, nonces)")
                     ->check(non_negative_integer());
   cmd->add_option("--duration", o->duration, "protocol time to run, e.g. 5m");
+  cmd->add_option("--clock", o->clock,
+                  "time stamps of node inputs and records: virtual (default: each event's due "
+                  "time) or host (the host's monotonic clock when handled, lateness included)");
+  cmd->add_option("--port-base", o->port_base,
+                  "node i listens on port N+i (default 0: ephemeral ports, printed at start)");
   cmd->add_option("--db", o->db,
                   "results DB path (default results/runs/<scenario>-live-seed<N>.db)");
   cmd->add_flag("-q,--quiet", o->quiet, "print only the results line");

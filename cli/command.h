@@ -91,5 +91,8 @@ Command add_check_determinism_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
 Command add_versions_command(CLI::App& app);
+Command add_realnode_plan_command(CLI::App& app);
+Command add_import_capture_command(CLI::App& app);
+Command add_fidelity_command(CLI::App& app);
 
 }  // namespace ts::cli

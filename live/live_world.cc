@@ -1,5 +1,7 @@
 #include "live/live_world.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -47,13 +49,32 @@ Result<bool> check_live_scenario(const sim::Scenario& sc) {
   return true;
 }
 
+Result<int> parse_port_base(const std::string& text, std::size_t nodes) {
+  const std::string range =
+      nodes == 0 ? std::string("no nodes")
+      : nodes > 65536 - kMinPortBase
+          ? std::string("too many nodes for distinct ports")
+          : fmt::format("{}..{} for {} node{}", kMinPortBase, 65536 - static_cast<long>(nodes),
+                        nodes, nodes == 1 ? "" : "s");
+  long v = -1;
+  const bool digits = !text.empty() && text.size() <= 6 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) v = std::stol(text);
+  if (v == 0) return 0;
+  if (!digits || v < kMinPortBase || v + static_cast<long>(nodes) - 1 > 65535)
+    return Error{"--port-base must be 0 (ephemeral) or an integer in " + range + " (got '" +
+                 text.substr(0, 40) + "')"};
+  return static_cast<int>(v);
+}
+
 LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Recorder* recorder,
-                     double time_scale)
+                     double time_scale, int port_base)
     : sc_(scenario),
       seed_(seed),
       link_seed_(mix_seed(seed, kStreamLinks)),
       rec_(recorder),
-      scale_(time_scale) {
+      scale_(time_scale),
+      port_base_(port_base) {
   TS_ASSERT(time_scale > 0);
   uv_loop_init(&loop_);
   loop_.data = this;
@@ -214,12 +235,14 @@ void LiveWorld::listen(std::uint32_t n) {
   uv_tcp_init(&loop_, &ln.listener);
   ln.listener.data = this;
   sockaddr_in addr{};
-  uv_ip4_addr(ip.c_str(), 0, &addr);
+  uv_ip4_addr(ip.c_str(), port_base_ == 0 ? 0 : port_base_ + static_cast<int>(n), &addr);
   int rc = uv_tcp_bind(&ln.listener, reinterpret_cast<const sockaddr*>(&addr), 0);
   if (rc == 0)
     rc = uv_listen(reinterpret_cast<uv_stream_t*>(&ln.listener), 1024, on_new_connection);
   if (rc != 0) {
-    first_error_ = "cannot listen on " + ip + ": " + uv_strerror(rc);
+    first_error_ = "cannot listen on " + ip + ":" +
+                   std::to_string(port_base_ == 0 ? 0 : port_base_ + static_cast<int>(n)) + ": " +
+                   uv_strerror(rc);
     return;
   }
   ln.listening = true;
@@ -227,6 +250,7 @@ void LiveWorld::listen(std::uint32_t n) {
   int len = sizeof bound;
   uv_tcp_getsockname(&ln.listener, reinterpret_cast<sockaddr*>(&bound), &len);
   ln.port = ntohs(bound.sin_port);
+  if (on_listen) on_listen(n, ip, ln.port);
 }
 
 void LiveWorld::start_node(std::uint32_t n) {

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,12 +48,18 @@ std::string loopback_ip(std::uint32_t index);
 bool is_loopback(const std::string& ip);
 // Fails when the scenario uses something live mode cannot run (fault kinds, sizes).
 Result<bool> check_live_scenario(const sim::Scenario& sc);
+// `--port-base`: node i listens on base + i. 0 means "ephemeral ports". Otherwise every
+// port must lie in [kMinPortBase, 65535]. Fails with a message naming the range.
+constexpr int kMinPortBase = 1024;
+Result<int> parse_port_base(const std::string& text, std::size_t nodes);
 
 class LiveWorld {
  public:
   // `scenario` must outlive the LiveWorld; `recorder` may be null.
+  // `port_base` 0: ephemeral listening ports; otherwise node i listens on port_base + i
+  // (checked by parse_port_base).
   LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Recorder* recorder,
-            double time_scale);
+            double time_scale, int port_base = 0);
   ~LiveWorld();
   LiveWorld(const LiveWorld&) = delete;
   LiveWorld& operator=(const LiveWorld&) = delete;
@@ -65,6 +72,12 @@ class LiveWorld {
   // a live node from outside.
   std::string listen_ip(std::uint32_t index) const { return loopback_ip(index); }
   int listen_port(std::uint32_t index) const { return nodes_[index].port; }
+  // Host clock: node inputs and records carry the host's monotonic clock (uv_hrtime, scaled)
+  // at the moment they are handled, lateness included, instead of the due virtual time of
+  // the event. Set before the run starts.
+  void set_host_clock(bool on) { host_clock_ = on; }
+  // Called once per node when its listening socket is bound: (node index, ip, port).
+  std::function<void(std::uint32_t, const std::string&, int)> on_listen;
   // Runs the loop until protocol time `t_ns` (for tests driving a node step by step).
   Result<bool> run_until(SimTime t_ns, const std::atomic<bool>* interrupt = nullptr);
   Result<sim::WorldStats> finish();
@@ -126,7 +139,10 @@ class LiveWorld {
   SimTime now() const;
   // Protocol time for node inputs and records: the due time of the event being dispatched,
   // or the current time for I/O callbacks.
-  SimTime t_now() const { return clock_ >= 0 ? clock_ : std::max(now(), sched_.now()); }
+  // With the host clock (set_host_clock), always the host's monotonic clock at the moment.
+  SimTime t_now() const {
+    return clock_ >= 0 && !host_clock_ ? clock_ : std::max(now(), sched_.now());
+  }
   void schedule(SimTime at, Ev kind, std::uint32_t a = 0, std::uint32_t b = 0, std::uint32_t c = 0);
   void dispatch(const sim::Event& e);
   void pump(SimTime until, const std::atomic<bool>* interrupt);
@@ -163,6 +179,7 @@ class LiveWorld {
   sim::Recorder* rec_;
   std::unique_ptr<sim::ChainSink> chain_sink_;  // consensus rows; null when consensus is off
   double scale_;
+  int port_base_;
   uv_loop_t loop_;
   uv_timer_t wake_;  // wakes the loop for the next scheduled event
   std::uint64_t start_hr_ = 0;
@@ -179,6 +196,7 @@ class LiveWorld {
   sim::WorldStats stats_;
   std::string first_error_;
   bool finished_ = false;
+  bool host_clock_ = false;
   SimTime clock_ = -1;
   Duration max_lateness_ns_ = 0, sum_lateness_ns_ = 0;
   std::uint64_t dispatched_ = 0;

@@ -31,7 +31,7 @@ struct RunInfo {
   std::uint64_t scenario_hash = 0;
   std::uint64_t seed = 0;
   Duration duration_ns = 0;
-  std::string mode = "sim";  // "sim" or "live"
+  std::string mode = "sim";  // "sim", "live" or "real" (import-capture)
   std::string args;          // command line, for the record
 };
 

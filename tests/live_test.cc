@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "live/live_world.h"
 #include "test_util.h"
@@ -130,4 +132,63 @@ TEST_CASE("live: driver equivalence - the mixed six-node incident, sim and live 
       std::string("'") + TIMESIM_BINARY + "' equivalence '" + TIMESIM_SOURCE_DIR +
       "/topologies/six_nodes.yaml' --time-scale 0.05 --duration 2m > /dev/null 2>&1";
   CHECK(std::system(cmd.c_str()) == 0);
+}
+
+TEST_CASE("live: --port-base fixes node i's port at base + i, and announces each listener") {
+  auto sc = sim::parse_scenario(kOneNode, "ports.yaml");
+  REQUIRE(sc.ok());
+  CHECK(*live::parse_port_base("0", 2) == 0);
+  CHECK(*live::parse_port_base("1024", 2) == 1024);
+  CHECK(*live::parse_port_base("65534", 2) == 65534);
+  CHECK_FALSE(live::parse_port_base("65535", 2).ok());  // node 1 would need 65536
+  CHECK_FALSE(live::parse_port_base("1023", 2).ok());
+  CHECK_FALSE(live::parse_port_base("-5", 2).ok());
+  CHECK_FALSE(live::parse_port_base("12x", 2).ok());
+  CHECK_FALSE(live::parse_port_base("", 2).ok());
+  const int base = 20000 + static_cast<int>(::getpid() % 20000);  // apart from parallel runs
+  live::LiveWorld w(*sc, 1, nullptr, 0.01, base);
+  std::vector<std::pair<std::uint32_t, int>> seen;
+  w.on_listen = [&](std::uint32_t i, const std::string& ip, int port) {
+    CHECK(ip == live::loopback_ip(i));
+    seen.emplace_back(i, port);
+  };
+  REQUIRE(w.run_until(seconds(1)).ok());  // node 0 listens; node 1 starts at 1h
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == std::pair<std::uint32_t, int>{0, base});
+  CHECK(w.listen_port(0) == base);
+  RawPeer peer("127.0.0.2", base);  // something really listens there
+  REQUIRE(w.finish().ok());
+}
+
+TEST_CASE(
+    "live: --clock host stamps a late-dispatched event with the host's time, virtual with its due "
+    "time") {
+  // Node 1 starts at 10 s of protocol time; the host is made to reach that event ~30 s late
+  // (300 ms of real time asleep at scale 0.01).
+  auto sc = sim::parse_scenario(
+      "nodes:\n  - {ip: 10.0.0.1, version: post-fix}\n  - {ip: 10.0.0.2, version: post-fix, "
+      "start: 10s}\n",
+      "clock.yaml");
+  REQUIRE(sc.ok());
+  auto start_of_node1 = [&](bool host) {
+    auto rec = sim::Recorder::open(":memory:");
+    REQUIRE(rec.ok());
+    REQUIRE((*rec)->begin_run(sim::RunInfo{}).ok());
+    live::LiveWorld w(*sc, 1, rec->get(), 0.01);
+    w.set_host_clock(host);
+    REQUIRE(w.run_until(seconds(5)).ok());
+    ::usleep(300'000);
+    REQUIRE(w.run_until(seconds(60)).ok());
+    REQUIRE(w.finish().ok());
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2((*rec)->db(),
+                               "SELECT t_ns FROM node_events WHERE node=1 AND kind='start'", -1, &s,
+                               nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    const std::int64_t t = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return t;
+  };
+  CHECK(start_of_node1(false) == seconds(10));
+  CHECK(start_of_node1(true) >= seconds(35));
 }
