@@ -26,7 +26,7 @@ namespace ts::sim {
 // 2: runs.fingerprint; 3: blocks, proposals, samples (then, without a bump, transactions,
 // samples.mempool, blocks.transactions, messages); 4: application_id, every table in the
 // current shape.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // The current schema as `CREATE ... IF NOT EXISTS` statements, and its indexes (built at the
 // end of a run: maintaining them row by row costs more than one bulk build).

@@ -215,7 +215,7 @@ TEST_CASE("file safety: the files SQLite keeps beside a results DB are never a f
   CHECK(fx.runs("x.db") == "3");
 }
 
-TEST_CASE("file safety: a foreign SQLite DB is never adopted; legacy timesim DBs are migrated") {
+TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs are migrated") {
   Fixture fx("foreign");
   // Another application's DB with user_version <= 3 used to get timesim's tables.
   sql_exec(fx.dir / "other.db",
@@ -236,7 +236,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted; legacy timesim DBs
   // A DB timesim writes now says so.
   CHECK(sql_value(fx.dir / "x.db", "PRAGMA application_id") ==
         std::to_string(kResultsDbApplicationId));
-  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "4");
+  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "5");
 
   // Every schema timesim ever wrote (tests/fixtures/schema: kSchema verbatim at each change),
   // with one row in every table: read as it is, then appended to (migrated).
@@ -277,7 +277,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted; legacy timesim DBs
     CAPTURE(o.err);
     CHECK(o.exit_code == 0);
     CHECK(sql_value(legacy, "PRAGMA application_id") == std::to_string(kResultsDbApplicationId));
-    CHECK(sql_value(legacy, "PRAGMA user_version") == "4");
+    CHECK(sql_value(legacy, "PRAGMA user_version") == "5");
     CHECK(sql_value(legacy, "SELECT count(*) FROM runs") == "2");
     for (const auto& t : tables) {
       CAPTURE(t);
