@@ -334,6 +334,13 @@ void LiveWorld::carry_out(std::uint32_t node) {
       if (!chain_sink_) continue;
       auto ok = chain_sink_->apply(rec_, node, t_now(), *ev);
       if (!ok && first_error_.empty()) first_error_ = ok.error().message;
+    } else if (auto* ban = std::get_if<node::Ban>(&out)) {
+      if (!rec_) continue;
+      Conn* c = conn_of(ban->conn);
+      const std::int64_t peer = c && !c->external ? std::int64_t{c->dialer} : -1;
+      auto ok = rec_->add_ban(t_now(), node, peer, ban->ip, c ? c->rec.conn_id : 0, ban->violations,
+                              ban->duration_ns, ban->reason);
+      if (!ok && first_error_.empty()) first_error_ = ok.error().message;
     }
   }
 }
@@ -410,8 +417,10 @@ void LiveWorld::dial(std::uint32_t node, std::uint32_t peer) {
   req->data = s;
   const std::uint32_t serial = c.serial;
   conns_[serial] = std::move(conn);
-  schedule(c.rec.t_dial + sc_.nodes[node].profile->timers.connect_timeout_ns, Ev::kConnectTimeout,
-           serial);
+  // The profile's application connect timeout, if it has one; without one (the incident
+  // commits) the host's kernel decides, as upstream's bare TcpStream::connect.
+  if (const Duration t = sc_.nodes[node].profile->timers.connect_timeout_ns; t != kNever)
+    schedule(add_sat(c.rec.t_dial, t), Ev::kConnectTimeout, serial);
   if (uv_tcp_connect(req, &s->tcp, reinterpret_cast<const sockaddr*>(&remote), on_connect) != 0) {
     delete req;
     schedule(now(), Ev::kDialResolved, serial, 1);

@@ -35,6 +35,14 @@ std::string_view close_reason_name(CloseReason r) {
       return "retransmit_timeout";
     case CloseReason::kEndOfRun:
       return "end_of_run";
+    case CloseReason::kOldProtocol:
+      return "old_protocol";
+    case CloseReason::kBanned:
+      return "banned";
+    case CloseReason::kInvalidUtf8:
+      return "invalid_utf8";
+    case CloseReason::kKeepaliveTimeout:
+      return "keepalive_timeout";
     case CloseReason::kCount:
       break;
   }
@@ -59,6 +67,10 @@ std::string_view protocol_error_kind_name(ProtocolErrorKind k) {
       return "line_too_long";
     case ProtocolErrorKind::kDuplicateHandshake:
       return "duplicate_handshake";
+    case ProtocolErrorKind::kOldProtocol:
+      return "old_protocol";
+    case ProtocolErrorKind::kInvalidUtf8:
+      return "invalid_utf8";
     case ProtocolErrorKind::kCount:
       break;
   }
@@ -112,6 +124,7 @@ Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
     : cfg_(std::move(cfg)),
       profile_(&profile),
       prng_(seed),
+      blacklist_(profile.blacklist),
       chain_(std::move(cfg_.chain)),
       registry_order_key_(Prng::derive(seed, kRegistryOrderStream).next_u64()) {
   cfg_.chain.clear();
@@ -171,25 +184,21 @@ std::size_t Node::buffered_bytes() const {
   return n;
 }
 
-std::string Node::remote(const Conn& c) const {
+std::string Node::remote_ip(const Conn& c) const {
+  if (c.dir == Direction::kOutbound) return cfg_.peers[c.peer].ip;
+  if (c.remote_text) return *c.remote_text;
   std::string ip;
-  std::uint16_t port = 0;
-  if (c.dir == Direction::kOutbound) {
-    ip = cfg_.peers[c.peer].ip;
-    port = cfg_.peers[c.peer].port;
-  } else if (c.remote_text) {
-    ip = *c.remote_text;
-    port = c.remote_port;
-  } else {
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      ip += std::to_string((c.remote_ipv4 >> shift) & 0xff);
-      if (shift > 0) ip += '.';
-    }
-    port = c.remote_port;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    ip += std::to_string((c.remote_ipv4 >> shift) & 0xff);
+    if (shift > 0) ip += '.';
   }
-  ip += ':';
-  ip += std::to_string(port);
   return ip;
+}
+
+std::string Node::remote(const Conn& c) const {
+  const std::uint16_t port =
+      c.dir == Direction::kOutbound ? cfg_.peers[c.peer].port : c.remote_port;
+  return remote_ip(c) + ':' + std::to_string(port);
 }
 
 Node::Conn* Node::find(ConnId id) {
@@ -209,7 +218,7 @@ void Node::on_start(SimTime now) {
   }
   if (cfg_.consensus) consensus_start(now);
   // At start-up the node connects to every peer it should dial, as one pass.
-  start_pass(now);
+  start_pass(now, /*startup=*/true);
 }
 
 // A pass walks the peers the node should dial and dials each one that is neither
@@ -217,14 +226,34 @@ void Node::on_start(SimTime now) {
 // node gave up on gets a fresh start (upstream spawns a new connection task for it). Dials
 // are 100 ms apart; the next pass starts 120 s after the pass ends (upstream sleeps 100 ms
 // after each dial, then 120 s).
-void Node::start_pass(SimTime now) {
+//
+// When the profile lists remote masternodes as active, masternode peers go first (client.rs
+// PHASE1 at start-up, 100 ms apart). In the periodic pass their branch (PHASE3-MN) dials
+// them all at once, without the spacing and without the is_reconnecting check: a peer
+// waiting out a back-off is dialled now (upstream starts a second connection task; the
+// model's one slot per peer dials early instead).
+void Node::start_pass(SimTime now, bool startup) {
   pass_queue_.clear();
   pass_next_ = 0;
+  const bool mn_branch = profile_->remote_masternodes_active;
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     if (slots_[p].state == SlotState::kGivenUp) {
       slots_[p].state = SlotState::kNotDialed;
       slots_[p].failures = 0;
     }
+  }
+  if (mn_branch) {
+    for (std::uint32_t p = 0; p < slots_.size(); ++p) {
+      if (!cfg_.peers[p].masternode) continue;
+      const SlotState st = slots_[p].state;
+      if (startup && st == SlotState::kNotDialed)
+        pass_queue_.push_back(p);
+      else if (!startup && (st == SlotState::kNotDialed || st == SlotState::kWaitRedial))
+        dial(now, p);
+    }
+  }
+  for (std::uint32_t p = 0; p < slots_.size(); ++p) {
+    if (mn_branch && cfg_.peers[p].masternode) continue;
     if (slots_[p].state == SlotState::kNotDialed) pass_queue_.push_back(p);
   }
   pass_step_at_ = now;
@@ -243,9 +272,10 @@ void Node::on_dial_failed(SimTime now, const DialFailed& f) {
   PeerSlot& s = slots_[f.peer];
   if (s.state != SlotState::kDialing) return;
   ++s.failures;
-  const std::uint32_t limit = cfg_.peers[f.peer].masternode
-                                  ? profile_->timers.max_dial_failures_masternode
-                                  : profile_->timers.max_dial_failures_other;
+  // The masternode limit applies only to peers dialled by the masternode branches.
+  const bool as_masternode = profile_->remote_masternodes_active && cfg_.peers[f.peer].masternode;
+  const std::uint32_t limit = as_masternode ? profile_->timers.max_dial_failures_masternode
+                                            : profile_->timers.max_dial_failures_other;
   if (s.failures >= limit) {
     s.state = SlotState::kGivenUp;
     note(0, NoteKind::kPeerGivenUp, f.peer);
@@ -272,6 +302,11 @@ void Node::on_connected(SimTime now, const Connected& c) {
     conn.remote_port = c.remote_port;
     if (!parse_ipv4(c.remote_ip, conn.remote_ipv4))
       conn.remote_text = std::make_unique<std::string>(c.remote_ip);
+    // server.rs checks the blacklist after accept(): a banned IP's socket is dropped at once.
+    if (blacklist_.is_banned(remote_ip(conn), now)) {
+      out().push_back(Close{c.conn, CloseReason::kBanned});
+      return;
+    }
     conns_.push_back(std::move(conn));
     return;  // the listener waits for the dialer's Handshake
   }
@@ -300,6 +335,7 @@ void Node::on_connected(SimTime now, const Connected& c) {
 }
 
 void Node::send(Conn& c, const Message& m) {
+  if (c.unregistered) return;  // upstream's send_to_peer finds no writer for the IP
   scratch_.clear();
   encode(m, scratch_);
   out().push_back(Send{c.id, kind_of(m), scratch_});
@@ -379,22 +415,98 @@ void Node::protocol_error(const Conn& c, ProtocolErrorKind kind, std::string tex
   note(c.id, NoteKind::kProtocolError, static_cast<std::int64_t>(kind), std::move(text));
 }
 
+// Rust's str::from_utf8: well-formed UTF-8, no overlong forms, surrogates or > U+10FFFF.
+namespace {
+bool is_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
+    if (b >= 0xc2 && b <= 0xdf) {
+      len = 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      len = 3;
+      if (b == 0xe0) lo = 0xa0;
+      if (b == 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      len = 4;
+      if (b == 0xf0) lo = 0x90;
+      if (b == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xbf)) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+}  // namespace
+
 void Node::on_line(SimTime now, Conn& c, std::string_view line) {
+  // tokio's read_line fails on bytes that are not UTF-8; both message loops then end.
+  if (profile_->invalid_utf8_ends_connection && !is_utf8(line)) {
+    protocol_error(c, ProtocolErrorKind::kInvalidUtf8,
+                   "connection with " + remote(c) + " ended: stream did not contain valid UTF-8");
+    close(now, c.id, CloseReason::kInvalidUtf8);
+    return;
+  }
+  if (c.dir == Direction::kInbound && on_unframed_inbound_line(now, c, line)) return;
   auto decoded = decode_line(line);
   if (!decoded.ok()) {
-    const auto& e = decoded.error();
-    protocol_error(c, to_protocol_error(e.kind),
-                   "failed to parse message from " + remote(c) + ": " + e.detail);
-    // Before the handshake a listener cannot make sense of the peer: close. After it,
-    // the incident commits log the bad line and keep reading.
-    if (c.dir == Direction::kInbound && !c.handshaken)
-      close(now, c.id, CloseReason::kInvalidMessage);
+    on_bad_line(now, c, line, decoded.error());
     return;
   }
   if (c.dir == Direction::kInbound)
     on_inbound_message(now, c, *decoded);
   else
     on_outbound_message(now, c, *decoded);
+}
+
+// The old binary protocol's magic before the handshake: a violation, close (server.rs).
+bool Node::on_unframed_inbound_line(SimTime now, Conn& c, std::string_view line) {
+  const std::string_view prefix = profile_->blacklist.old_protocol_prefix;
+  if (c.handshaken || prefix.empty() || !line.starts_with(prefix)) return false;
+  protocol_error(c, ProtocolErrorKind::kOldProtocol,
+                 "Rejecting " + remote(c) + " - old protocol detected (~W~M magic bytes)");
+  violation(now, c, "Old protocol magic bytes (~W~M)");
+  close(now, c.id, CloseReason::kOldProtocol);
+  return true;
+}
+
+// An unparseable line. Outbound (peer_connection.rs): logged, nothing else; a blank line
+// is skipped unlogged (it trims first). Inbound (server.rs), before or after the
+// handshake: a violation; the connection closes when the IP's count reaches a ban step or
+// on its max_bad_lines-th bad line.
+void Node::on_bad_line(SimTime now, Conn& c, std::string_view line, const DecodeError& e) {
+  const bool blank = std::all_of(line.begin(), line.end(), [](char ch) {
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
+  });
+  if (c.dir == Direction::kOutbound && blank) return;
+  protocol_error(c, to_protocol_error(e.kind),
+                 "failed to parse message from " + remote(c) + ": " + e.detail);
+  if (c.dir == Direction::kOutbound) return;
+  ++c.bad_lines;
+  const bool ban_says_close = violation(now, c, "Failed to parse message");
+  const std::uint32_t limit = profile_->blacklist.max_bad_lines;
+  if (ban_says_close || (limit > 0 && c.bad_lines >= limit))
+    close(now, c.id, CloseReason::kInvalidMessage);
+}
+
+bool Node::violation(SimTime now, const Conn& c, std::string_view reason) {
+  if (c.dir != Direction::kInbound) return false;
+  std::string ip = remote_ip(c);
+  const IpBlacklist::Verdict v = blacklist_.record_violation(ip, now);
+  if (v.banned) out().push_back(Ban{c.id, std::move(ip), v.count, v.ban_ns, std::string(reason)});
+  return v.disconnect;
 }
 
 void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
@@ -413,6 +525,7 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
   if (h->magic != kMagic) {
     protocol_error(c, ProtocolErrorKind::kBadMagic,
                    remote(c) + " sent handshake with invalid magic");
+    violation(now, c, "Invalid magic bytes");
     close(now, c.id, CloseReason::kBadHandshake);
     return;
   }
@@ -420,6 +533,7 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
     protocol_error(c, ProtocolErrorKind::kBadProtocolVersion,
                    remote(c) + " sent handshake with unsupported protocol version " +
                        std::to_string(h->protocol_version));
+    violation(now, c, "Unsupported protocol version: " + std::to_string(h->protocol_version));
     close(now, c.id, CloseReason::kBadHandshake);
     return;
   }
@@ -493,6 +607,7 @@ void Node::forget(SimTime now, ConnId id) {
   const std::uint32_t peer = it->peer;
   conns_.erase(it);
   if (!outbound) return;
+  if (profile_->outbound_close_unregisters_ip) unregister_ip(cfg_.peers[peer].ip);
   PeerSlot& s = slots_[peer];
   s.conn = 0;
   s.ping_tick_at = kNever;
@@ -500,6 +615,20 @@ void Node::forget(SimTime now, ConnId id) {
   // An established connection that ended is redialled after the reconnect delay.
   s.state = SlotState::kWaitRedial;
   arm(TimerKind::kRedial, peer, s.redial_at, now + profile_->timers.reconnect_delay_ns);
+}
+
+// b5513be (client.rs maintain_peer_connection): peer_registry.unregister_peer(ip) after an
+// outbound connection ends. The registry holds one writer per IP, registered only by the
+// listener's handshake path, so what goes is an inbound connection's writer from that IP:
+// from then on nothing (Pong, Ack, broadcasts) can be written to that connection. Under
+// the dial rule a node never has both directions to one IP, so this acts only when the
+// peer dials despite the rule (a foreign dialer, or a later profile's).
+void Node::unregister_ip(const std::string& ip) {
+  for (auto& c : conns_) {
+    if (c.dir != Direction::kInbound || c.unregistered || remote_ip(c) != ip) continue;
+    c.unregistered = true;
+    c.writable = false;
+  }
 }
 
 // ---- timers ------------------------------------------------------------------------------
@@ -539,7 +668,7 @@ void Node::on_timer(SimTime now, TimerId id) {
     case TimerKind::kRedialPass:
       if (pass_at_ > now) return;
       pass_at_ = kNever;
-      start_pass(now);
+      start_pass(now, /*startup=*/false);
       return;
     case TimerKind::kPassStep: {
       if (pass_step_at_ > now) return;

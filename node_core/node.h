@@ -20,6 +20,7 @@
 
 #include "common/prng.h"
 #include "common/time.h"
+#include "node_core/blacklist.h"
 #include "node_core/chain.h"
 #include "node_core/codec.h"
 #include "node_core/masternode_registry.h"
@@ -135,11 +136,14 @@ class Node {
     std::uint32_t peer = 0;         // outbound: peer index; inbound: unused
     std::uint32_t remote_ipv4 = 0;  // inbound: the remote address, host byte order
     std::uint32_t missed = 0;       // outbound: pings that passed the timeout
+    std::uint32_t bad_lines = 0;    // inbound: unparseable lines so far (failed_parse_count)
     std::uint16_t remote_port = 0;  // inbound: the remote's (ephemeral) port
     Direction dir = Direction::kOutbound;
-    bool handshaken = false;  // inbound: a valid Handshake was received
-    bool writable = false;    // carries broadcasts and requests (inbound after the
-                              // handshake; outbound only if the profile registers it)
+    bool handshaken = false;    // inbound: a valid Handshake was received
+    bool unregistered = false;  // inbound: its IP's writer was removed from the registry
+                                // (b5513be outbound close): nothing can be written to it
+    bool writable = false;      // carries broadcasts and requests (inbound after the
+                                // handshake; outbound only if the profile registers it)
   };
 
   void on_start(SimTime now);
@@ -154,6 +158,12 @@ class Node {
   void on_outbound_message(SimTime now, Conn& c, const Message& m);
   void handle_established(SimTime now, Conn& c, const Message& m);
   void protocol_error(const Conn& c, ProtocolErrorKind kind, std::string text);
+  // Records a blacklist violation against c's remote IP (inbound only); emits a Ban when
+  // it reaches a step of the ladder. Returns whether the IP's count says disconnect.
+  bool violation(SimTime now, const Conn& c, std::string_view reason);
+  void on_bad_line(SimTime now, Conn& c, std::string_view line, const DecodeError& e);
+  bool on_unframed_inbound_line(SimTime now, Conn& c, std::string_view line);  // closed c?
+  void unregister_ip(const std::string& ip);  // b5513be: drop the IP's inbound writers
 
   void dial(SimTime now, std::uint32_t peer);
   void send_ping(SimTime now, Conn& c);
@@ -163,11 +173,12 @@ class Node {
   void close(SimTime now, ConnId id, CloseReason reason);  // local close
   void forget(SimTime now, ConnId id);                     // drop state after any close
   void arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at);
-  void start_pass(SimTime now);
+  void start_pass(SimTime now, bool startup);
   void note(ConnId conn, NoteKind kind, std::int64_t value = 0, std::string text = {});
 
   Conn* find(ConnId id);
-  std::string remote(const Conn& c) const;  // "ip:port", as upstream's log lines name a peer
+  std::string remote(const Conn& c) const;     // "ip:port", as upstream's log lines name a peer
+  std::string remote_ip(const Conn& c) const;  // the address alone (the blacklist's key)
 
   // ---- consensus (node_consensus.cc) ----
   void consensus_start(SimTime now);
@@ -207,6 +218,7 @@ class Node {
   const VersionProfile* profile_;
   Prng prng_;
   bool started_ = false;
+  IpBlacklist blacklist_;                  // the listener's, for all inbound connections
   std::vector<PeerSlot> slots_;            // parallel to cfg_.peers
   std::vector<Conn> conns_;                // open connections, few per node
   std::vector<std::uint32_t> pass_queue_;  // peers left to dial in the current pass

@@ -35,6 +35,10 @@ enum class CloseReason : std::uint8_t {
   kRetransmitTimeout,       // this side's kernel gave up: one segment retransmitted
                             // tcp_retries2 (15) times without an ACK (loss faults)
   kEndOfRun,                // still open when the run ended
+  kOldProtocol,             // inbound: first line starts with the old binary protocol's magic
+  kBanned,                  // inbound: accepted from a banned IP and dropped at once
+  kInvalidUtf8,             // a line that is not UTF-8 (tokio read_line fails: the loop ends)
+  kKeepaliveTimeout,        // the listener's kernel: keepalive probes unanswered (dead peer)
   kCount,
 };
 std::string_view close_reason_name(CloseReason r);
@@ -131,6 +135,8 @@ enum class ProtocolErrorKind : std::uint8_t {
   kInvalidFields,
   kLineTooLong,
   kDuplicateHandshake,
+  kOldProtocol,  // inbound, before the handshake: a line starting with "~W~M"
+  kInvalidUtf8,  // a line that is not UTF-8: the connection's read loop ends
   kCount,
 };
 std::string_view protocol_error_kind_name(ProtocolErrorKind k);
@@ -168,6 +174,16 @@ struct ChainEvent {
   std::uint32_t transactions = 0;  // block events: transactions in the block
 };
 
-using Output = std::variant<Send, Dial, Close, SetTimer, Note, ChainEvent>;
+// The listener banned a remote IP (blacklist.rs ladder). Checked when a later connection
+// from that IP is accepted; the connection that earned the ban is closed separately.
+struct Ban {
+  ConnId conn = 0;               // the connection whose violation reached the step
+  std::string ip;                // the banned remote IP
+  std::uint32_t violations = 0;  // the IP's count at the ban
+  Duration duration_ns = 0;      // kNever: permanent
+  std::string reason;            // the violation's reason, as upstream logs it
+};
+
+using Output = std::variant<Send, Dial, Close, SetTimer, Note, ChainEvent, Ban>;
 
 }  // namespace ts::node

@@ -53,9 +53,32 @@ struct EveryNodeRound {
   }
 };
 
+template <auto Member>
+struct Blacklist {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.blacklist.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.blacklist.*Member, v); }
+};
+// Step `I` of the blacklist ladder.
+template <std::size_t I, auto Member>
+struct BanLadder {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.blacklist.ladder[I].*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    unwrap(p.blacklist.ladder[I].*Member, v);
+  }
+};
+template <auto Member>
+struct Keepalive {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.inbound_keepalive.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    unwrap(p.inbound_keepalive.*Member, v);
+  }
+};
+
 using VP = VersionProfile;
 using PT = ProtocolTimers;
 using CR = ConsensusRules;
+using BP = BlacklistPolicy;
+using KA = KeepaliveConfig;
 constexpr auto kBool = FieldType::kBool;
 constexpr auto kCount = FieldType::kCount;
 constexpr auto kDur = FieldType::kDuration;
@@ -65,7 +88,13 @@ constexpr auto kString = FieldType::kString;
 template <typename Access>
 constexpr ProfileField field(std::string_view key, FieldType type, std::int64_t min,
                              std::string_view doc) {
-  return {key, type, min, doc, &Access::get, &Access::set};
+  return {key, type, min, doc, &Access::get, &Access::set, false};
+}
+// A duration field that may also be `none` (kNever).
+template <typename Access>
+constexpr ProfileField duration_or_none(std::string_view key, std::int64_t min,
+                                        std::string_view doc) {
+  return {key, FieldType::kDuration, min, doc, &Access::get, &Access::set, true};
 }
 
 // One line per field. min: the smallest valid value (1 ns for every timer: a zero interval
@@ -85,6 +114,42 @@ constexpr std::array kFields = {
         "outbound connections are registered for broadcasts"),
     field<Top<&VP::max_line_bytes>>("max_line", kBytes, 0,
                                     "longest accepted line in bytes; 0 = unlimited"),
+    field<Top<&VP::invalid_utf8_ends_connection>>(
+        "invalid_utf8_ends_connection", kBool, 0,
+        "a line that is not UTF-8 ends the connection on either side (no violation)"),
+    field<Top<&VP::remote_masternodes_active>>(
+        "remote_masternodes_active", kBool, 0,
+        "remote masternodes are dialled by the masternode branches (give-up limit, 120 s pass)"),
+    field<Top<&VP::outbound_close_unregisters_ip>>(
+        "outbound.close_unregisters_ip", kBool, 0,
+        "an ended outbound connection removes the peer's IP from the writer registry"),
+    field<BanLadder<0, &BanStep::violations>>("blacklist.ban1.violations", kCount, 0,
+                                              "violations for the first ban (0: unused step)"),
+    duration_or_none<BanLadder<0, &BanStep::ban_ns>>("blacklist.ban1.duration", 0,
+                                                     "the first ban's length (none: permanent)"),
+    field<BanLadder<1, &BanStep::violations>>("blacklist.ban2.violations", kCount, 0,
+                                              "violations for the second ban (0: unused step)"),
+    duration_or_none<BanLadder<1, &BanStep::ban_ns>>("blacklist.ban2.duration", 0,
+                                                     "the second ban's length (none: permanent)"),
+    field<BanLadder<2, &BanStep::violations>>("blacklist.ban3.violations", kCount, 0,
+                                              "violations for the third ban (0: unused step)"),
+    duration_or_none<BanLadder<2, &BanStep::ban_ns>>("blacklist.ban3.duration", 0,
+                                                     "the third ban's length (none: permanent)"),
+    field<Blacklist<&BP::violation_memory_ns>>(
+        "blacklist.memory", kDur, 1,
+        "a violation this long after the previous one restarts the count"),
+    field<Blacklist<&BP::max_bad_lines>>(
+        "blacklist.max_bad_lines", kCount, 0,
+        "unparseable lines that close an inbound connection (0: no limit)"),
+    field<Blacklist<&BP::old_protocol_prefix>>(
+        "blacklist.old_protocol_prefix", kString, 0,
+        "a first line starting with this is the old binary protocol: violation, close"),
+    field<Keepalive<&KA::idle_ns>>("keepalive.idle", kDur, 0,
+                                   "inbound keepalive: first probe after this idle time (0: off)"),
+    field<Keepalive<&KA::interval_ns>>("keepalive.interval", kDur, 0,
+                                       "inbound keepalive: between unanswered probes"),
+    field<Keepalive<&KA::probes>>("keepalive.probes", kCount, 0,
+                                  "unanswered probes that end the connection (0: the OS default)"),
     field<Timer<&PT::ping_interval_ns>>("ping.interval", kDur, 1,
                                         "outbound ping interval (first tick at once)"),
     field<Timer<&PT::ping_check_interval_ns>>("ping.check_interval", kDur, 1,
@@ -110,8 +175,8 @@ constexpr std::array kFields = {
                                                "periodic pass over disconnected peers"),
     field<Timer<&PT::redial_pass_spacing_ns>>("reconnect.pass_spacing", kDur, 1,
                                               "spacing of the dials within one pass"),
-    field<Timer<&PT::connect_timeout_ns>>("connect_timeout", kDur, 1,
-                                          "TCP connect timeout on the dialer"),
+    duration_or_none<Timer<&PT::connect_timeout_ns>>("connect_timeout", 1,
+                                                     "TCP connect timeout on the dialer"),
     field<Timer<&PT::heartbeat_interval_ns>>("heartbeat.interval", kDur, 1,
                                              "masternode heartbeat (first tick at once)"),
     field<Timer<&PT::masternode_offline_ns>>("heartbeat.offline_after", kDur, 1,
@@ -212,6 +277,7 @@ std::string format_duration_exact(Duration d) {
 }  // namespace
 
 std::string format_field_value(FieldType t, const FieldValue& v) {
+  if (t == FieldType::kDuration && std::get<Duration>(v) == kNever) return "none";
   switch (t) {
     case FieldType::kBool:
       return std::get<bool>(v) ? "true" : "false";

@@ -41,6 +41,9 @@ struct ProfileField {
   std::string_view doc;
   FieldValue (*get)(const VersionProfile&);
   void (*set)(VersionProfile&, const FieldValue&);  // the value must hold the type's alternative
+  // kDuration only: `none` is a valid value, stored as kNever (no such timer at all, e.g.
+  // no connect timeout, a permanent ban).
+  bool none_allowed = false;
 };
 
 // Upper bounds, so that no profile value overflows virtual time or memory.
@@ -54,7 +57,8 @@ std::span<const ProfileField> profile_fields();
 // The field with key `key`, or nullptr.
 const ProfileField* find_profile_field(std::string_view key);
 
-// The value as a scenario would write it: "true", "5", "1m30s", "2000000", "mainnet".
+// The value as a scenario would write it: "true", "5", "1m30s", "2000000", "mainnet",
+// "none" (a kNever duration).
 // Durations use the largest units that are exact (parse back to the same ns).
 std::string format_field_value(FieldType t, const FieldValue& v);
 // The value as one integer (bools 0/1, durations in ns), or nothing for strings.

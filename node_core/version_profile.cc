@@ -18,8 +18,11 @@ constexpr VersionProfile make_logging_fix() {
   p.name = "logging-fix";
   p.base = "pre-fix";
   p.commit = "b5513be";
-  p.description = "as pre-fix, but logs the non-ping/pong messages it still drops";
+  p.description =
+      "as pre-fix, but logs the non-ping/pong messages it still drops and unregisters the "
+      "peer's IP when an outbound connection ends";
   p.outbound_logs_dropped_messages = true;
+  p.outbound_close_unregisters_ip = true;
   return p;
 }
 

@@ -7,6 +7,7 @@
 // member needs its line there too. Scenarios define more profiles in `versions:`.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -28,7 +29,10 @@ struct ProtocolTimers {
   std::uint32_t max_dial_failures_other = 10;
   Duration redial_pass_interval_ns = seconds(120);  // periodic pass over disconnected peers
   Duration redial_pass_spacing_ns = millis(100);    // spacing of dials within one pass
-  Duration connect_timeout_ns = seconds(10);        // TCP connect timeout on the dialer
+  // Application connect timeout on the dialer; kNever = none, the dial waits for the OS
+  // (Linux gives up after its SYN retries, sim/linux_tcp.h). None at the incident commits
+  // (peer_connection.rs new_outbound: a bare TcpStream::connect); 10 s from c55ddd8.
+  Duration connect_timeout_ns = kNever;
 
   // Consensus and sync (protocol.md "Consensus and sync"); used when consensus is on.
   Duration heartbeat_interval_ns = seconds(60);   // masternode heartbeat (first tick at once)
@@ -40,6 +44,35 @@ struct ProtocolTimers {
   Duration sync_poll_interval_ns = seconds(2);    // sync poll period
   Duration sync_timeout_ns = seconds(60);         // a sync attempt gives up after this
   std::uint32_t max_blocks_per_response = 101;    // BlocksResponse cap
+};
+
+// One step of the listener's blacklist ladder: the IP's `violations`-th violation bans it
+// for `ban_ns` (kNever: permanently).
+struct BanStep {
+  std::uint32_t violations = 0;  // 0: an unused entry
+  Duration ban_ns = 0;
+};
+
+// What an inbound connection's misbehaviour costs (server.rs's message loop and
+// blacklist.rs, identical at ea701a4, b5513be and 31ad283). Counts are per remote IP,
+// shared by all of its connections to this node.
+struct BlacklistPolicy {
+  std::array<BanStep, 3> ladder = {BanStep{3, 5 * kMinute}, BanStep{5, kHour}, BanStep{10, kNever}};
+  // A violation more than this after the IP's previous one restarts its count.
+  Duration violation_memory_ns = kHour;
+  // Unparseable lines that close one inbound connection (failed_parse_count); 0: no limit.
+  std::uint32_t max_bad_lines = 10;
+  // Before the handshake a line starting with this is the old binary protocol: a
+  // violation, close. Empty: no such check.
+  std::string_view old_protocol_prefix = "~W~M";
+};
+
+// TCP keepalive the listener sets on accepted sockets (server.rs: socket2 TcpKeepalive).
+struct KeepaliveConfig {
+  Duration idle_ns = 0;      // first probe after this long without a received segment; 0: off
+  Duration interval_ns = 0;  // between unanswered probes
+  std::uint32_t probes = 0;  // unanswered probes that end the connection; 0: not set,
+                             // the OS default (Linux tcp_keepalive_probes, sim/linux_tcp.h)
 };
 
 // How a build runs the masternode layer, as data. The defaults are 31ad283's (and
@@ -94,6 +127,21 @@ struct VersionProfile {
   // whatever arrives). A longer line is discarded as it arrives and recorded as a
   // `line_too_long` protocol error; the connection stays open.
   std::uint64_t max_line_bytes = 0;
+  // A line that is not UTF-8 ends the connection, on either side (tokio's read_line
+  // returns InvalidData and both message loops break): no violation is recorded.
+  bool invalid_utf8_ends_connection = true;
+  // Inbound violations and bans.
+  BlacklistPolicy blacklist;
+  // Keepalive on inbound sockets (30 s idle, 10 s interval, probes left to the OS).
+  KeepaliveConfig inbound_keepalive{seconds(30), seconds(10), 0};
+  // masternode_registry.list_active() lists the remote masternodes, so they are dialled by
+  // the masternode branches (give up after max_dial_failures_masternode; the 120 s pass
+  // dials them with no spacing and no back-off check). False at the incident commits:
+  // nobody sends MasternodeAnnouncement, so every peer is a regular peer (limit 10).
+  bool remote_masternodes_active = false;
+  // When an outbound connection ends, the peer's IP is removed from the writer registry
+  // (b5513be, client.rs): an inbound connection from that IP can no longer be written to.
+  bool outbound_close_unregisters_ip = false;
 
   ProtocolTimers timers;
   ConsensusRules consensus;

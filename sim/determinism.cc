@@ -51,6 +51,10 @@ std::string_view event_kind_name(EventKind k) {
       return "submit_tx";
     case EventKind::kRetransmitAbort:
       return "retransmit_abort";
+    case EventKind::kSynRetransmit:
+      return "syn_retransmit";
+    case EventKind::kKeepalive:
+      return "keepalive";
   }
   return "?";
 }

@@ -17,7 +17,8 @@ enum class EventKind : std::uint8_t {
   kSynAckArrive,     // a, b: SYN-ACK reaches the dialer (dialer connected)
   kAckArrive,        // a, b: the handshake's ACK reaches the listener (accepted)
   kRefusedArrive,    // a, b: RST answering the SYN reaches the dialer
-  kConnectTimeout,   // a, b: the dialer's connect timeout; d as for kTimer
+  kConnectTimeout,   // a, b: the dial fails unanswered, the profile's connect timeout or the
+                     // kernel's SYN give-up (127 s); d as for kTimer
   kDeliver,          // a, b, c = segment index, d = direction (0 dialer->listener):
                      // data, the handshake's final ACK, or FIN, in stream order
   kRstArrive,        // a, b, d = direction: an RST reaches the receiving side
@@ -28,6 +29,9 @@ enum class EventKind : std::uint8_t {
   kSubmitTx,         // consensus: a client submits a transaction to a random node
   kRetransmitAbort,  // a, b, c = loss fault index, d = direction: the sender's kernel gives
                      // up a segment after tcp_retries2 retransmissions (sim/retransmit.h)
+  kSynRetransmit,    // a, b, c = transmission index (1..tcp_syn_retries): the dialer's
+                     // kernel sends the SYN again (sim/linux_tcp.h)
+  kKeepalive,        // a, b, c = unanswered probes so far: the listener's keepalive timer
 };
 
 struct Event {

@@ -66,8 +66,12 @@ bool can_end(FaultKind k, node::CloseReason reason) {
       return k == kReset || k == kCrash || k == kUpgrade;
     case CloseReason::kRetransmitTimeout:
       return k == kLoss;
+    case CloseReason::kKeepaliveTimeout:
+      return k == kPartition || k == kCrash;
     case CloseReason::kInvalidMessage:
     case CloseReason::kLineTooLong:
+    case CloseReason::kOldProtocol:
+    case CloseReason::kInvalidUtf8:
       return k >= kCorrupt && k <= kWrongKind;
     default:
       return false;

@@ -156,6 +156,9 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   auto v = r->prepare("INSERT INTO node_events VALUES (?,?,?,?,?,?)");
   if (!v) return v.error();
   r->ins_event_ = std::move(*v);
+  auto bn = r->prepare("INSERT INTO bans VALUES (?,?,?,?,?,?,?,?,?)");
+  if (!bn) return bn.error();
+  r->ins_ban_ = std::move(*bn);
   auto f = r->prepare("INSERT INTO faults VALUES (?,?,?,?,?,?,?,?,?)");
   if (!f) return f.error();
   r->ins_fault_ = std::move(*f);
@@ -358,6 +361,33 @@ Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_
     sqlite3_bind_int64(s, 4, peer);
   bind_text(s, 5, kind);
   bind_text(s, 6, detail);
+  return step_reset(s);
+}
+
+Result<bool> Recorder::add_ban(SimTime t, std::uint32_t node, std::int64_t peer,
+                               std::string_view banned_ip, std::uint64_t conn_id,
+                               std::uint32_t violations, Duration duration_ns,
+                               std::string_view reason) {
+  if (auto ok = row_added(); !ok) return ok;
+  auto* s = ins_ban_.get();
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_int64(s, 2, t);
+  sqlite3_bind_int64(s, 3, node);
+  if (peer < 0)
+    sqlite3_bind_null(s, 4);
+  else
+    sqlite3_bind_int64(s, 4, peer);
+  bind_text(s, 5, banned_ip);
+  if (conn_id == 0)
+    sqlite3_bind_null(s, 6);
+  else
+    sqlite3_bind_int64(s, 6, static_cast<std::int64_t>(conn_id));
+  sqlite3_bind_int64(s, 7, violations);
+  if (duration_ns == kNever)
+    sqlite3_bind_null(s, 8);
+  else
+    sqlite3_bind_int64(s, 8, duration_ns);
+  bind_text(s, 9, reason);
   return step_reset(s);
 }
 

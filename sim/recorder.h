@@ -98,6 +98,11 @@ class Recorder {
   // Node-level events: start, give-up on a peer, ... (`peer` -1 when none)
   Result<bool> add_node_event(SimTime t, std::uint32_t node, std::int64_t peer,
                               std::string_view kind, std::string_view detail);
+  // A listener banned `banned_ip` (`peer` -1 when not a scenario node; `conn_id` 0 when
+  // none; `duration_ns` kNever = permanent).
+  Result<bool> add_ban(SimTime t, std::uint32_t node, std::int64_t peer, std::string_view banned_ip,
+                       std::uint64_t conn_id, std::uint32_t violations, Duration duration_ns,
+                       std::string_view reason);
   // Consensus model rows (docs/schema.md).
   Result<bool> add_block(const BlockRow& b);
   Result<bool> add_proposal(SimTime t, std::uint32_t node, std::uint64_t height, std::uint64_t hash,
@@ -142,7 +147,7 @@ class Recorder {
   DbHandle db_;
   Stmt ins_profile_;
   Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_, ins_proposal_,
-      ins_sample_, ins_tx_;
+      ins_sample_, ins_tx_, ins_ban_;
   Stmt ins_msg_;
   RecordLevel level_ = RecordLevel::kSamples;
   bool timing_ = false;

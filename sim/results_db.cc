@@ -113,6 +113,18 @@ CREATE TABLE IF NOT EXISTS node_events (
   kind    TEXT NOT NULL,
   detail  TEXT NOT NULL
 );
+-- A listener banned a remote IP (blacklist.rs ladder; schema 5).
+CREATE TABLE IF NOT EXISTS bans (
+  run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns        INTEGER NOT NULL,
+  node        INTEGER NOT NULL, -- the banning listener
+  peer        INTEGER,          -- the banned node, NULL if not a scenario node
+  banned_ip   TEXT NOT NULL,
+  conn_id     INTEGER,          -- the connection whose violation reached the step
+  violations  INTEGER NOT NULL, -- the IP's count at the ban
+  duration_ns INTEGER,          -- NULL: permanent
+  reason      TEXT NOT NULL
+);
 -- Consensus model (scenario `consensus:`): one row per block a node applied.
 CREATE TABLE IF NOT EXISTS blocks (
   run_id         INTEGER NOT NULL REFERENCES runs(run_id),

@@ -25,7 +25,8 @@ namespace ts::sim {
 
 // 2: runs.fingerprint; 3: blocks, proposals, samples (then, without a bump, transactions,
 // samples.mempool, blocks.transactions, messages); 4: application_id, every table in the
-// current shape; 5: profiles (additive: a v4 DB gains the table, nothing else changes).
+// current shape; 5: profiles and bans (additive: a v4 DB gains the tables, nothing else
+// changes).
 inline constexpr int kSchemaVersion = 5;
 
 // The current schema as `CREATE ... IF NOT EXISTS` statements, and its indexes (built at the

@@ -1,7 +1,7 @@
-// TCP retransmission under a loss fault, with Linux's constants. A lost transmission of a
-// segment is retransmitted one RTO after it; the RTO starts at kMinRto (TCP_RTO_MIN; the
-// model has no RTT-based estimate above it), doubles with each retransmission of the same
-// segment and is capped at kMaxRto (TCP_RTO_MAX). When the kMaxRetransmits-th
+// TCP retransmission under a loss fault, with Linux's constants (sim/linux_tcp.h). A lost
+// transmission of a segment is retransmitted one RTO after it; the RTO starts at kMinRto
+// (TCP_RTO_MIN; the model has no RTT-based estimate above it), doubles with each retransmission of
+// the same segment and is capped at kMaxRto (TCP_RTO_MAX). When the kMaxRetransmits-th
 // retransmission (tcp_retries2) is lost too, the sender's kernel gives up one RTO later and
 // the connection is reset (`retransmit_timeout`): with these constants 924.6 s after the
 // segment was first sent (0.2 + 0.4 + ... + 102.4 s, then six capped 120 s timeouts).
@@ -11,12 +11,13 @@
 
 #include "common/prng.h"
 #include "common/time.h"
+#include "sim/linux_tcp.h"
 
 namespace ts::sim {
 
-inline constexpr Duration kMinRto = millis(200);
-inline constexpr Duration kMaxRto = seconds(120);
-inline constexpr int kMaxRetransmits = 15;
+using linux_tcp::kMaxRetransmits;
+using linux_tcp::kMaxRto;
+using linux_tcp::kMinRto;
 
 // One segment's retransmissions so far, across every loss fault that hits it.
 struct Retransmits {

@@ -110,6 +110,8 @@ Result<node::FieldValue> parse_value(const ProfileField& f, std::string_view tex
       return node::FieldValue(std::in_place_type<std::uint64_t>, *n);
     }
     case FieldType::kDuration: {
+      if (f.none_allowed && text == "none")
+        return node::FieldValue(std::in_place_type<Duration>, kNever);
       if (!text.empty() && text[0] == '-') return Error{"must not be negative"};
       Duration d = 0;
       if (text != "0" && text != "0s") {
@@ -133,7 +135,8 @@ Result<node::FieldValue> parse_value(const ProfileField& f, std::string_view tex
 }
 
 // `commit:` is checked as a string field is.
-constexpr ProfileField kCommitField = {"commit", FieldType::kString, 0, "", nullptr, nullptr};
+constexpr ProfileField kCommitField = {"commit", FieldType::kString, 0, "", nullptr, nullptr,
+                                       false};
 
 // A profile of the block being built: its YAML and, once built, the result.
 struct Entry {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/assert.h"
+#include "sim/linux_tcp.h"
 #include "sim/note_sink.h"
 #include "sim/profile_rows.h"
 
@@ -115,7 +116,12 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
   for (auto& c : conns_) {
     if (c.serial == 0) continue;
     c.rec.open_at_end = true;
-    if (c.rec.close_reason == CloseReason::kNone) c.rec.close_reason = CloseReason::kEndOfRun;
+    if (c.rec.close_reason == CloseReason::kNone) {
+      // Nothing ended it but the run's end (a dial still waiting on its SYNs may have been
+      // marked by a crash of its half-open listener): no fault is charged.
+      c.rec.close_reason = CloseReason::kEndOfRun;
+      c.rec.fault_id = 0;
+    }
     finish(c);
   }
   check_pool_at_end();  // after the stats: it drains the scheduler
@@ -141,7 +147,8 @@ std::int64_t World::event_node(const Event& e) {
     }
     case EventKind::kSynAckArrive:
     case EventKind::kRefusedArrive:
-    case EventKind::kConnectTimeout: {
+    case EventKind::kConnectTimeout:
+    case EventKind::kSynRetransmit: {
       const SimConn* c = conn_from_event(e);
       return c ? c->rec.dialer : -1;
     }
@@ -150,6 +157,10 @@ std::int64_t World::event_node(const Event& e) {
       const SimConn* c = conn_from_event(e);
       if (!c) return -1;
       return e.d == 0 ? c->rec.listener : c->rec.dialer;
+    }
+    case EventKind::kKeepalive: {
+      const SimConn* c = conn_from_event(e);
+      return c ? c->rec.listener : -1;
     }
     case EventKind::kRetransmitAbort: {  // the sender: d = its direction
       const SimConn* c = conn_from_event(e);
@@ -175,7 +186,7 @@ World::SimConn* World::conn_from_id(node::ConnId id) {
 
 // ---- links -------------------------------------------------------------------------------
 
-SimTime World::arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up) {
+SimTime World::arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up, bool retransmits) {
   const SimTime now = sched_.now();
   const std::uint32_t src = node_of(c, dir), dst = node_of(c, 1 - dir);
   const LatencyModel* model = c.latency[dir];
@@ -197,6 +208,10 @@ SimTime World::arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up) 
         break;
       }
       case FaultKind::kLoss:
+        if (!retransmits) {
+          if (c.rng[dir].chance(f.loss)) return kNever;
+          break;
+        }
         draw_losses(c.rng[dir], f.loss, rtx);
         if (rtx.gave_up && lost_to == kNoFault) lost_to = fi;
         break;
@@ -295,6 +310,7 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
   }
   std::string bytes = release_segment(s, &c);
   (to_node ? c.ledger[dir].delivered : c.ledger[dir].discarded) += bytes.size();
+  if (dir == 0) c.last_rx_listener = sched_.now();
   if (flags & kAccept) {
     if (c.side[1] != SideState::kIdle) return;
     c.side[1] = SideState::kOpen;
@@ -498,8 +514,18 @@ void World::carry_out(std::uint32_t node) {
       record_note(node, *note);
     } else if (auto* ev = std::get_if<node::ChainEvent>(&out)) {
       if (chain_sink_) record_error(chain_sink_->apply(rec_, node, sched_.now(), *ev));
+    } else if (auto* ban = std::get_if<node::Ban>(&out)) {
+      record_ban(node, *ban);
     }
   }
+}
+
+void World::record_ban(std::uint32_t node, const node::Ban& ban) {
+  if (!rec_) return;
+  const SimConn* c = conn_from_id(ban.conn);
+  const std::int64_t peer = c ? std::int64_t{c->rec.dialer} : -1;
+  record_error(rec_->add_ban(sched_.now(), node, peer, ban.ip, c ? c->rec.conn_id : 0,
+                             ban.violations, ban.duration_ns, ban.reason));
 }
 
 // A client sends a transaction to a node drawn uniformly (lost if that node is down); the
@@ -576,11 +602,35 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   c.rec.t_dial = sched_.now();
   ++stats_.connections;
   if (wire_) wire_->on_syn(sched_.now(), c.serial, node, listener, c.dialer_port);
-  // A SYN lost to every retransmission never arrives: the connect timeout ends the dial.
-  if (const SimTime at = arrival(c, 0, 60); at != kNever)
-    sched_.schedule(at, EventKind::kSynArrive, slot, c.serial);
-  sched_.schedule(sched_.now() + d.profile->timers.connect_timeout_ns, EventKind::kConnectTimeout,
-                  slot, c.serial, 0, static_cast<std::uint8_t>(d.incarnation));
+  send_syn(c, 0);
+  // The application's own connect timeout, if the profile has one (none at the incident
+  // commits: the kernel's SYN give-up ends an unanswered dial, see syn_lost()).
+  if (const Duration t = d.profile->timers.connect_timeout_ns; t != kNever)
+    sched_.schedule(add_sat(sched_.now(), t), EventKind::kConnectTimeout, slot, c.serial, 0,
+                    static_cast<std::uint8_t>(d.incarnation));
+}
+
+void World::send_syn(SimConn& c, std::uint32_t k) {
+  if (const SimTime at = arrival(c, 0, 60, nullptr, /*retransmits=*/false); at != kNever)
+    sched_.schedule(at, EventKind::kSynArrive, slot_of(c), c.serial, k);
+  else
+    syn_lost(c, k);
+}
+
+// Each transmission is either answered (SYN-ACK or RST) or lost (a down host, a partition,
+// a loss fault, on the way there or back), so this runs at most once per transmission.
+void World::syn_lost(SimConn& c, std::uint32_t k) {
+  using namespace linux_tcp;
+  const SimTime now = sched_.now();
+  if (k < static_cast<std::uint32_t>(kSynRetries)) {
+    const SimTime at =
+        std::max(now, add_sat(c.rec.t_dial, syn_send_offset(static_cast<int>(k) + 1)));
+    sched_.schedule(at, EventKind::kSynRetransmit, slot_of(c), c.serial, k + 1);
+    return;
+  }
+  sched_.schedule(std::max(now, add_sat(c.rec.t_dial, kSynGiveUp)), EventKind::kConnectTimeout,
+                  slot_of(c), c.serial, 0,
+                  static_cast<std::uint8_t>(nodes_[c.rec.dialer].incarnation));
 }
 
 void World::local_close(SimConn& c, Side side, CloseReason reason, bool send_fin) {
@@ -633,6 +683,9 @@ std::uint32_t World::blame(const SimConn& c) const {
     case CloseReason::kReset:
     case CloseReason::kInvalidMessage:
     case CloseReason::kLineTooLong:
+    case CloseReason::kOldProtocol:
+    case CloseReason::kInvalidUtf8:
+    case CloseReason::kKeepaliveTimeout:
       break;
     default:
       return 0;
@@ -670,6 +723,78 @@ void World::retransmit_abort(SimConn& c, const Event& e) {
   handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kRetransmitTimeout});
 }
 
+// ---- keepalive -----------------------------------------------------------------------------
+//
+// The listener's kernel probes an inbound connection once it has received nothing for the
+// profile's idle time, then every interval; when `probes` probes in a row go unanswered it
+// drops the connection (Linux tcp_keepalive_timer: ETIMEDOUT, an RST nobody receives), at
+// last receive + idle + probes x interval. On a live path every probe is answered, so the
+// model arms the timer only when a fault may have cut a dialer off (a crash, a partition)
+// and disarms it at the first answered probe. A probe answered by a host that no longer has
+// the socket (restarted) is answered with RST: the connection is reset.
+
+namespace {
+std::uint32_t keepalive_probes(const node::KeepaliveConfig& k) {
+  return k.probes != 0 ? k.probes : linux_tcp::kKeepaliveProbes;
+}
+}  // namespace
+
+void World::arm_keepalives() {
+  for (auto& c : conns_) {
+    if (c.serial == 0 || c.keepalive_armed || c.side[1] != SideState::kOpen) continue;
+    const node::KeepaliveConfig& k = nodes_[c.rec.listener].profile->inbound_keepalive;
+    if (k.idle_ns <= 0 || dialer_answers_probe(c)) continue;
+    c.keepalive_armed = true;
+    sched_.schedule(std::max(sched_.now(), add_sat(c.last_rx_listener, k.idle_ns)),
+                    EventKind::kKeepalive, slot_of(c), c.serial, 0);
+  }
+}
+
+// A probe from the listener now gets an answer: the path is open both ways and the dialer's
+// host is up (with the socket: an ACK; without it: an RST, see keepalive()).
+bool World::dialer_answers_probe(const SimConn& c) const {
+  const std::uint32_t d = c.rec.dialer, l = c.rec.listener;
+  return nodes_[d].state != NodeState::kHostDown && !blocked_until(l, d) && !blocked_until(d, l);
+}
+
+void World::keepalive(SimConn& c, const Event& e) {
+  c.keepalive_armed = false;
+  const std::uint32_t l = c.rec.listener;
+  if (c.side[1] != SideState::kOpen || nodes_[l].state != NodeState::kUp) return;
+  const node::KeepaliveConfig& k = nodes_[l].profile->inbound_keepalive;
+  if (k.idle_ns <= 0) return;
+  const SimTime now = sched_.now();
+  if (dialer_answers_probe(c)) {
+    if (!c.crashed[0]) return;  // an ACK: alive; nothing more to watch
+    local_close(c, Side::kListener, CloseReason::kReset, /*send_fin=*/false);
+    handle(l, node::Closed{conn_id(e.a, e.b), CloseReason::kReset});
+    return;
+  }
+  std::uint32_t probes = e.c;
+  SimTime next = add_sat(c.last_rx_listener, k.idle_ns);  // idle again since a late segment
+  if (next <= now) {
+    if (probes >= keepalive_probes(k)) {
+      // The kernel resets the socket (ETIMEDOUT) and sends an RST, which reaches the dialer
+      // if the path towards it is open; later segments for the socket are answered with RST.
+      c.crashed[1] = true;
+      local_close(c, Side::kListener, CloseReason::kKeepaliveTimeout, /*send_fin=*/false);
+      if (c.side[0] == SideState::kOpen) {
+        if (wire_) wire_->on_rst(now, c.serial, 1);
+        sched_.schedule(add_sat(now, c.latency[1]->sample(c.rng[1])), EventKind::kRstArrive, e.a,
+                        e.b, 0, 1);
+      }
+      handle(l, node::Closed{conn_id(e.a, e.b), CloseReason::kKeepaliveTimeout});
+      return;
+    }
+    ++probes;  // one more probe goes out now, unanswered
+    next = add_sat(now, k.interval_ns);
+  } else {
+    probes = 0;
+  }
+  c.keepalive_armed = true;
+  sched_.schedule(next, EventKind::kKeepalive, e.a, e.b, probes);
+}
+
 // ---- faults ------------------------------------------------------------------------------
 
 void World::fault_start(std::uint32_t index) {
@@ -684,6 +809,7 @@ void World::fault_start(std::uint32_t index) {
     case FaultKind::kLoss:
     case FaultKind::kBandwidth:
       active_link_faults_.push_back(index);
+      if (f.kind == FaultKind::kPartition) arm_keepalives();
       return;
     case FaultKind::kReset: {
       for (auto& c : conns_) {
@@ -727,6 +853,7 @@ void World::fault_start(std::uint32_t index) {
         if (f.restart_after_ns >= 0)
           sched_.schedule(add_sat(sched_.now(), f.restart_after_ns), EventKind::kRestart, n, index);
       }
+      arm_keepalives();
       return;
     case FaultKind::kPause:
       for (auto n : f.nodes) {
@@ -921,29 +1048,34 @@ void World::dispatch(const Event& e) {
     return;
   }
   switch (e.kind) {
-    case EventKind::kSynArrive: {
+    case EventKind::kSynArrive: {  // c = the transmission
       if (c->side[0] != SideState::kConnecting) return;
       const std::uint32_t l = c->rec.listener;
-      if (SimTime heal = blocked_until(c->rec.dialer, l)) {  // lost; retransmitted after heal
-        if (heal != kNever)
-          sched_.schedule(add_sat(heal, c->latency[0]->sample(c->rng[0])), e.kind, e.a, e.b);
+      const NodeState st = nodes_[l].state;
+      if (blocked_until(c->rec.dialer, l) || st == NodeState::kHostDown) {
+        syn_lost(*c, e.c);  // no answer: the dialer's kernel retransmits
         return;
       }
-      const NodeState st = nodes_[l].state;
-      if (st == NodeState::kHostDown) return;  // no answer: the dialer times out
       const bool listening = st == NodeState::kUp && nodes_[l].refusing == 0;
       if (wire_) wire_->on_syn_reply(sched_.now(), c->serial, listening);
-      if (const SimTime at = arrival(*c, 1, 60); at != kNever)  // else: the dial times out
+      if (const SimTime at = arrival(*c, 1, 60, nullptr, /*retransmits=*/false); at != kNever)
         sched_.schedule(at, listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive, e.a,
-                        e.b);
+                        e.b, e.c);
+      else
+        syn_lost(*c, e.c);
       return;
     }
+    case EventKind::kSynRetransmit:
+      if (c->side[0] == SideState::kConnecting) send_syn(*c, e.c);
+      return;
+    case EventKind::kKeepalive:
+      keepalive(*c, e);
+      return;
     case EventKind::kSynAckArrive: {
       if (c->side[0] != SideState::kConnecting) return;
       const std::uint32_t d = c->rec.dialer;
-      if (SimTime heal = blocked_until(c->rec.listener, d)) {
-        if (heal != kNever)
-          sched_.schedule(add_sat(heal, c->latency[1]->sample(c->rng[1])), e.kind, e.a, e.b);
+      if (blocked_until(c->rec.listener, d)) {  // the SYN-ACK is lost: the SYN is retransmitted
+        syn_lost(*c, e.c);
         return;
       }
       if (nodes_[d].state != NodeState::kUp) return;
@@ -967,9 +1099,8 @@ void World::dispatch(const Event& e) {
       if (c->side[0] != SideState::kConnecting) return;
       const std::uint32_t d = c->rec.dialer;
       if (e.kind == EventKind::kRefusedArrive) {
-        if (SimTime heal = blocked_until(c->rec.listener, d)) {
-          if (heal != kNever)
-            sched_.schedule(add_sat(heal, c->latency[1]->sample(c->rng[1])), e.kind, e.a, e.b);
+        if (blocked_until(c->rec.listener, d)) {  // the RST is lost: the SYN is retransmitted
+          syn_lost(*c, e.c);
           return;
         }
       } else if (e.seq < nodes_[d].started_seq) {

@@ -142,6 +142,8 @@ class World {
     bool crashed[2] = {false, false};
     SimTime last_arrival[2] = {0, 0};  // per direction: 0 dialer->listener, 1 back
     SimTime busy_until[2] = {0, 0};    // bandwidth faults: the direction's queue
+    SimTime last_rx_listener = 0;      // the listener's last segment received (keepalive idle)
+    bool keepalive_armed = false;      // a kKeepalive event is pending
     std::uint32_t next_send_seq[2] = {0, 0};
     std::uint32_t next_recv_seq[2] = {0, 0};
     // Per direction, the segments that arrived before their turn, in arrival order: the
@@ -169,6 +171,7 @@ class World {
   void handle(std::uint32_t node, const node::Input& in);
   void carry_out(std::uint32_t node);
   void record_note(std::uint32_t node, node::Note& note);
+  void record_ban(std::uint32_t node, const node::Ban& ban);
   void take_samples();
   void submit_transaction();
 
@@ -195,7 +198,10 @@ class World {
     SimTime at = kNever;
     std::uint32_t fault = kNoFault;  // index into faults_
   };
-  SimTime arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up = nullptr);
+  // `retransmits` false: one transmission that a loss fault simply loses (kNever), as
+  // for a SYN or SYN-ACK, whose retransmission the connect path schedules itself.
+  SimTime arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up = nullptr,
+                  bool retransmits = true);
   void retransmit_abort(SimConn& c, const Event& e);
   void send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t flags);
   void deliver_in_order(SimConn& c, int dir);
@@ -216,6 +222,16 @@ class World {
   bool app_paused(std::uint32_t node) const { return nodes_[node].paused_until > sched_.now(); }
 
   void start_dial(std::uint32_t node, std::uint32_t peer);
+  // Transmission `k` (0 = first) of the dial's SYN goes out now.
+  void send_syn(SimConn& c, std::uint32_t k);
+  // Transmission `k` of the SYN, or its answer, was lost: the kernel's next retransmission,
+  // or after the last one its give-up (sim/linux_tcp.h).
+  void syn_lost(SimConn& c, std::uint32_t k);
+  // Keepalive on the listener's side (the listener's profile, sim/linux_tcp.h): armed when
+  // a fault may make dialers unreachable; probes while they are.
+  void arm_keepalives();
+  void keepalive(SimConn& c, const Event& e);
+  bool dialer_answers_probe(const SimConn& c) const;
   void local_close(SimConn& c, Side side, node::CloseReason reason, bool send_fin = true);
   void finish_if_done(SimConn& c);
   void finish(SimConn& c);

@@ -12,6 +12,7 @@
 
 #include "node_core/codec.h"
 #include "node_core/node.h"
+#include "sim/linux_tcp.h"
 #include "test_util.h"
 
 using namespace ts;
@@ -204,13 +205,41 @@ TEST_CASE("faults: a crash without restart - pong timeout for its dialers, dials
     miss_at += timers().ping_check_interval_ns;
   CHECK(r.scalar("SELECT t_closed_dialer_ns FROM connections WHERE" + link(3, 2) +
                  "ORDER BY conn_id LIMIT 1") == miss_at);
-  // Afterwards the host stays down: dials get no answer and time out (not refused), backing off.
-  for (std::size_t i = 1; i < rows.size(); ++i)
-    CHECK(rows[i][2] == "connect_timeout");
-  // Node 2's outbound links vanished; their listeners never learn (no idle timeout).
-  CHECK(r.scalar(
-            "SELECT count(*) FROM connections WHERE dialer = 2 AND close_reason = 'node_stopped' "
-            "AND open_at_end = 1 AND t_closed_listener_ns IS NULL") == 4);
+  // Afterwards the host stays down: each dial's SYNs go unanswered and, with no connect
+  // timeout at the incident commits, the kernel gives up after its SYN retries (127 s);
+  // then the dialer backs off 10 s, 20 s, ... The last dial may still be waiting at the end.
+  const auto dials =
+      r.rows("SELECT t_dial_ns, t_close_ns, close_reason FROM connections WHERE" + link(3, 2) +
+             "AND conn_id > (SELECT min(conn_id) FROM connections WHERE" + link(3, 2) +
+             ") ORDER BY conn_id");
+  REQUIRE(dials.size() >= 2);
+  for (std::size_t i = 0; i < dials.size(); ++i) {
+    CAPTURE(i);
+    if (i + 1 == dials.size() && dials[i][2] == "end_of_run") break;
+    CHECK(dials[i][2] == "connect_timeout");
+    CHECK(std::stoll(dials[i][1]) - std::stoll(dials[i][0]) == sim::linux_tcp::kSynGiveUp);
+    if (i + 1 < dials.size())
+      CHECK(std::stoll(dials[i + 1][0]) - std::stoll(dials[i][1]) ==
+            backoff(static_cast<std::int64_t>(i) + 1));
+  }
+  // Node 2's outbound links vanished. Their listeners' keepalive (30 s idle, then 9
+  // unanswered probes 10 s apart) drops them 120 s after the last segment node 2 sent, its
+  // last ping (which arrived within a second).
+  const auto& ka = node::find_profile("post-fix")->inbound_keepalive;
+  const Duration keepalive_death = ka.idle_ns + sim::linux_tcp::kKeepaliveProbes * ka.interval_ns;
+  CHECK(keepalive_death == seconds(120));
+  const auto gone = r.rows(
+      "SELECT t_last_ping_ns, t_closed_listener_ns, close_reason, open_at_end FROM connections "
+      "WHERE dialer = 2 AND t_close_ns = " +
+      std::to_string(C));
+  REQUIRE(gone.size() == 4);
+  for (const auto& g : gone) {
+    CHECK(g[2] == "node_stopped");  // the connection's first ending: the crash
+    CHECK(g[3] == "0");
+    const SimTime death = std::stoll(g[1]) - std::stoll(g[0]);
+    CHECK(death > keepalive_death);
+    CHECK(death < keepalive_death + seconds(1));
+  }
   CHECK(r.scalar("SELECT count(*) FROM node_events WHERE node = 2 AND kind = 'restart'") == 0);
 }
 
@@ -486,8 +515,8 @@ TEST_CASE(
     CHECK(r.scalar(
               "SELECT count(*) FROM connections WHERE fault_id IS NOT NULL AND close_reason NOT IN "
               "('node_stopped', 'pong_timeout', 'connect_timeout', 'connect_refused', 'reset', "
-              "'retransmit_timeout', "
-              "'invalid_message', 'line_too_long')") == 0);
+              "'retransmit_timeout', 'keepalive_timeout', 'invalid_message', 'line_too_long', "
+              "'old_protocol', 'invalid_utf8')") == 0);
   }
 }
 
@@ -522,24 +551,50 @@ TEST_CASE("faults: after an hour of chaos every link of an all-fixed network rec
 }
 
 TEST_CASE(
-    "faults: a partition that never heals - the dialer gives up its connection, the listener never "
-    "hears") {
+    "faults: a partition that never heals - the listener's keepalive drops the link, the dialer "
+    "times out, its dials fail at the SYN give-up and it gives up after 10") {
+  const SimTime P = 10 * kMinute + seconds(15);
   const auto sc = postfix_with(
       "faults:\n  - {kind: partition, at: 10m15s, groups: [[50.28.104.50], [64.91.241.10]]}\n");
   auto r = run(sc, 1, 2 * kHour);
   const auto first = r.rows(
-      "SELECT close_reason, open_at_end, t_closed_listener_ns, fault_id FROM connections WHERE" +
+      "SELECT close_reason, closed_by, t_close_ns, t_connect_ns, fault_id, t_closed_dialer_ns "
+      "FROM connections WHERE" +
       link(0, 1) + "ORDER BY conn_id LIMIT 1");
   REQUIRE(first.size() == 1);
-  CHECK(first[0][0] == "pong_timeout");
-  CHECK(first[0][1] == "1");     // the listener side is still open at the end ...
-  CHECK(first[0][2] == "NULL");  // ... because the dialer's FIN never arrives
-  CHECK(first[0][3] == "1");
-  // every later dial on the link times out; none connects
+  // The listener (64.91) hears nothing after the last ping before the cut: its keepalive
+  // (30 s idle + 9 probes x 10 s) drops the connection first, its RST blocked too.
+  const auto& ka = node::find_profile("post-fix")->inbound_keepalive;
+  const Duration death = ka.idle_ns + sim::linux_tcp::kKeepaliveProbes * ka.interval_ns;
+  const SimTime tc = std::stoll(first[0][3]);
+  const SimTime last_ping = first_tick_at_or_after(tc, P) - timers().ping_interval_ns;
+  CHECK(first[0][0] == "keepalive_timeout");
+  CHECK(first[0][1] == "listener");
+  CHECK(std::stoll(first[0][2]) - last_ping > death);
+  CHECK(std::stoll(first[0][2]) - last_ping < death + seconds(1));
+  CHECK(first[0][4] == "1");
+  CHECK(std::stoll(first[0][5]) > std::stoll(first[0][2]));  // the dialer: its pong timeout
+  // Every later dial on the link fails at the kernel's SYN give-up; none connects. After
+  // max_dial_failures_other (10: remote masternodes are never active at the incident
+  // commits) consecutive failures the dialer gives up; the next 120 s pass starts afresh.
   CHECK(r.scalar("SELECT count(*) FROM connections WHERE" + link(0, 1) +
                  "AND t_connect_ns IS NOT NULL") == 1);
-  CHECK(r.scalar("SELECT count(*) FROM connections WHERE" + link(0, 1) +
-                 "AND close_reason = 'connect_timeout'") >= 20);
+  const auto fails = r.rows("SELECT t_dial_ns, t_close_ns FROM connections WHERE" + link(0, 1) +
+                            "AND close_reason = 'connect_timeout' ORDER BY conn_id");
+  const std::uint32_t limit = timers().max_dial_failures_other;
+  REQUIRE(fails.size() > limit);
+  for (std::size_t i = 0; i < limit; ++i) {
+    CAPTURE(i);
+    CHECK(std::stoll(fails[i][1]) - std::stoll(fails[i][0]) == sim::linux_tcp::kSynGiveUp);
+    if (i + 1 < limit)
+      CHECK(std::stoll(fails[i + 1][0]) - std::stoll(fails[i][1]) ==
+            backoff(static_cast<std::int64_t>(i) + 1));
+  }
+  CHECK(r.scalar("SELECT min(t_ns) FROM node_events WHERE node = 0 AND peer = 1 AND kind = "
+                 "'peer_given_up'") == std::stoll(fails[limit - 1][1]));
+  const SimTime next = std::stoll(fails[limit][0]) - std::stoll(fails[limit - 1][1]);
+  CHECK(next > 0);
+  CHECK(next <= timers().redial_pass_interval_ns + seconds(1));  // the next pass, not a back-off
   // the other 14 links are untouched
   CHECK(r.scalar("SELECT count(*) FROM connections WHERE NOT (" + link(0, 1) + ")") == 14);
 }

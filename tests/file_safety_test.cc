@@ -215,7 +215,7 @@ TEST_CASE("file safety: the files SQLite keeps beside a results DB are never a f
   CHECK(fx.runs("x.db") == "3");
 }
 
-TEST_CASE("file safety: a foreign SQLite DB is never adopted; legacy timesim DBs are migrated") {
+TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs are migrated") {
   Fixture fx("foreign");
   // Another application's DB with user_version <= 3 used to get timesim's tables.
   sql_exec(fx.dir / "other.db",
@@ -280,6 +280,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted; legacy timesim DBs
     CHECK(sql_value(legacy, "PRAGMA user_version") == "5");
     // Schema 5 (additive): the run appended records its profiles.
     CHECK(sql_value(legacy, "SELECT count(*) FROM profiles WHERE run_id = 2") != "0");
+    CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'bans'") == "1");
     CHECK(sql_value(legacy, "SELECT count(*) FROM runs") == "2");
     for (const auto& t : tables) {
       CAPTURE(t);
