@@ -90,5 +90,6 @@ Command add_faults_command(CLI::App& app);
 Command add_check_determinism_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
+Command add_hunt_command(CLI::App& app);
 
 }  // namespace ts::cli

@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_check_determinism_command(app));
   commands.push_back(add_sweep_command(app));
   commands.push_back(add_merge_command(app));
+  commands.push_back(add_hunt_command(app));
 
   // Bare form: the first argument is a scenario file, not a subcommand or an option.
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -45,8 +45,22 @@ constexpr VersionProfile make_full_outbound() {
   return p;
 }
 
-constexpr std::array<VersionProfile, 4> kProfiles = {make_pre_fix(), make_logging_fix(),
-                                                     make_post_fix(), make_full_outbound()};
+// A planted bug, not a version: full-outbound plus a switch no upstream commit has, for
+// tests/hunt_test.cc to show that `timesim hunt` finds a bug and shrinks its schedule.
+constexpr VersionProfile make_planted_bug_drop_heartbeats() {
+  VersionProfile p = make_full_outbound();
+  p.name = "planted-bug-drop-heartbeats";
+  p.commit = "planted";
+  p.description =
+      "PLANTED BUG for hunt tests: full-outbound, but a listener ignores heartbeats arriving on "
+      "a reconnected inbound connection";
+  p.planted_listener_ignores_heartbeats_after_reconnect = true;
+  return p;
+}
+
+constexpr std::array<VersionProfile, 5> kProfiles = {make_pre_fix(), make_logging_fix(),
+                                                     make_post_fix(), make_full_outbound(),
+                                                     make_planted_bug_drop_heartbeats()};
 
 }  // namespace
 

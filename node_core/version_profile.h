@@ -61,6 +61,10 @@ struct VersionProfile {
   // whatever arrives). A longer line is discarded as it arrives and recorded as a
   // `line_too_long` protocol error; the connection stays open.
   std::uint64_t max_line_bytes = 0;
+  // PLANTED BUG, for `timesim hunt`'s tests only (no upstream commit has it): a listener
+  // ignores a masternode's heartbeats on every inbound connection after the first one it
+  // heard them on, so a reconnection makes the dialer look offline to it for good.
+  bool planted_listener_ignores_heartbeats_after_reconnect = false;
 
   ProtocolTimers timers;
 };
