@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <memory>
@@ -26,11 +27,34 @@ struct StmtFinalize {
 };
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 
-std::string known_names() {
-  std::string out;
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'x'?)" for the nearest fact within 3 edits, else where the list is.
+std::string suggestion(std::string_view name) {
+  std::string_view best;
+  std::size_t best_d = 4;
   for (const auto& f : fact_defs())
-    out += (out.empty() ? "" : ", ") + std::string(f.name);
-  return out;
+    if (const auto d = edit_distance(name, f.name); d < best_d) {
+      best_d = d;
+      best = f.name;
+    }
+  if (!best.empty()) return " (did you mean '" + std::string(best) + "'?)";
+  return " (the run facts are listed in docs/hunt.md)";
 }
 
 // A character for a message, quoted ('x'; control characters escaped).
@@ -119,7 +143,7 @@ class Parser {
       term.fact = fact_index(name);
       if (term.fact < 0) {
         pos_ = start;
-        return error("unknown name " + quote(name) + " (known: " + known_names() + ")");
+        return error("unknown name " + quote(name) + suggestion(name));
       }
       return term;
     }

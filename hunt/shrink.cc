@@ -240,20 +240,6 @@ Duration Shrinker::first_violation(const Schedule& s) {
   return std::min<Duration>(hi * kSecond, s.duration_ns);
 }
 
-bool Shrinker::cut_duration(Schedule& s) {
-  const Duration first = first_violation(s);
-  const Duration cut = (first + kMinute - 1) / kMinute * kMinute;
-  if (cut >= s.duration_ns) return false;
-  Schedule c = s;
-  c.duration_ns = cut;
-  std::erase_if(c.faults, [&](const sim::Fault& f) { return f.start_ns >= cut; });
-  if (first_violating({c}) < 0) return false;
-  log_(fmt::format("duration: {} -> {} (violated from {})", sim::format_duration(s.duration_ns),
-                   sim::format_duration(cut), sim::format_duration(first)));
-  s = std::move(c);
-  return true;
-}
-
 Result<Schedule> Shrinker::shrink(Schedule s) {
   if (first_violating({s}) < 0)
     return Error{"the failing run's fault schedule, replayed explicitly (chaos off, seed " +
@@ -266,7 +252,6 @@ Result<Schedule> Shrinker::shrink(Schedule s) {
     changed = shrink_nodes(s) || changed;
     if (!changed) break;
   }
-  cut_duration(s);
   shrink_faults(s);  // last: whatever the rounds changed, no single fault can go
   log_("result: " + describe(s));
   return s;

@@ -39,7 +39,10 @@ TEST_CASE("hunt property: the grammar parses sums of facts and numbers") {
 }
 
 TEST_CASE("hunt property: errors name the column") {
-  CHECK(parse_error("blocks_comitted >= 1").rfind("col 1: unknown name 'blocks_comitted'", 0) == 0);
+  CHECK(parse_error("blocks_comitted >= 1") ==
+        "col 1: unknown name 'blocks_comitted' (did you mean 'blocks_committed'?)");
+  CHECK(parse_error("slots > zzz") ==
+        "col 9: unknown name 'zzz' (the run facts are listed in docs/hunt.md)");
   CHECK(parse_error("forked_heights = 0") == "col 16: '=' is not an operator: compare with '=='");
   CHECK(parse_error("forked_heights == ").rfind("col 19: expected a number or a name", 0) == 0);
   CHECK(parse_error("forked_heights == 0 x") == "col 21: unexpected 'x' after the property");
