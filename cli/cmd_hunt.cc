@@ -309,7 +309,7 @@ int hunt_main(const HuntOptions& o) {
   fmt::print("shrunk: faults {} -> {}, nodes {} -> {}, in {} runs ({} answered from the cache)\n",
              start.faults.size(), shrunk->faults.size(), start.nodes.size(), shrunk->nodes.size(),
              runs, oracle.cache_hits());
-  fmt::print("first violated at t={} ({} s): {}\n", sim::format_duration(first), first / kSecond,
+  fmt::print("first violated at t={} s (the shortest run that violates it): {}\n", first / kSecond,
              first_trial.detail);
   fmt::print("{}", events_before(oracle.db_of(shrinker.text(at_first)), first));
   fmt::print("wrote {}; reproduce: timesim run {}\n", path, path);
