@@ -108,6 +108,13 @@ TEST_CASE("hunt property: evaluated on a consensus run") {
   CHECK(holds("slots == 3"));
   CHECK_FALSE(holds("slots == 4"));
   CHECK(holds("nodes == 6"));
+  // The full mesh of 6 (15 links), each held by one connection from the start.
+  CHECK(holds("stable_links == 15"));
+  CHECK(holds("cycling_links + flapping_links + down_links == 0"));
+  CHECK(holds("connections == 15"));
+  // Blocks at the 600 s and 1200 s slots; the 1800 s one is proposed as the run ends.
+  CHECK(holds("max_height == slots - 1"));
+  CHECK(holds("proposals == slots"));
   CHECK(holds("forked_heights == 0"));
   CHECK(holds("faults == 0"));
   const auto committed = run.scalar("SELECT count(DISTINCT height) FROM blocks");
