@@ -241,6 +241,61 @@ Result<bool> write_found(const std::string& path, const std::string& text, bool 
   return (*f)->commit();
 }
 
+// Shrinks the failing seed's schedule, writes the scenario and prints the outcome. Returns
+// the exit code (1: a violation, found and written).
+int shrink_and_write(const HuntOptions& o, const HuntPlan& p, const std::string& tmp,
+                     const hunt::SearchResult& found) {
+  const std::uint64_t seed = *found.seed;
+  // The property to keep violated while shrinking: the first one this run violates.
+  const hunt::Property* target = nullptr;
+  for (const auto& q : p.properties)
+    if (!target && found.trial.detail.rfind(quote(q.text) + ":", 0) == 0) target = &q;
+  if (!target) return fail(1, "internal: the violated property is not one of the hunt's");
+  auto writer = hunt::ScenarioWriter::make(p.text, o.scenario);
+  if (!writer) return fail(2, writer.error().message);
+  auto faults = hunt::faults_of_run(*writer, fmt::format("{}/seed-{}.db", tmp, seed), 1);
+  if (!faults) return fail(1, faults.error().message);
+  hunt::Schedule start;
+  for (std::uint32_t n = 0; n < p.scenario.nodes.size(); ++n)
+    start.nodes.push_back(n);
+  start.faults = *faults;
+  start.duration_ns = p.scenario.duration_ns;
+
+  const std::string name = "hunt-" + hunt::property_slug(*target) + "-" + std::to_string(seed);
+  ChildOracle oracle(tmp, p.jobs, {*target});
+  hunt::Shrinker shrinker(
+      *writer, seed, name, {target->text}, oracle, p.jobs,
+      [](const std::string& line) { fmt::print(stderr, "shrink: {}\n", line); });
+  auto shrunk = shrinker.shrink(start);
+  if (g_interrupted.load()) return fail(1, "interrupted");
+  if (!shrunk) return fail(1, shrunk.error().message);
+  const std::size_t shrink_runs = oracle.runs(), shrink_hits = oracle.cache_hits();
+  const std::string header = fmt::format(
+      "{} {} seed {} violates {}\n"
+      "found in {} (seeds {}..{}), shrunk from {} fault(s) and {} node(s) in {} runs.\n"
+      "reproduce: timesim run {}.yaml",
+      kMarker.substr(2), name, seed, "'" + escape_control(target->text) + "'", o.scenario, p.first,
+      p.last, start.faults.size(), start.nodes.size(), shrink_runs, name);
+  const std::string text = shrinker.text(*shrunk, header);
+  if (oracle.judge({text})[0].outcome != hunt::Outcome::kViolated)
+    return fail(1, "internal: the shrunk scenario does not reproduce the violation");
+  const std::string path = (fs::path(o.out_dir) / (name + ".yaml")).string();
+  if (auto ok = write_found(path, text, o.force); !ok) return fail(2, ok.error().message);
+  fmt::print("shrunk: faults {} -> {}, nodes {} -> {}, in {} runs ({} answered from the cache)\n",
+             start.faults.size(), shrunk->faults.size(), start.nodes.size(), shrunk->nodes.size(),
+             shrink_runs, shrink_hits);
+
+  hunt::Schedule at_first = *shrunk;
+  at_first.duration_ns = shrinker.first_violation(*shrunk);
+  const std::string first_text = shrinker.text(at_first);
+  const auto first_trial = oracle.judge({first_text})[0];
+  fmt::print("first violated at t={} s (the shortest run that violates it; {} more runs): {}\n",
+             at_first.duration_ns / kSecond, oracle.runs() - shrink_runs - 1, first_trial.detail);
+  fmt::print("{}", events_before(oracle.db_of(first_text), at_first.duration_ns));
+  fmt::print("wrote {}; reproduce: timesim run {}\n", path, path);
+  return 1;
+}
+
 int hunt_main(const HuntOptions& o) {
   auto plan = plan_hunt(o);
   if (!plan) return fail(2, plan.error().message);
@@ -261,61 +316,12 @@ int hunt_main(const HuntOptions& o) {
     fmt::print(stderr, "hunt: searched for {:.1f} s wall\n", search_s);
     return 0;
   }
-  const std::uint64_t seed = *found.seed;
-  fmt::print("hunt {}: seed {} violates {} ({} of {} seeds tried)\n", p.scenario.name, seed,
+  fmt::print("hunt {}: seed {} violates {} ({} of {} seeds tried)\n", p.scenario.name, *found.seed,
              found.trial.detail, found.progress.tried, found.progress.total);
-  // The property to keep violated while shrinking: the first one this run violates.
-  const hunt::Property* target = nullptr;
-  for (const auto& q : p.properties)
-    if (found.trial.detail.rfind(quote(q.text) + ":", 0) == 0) target = &q;
-  if (!target) return fail(1, "internal: the violated property is not one of the hunt's");
-
-  auto writer = hunt::ScenarioWriter::make(p.text, o.scenario);
-  if (!writer) return fail(2, writer.error().message);
-  auto faults = hunt::faults_of_run(*writer, fmt::format("{}/seed-{}.db", *tmp, seed), 1);
-  if (!faults) return fail(1, faults.error().message);
-  hunt::Schedule start;
-  for (std::uint32_t n = 0; n < p.scenario.nodes.size(); ++n)
-    start.nodes.push_back(n);
-  start.faults = *faults;
-  start.duration_ns = p.scenario.duration_ns;
-
-  const std::string name = "hunt-" + hunt::property_slug(*target) + "-" + std::to_string(seed);
-  ChildOracle oracle(*tmp, p.jobs, {*target});
-  hunt::Shrinker shrinker(
-      *writer, seed, name, {target->text}, oracle, p.jobs,
-      [](const std::string& line) { fmt::print(stderr, "shrink: {}\n", line); });
-  auto shrunk = shrinker.shrink(start);
-  if (g_interrupted.load()) return fail(1, "interrupted");
-  if (!shrunk) return fail(1, shrunk.error().message);
-  const SimTime first = shrinker.first_violation(*shrunk);
-  hunt::Schedule at_first = *shrunk;
-  at_first.duration_ns = first;
-  const auto first_trial = oracle.judge({shrinker.text(at_first)})[0];
-  const std::size_t runs = oracle.runs();
-
-  const std::string header = fmt::format(
-      "{} {} seed {} violates {}\n"
-      "found in {} (seeds {}..{}), shrunk from {} fault(s) and {} node(s) in {} runs.\n"
-      "reproduce: timesim run {}.yaml",
-      kMarker.substr(2), name, seed, "'" + escape_control(target->text) + "'", o.scenario, p.first,
-      p.last, start.faults.size(), start.nodes.size(), runs, name);
-  const std::string text = shrinker.text(*shrunk, header);
-  if (oracle.judge({text})[0].outcome != hunt::Outcome::kViolated)
-    return fail(1, "internal: the shrunk scenario does not reproduce the violation");
-  const std::string path = (fs::path(o.out_dir) / (name + ".yaml")).string();
-  if (auto ok = write_found(path, text, o.force); !ok) return fail(2, ok.error().message);
-
-  fmt::print("shrunk: faults {} -> {}, nodes {} -> {}, in {} runs ({} answered from the cache)\n",
-             start.faults.size(), shrunk->faults.size(), start.nodes.size(), shrunk->nodes.size(),
-             runs, oracle.cache_hits());
-  fmt::print("first violated at t={} s (the shortest run that violates it): {}\n", first / kSecond,
-             first_trial.detail);
-  fmt::print("{}", events_before(oracle.db_of(shrinker.text(at_first)), first));
-  fmt::print("wrote {}; reproduce: timesim run {}\n", path, path);
+  const int code = shrink_and_write(o, p, *tmp, found);
   fmt::print(stderr, "hunt: {:.1f} s wall ({:.1f} s searching)\n",
              std::chrono::duration<double>(Clock::now() - t0).count(), search_s);
-  return 1;
+  return code;
 }
 
 }  // namespace
@@ -326,7 +332,8 @@ Command add_hunt_command(CLI::App& app) {
       "hunt", "search chaos seeds for a property violation and shrink it to a minimal scenario");
   cmd->add_option("scenario", o->scenario, "scenario YAML (with chaos:)")->required();
   cmd->add_option("--property", o->properties,
-                  "what must hold, e.g. 'forked_heights == 0' or 'sql: SELECT ...' (repeatable)");
+                  "what must hold, e.g. 'forked_heights == 0' or 'sql: SELECT ...' (repeatable)")
+      ->allow_extra_args(false);  // one property per --property: a scenario after it stays one
   cmd->add_option("--seeds", o->seeds, "N (the seeds 1..N) or A..B (default: the scenario's seed)");
   cmd->add_option("--jobs", o->jobs, "runs at a time, 1..256 (default: the number of cores)")
       ->check(jobs_range());
