@@ -1,9 +1,3 @@
-// GCC 12 reports a false -Wrestrict in std::string's operator+ once quote() is inlined here
-// (GCC bug 105651); the warning is wrong, the code is the same as everywhere else.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic ignored "-Wrestrict"
-#endif
-
 #include "hunt/property.h"
 
 #include <fmt/core.h>
