@@ -124,8 +124,11 @@ std::string ScenarioWriter::render(const Schedule& s, std::uint64_t seed, const 
   if (!properties.empty()) {
     out += "properties:\n";
     for (const auto& p : properties)
-      out += p.rfind("sql:", 0) == 0 ? "  - {sql: " + quoted(p.substr(4)) + "}\n"
-                                     : "  - " + quoted(p) + "\n";
+      if (p.rfind("sql:", 0) == 0)
+        out += "  - {sql: " + quoted(p.substr(std::min(p.find_first_not_of(' ', 4), p.size()))) +
+               "}\n";
+      else
+        out += "  - " + quoted(p) + "\n";
   }
   std::string faults;
   for (const auto& f : s.faults) {

@@ -32,7 +32,7 @@ std::string chaos_scenario(const std::string& version) {
          "chaos:\n  rate: 40/h\n  kinds: [partition, crash, latency, reset, loss, pause, refuse, "
          "garbage]\n  end: 40m\n  min_duration: 20s\n  max_duration: 2m\n"
          "properties:\n  - {sql: \"" +
-         kProperty.substr(4) + "\"}\n";
+         kProperty.substr(5) + "\"}\n";
 }
 
 struct HuntRun {
