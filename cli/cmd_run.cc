@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/output_path.h"
+#include "hunt/property.h"
 #include "sim/pcap_writer.h"
 #include "sim/recorder.h"
 #include "sim/scenario.h"
@@ -65,7 +66,8 @@ struct RunPlan {
   sim::Scenario scenario;
   sim::RecordLevel level = sim::RecordLevel::kSamples;
   std::string db_path;
-  bool make_runs_dir = false;  // the default DB path's results/runs/ must be created
+  bool make_runs_dir = false;              // the default DB path's results/runs/ must be created
+  std::vector<hunt::Property> properties;  // the scenario's `properties:`, checked after the run
 };
 
 // Validates the whole command line and the scenario. No side effects: every output path
@@ -76,6 +78,9 @@ Result<RunPlan> plan_run(const RunOptions& o) {
   auto sc = load_scenario_with_overrides(o.scenario, o.seed_opt, o.seed, o.duration);
   if (!sc) return sc.error();
   p.scenario = std::move(*sc);
+  auto props = hunt::parse_scenario_properties(o.scenario, p.scenario.properties);
+  if (!props) return props.error();
+  p.properties = std::move(*props);
   if (!o.all_version.empty()) {
     const auto* profile = p.scenario.find_version(o.all_version);
     if (!profile) return Error{"--all-version: unknown version '" + o.all_version + "'"};
@@ -123,6 +128,23 @@ Result<std::unique_ptr<sim::Recorder>> open_db(const RunOptions& o, const RunPla
     }
   }
   return sim::Recorder::open(p.db_path);
+}
+
+// The scenario's properties (docs/hunt.md), one line each on stdout; 1 if one is violated.
+int check_properties(const std::vector<hunt::Property>& properties, sqlite3* db,
+                     std::int64_t run_id) {
+  std::string violated;
+  for (const auto& p : properties) {
+    auto v = hunt::evaluate(p, db, run_id);
+    if (!v) return fail(1, v.error().message);
+    fmt::print("property {}: {}\n", quote(p.text),
+               v->violated ? "VIOLATED: " + v->detail
+                           : (v->applicable ? "holds" : "holds (" + v->detail + ")"));
+    if (v->violated && violated.empty()) violated = p.text;
+  }
+  std::fflush(stdout);
+  if (!violated.empty()) return fail(1, "property " + quote(violated) + " is violated");
+  return 0;
 }
 
 int run_scenario(const RunOptions& o) {
@@ -204,7 +226,7 @@ int run_scenario(const RunOptions& o) {
                (*rec)->sqlite_seconds(), wall,
                wall > 0 ? 100 * (*rec)->sqlite_seconds() / wall : 0.0, o.record);
   if (interrupted) return fail(1, "interrupted: the run is recorded with status 'interrupted'");
-  return 0;
+  return check_properties(plan->properties, (*rec)->db(), *run_id);
 }
 
 }  // namespace

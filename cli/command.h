@@ -94,5 +94,6 @@ Command add_versions_command(CLI::App& app);
 Command add_realnode_plan_command(CLI::App& app);
 Command add_import_capture_command(CLI::App& app);
 Command add_fidelity_command(CLI::App& app);
+Command add_hunt_command(CLI::App& app);
 
 }  // namespace ts::cli

@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_realnode_plan_command(app));
   commands.push_back(add_import_capture_command(app));
   commands.push_back(add_fidelity_command(app));
+  commands.push_back(add_hunt_command(app));
 
   // Bare form: the first argument is a scenario file, not a subcommand or an option.
   std::vector<std::string> args(argv + 1, argv + argc);

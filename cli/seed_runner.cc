@@ -112,11 +112,12 @@ std::string SeedRunOutcome::summary() const {
   return fmt::format("{} ({} of {} seeds finished)", cause, finished_count, finished.size());
 }
 
-SeedRunOutcome run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel) {
+SeedRunOutcome run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel, bool keep_going) {
   const std::string exe = self_exe();
   if (parallel < 1) parallel = 1;
   SeedRunOutcome r;
   r.finished.assign(jobs.size(), false);
+  r.exit_code.assign(jobs.size(), -1);
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0;
   bool forwarded = false;
@@ -152,10 +153,11 @@ SeedRunOutcome run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel) {
     const SeedJob& j = jobs[it->second];
     const std::size_t index = it->second;
     running.erase(it);
+    if (WIFEXITED(status)) r.exit_code[index] = WEXITSTATUS(status);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       r.finished[index] = true;
       ++r.finished_count;
-    } else if (r.error.empty() && !g_interrupted.load()) {
+    } else if (r.error.empty() && !g_interrupted.load() && !keep_going) {
       r.error = j.scenario + " seed " + std::to_string(j.seed) + " failed (" + exit_text(status) +
                 "): " + last_line(j.db + ".log");
     }

@@ -28,6 +28,7 @@ struct SeedJob {
 // What happened to a batch of jobs.
 struct SeedRunOutcome {
   std::vector<bool> finished;  // per job: the child exited 0 (its DB holds a complete run)
+  std::vector<int> exit_code;  // per job: the child's exit code (-1: not run or killed)
   std::size_t finished_count = 0;
   bool interrupted = false;  // SIGINT/SIGTERM: forwarded to the children, no new launches
   std::string error;         // "" or the first failure: the job and the last line of its log
@@ -37,9 +38,11 @@ struct SeedRunOutcome {
 };
 
 // Runs every job; the child's stdout and stderr go to `<db>.log`. Stops launching new jobs
-// once one failed or `g_interrupted` is set, and waits for the running ones (forwarding the
+// once one failed (unless `keep_going`: then a failed job is only recorded in exit_code, and
+// error stays "") or `g_interrupted` is set, and waits for the running ones (forwarding the
 // signal to them on an interrupt) before returning.
-SeedRunOutcome run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel);
+SeedRunOutcome run_seed_jobs(const std::vector<SeedJob>& jobs, int parallel,
+                             bool keep_going = false);
 
 // The output DB of compare/sweep (`--db out`), checked before any seed runs: the checks of
 // check_output_path (cli/output_path.h; `inputs` are the scenario files), and an existing

@@ -47,7 +47,12 @@ inline std::string shorten(std::string_view text, std::size_t max_bytes) {
 
 // 'text' in single quotes, cut to kQuoteMaxBytes (shorten) and escaped: 'aaaa…'.
 inline std::string quote(std::string_view text) {
-  return "'" + escape_control(shorten(text, kQuoteMaxBytes)) + "'";
+  // Appended, not "'" + ...: GCC 12 reports a false -Wrestrict for that operator+ once this
+  // is inlined into some callers (GCC bug 105651).
+  std::string out = "'";
+  out += escape_control(shorten(text, kQuoteMaxBytes));
+  out += '\'';
+  return out;
 }
 
 }  // namespace ts

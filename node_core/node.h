@@ -186,6 +186,7 @@ class Node {
   // Handles a consensus message; false if `m` is not one.
   bool handle_consensus(SimTime now, Conn& c, const Message& m);
   void on_heartbeat_tick(SimTime now);
+  bool ignores_heartbeat_on(ConnId conn, const std::string& address);  // planted bug
   void on_submit(SimTime now, std::uint64_t txid);
   void on_tx(SimTime now, std::uint64_t txid, bool body, const std::string* voter);
   void apply_block_txs(const Block& b);
@@ -252,6 +253,9 @@ class Node {
   std::uint64_t registry_order_key_ = 0;  // the per-process HashMap key
   std::vector<std::string_view> sorted_scratch_;
   std::uint64_t heartbeat_seq_ = 0;
+  // Planted bug (VersionProfile::planted_listener_ignores_heartbeats_after_reconnect): the
+  // inbound connection each masternode's heartbeats were first heard on.
+  std::vector<std::pair<std::string, ConnId>> first_heartbeat_conn_;
   SimTime heartbeat_at_ = kNever;
   SimTime slot_at_ = kNever;
   SimTime sync_at_ = kNever;

@@ -237,6 +237,15 @@ void Node::prune_rounds() {
 
 // ---- messages ------------------------------------------------------------------------------
 
+// The planted bug (hunt tests): true for a heartbeat of `address` on an inbound connection
+// other than the first one its heartbeats arrived on.
+bool Node::ignores_heartbeat_on(ConnId conn, const std::string& address) {
+  for (const auto& [addr, first] : first_heartbeat_conn_)
+    if (addr == address) return first != conn;
+  first_heartbeat_conn_.emplace_back(address, conn);
+  return false;
+}
+
 void Node::conn_writable(SimTime /*now*/, Conn& c) {
   if (!cfg_.consensus || !profile_->consensus.sends_get_block_height) return;
   send(c, GetBlockHeight{});  // hypothetical: ask each new peer for its height
@@ -244,6 +253,9 @@ void Node::conn_writable(SimTime /*now*/, Conn& c) {
 
 bool Node::handle_consensus(SimTime now, Conn& c, const Message& m) {
   if (const auto* hb = std::get_if<Heartbeat>(&m)) {
+    if (profile_->planted_listener_ignores_heartbeats_after_reconnect &&
+        c.dir == Direction::kInbound && ignores_heartbeat_on(c.id, hb->masternode_address))
+      return true;
     if (cfg_.consensus && hb->masternode_address != cfg_.ip &&
         !registry_.heartbeat(hb->masternode_address, now) &&
         profile_->consensus.registers_heartbeat_senders)

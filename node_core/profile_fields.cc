@@ -120,6 +120,10 @@ constexpr std::array kFields = {
     field<Top<&VP::remote_masternodes_active>>(
         "remote_masternodes_active", kBool, 0,
         "remote masternodes are dialled by the masternode branches (give-up limit, 120 s pass)"),
+    field<Top<&VP::planted_listener_ignores_heartbeats_after_reconnect>>(
+        "planted.ignore_heartbeats_after_reconnect", kBool, 0,
+        "PLANTED BUG (no upstream commit; for hunt tests): a listener ignores heartbeats on a "
+        "reconnected inbound connection"),
     field<Top<&VP::outbound_close_unregisters_ip>>(
         "outbound.close_unregisters_ip", kBool, 0,
         "an ended outbound connection removes the peer's IP from the writer registry"),

@@ -59,6 +59,7 @@ constexpr VersionProfile make_full_outbound() {
 constexpr VersionProfile make_hypothetical_ideal() {
   VersionProfile p = make_full_outbound();
   p.name = "hypothetical-ideal-consensus";
+  p.base = "full-outbound";
   p.commit = "none";
   p.description = "HYPOTHETICAL: full-outbound transport with idealised consensus and sync";
   ConsensusRules& c = p.consensus;
@@ -78,9 +79,24 @@ constexpr VersionProfile make_hypothetical_ideal() {
   return p;
 }
 
-constexpr std::array<VersionProfile, 5> kProfiles = {make_pre_fix(), make_logging_fix(),
-                                                     make_post_fix(), make_full_outbound(),
-                                                     make_hypothetical_ideal()};
+// A planted bug, not a version: hypothetical-ideal-consensus plus a switch no upstream commit has,
+// for tests/hunt_test.cc to show that `timesim hunt` finds a bug and shrinks its schedule.
+constexpr VersionProfile make_planted_bug_drop_heartbeats() {
+  VersionProfile p = make_hypothetical_ideal();
+  p.name = "planted-bug-drop-heartbeats";
+  p.base = "hypothetical-ideal-consensus";
+  p.commit = "planted";
+  p.description =
+      "PLANTED BUG for hunt tests: hypothetical-ideal-consensus, but a listener ignores heartbeats "
+      "arriving on "
+      "a reconnected inbound connection";
+  p.planted_listener_ignores_heartbeats_after_reconnect = true;
+  return p;
+}
+
+constexpr std::array<VersionProfile, 6> kProfiles = {
+    make_pre_fix(),       make_logging_fix(),        make_post_fix(),
+    make_full_outbound(), make_hypothetical_ideal(), make_planted_bug_drop_heartbeats()};
 
 }  // namespace
 

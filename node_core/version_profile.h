@@ -142,6 +142,10 @@ struct VersionProfile {
   // When an outbound connection ends, the peer's IP is removed from the writer registry
   // (b5513be, client.rs): an inbound connection from that IP can no longer be written to.
   bool outbound_close_unregisters_ip = false;
+  // PLANTED BUG, for `timesim hunt`'s tests only (no upstream commit has it): a listener
+  // ignores a masternode's heartbeats on every inbound connection after the first one it
+  // heard them on, so a reconnection makes the dialer look offline to it for good.
+  bool planted_listener_ignores_heartbeats_after_reconnect = false;
 
   ProtocolTimers timers;
   ConsensusRules consensus;

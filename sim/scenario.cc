@@ -929,6 +929,40 @@ std::string unsafe_name_reason(const std::string& name) {
 }
 }  // namespace
 
+// `properties:`: a list of strings (`blocks_committed >= slots - 1`) or `{sql: QUERY}`
+// mappings, kept as text with their position (the expression grammar is hunt/property.h's).
+static Result<bool> parse_properties(const Loader& L, const YAML::Node& root, std::string_view text,
+                                     Scenario& s) {
+  auto list = root["properties"];
+  if (!list) return true;
+  if (!list.IsSequence()) return L.at(list.Mark(), "'properties' must be a list");
+  // Where the scalar's text starts: past an opening quote.
+  auto spec_at = [&](const YAML::Node& n, std::string prefix) {
+    PropertySpec p;
+    p.text = std::move(prefix) + n.Scalar();
+    p.line = n.Mark().line + 1;
+    p.column = n.Mark().column + 1;
+    const auto pos = static_cast<std::size_t>(n.Mark().pos);
+    if (pos < text.size() && (text[pos] == '"' || text[pos] == '\'')) ++p.column;
+    if (!prefix.empty()) p.column -= static_cast<int>(prefix.size());
+    return p;
+  };
+  for (const auto& e : list) {
+    if (e.IsScalar()) {
+      s.properties.push_back(spec_at(e, ""));
+    } else if (e.IsMap()) {
+      if (auto r = L.keys(e, "property", {"sql"}); !r) return r;
+      if (!e["sql"] || !e["sql"].IsScalar())
+        return L.at(e.Mark(), "a property mapping must be {sql: QUERY}");
+      s.properties.push_back(spec_at(e["sql"], "sql: "));
+    } else {
+      return L.at(e.Mark(),
+                  "a property must be a string such as 'forked_heights == 0' or {sql: Q}");
+    }
+  }
+  return true;
+}
+
 Result<Scenario> parse_scenario(std::string_view text, const std::string& path) {
   Loader L(path);
   Scenario s;
@@ -958,10 +992,10 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
   }
   if (!root || root.IsNull())
     return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
-  if (auto r =
-          L.keys(root, "scenario",
-                 {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
-                  "generate", "topology", "faults", "upgrades", "chaos", "consensus", "versions"});
+  if (auto r = L.keys(
+          root, "scenario",
+          {"name", "description", "seed", "duration", "epoch", "latency", "nodes", "generate",
+           "topology", "faults", "upgrades", "chaos", "consensus", "versions", "properties"});
       !r)
     return r.error();
   try {
@@ -1158,6 +1192,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       }
     }
     if (auto r = parse_faults(L, root, s); !r) return r.error();
+    if (auto r = parse_properties(L, root, text, s); !r) return r.error();
   } catch (const YAML::Exception& e) {
     return L.at(e.mark, e.msg);
   }

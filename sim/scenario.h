@@ -44,6 +44,15 @@ struct ConsensusSpec {
   std::uint64_t tx_per_hour = 0;  // `tx_rate: N/h`: client transactions, Poisson, random node
 };
 
+// A `properties:` entry as written, for `timesim hunt` to parse (hunt/property.h). `line` and
+// `column` (1-based) are where its text starts in the file, so a parse error at offset k of
+// `text` is reported at column + k. A `{sql: QUERY}` entry has text "sql: QUERY".
+struct PropertySpec {
+  std::string text;
+  int line = 0;
+  int column = 0;
+};
+
 struct Scenario {
   std::string path;  // as given, for messages
   std::string name;  // `name:` or the file stem
@@ -66,6 +75,7 @@ struct Scenario {
   const node::VersionProfile* find_version(std::string_view name) const {
     return sim::find_version(user_profiles, name);
   }
+  std::vector<PropertySpec> properties;  // `properties:`; checked by `run` and `timesim hunt`
 
   // Index of the node called `name`, or -1.
   int node_index(std::string_view name) const;

@@ -94,11 +94,12 @@ upgrades:
 TEST_CASE("versions: every bad definition is an error at its file:line:col") {
   const std::string tail = kTwoNodes;
   auto bad = [&](const std::string& versions) { return error_of("versions:\n" + versions + tail); };
-  CHECK(bad("  my-fix: {base: post-fix, pingg: {interval: 1s}}\n") ==
-        "t.yaml:2:28: unknown key 'pingg' in version 'my-fix' (expected one of: base, "
-        "description, commit, handshake, outbound, max_line, invalid_utf8_ends_connection, "
-        "remote_masternodes_active, blacklist, keepalive, ping, reconnect, connect_timeout, "
-        "heartbeat, blocks, sync, consensus)");
+  CHECK(
+      bad("  my-fix: {base: post-fix, pingg: {interval: 1s}}\n") ==
+      "t.yaml:2:28: unknown key 'pingg' in version 'my-fix' (expected one of: base, "
+      "description, commit, handshake, outbound, max_line, invalid_utf8_ends_connection, "
+      "remote_masternodes_active, planted, blacklist, keepalive, ping, reconnect, connect_timeout, "
+      "heartbeat, blocks, sync, consensus)");
   CHECK(
       bad("  my-fix: {base: post-fix, ping: {intervall: 1s}}\n")
           .find(
@@ -132,7 +133,7 @@ TEST_CASE("versions: every bad definition is an error at its file:line:col") {
         "t.yaml:2:3: version 'my-fix': missing key 'base' (e.g. base: post-fix)");
   CHECK(bad("  my-fix: {base: post-fixx}\n") ==
         "t.yaml:2:18: version 'my-fix': unknown base 'post-fixx' (known: pre-fix, logging-fix, "
-        "post-fix, full-outbound, hypothetical-ideal-consensus)");
+        "post-fix, full-outbound, hypothetical-ideal-consensus, planted-bug-drop-heartbeats)");
   CHECK(bad("  x: {base: y}\n  y: {base: x}\n  my-fix: {base: x}\n") ==
         "t.yaml:3:13: versions: the bases form a cycle: x -> y -> x");
   CHECK(bad("  my-fix: {base: my-fix}\n") ==
@@ -156,7 +157,7 @@ TEST_CASE("versions: every bad definition is an error at its file:line:col") {
   CHECK(error_of("versions: {my-fix: {base: post-fix}}\nnodes:\n  - {ip: 10.0.0.1, version: "
                  "mine}\n") ==
         "t.yaml:3:29: unknown version 'mine' (known: pre-fix, logging-fix, post-fix, "
-        "full-outbound, hypothetical-ideal-consensus, my-fix)");
+        "full-outbound, hypothetical-ideal-consensus, planted-bug-drop-heartbeats, my-fix)");
 }
 
 TEST_CASE("versions: a profile's YAML lists every field and loads back to the same profile") {
