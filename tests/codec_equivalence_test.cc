@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -119,42 +120,124 @@ TEST_CASE("codec equivalence: JSON corner cases") {
   CHECK(std::get<Opaque>(*opaque).payload_json == "{\"a\":[1.5,2000.0],\"b\":2}");
 }
 
-// Random edits of the corpus lines (the project Prng, stream "codec equivalence"): flipped,
-// inserted, deleted and duplicated bytes, and splices of two lines.
-TEST_CASE("codec equivalence: 200,000 seeded mutations of the corpus") {
-  const auto lines = corpus_lines();
-  ts::Prng rng = ts::Prng::derive(1, /*stream: codec equivalence*/ 19);
-  const char tokens[] = "{}[]\",:0-1e.\\u\0 \xEF\xFF\xC3tfn";
-  std::size_t mismatches = 0;
-  for (int i = 0; i < 200000; ++i) {
-    std::string s = lines[rng.below(lines.size())];
-    const int edits = 1 + static_cast<int>(rng.below(4));
-    for (int e = 0; e < edits; ++e) {
-      const std::size_t at = s.empty() ? 0 : rng.below(s.size());
-      switch (rng.below(5)) {
-        case 0:
-          if (!s.empty()) s[at] = static_cast<char>(rng.below(256));
-          break;
-        case 1:
-          s.insert(s.begin() + static_cast<std::ptrdiff_t>(at),
-                   tokens[rng.below(sizeof(tokens) - 1)]);
-          break;
-        case 2:
-          if (!s.empty()) s.erase(at, 1 + rng.below(4));
-          break;
-        case 3:
-          if (!s.empty()) s.insert(at, s.substr(at, 1 + rng.below(8)));
-          break;
-        default: {
-          const std::string& other = lines[rng.below(lines.size())];
-          s = s.substr(0, at) + other.substr(other.empty() ? 0 : rng.below(other.size()));
-        }
-      }
+namespace {
+
+// One random edit of `s`: bytes flipped, inserted, deleted or duplicated, a splice with
+// another line, a number replaced by another JSON value, or a member inserted into an
+// object (a repeated or unknown key). The last two keep a valid line valid.
+void mutate(ts::Prng& rng, const std::vector<std::string>& lines, std::string& s) {
+  static const char kTokens[] = "{}[]\",:0-1e.\\u\0 \xEF\xFF\xC3tfn";
+  static const char* const kValues[] = {"-0",
+                                        "0",
+                                        "255",
+                                        "256",
+                                        "4294967296",
+                                        "18446744073709551615",
+                                        "18446744073709551616",
+                                        "-9223372036854775808",
+                                        "-9223372036854775809",
+                                        "1.0",
+                                        "1e400",
+                                        "-1",
+                                        "\"x\"",
+                                        "null",
+                                        "true",
+                                        "false",
+                                        "[]",
+                                        "{}",
+                                        "[1,2]",
+                                        "[\"a\",[]]",
+                                        "\"\\u0041\""};
+  static const char* const kKeys[] = {"nonce",
+                                      "timestamp",
+                                      "magic",
+                                      "protocol_version",
+                                      "network",
+                                      "message_type",
+                                      "masternode_address",
+                                      "sequence_number",
+                                      "header",
+                                      "height",
+                                      "previous_hash",
+                                      "producer",
+                                      "hash",
+                                      "transactions",
+                                      "block",
+                                      "proposer",
+                                      "round",
+                                      "block_hash",
+                                      "voter",
+                                      "approve",
+                                      "signatures",
+                                      "txid",
+                                      "Ping",
+                                      "x"};
+  const std::size_t at = s.empty() ? 0 : rng.below(s.size());
+  switch (rng.below(7)) {
+    case 0:
+      if (!s.empty()) s[at] = static_cast<char>(rng.below(256));
+      break;
+    case 1:
+      s.insert(s.begin() + static_cast<std::ptrdiff_t>(at),
+               kTokens[rng.below(sizeof(kTokens) - 1)]);
+      break;
+    case 2:
+      if (!s.empty()) s.erase(at, 1 + rng.below(4));
+      break;
+    case 3:
+      if (!s.empty()) s.insert(at, s.substr(at, 1 + rng.below(8)));
+      break;
+    case 4: {
+      const std::string& other = lines[rng.below(lines.size())];
+      s = s.substr(0, at) + other.substr(other.empty() ? 0 : rng.below(other.size()));
+      break;
     }
+    case 5: {  // the number at or after `at`
+      const std::size_t d = s.find_first_of("0123456789", at);
+      if (d == std::string::npos) break;
+      const std::size_t e = s.find_first_not_of("0123456789", d);
+      s.replace(d, (e == std::string::npos ? s.size() : e) - d,
+                kValues[rng.below(std::size(kValues))]);
+      break;
+    }
+    default: {  // after the '{' at or after `at`
+      const std::size_t o = s.find('{', at);
+      if (o == std::string::npos) break;
+      const std::string member = std::string("\"") + kKeys[rng.below(std::size(kKeys))] +
+                                 "\":" + kValues[rng.below(std::size(kValues))];
+      s.insert(o + 1, s[o + 1] == '}' ? member : member + ",");
+    }
+  }
+}
+
+}  // namespace
+
+// Random edits (mutate) of the corpus lines, half of them lines the reference decodes, with the
+// project Prng (stream "codec equivalence"). 200,000 of them, or TIMESIM_CODEC_MUTATIONS
+// (the long run in results/fuzzing.md).
+TEST_CASE("codec equivalence: seeded mutations of the corpus") {
+  auto lines = corpus_lines();
+  std::vector<std::string> valid_lines;
+  for (const auto& l : lines)
+    if (reference::decode_line(l).ok()) valid_lines.push_back(l);
+  REQUIRE(valid_lines.size() > 100);
+  const char* env = std::getenv("TIMESIM_CODEC_MUTATIONS");
+  const long long count = env ? std::atoll(env) : 200000;
+  ts::Prng rng = ts::Prng::derive(1, /*stream: codec equivalence*/ 19);
+  std::size_t mismatches = 0, valid = 0;
+  for (long long i = 0; i < count; ++i) {
+    const auto& from = rng.below(2) ? valid_lines : lines;
+    std::string s = from[rng.below(from.size())];
+    const int edits = 1 + static_cast<int>(rng.below(3));
+    for (int e = 0; e < edits; ++e)
+      mutate(rng, lines, s);
+    valid += decode_line(s).ok();
     const std::string diff = codec_difference(s);
     if (!diff.empty() && mismatches++ < 5) FAIL_CHECK(diff << " for: " << s);
   }
   CHECK(mismatches == 0);
+  MESSAGE(count << " mutated lines compared (" << valid << " valid messages), " << mismatches
+                << " differed");
 }
 
 TEST_CASE("codec equivalence: encode writes the reference's bytes for every string byte") {
