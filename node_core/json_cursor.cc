@@ -223,9 +223,8 @@ bool JsonCursor::number(Number& out) {
   std::uint64_t mag = 0;
   bool overflow = false;
   auto digit = [&](char c) {
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (mag > (UINT64_MAX - d) / 10) overflow = true;
-    mag = mag * 10 + d;
+    overflow |= __builtin_mul_overflow(mag, 10u, &mag);
+    overflow |= __builtin_add_overflow(mag, static_cast<std::uint64_t>(c - '0'), &mag);
   };
   if (text_[pos_] == '0') {
     ++pos_;
