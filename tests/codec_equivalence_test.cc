@@ -19,12 +19,14 @@ using namespace ts::node;
 
 namespace {
 
-// Every line of every input of the committed wire corpus, and each input as one line.
+// Every line of every input of the committed wire and codec_diff corpora, and each input as
+// one line.
 std::vector<std::string> corpus_lines() {
   std::vector<std::filesystem::path> files;
-  for (const auto& e :
-       std::filesystem::recursive_directory_iterator(TIMESIM_SOURCE_DIR "/tests/fuzz/wire"))
-    if (e.is_regular_file()) files.push_back(e.path());
+  for (const char* dir :
+       {TIMESIM_SOURCE_DIR "/tests/fuzz/wire", TIMESIM_SOURCE_DIR "/tests/fuzz/codec_diff"})
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+      if (e.is_regular_file()) files.push_back(e.path());
   std::sort(files.begin(), files.end());
   std::vector<std::string> lines;
   for (const auto& f : files) {
@@ -50,7 +52,7 @@ DecodeErrorKind error_kind(std::string_view line) {
 
 }  // namespace
 
-TEST_CASE("codec equivalence: the committed wire corpus decodes as the reference decodes it") {
+TEST_CASE("codec equivalence: the committed corpora decode as the reference decodes them") {
   const auto lines = corpus_lines();
   REQUIRE(lines.size() > 1000);
   std::size_t decoded = 0;
