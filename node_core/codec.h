@@ -1,8 +1,12 @@
 // NDJSON codec for the wire format: one JSON message per '\n'-terminated line.
 //
 // encode() produces the exact bytes serde_json emits for the Rust enum (compact JSON,
-// fields in declaration order). decode_line() parses one line (without its '\n') and
-// never throws: a bad line is returned as a DecodeError value.
+// fields in declaration order), appended to a caller's buffer without other allocation
+// (node_core/codec_encode.cc). decode_line() parses one line (without its '\n') and never
+// throws: a bad line is returned as a DecodeError value. It reads the line with a pull
+// parser (node_core/json_cursor.h) straight into the message, building no JSON document,
+// and accepts and rejects exactly what the nlohmann DOM decoder it replaced did
+// (node_core/codec_decode.cc; checked against that decoder, kept as tests/reference_codec.cc).
 #pragma once
 
 #include <cstdint>
