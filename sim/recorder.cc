@@ -31,6 +31,14 @@ void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
+// Binds `v` to parameter `i`, or NULL when `null`.
+void bind_int64_or_null(sqlite3_stmt* s, int i, std::int64_t v, bool null) {
+  if (null)
+    sqlite3_bind_null(s, i);
+  else
+    sqlite3_bind_int64(s, i, v);
+}
+
 std::string hex64(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
@@ -335,14 +343,8 @@ Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::in
   sqlite3_bind_int64(s, 1, run_id_);
   sqlite3_bind_int64(s, 2, t);
   sqlite3_bind_int64(s, 3, node);
-  if (peer < 0)
-    sqlite3_bind_null(s, 4);
-  else
-    sqlite3_bind_int64(s, 4, peer);
-  if (conn_id == 0)
-    sqlite3_bind_null(s, 5);
-  else
-    sqlite3_bind_int64(s, 5, static_cast<std::int64_t>(conn_id));
+  bind_int64_or_null(s, 4, peer, peer < 0);
+  bind_int64_or_null(s, 5, static_cast<std::int64_t>(conn_id), conn_id == 0);
   bind_text(s, 6, kind);
   bind_text(s, 7, text);
   return step_reset(s);
@@ -355,10 +357,7 @@ Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_
   sqlite3_bind_int64(s, 1, run_id_);
   sqlite3_bind_int64(s, 2, t);
   sqlite3_bind_int64(s, 3, node);
-  if (peer < 0)
-    sqlite3_bind_null(s, 4);
-  else
-    sqlite3_bind_int64(s, 4, peer);
+  bind_int64_or_null(s, 4, peer, peer < 0);
   bind_text(s, 5, kind);
   bind_text(s, 6, detail);
   return step_reset(s);
@@ -373,20 +372,11 @@ Result<bool> Recorder::add_ban(SimTime t, std::uint32_t node, std::int64_t peer,
   sqlite3_bind_int64(s, 1, run_id_);
   sqlite3_bind_int64(s, 2, t);
   sqlite3_bind_int64(s, 3, node);
-  if (peer < 0)
-    sqlite3_bind_null(s, 4);
-  else
-    sqlite3_bind_int64(s, 4, peer);
+  bind_int64_or_null(s, 4, peer, peer < 0);
   bind_text(s, 5, banned_ip);
-  if (conn_id == 0)
-    sqlite3_bind_null(s, 6);
-  else
-    sqlite3_bind_int64(s, 6, static_cast<std::int64_t>(conn_id));
+  bind_int64_or_null(s, 6, static_cast<std::int64_t>(conn_id), conn_id == 0);
   sqlite3_bind_int64(s, 7, violations);
-  if (duration_ns == kNever)
-    sqlite3_bind_null(s, 8);
-  else
-    sqlite3_bind_int64(s, 8, duration_ns);
+  bind_int64_or_null(s, 8, duration_ns, duration_ns == kNever);
   bind_text(s, 9, reason);
   return step_reset(s);
 }
@@ -398,10 +388,7 @@ Result<bool> Recorder::add_block(const BlockRow& b) {
   sqlite3_bind_int64(s, 2, b.node);
   sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(b.height));
   bind_text(s, 4, hex64(b.hash));
-  if (b.producer < 0)
-    sqlite3_bind_null(s, 5);
-  else
-    sqlite3_bind_int64(s, 5, b.producer);
+  bind_int64_or_null(s, 5, b.producer, b.producer < 0);
   sqlite3_bind_int64(s, 6, b.slot_unix_s);
   bind_text(s, 7, b.how);
   bind_time(s, 8, b.t_proposed_ns);
