@@ -5,7 +5,7 @@
 // within the tolerances, 1 otherwise, 2 on bad input.
 //
 // --model-override KEY=VALUE changes the model for every node (to show that the check can
-// fail): reconnect_delay=DURATION, ping_interval=DURATION, handshake_first=0|1.
+// fail): any field of the profile table, e.g. reconnect.after_close=4s, handshake.first=true.
 #include <fmt/core.h>
 #include <fmt/format.h>
 
@@ -13,10 +13,12 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "node_core/profile_fields.h"
 #include "real/address_plan.h"
 #include "real/fidelity.h"
 #include "sim/recorder.h"
 #include "sim/results_db.h"
+#include "sim/scenario_versions.h"
 #include "sim/summary.h"
 #include "sim/world.h"
 
@@ -30,24 +32,21 @@ struct FidelityOptions {
   real::Tolerances tol;
 };
 
-// Applies one KEY=VALUE override to `p`; the error is ready for fail(2, ...).
-Result<bool> apply_override(node::VersionProfile& p, const std::string& kv) {
+// Applies one KEY=VALUE override to `p`: KEY is any field of the profile field table
+// (`timesim versions --fields`), VALUE as a scenario's `versions:` writes it. A string value
+// is kept in `strings`. The error is ready for fail(2, ...).
+Result<bool> apply_override(node::VersionProfile& p, const std::string& kv,
+                            std::deque<std::string>& strings) {
   const auto eq = kv.find('=');
   const std::string key = kv.substr(0, eq),
                     value = eq == std::string::npos ? "" : kv.substr(eq + 1);
-  if (key == "handshake_first" && (value == "0" || value == "1")) {
-    p.sends_handshake_first = value == "1";
-    return true;
-  }
-  if (key == "reconnect_delay" || key == "ping_interval") {
-    auto d = sim::parse_duration(value);
-    if (!d || *d <= 0)
-      return Error{"--model-override " + key + " needs a positive duration (got '" + value + "')"};
-    (key == "reconnect_delay" ? p.timers.reconnect_delay_ns : p.timers.ping_interval_ns) = *d;
-    return true;
-  }
-  return Error{"--model-override: unknown '" + kv +
-               "' (reconnect_delay=DURATION, ping_interval=DURATION, handshake_first=0|1)"};
+  const node::ProfileField* f = node::find_profile_field(key);
+  if (f == nullptr)
+    return Error{"--model-override: unknown key '" + key +
+                 "' (a field of 'timesim versions --fields', e.g. reconnect.after_close=4s)"};
+  if (auto r = sim::set_field_from_text(*f, value, p, strings); !r)
+    return Error{"--model-override: " + r.error().message};
+  return true;
 }
 
 std::string ms(Duration d) {
@@ -96,10 +95,12 @@ int run_fidelity(const FidelityOptions& o) {
   auto lat = sim::parse_duration(o.loopback_latency);
   if (!lat || *lat < 0) return fail(2, "--loopback-latency needs a duration, e.g. 50us");
   std::deque<node::VersionProfile> profiles;  // overridden copies, owned here
+  std::deque<std::string> strings;            // their string values
   for (auto& n : sc->nodes) {
     profiles.push_back(*n.profile);
     for (const auto& kv : o.overrides)
-      if (auto ok = apply_override(profiles.back(), kv); !ok) return fail(2, ok.error().message);
+      if (auto ok = apply_override(profiles.back(), kv, strings); !ok)
+        return fail(2, ok.error().message);
     n.profile = &profiles.back();
   }
   auto db = sim::open_results_db_for_reading(o.against);
@@ -167,8 +168,8 @@ Command add_fidelity_command(CLI::App& app) {
   cmd->add_option("--against", o->against, "results DB holding the real run")->required();
   cmd->add_option("--run", o->run, "run id of the real run (default: the newest 'real' run)");
   cmd->add_option("--model-override", o->overrides,
-                  "KEY=VALUE for every node's model: reconnect_delay=4s, ping_interval=20s, "
-                  "handshake_first=0|1 (repeatable)");
+                  "KEY=VALUE for every node's model, KEY a profile field (timesim versions "
+                  "--fields): reconnect.after_close=4s, handshake.first=true (repeatable)");
   cmd->add_option("--loopback-latency", o->loopback_latency,
                   "the simulator's one-way latency (default 50us)");
   cmd->add_option("--tolerance", o->tol.relative, "relative tolerance, redial and ping (0.10)");

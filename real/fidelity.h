@@ -50,7 +50,7 @@ Result<RunMetrics> measure_run(sqlite3* db, std::int64_t run_id, bool first_only
 
 struct Tolerances {
   double relative = 0.10;                      // redial, ping interval
-  double connections_relative = 0.20;          // connections, errors per connection
+  double connections_relative = 0.10;          // connections, errors per connection
   double lifetime_relative = 0.25;             // median lifetime ...
   Duration lifetime_absolute_ns = seconds(1);  // ... or within this: a loaded host delays a
                                                // sub-ms loopback close by tens of ms

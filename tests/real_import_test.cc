@@ -248,12 +248,12 @@ TEST_CASE("real: fidelity against a recorded full-node run agrees, and catches a
   auto [ok_rc, ok_text] = run("");
   CHECK_MESSAGE(ok_rc == 0, ok_text);
   CHECK(ok_text.find("15 of 15 links agree") != std::string::npos);
-  auto [bad_rc, bad_text] = run(" --model-override reconnect_delay=4s");
+  auto [bad_rc, bad_text] = run(" --model-override reconnect.after_close=4s");
   CHECK_MESSAGE(bad_rc == 1, bad_text);
   // The 8 cycling links redial; the 7 stable ones never do, so only those 8 can differ.
   CHECK(bad_text.find("7 of 15 links agree") != std::string::npos);
-  CHECK(bad_text.find("DIFFERS (redial)") != std::string::npos);
-  auto [usage_rc, usage_text] = run(" --model-override reconnect_delay=soon");
+  CHECK(bad_text.find("DIFFERS (connections, redial)") != std::string::npos);
+  auto [usage_rc, usage_text] = run(" --model-override reconnect.after_close=soon");
   CHECK(usage_rc == 2);
   fs::remove(out);
   fs::remove(db);

@@ -4,7 +4,7 @@
 # ${TIMESIM_REALNODE_CACHE:-$HOME/.cache/timesim-realnode}), runs the six-node incident on it
 # for ${TIMESIM_REALNODE_SECONDS:-180} s of real time (scripts/realnode), then:
 #   1. timesim fidelity with the project's model must agree on every link (exit 0);
-#   2. with a wrong model (--model-override handshake_first=1: the pre-fix dialers handshake
+#   2. with a wrong model (--model-override handshake.first=true: the pre-fix dialers handshake
 #      first) it must disagree (exit 1) on the 8 links whose dialer runs ea701a4.
 # Prints "SKIPPED: <why>" and exits 0 where it cannot run (ctest SKIP_REGULAR_EXPRESSION).
 # usage: realnode_test.sh SOURCE_DIR TIMESIM_BINARY
@@ -30,7 +30,7 @@ cat "$W/ok.out"
 grep -q "^15 of 15 links agree$" "$W/ok.out" || { echo "FAIL: expected 15 agreeing links"; exit 1; }
 rc=0
 "$TS" fidelity "$SRC/topologies/six_nodes.yaml" --against "$W/real.db" \
-  --model-override handshake_first=1 > "$W/wrong.out" || rc=$?
+  --model-override handshake.first=true > "$W/wrong.out" || rc=$?
 tail -3 "$W/wrong.out"
 [ $rc -eq 1 ] || { echo "FAIL: a model with the pre-fix dialers handshaking first was not caught (exit $rc)"; exit 1; }
 grep -q "^7 of 15 links agree$" "$W/wrong.out" || { echo "FAIL: expected exactly the 8 pre-fix-dialer links to differ"; exit 1; }
