@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/assert.h"
+#include "common/streams.h"
 #include "sim/note_sink.h"
 #include "sim/profile_rows.h"
 #include "sim/topology.h"
@@ -24,8 +25,6 @@ struct WriteReq {
   uv_write_t req;
   std::string data;
 };
-constexpr std::uint64_t kStreamLinks = 1;  // as sim::World: the same latency draws
-constexpr std::uint64_t kStreamNodes = 2;
 }  // namespace
 
 std::string loopback_ip(std::uint32_t index) {
@@ -71,7 +70,7 @@ LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Rec
                      double time_scale, int port_base)
     : sc_(scenario),
       seed_(seed),
-      link_seed_(mix_seed(seed, kStreamLinks)),
+      link_seed_(mix_seed(seed, stream_id(Stream::kLinks))),
       rec_(recorder),
       scale_(time_scale),
       port_base_(port_base) {
@@ -267,7 +266,7 @@ void LiveWorld::start_node(std::uint32_t n) {
   if (sc_.consensus.quorum_of_active) cfg.quorum_base = node::NodeConfig::QuorumBase::kActive;
   ln.core = std::make_unique<node::Node>(
       std::move(cfg), *spec.profile,
-      mix_seed(mix_seed(seed_, kStreamNodes), (std::uint64_t{1} << 32) | n));
+      mix_seed(mix_seed(seed_, stream_id(Stream::kNodes)), (std::uint64_t{1} << 32) | n));
   if (rec_) (void)rec_->add_node_event(t_now(), n, -1, "start", std::string(spec.profile->name));
   handle(n, node::Start{});
 }

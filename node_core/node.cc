@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/assert.h"
+#include "common/streams.h"
 
 namespace ts::node {
 
@@ -126,7 +127,7 @@ Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
       prng_(seed),
       blacklist_(profile.blacklist),
       chain_(std::move(cfg_.chain)),
-      registry_order_key_(Prng::derive(seed, kRegistryOrderStream).next_u64()) {
+      registry_order_key_(Prng::derive(seed, stream_id(Stream::kRegistryOrder)).next_u64()) {
   cfg_.chain.clear();
   slots_.resize(cfg_.peers.size());
   conns_.reserve(cfg_.peers.size());  // one per known peer is the usual steady state

@@ -58,9 +58,6 @@ struct NodeConfig {
   std::vector<std::string> registry_on_disk;
 };
 
-// Stream of the per-process HashMap order key (Prng::derive(seed, stream)).
-inline constexpr std::uint64_t kRegistryOrderStream = 0x7265676973747279ull;  // "registry"
-
 // The dial rule: a node dials a peer only if its own IP, compared as a string, is less.
 inline bool dials(std::string_view self_ip, std::string_view peer_ip) {
   return self_ip < peer_ip;

@@ -1,4 +1,5 @@
 #include "sim/fault.h"
+#include "common/streams.h"
 
 #include <algorithm>
 #include <array>
@@ -242,7 +243,7 @@ std::vector<Fault> draw_chaos(const ChaosSpec& spec, std::uint64_t seed, std::si
                               Duration run_duration_ns) {
   std::vector<Fault> out;
   if (!spec.enabled || spec.kinds.empty() || spec.per_hour_num == 0 || node_count < 2) return out;
-  Prng rng = Prng::derive(seed, /*stream: chaos*/ 3);
+  Prng rng = Prng::derive(seed, stream_id(Stream::kChaos));
   const SimTime end = std::min(spec.end_ns, run_duration_ns);
   // mean gap = 1 h * den / num
   const Duration mean_gap =

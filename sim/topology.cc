@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/prng.h"
+#include "common/streams.h"
 
 namespace ts::sim {
 
@@ -24,7 +25,7 @@ std::vector<std::vector<std::uint32_t>> build_topology(const TopologySpec& spec,
     }
     return peers;
   }
-  Prng rng = Prng::derive(seed, /*stream: topology*/ 5);
+  Prng rng = Prng::derive(seed, stream_id(Stream::kTopology));
   const std::uint32_t k = std::min<std::uint32_t>(spec.k, n - 1);
   for (std::uint32_t i = 0; i < n; ++i) {
     // k distinct picks other than i: rejection sampling (k << n in practice; falls back

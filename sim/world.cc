@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/assert.h"
+#include "common/streams.h"
 #include "sim/linux_tcp.h"
 #include "sim/note_sink.h"
 #include "sim/profile_rows.h"
@@ -13,11 +14,6 @@ using node::CloseReason;
 using node::NoteKind;
 
 namespace {
-// Child-seed stream ids: fixed so adding a subsystem never shifts another's randomness.
-constexpr std::uint64_t kStreamLinks = 1;
-constexpr std::uint64_t kStreamNodes = 2;
-constexpr std::uint64_t kStreamFaults = 4;
-constexpr std::uint64_t kStreamTransactions = 8;
 // A close is charged to a fault that is active, or ended at most this long before:
 // the protocol's slowest detector (pong timeout) needs 90 s plus one 10 s check.
 constexpr Duration kBlameWindow = seconds(100);
@@ -26,10 +22,10 @@ constexpr Duration kBlameWindow = seconds(100);
 World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
     : sc_(scenario),
       seed_(seed),
-      link_seed_(mix_seed(seed, kStreamLinks)),
-      node_seed_(mix_seed(seed, kStreamNodes)),
+      link_seed_(mix_seed(seed, stream_id(Stream::kLinks))),
+      node_seed_(mix_seed(seed, stream_id(Stream::kNodes))),
       rec_(recorder),
-      fault_rng_(Prng::derive(seed, kStreamFaults)) {
+      fault_rng_(Prng::derive(seed, stream_id(Stream::kFaults))) {
   const auto n = static_cast<std::uint32_t>(sc_.nodes.size());
   nodes_.resize(n);
   auto peers = build_topology(sc_.topology, n, seed);
@@ -89,7 +85,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     if (sc_.consensus.sample_interval_ns > 0)
       sched_.schedule(sc_.consensus.sample_interval_ns, EventKind::kSample);
     if (sc_.consensus.tx_per_hour > 0) {
-      tx_rng_ = Prng::derive(seed_, kStreamTransactions);
+      tx_rng_ = Prng::derive(seed_, stream_id(Stream::kTransactions));
       const auto mean = static_cast<std::int64_t>(kHour / sc_.consensus.tx_per_hour);
       sched_.schedule(tx_rng_.exponential(mean), EventKind::kSubmitTx);
     }

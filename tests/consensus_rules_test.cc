@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/prng.h"
+#include "common/streams.h"
 #include "node_core/leader.h"
 #include "node_core/masternode_registry.h"
 #include "node_core/node.h"
@@ -217,8 +218,8 @@ TEST_CASE("consensus rules: only main.rs's producer opens a round, per-process H
   // Three masternodes, all active at the first slot (600 s). 10.0.0.1 is the BFT leader of
   // height 1 among them (python3 hashlib, see leader.h). main.rs's producer is
   // eligible[select_producer(genesis hash, 0, 3)] in the node's own registry order, which
-  // the node keys with Prng::derive(seed, kRegistryOrderStream): the node proposes iff that
-  // is itself. Over seeds both outcomes occur; each is reproduced by the rule.
+  // the node keys with Prng::derive(seed, stream_id(Stream::kRegistryOrder)): the node proposes iff
+  // that is itself. Over seeds both outcomes occur; each is reproduced by the rule.
   const std::vector<std::string> others = {"10.0.0.2", "10.0.0.3"};
   std::vector<std::string> all = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
   std::vector<std::string_view> sorted(all.begin(), all.end());
@@ -228,7 +229,8 @@ TEST_CASE("consensus rules: only main.rs's producer opens a round, per-process H
   int proposed = 0, not_proposed = 0;
   for (std::uint64_t seed = 1; seed <= 24; ++seed) {
     CAPTURE(seed);
-    MasternodeRegistry mirror({}, 0, Prng::derive(seed, kRegistryOrderStream).next_u64());
+    MasternodeRegistry mirror({}, 0,
+                              Prng::derive(seed, stream_id(Stream::kRegistryOrder)).next_u64());
     for (const auto& a : all)
       mirror.register_at(a, 0);
     std::vector<std::string_view> order;
@@ -278,7 +280,8 @@ TEST_CASE("consensus rules: a node that opened no round rejects a proposal (No a
       const bool every_node_round =
           find_profile(v)->consensus.proposer == ConsensusRules::Proposer::kBftLeaderEveryNode;
       const bool main_rs_round_here = [&] {  // 31ad283: the producer opened a round too
-        MasternodeRegistry m({}, 0, Prng::derive(seed, kRegistryOrderStream).next_u64());
+        MasternodeRegistry m({}, 0,
+                             Prng::derive(seed, stream_id(Stream::kRegistryOrder)).next_u64());
         for (const auto& a : all)
           m.register_at(a, 0);
         std::vector<std::string_view> order;
