@@ -121,6 +121,24 @@ bool parse_ipv4(std::string_view text, std::uint32_t& out) {
 
 }  // namespace
 
+// 346590a's should_connect_to (peer_connection_registry.rs:80-101): IPv4 octets compared as
+// numbers, the higher dials; an address that is not dotted-quad IPv4 falls back to string
+// order, higher dials.
+bool dials(DialRule rule, std::string_view self_ip, std::string_view peer_ip) {
+  switch (rule) {
+    case DialRule::kStringLower:
+      return self_ip < peer_ip;
+    case DialRule::kOctetsHigher: {
+      std::uint32_t a = 0, b = 0;
+      if (parse_ipv4(self_ip, a) && parse_ipv4(peer_ip, b)) return a > b;
+      return self_ip > peer_ip;
+    }
+    case DialRule::kBoth:
+      return self_ip != peer_ip;
+  }
+  return false;
+}
+
 Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
     : cfg_(std::move(cfg)),
       profile_(&profile),
@@ -215,7 +233,8 @@ void Node::on_start(SimTime now) {
   started_ = true;
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     slots_[p] = PeerSlot{};
-    if (dials(cfg_.ip, cfg_.peers[p].ip)) slots_[p].state = SlotState::kNotDialed;
+    if (dials(profile_->dial_rule, cfg_.ip, cfg_.peers[p].ip))
+      slots_[p].state = SlotState::kNotDialed;
   }
   if (cfg_.consensus) consensus_start(now);
   // At start-up the node connects to every peer it should dial, as one pass.

@@ -58,9 +58,11 @@ struct NodeConfig {
   std::vector<std::string> registry_on_disk;
 };
 
-// The dial rule: a node dials a peer only if its own IP, compared as a string, is less.
+// The dial rule: whether a node at `self_ip` dials the peer at `peer_ip`.
+bool dials(DialRule rule, std::string_view self_ip, std::string_view peer_ip);
+// The incident commits' rule: a node dials a peer only if its own IP, as a string, is less.
 inline bool dials(std::string_view self_ip, std::string_view peer_ip) {
-  return self_ip < peer_ip;
+  return dials(DialRule::kStringLower, self_ip, peer_ip);
 }
 
 class Node {

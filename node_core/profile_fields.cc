@@ -90,6 +90,12 @@ constexpr ProfileField field(std::string_view key, FieldType type, std::int64_t 
                              std::string_view doc) {
   return {key, type, min, doc, &Access::get, &Access::set, false};
 }
+// An enum field: `choices` are its names in the enum's order (static storage).
+template <typename Access>
+constexpr ProfileField enum_field(std::string_view key, std::span<const std::string_view> choices,
+                                  std::string_view doc) {
+  return {key, FieldType::kEnum, 0, doc, &Access::get, &Access::set, false, choices};
+}
 // A duration field that may also be `none` (kNever).
 template <typename Access>
 constexpr ProfileField duration_or_none(std::string_view key, std::int64_t min,
@@ -97,9 +103,20 @@ constexpr ProfileField duration_or_none(std::string_view key, std::int64_t min,
   return {key, FieldType::kDuration, min, doc, &Access::get, &Access::set, true};
 }
 
+// An enum member of VersionProfile, with its names in value order.
+template <auto Member, const auto& Names>
+struct TopEnum {
+  static FieldValue get(const VersionProfile& p) { return enum_value(p.*Member, Names); }
+  static void set(VersionProfile& p, const FieldValue& v) { enum_from_value(p.*Member, v, Names); }
+};
+
 // One line per field. min: the smallest valid value (1 ns for every timer: a zero interval
 // would fire without end at one instant).
 constexpr std::array kFields = {
+    enum_field<TopEnum<&VP::dial_rule, kDialRuleNames>>(
+        "dial_rule", kDialRuleNames,
+        "who dials: string-lower (own IP < peer's as text), octets-higher (346590a), both "
+        "(9fc70f4)"),
     field<Top<&VP::sends_handshake_first>>("handshake.first", kBool, 0,
                                            "outbound sends Handshake before its first Ping"),
     field<Top<&VP::handshake_network>>("handshake.network", kString, 0,
@@ -244,6 +261,8 @@ std::string_view field_type_name(FieldType t) {
       return "bytes";
     case FieldType::kString:
       return "string";
+    case FieldType::kEnum:
+      return "enum";
   }
   return "?";
 }
@@ -291,6 +310,7 @@ std::string format_field_value(FieldType t, const FieldValue& v) {
     case FieldType::kDuration:
       return format_duration_exact(std::get<Duration>(v));
     case FieldType::kString:
+    case FieldType::kEnum:
       return std::string(std::get<std::string_view>(v));
   }
   return "";

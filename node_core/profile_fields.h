@@ -27,11 +27,13 @@ enum class FieldType {
   kDuration,  // ns; written as 90s, 250ms, 1m30s
   kBytes,     // a byte count; written as 2000000, 64KiB, 2MB
   kString,    // printable ASCII, 1..64 bytes
+  kEnum,      // one of the field's `choices` (stored as that name's view)
 };
 std::string_view field_type_name(FieldType t);  // "bool", "count", ...
 
 // A field's value: bool for kBool, std::uint64_t for kCount and kBytes, Duration for
-// kDuration, std::string_view for kString (set() stores the view: the caller owns the text).
+// kDuration, std::string_view for kString (set() stores the view: the caller owns the text)
+// and for kEnum (a view of one of the field's static `choices`).
 using FieldValue = std::variant<bool, std::uint64_t, Duration, std::string_view>;
 
 struct ProfileField {
@@ -44,7 +46,22 @@ struct ProfileField {
   // kDuration only: `none` is a valid value, stored as kNever (no such timer at all, e.g.
   // no connect timeout, a permanent ban).
   bool none_allowed = false;
+  // kEnum only: the valid names, in the enum's order (value i is choices[i]).
+  std::span<const std::string_view> choices = {};
 };
+
+// An enum member as a field value and back: `names` lists the enum's names in value order.
+// enum_from_value() leaves `e` unchanged for a name that is not in `names`.
+template <typename E>
+FieldValue enum_value(E e, std::span<const std::string_view> names) {
+  return FieldValue(names[static_cast<std::size_t>(e)]);
+}
+template <typename E>
+void enum_from_value(E& e, const FieldValue& v, std::span<const std::string_view> names) {
+  const auto name = std::get<std::string_view>(v);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) e = static_cast<E>(i);
+}
 
 // Upper bounds, so that no profile value overflows virtual time or memory.
 inline constexpr Duration kMaxFieldDuration = 365 * 24 * kHour;

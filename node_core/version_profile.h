@@ -105,12 +105,22 @@ struct ConsensusRules {
   Duration remove_after_ns = seconds(3600);
 };
 
+// Which side of a pair of nodes dials the other (client.rs's connection loops).
+enum class DialRule : std::uint8_t {
+  kStringLower,   // own IP < peer IP as strings (ea701a4 .. 346590a^)
+  kOctetsHigher,  // own IP's octets > the peer's (346590a: should_connect_to)
+  kBoth,          // no rule: both sides dial (9fc70f4)
+};
+inline constexpr std::array<std::string_view, 3> kDialRuleNames = {"string-lower", "octets-higher",
+                                                                   "both"};
+
 struct VersionProfile {
   std::string_view name;         // scenario name, e.g. "post-fix"
   std::string_view commit;       // upstream commit, e.g. "31ad283"
   std::string_view description;  // one line for docs and reports
   std::string_view base;         // the profile this one changes ("" for the oldest)
 
+  DialRule dial_rule = DialRule::kStringLower;
   // Outbound side sends Handshake before its first Ping.
   bool sends_handshake_first = false;
   // The `network` field of that Handshake (31ad283 hard-codes "mainnet").

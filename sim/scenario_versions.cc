@@ -130,6 +130,14 @@ Result<node::FieldValue> parse_value(const ProfileField& f, std::string_view tex
         if (c <= 0x20 || c >= 0x7f) return Error{"must be printable ASCII without spaces"};
       return node::FieldValue(text);
     }
+    case FieldType::kEnum: {
+      std::string names;
+      for (const auto& c : f.choices) {
+        if (c == text) return node::FieldValue(c);  // the static name, not the YAML's text
+        names += (names.empty() ? "" : ", ") + std::string(c);
+      }
+      return Error{"must be one of: " + names};
+    }
   }
   return Error{"has an unknown type"};
 }

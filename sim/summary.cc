@@ -104,6 +104,7 @@ Result<std::map<std::string, node::VersionProfile>> run_profiles(
         v = node::FieldValue(std::in_place_type<Duration>, n);
         break;
       case node::FieldType::kString:
+      case node::FieldType::kEnum:
         continue;
     }
     f->set(out[col_text(q->get(), 0)], v);

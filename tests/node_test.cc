@@ -19,6 +19,10 @@ struct Harness {
   Harness(std::string ip, std::vector<std::string> peers, const char* version,
           std::uint64_t seed = 1)
       : node(make_cfg(std::move(ip), std::move(peers)), *find_profile(version), seed) {}
+  // `profile` must outlive the harness.
+  Harness(std::string ip, std::vector<std::string> peers, const VersionProfile& profile,
+          std::uint64_t seed = 1)
+      : node(make_cfg(std::move(ip), std::move(peers)), profile, seed) {}
 
   static NodeConfig make_cfg(std::string ip, std::vector<std::string> peers) {
     NodeConfig c;
@@ -86,6 +90,32 @@ TEST_CASE("node: dials only peers whose IP string sorts after its own, 100 ms ap
   CHECK(h.timer_at(TimerKind::kRedialPass) == millis(300) + seconds(120));
   CHECK(ts::node::dials("165.232.154.150", "165.84.215.117"));
   CHECK_FALSE(ts::node::dials("64.91.241.10", "165.84.215.117"));
+}
+
+TEST_CASE("node: dial rules - string order, numeric octets (346590a), both sides (9fc70f4)") {
+  using ts::node::DialRule;
+  // "165.84..." < "50.28..." as text, but 165 > 50 as a number: the two rules disagree.
+  CHECK(ts::node::dials(DialRule::kStringLower, "165.84.215.117", "50.28.104.50"));
+  CHECK(ts::node::dials(DialRule::kOctetsHigher, "165.84.215.117", "50.28.104.50"));
+  CHECK_FALSE(ts::node::dials(DialRule::kOctetsHigher, "50.28.104.50", "165.84.215.117"));
+  // Octets, not text: 10.0.0.9 < 10.0.0.10 numerically although "10.0.0.9" > "10.0.0.10".
+  CHECK(ts::node::dials(DialRule::kOctetsHigher, "10.0.0.10", "10.0.0.9"));
+  CHECK_FALSE(ts::node::dials(DialRule::kOctetsHigher, "10.0.0.9", "10.0.0.10"));
+  // Not dotted-quad IPv4: string order, the higher dials.
+  CHECK(ts::node::dials(DialRule::kOctetsHigher, "host-b", "host-a"));
+  CHECK(ts::node::dials(DialRule::kBoth, "10.0.0.9", "10.0.0.10"));
+  CHECK(ts::node::dials(DialRule::kBoth, "10.0.0.10", "10.0.0.9"));
+
+  // A node with the octets rule dials exactly the peers below it.
+  VersionProfile octets = *find_profile("post-fix");
+  octets.dial_rule = DialRule::kOctetsHigher;
+  Harness h("165.84.215.117", {"50.28.104.50", "165.232.154.150", "178.128.199.144"}, octets);
+  h.feed(0, Start{});
+  auto first = h.all<Dial>();
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].peer == 0);  // 50.28.104.50 < 165.84.215.117
+  h.feed(millis(100), TimerFired{{TimerKind::kPassStep, 0}});
+  CHECK(h.all<Dial>().empty());  // 165.232 and 178.128 are higher: they dial us
 }
 
 TEST_CASE(

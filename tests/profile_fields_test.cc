@@ -50,6 +50,11 @@ FieldValue other_value(const ProfileField& f, const FieldValue& v) {
       return FieldValue(std::in_place_type<Duration>, std::get<Duration>(v) + millis(1500));
     case FieldType::kString:
       return std::string_view("othernet");
+    case FieldType::kEnum:  // the next choice
+      for (std::size_t i = 0; i < f.choices.size(); ++i)
+        if (f.choices[i] == std::get<std::string_view>(v))
+          return FieldValue(f.choices[(i + 1) % f.choices.size()]);
+      return v;
   }
   return v;
 }
@@ -100,6 +105,7 @@ TEST_CASE("profile fields: each line gets and sets its own member, and values ro
         CHECK(std::holds_alternative<Duration>(v));
         break;
       case FieldType::kString:
+      case FieldType::kEnum:
         CHECK(std::holds_alternative<std::string_view>(v));
         break;
     }
@@ -144,7 +150,7 @@ TEST_CASE("profile fields: docs/scenario.md's field table lists exactly the tabl
     if (end == std::string::npos || type_at == std::string::npos) continue;
     const std::string type = line.substr(type_at + 2, line.find(' ', type_at + 2) - type_at - 2);
     if (type != "bool" && type != "count" && type != "duration" && type != "bytes" &&
-        type != "string")
+        type != "string" && type != "enum")
       continue;
     documented.insert(line.substr(3, end - 3));
   }

@@ -94,12 +94,14 @@ upgrades:
 TEST_CASE("versions: every bad definition is an error at its file:line:col") {
   const std::string tail = kTwoNodes;
   auto bad = [&](const std::string& versions) { return error_of("versions:\n" + versions + tail); };
-  CHECK(
-      bad("  my-fix: {base: post-fix, pingg: {interval: 1s}}\n") ==
-      "t.yaml:2:28: unknown key 'pingg' in version 'my-fix' (expected one of: base, "
-      "description, commit, handshake, outbound, max_line, invalid_utf8_ends_connection, "
-      "remote_masternodes_active, planted, blacklist, keepalive, ping, reconnect, connect_timeout, "
-      "heartbeat, blocks, sync, consensus)");
+  CHECK(bad("  my-fix: {base: post-fix, pingg: {interval: 1s}}\n") ==
+        "t.yaml:2:28: unknown key 'pingg' in version 'my-fix' (expected one of: base, "
+        "description, commit, dial_rule, handshake, outbound, max_line, "
+        "invalid_utf8_ends_connection, remote_masternodes_active, planted, blacklist, keepalive, "
+        "ping, reconnect, connect_timeout, heartbeat, blocks, sync, consensus)");
+  CHECK(bad("  my-fix: {base: post-fix, dial_rule: lower}\n") ==
+        "t.yaml:2:39: version 'my-fix': 'dial_rule' must be one of: string-lower, "
+        "octets-higher, both");
   CHECK(
       bad("  my-fix: {base: post-fix, ping: {intervall: 1s}}\n")
           .find(
@@ -168,11 +170,13 @@ TEST_CASE("versions: a profile's YAML lists every field and loads back to the sa
     std::deque<std::string> strings;
     for (const auto& f : node::profile_fields()) {
       const auto text = node::format_field_value(f.type, f.get(builtin));
-      const std::string other = f.type == node::FieldType::kBool
-                                    ? (text == "true" ? "false" : "true")
-                                : f.type == node::FieldType::kDuration ? "1h2m3s4ms"
-                                : f.type == node::FieldType::kString   ? "othernet"
-                                                                       : "77";
+      std::string other = f.type == node::FieldType::kBool ? (text == "true" ? "false" : "true")
+                          : f.type == node::FieldType::kDuration ? "1h2m3s4ms"
+                          : f.type == node::FieldType::kString   ? "othernet"
+                                                                 : "77";
+      if (f.type == node::FieldType::kEnum)  // the next choice
+        for (std::size_t i = 0; i < f.choices.size(); ++i)
+          if (f.choices[i] == text) other = f.choices[(i + 1) % f.choices.size()];
       REQUIRE(sim::set_field_from_text(f, other, changed, strings).ok());
     }
     for (const auto* p : {&builtin, static_cast<const node::VersionProfile*>(&changed)}) {
