@@ -48,6 +48,7 @@ std::string_view msg_kind_name(MsgKind kind);
 bool msg_kind_from_name(std::string_view name, MsgKind& out);
 
 inline constexpr std::array<std::uint8_t, 4> kMagic = {'T', 'I', 'M', 'E'};
+inline constexpr std::array<std::uint8_t, 4> kMainnetMagic = {0xC0, 0x1D, 0x7E, 0x4D};
 inline constexpr std::uint32_t kProtocolVersion = 1;
 
 struct Handshake {

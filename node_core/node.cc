@@ -340,7 +340,7 @@ void Node::on_connected(SimTime now, const Connected& c) {
   conns_.push_back(std::move(conn));
   Conn& out = conns_.back();
   if (profile_->sends_handshake_first) {
-    send(out, Handshake{kMagic, kProtocolVersion, std::string(profile_->handshake_network)});
+    send(out, Handshake{own_magic(), kProtocolVersion, std::string(profile_->handshake_network)});
     note(out.id, NoteKind::kHandshakeSent);
   }
   send_ping(now, out);  // the connect path's ping
@@ -354,8 +354,26 @@ void Node::on_connected(SimTime now, const Connected& c) {
   }
 }
 
+std::array<std::uint8_t, 4> Node::own_magic() const {
+  return profile_->handshake_magic == HandshakeMagic::kMainnet ? kMainnetMagic : kMagic;
+}
+
+bool Node::knows(MsgKind k) const {
+  switch (k) {
+    case MsgKind::kBlockProposal:
+    case MsgKind::kBlockVote:
+    case MsgKind::kBlockCommit:
+      return profile_->wire.bft;
+    case MsgKind::kHeartbeat:
+      return profile_->wire.heartbeat;
+    default:
+      return true;
+  }
+}
+
 void Node::send(Conn& c, const Message& m) {
-  if (c.unregistered) return;  // upstream's send_to_peer finds no writer for the IP
+  if (c.unregistered) return;      // upstream's send_to_peer finds no writer for the IP
+  if (!knows(kind_of(m))) return;  // the build has no such variant: it never sends it
   scratch_.clear();
   encode(m, scratch_);
   out().push_back(Send{c.id, kind_of(m), scratch_});
@@ -485,6 +503,13 @@ void Node::on_line(SimTime now, Conn& c, std::string_view line) {
     on_bad_line(now, c, line, decoded.error());
     return;
   }
+  if (!knows(kind_of(*decoded))) {  // serde: "unknown variant `BlockProposal`, expected ..."
+    on_bad_line(now, c, line,
+                DecodeError{DecodeErrorKind::kUnknownVariant,
+                            "unknown variant `" + std::string(msg_kind_name(kind_of(*decoded))) +
+                                "` (not in this build's NetworkMessage)"});
+    return;
+  }
   if (c.dir == Direction::kInbound)
     on_inbound_message(now, c, *decoded);
   else
@@ -542,7 +567,7 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
     close(now, c.id, CloseReason::kMessageBeforeHandshake);
     return;
   }
-  if (h->magic != kMagic) {
+  if (h->magic != own_magic()) {
     protocol_error(c, ProtocolErrorKind::kBadMagic,
                    remote(c) + " sent handshake with invalid magic");
     violation(now, c, "Invalid magic bytes");

@@ -169,6 +169,8 @@ class Node {
   void check_pings(SimTime now, Conn& c);
   void rearm_ping_check(SimTime now, Conn& c);
   void send(Conn& c, const Message& m);
+  std::array<std::uint8_t, 4> own_magic() const;  // the magic this build sends and requires
+  bool knows(MsgKind k) const;                    // the build's NetworkMessage has the variant
   void close(SimTime now, ConnId id, CloseReason reason);  // local close
   void forget(SimTime now, ConnId id);                     // drop state after any close
   void arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at);

@@ -101,6 +101,7 @@ void Node::chain_event(ChainEventKind kind, const Block* b, std::uint64_t height
 }
 
 void Node::broadcast(const Message& m) {
+  if (!knows(kind_of(m))) return;  // the build has no such variant
   scratch_.clear();
   encode(m, scratch_);
   const MsgKind kind = kind_of(m);

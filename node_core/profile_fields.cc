@@ -54,6 +54,12 @@ struct EveryNodeRound {
 };
 
 template <auto Member>
+struct Wire {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.wire.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.wire.*Member, v); }
+};
+
+template <auto Member>
 struct Blacklist {
   static FieldValue get(const VersionProfile& p) { return wrap(p.blacklist.*Member); }
   static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.blacklist.*Member, v); }
@@ -121,6 +127,14 @@ constexpr std::array kFields = {
                                            "outbound sends Handshake before its first Ping"),
     field<Top<&VP::handshake_network>>("handshake.network", kString, 0,
                                        "the `network` field of that Handshake"),
+    enum_field<TopEnum<&VP::handshake_magic, kHandshakeMagicNames>>(
+        "handshake.magic", kHandshakeMagicNames,
+        "the magic sent and required: TIME, or C01D7E4D (mainnet from a122294)"),
+    field<Wire<&WireVariants::bft>>(
+        "wire.bft", kBool, 0,
+        "BlockProposal/BlockVote/BlockCommit exist (removed in 6e08456: unknown variants)"),
+    field<Wire<&WireVariants::heartbeat>>("wire.heartbeat", kBool, 0,
+                                          "HeartbeatBroadcast exists (removed in 6df971e)"),
     field<Top<&VP::outbound_handles_all_messages>>(
         "outbound.handles_all", kBool, 0,
         "outbound handles every message (else all but Ping/Pong are dropped)"),

@@ -114,6 +114,21 @@ enum class DialRule : std::uint8_t {
 inline constexpr std::array<std::string_view, 3> kDialRuleNames = {"string-lower", "octets-higher",
                                                                    "both"};
 
+// The handshake magic a build sends and requires (a122294: from the network type).
+enum class HandshakeMagic : std::uint8_t {
+  kTime,     // "TIME" (the incident commits; testnet from a122294)
+  kMainnet,  // 0xC0 0x1D 0x7E 0x4D (mainnet from a122294: network_type.rs)
+};
+inline constexpr std::array<std::string_view, 2> kHandshakeMagicNames = {"TIME", "C01D7E4D"};
+
+// Message variants a build's NetworkMessage enum has. A variant the build lacks is an
+// unknown variant to its decoder (a parse error, on the listener a violation), and the
+// build never sends it.
+struct WireVariants {
+  bool bft = true;        // BlockProposal, BlockVote, BlockCommit (removed in 6e08456)
+  bool heartbeat = true;  // HeartbeatBroadcast (removed in 6df971e)
+};
+
 struct VersionProfile {
   std::string_view name;         // scenario name, e.g. "post-fix"
   std::string_view commit;       // upstream commit, e.g. "31ad283"
@@ -125,6 +140,8 @@ struct VersionProfile {
   bool sends_handshake_first = false;
   // The `network` field of that Handshake (31ad283 hard-codes "mainnet").
   std::string_view handshake_network = "mainnet";
+  HandshakeMagic handshake_magic = HandshakeMagic::kTime;
+  WireVariants wire;
   // Outbound side handles every message; otherwise all but Ping/Pong are dropped.
   bool outbound_handles_all_messages = false;
   // Outbound side logs what it drops (b5513be). Changes no byte on the wire.

@@ -269,6 +269,54 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "node: a variant the build lacks is an unknown variant (6e08456 BFT, 6df971e heartbeat)") {
+  VersionProfile no_bft = *find_profile("post-fix");
+  no_bft.wire.bft = false;
+  no_bft.wire.heartbeat = false;
+  const std::string lines[] = {line(BlockProposal{Block{}, "1.1.1.1", 0}),
+                               line(Heartbeat{"1.1.1.1", 1, 5})};
+  for (const auto& l : lines) {
+    CAPTURE(l);
+    for (const VersionProfile* p :
+         {find_profile("post-fix"), static_cast<const VersionProfile*>(&no_bft)}) {
+      Harness h("9.9.9.9", {"1.1.1.1"}, *p);
+      h.feed(0, Start{});
+      h.feed(1, Connected{5, Direction::kInbound, 0, "1.1.1.1", 50000});
+      h.feed(2, BytesIn{5, line(Handshake{kMagic, 1, "testnet"})});
+      h.feed(3, BytesIn{5, l});
+      int unknown = 0;
+      for (const auto& n : h.all<Note>())
+        unknown += n.kind == NoteKind::kProtocolError &&
+                   n.value == static_cast<int>(ProtocolErrorKind::kUnknownVariant);
+      CHECK(unknown == (p == &no_bft ? 1 : 0));
+      // A third such line is the IP's third violation: a 5-minute ban and a close.
+      h.feed(4, BytesIn{5, l + l});
+      CHECK(h.all<Ban>().size() == (p == &no_bft ? 1u : 0u));
+    }
+  }
+}
+
+TEST_CASE("node: the handshake magic is the build's own (a122294 mainnet C01D7E4D)") {
+  VersionProfile mainnet = *find_profile("post-fix");
+  mainnet.handshake_magic = HandshakeMagic::kMainnet;
+  Harness dialer("1.1.1.1", {"2.2.2.2"}, mainnet);
+  dialer.feed(0, Start{});
+  dialer.feed(1, Connected{1, Direction::kOutbound, 0, {}, 0});
+  auto hs =
+      decode_line(dialer.all<Send>().at(0).bytes.substr(0, dialer.all<Send>()[0].bytes.size() - 1));
+  REQUIRE(hs.ok());
+  CHECK(std::get<Handshake>(*hs).magic == kMainnetMagic);
+  // A mainnet listener refuses the incident commits' "TIME" and accepts its own magic.
+  for (const auto& magic : {kMagic, kMainnetMagic}) {
+    Harness h("9.9.9.9", {"1.1.1.1"}, mainnet);
+    h.feed(0, Start{});
+    h.feed(1, Connected{5, Direction::kInbound, 0, "1.1.1.1", 50000});
+    h.feed(2, BytesIn{5, line(Handshake{magic, 1, "mainnet"})});
+    CHECK(h.all<Close>().size() == (magic == kMagic ? 1u : 0u));
+  }
+}
+
 TEST_CASE("node: outbound drops everything but Ping/Pong, answers Ping, matches Pong") {
   Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix");
   h.feed(0, Start{});

@@ -63,14 +63,14 @@ FieldValue other_value(const ProfileField& f, const FieldValue& v) {
 
 TEST_CASE("profile fields: the table lists every member of VersionProfile and ProtocolTimers") {
   // VersionProfile's members that are not fields: name, commit, description, base, and the
-  // groups timers, consensus, blacklist and inbound_keepalive (whose members are counted on
-  // their own; the blacklist's ladder is 3 steps of 2 fields each).
-  constexpr std::size_t kIdentityMembers = 8;
+  // groups timers, consensus, blacklist, inbound_keepalive and wire (whose members are counted
+  // on their own; the blacklist's ladder is 3 steps of 2 fields each).
+  constexpr std::size_t kIdentityMembers = 9;
   constexpr std::size_t kLadderFields = 3 * 2;
   const std::size_t members = member_count<VersionProfile>() - kIdentityMembers +
                               member_count<ProtocolTimers>() + member_count<ConsensusRules>() +
                               (member_count<BlacklistPolicy>() - 1 + kLadderFields) +
-                              member_count<KeepaliveConfig>();
+                              member_count<KeepaliveConfig>() + member_count<WireVariants>();
   CAPTURE(member_count<VersionProfile>());
   CAPTURE(member_count<ProtocolTimers>());
   CAPTURE(member_count<ConsensusRules>());
