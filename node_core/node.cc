@@ -72,6 +72,8 @@ std::string_view protocol_error_kind_name(ProtocolErrorKind k) {
       return "old_protocol";
     case ProtocolErrorKind::kInvalidUtf8:
       return "invalid_utf8";
+    case ProtocolErrorKind::kFrameTooLarge:
+      return "frame_too_large";
     case ProtocolErrorKind::kCount:
       break;
   }
@@ -199,7 +201,7 @@ void Node::arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at) {
 std::size_t Node::buffered_bytes() const {
   std::size_t n = 0;
   for (const auto& c : conns_)
-    n += c.lines.buffered_bytes();
+    n += c.lines.buffered_bytes() + c.frames.buffered_bytes();
   return n;
 }
 
@@ -318,6 +320,7 @@ void Node::on_connected(SimTime now, const Connected& c) {
   conn.id = c.conn;
   conn.dir = c.dir;
   conn.lines = LineBuffer(profile_->max_line_bytes);
+  conn.frames = FrameBuffer(profile_->wire.max_frame_bytes);
   if (c.dir == Direction::kInbound) {
     conn.remote_port = c.remote_port;
     if (!parse_ipv4(c.remote_ip, conn.remote_ipv4))
@@ -374,9 +377,21 @@ bool Node::knows(MsgKind k) const {
 void Node::send(Conn& c, const Message& m) {
   if (c.unregistered) return;      // upstream's send_to_peer finds no writer for the IP
   if (!knows(kind_of(m))) return;  // the build has no such variant: it never sends it
+  encode_for_wire(m);
+  out().push_back(Send{c.id, kind_of(m), scratch_});
+}
+
+// 34bcf6e's frames carry bincode; the model keeps the JSON text as the payload (the
+// message, not its byte encoding, is what the model reads; docs/fidelity.md).
+void Node::encode_for_wire(const Message& m) {
   scratch_.clear();
   encode(m, scratch_);
-  out().push_back(Send{c.id, kind_of(m), scratch_});
+  if (profile_->wire.framing != Framing::kLengthPrefixed) return;
+  scratch_.pop_back();  // the '\n'
+  std::string framed;
+  framed.reserve(kFrameHeaderBytes + scratch_.size());
+  append_frame(scratch_, framed);
+  scratch_.swap(framed);
 }
 
 void Node::send_ping(SimTime now, Conn& c) {
@@ -430,8 +445,13 @@ void Node::check_pings(SimTime now, Conn& c) {
 void Node::on_bytes(SimTime now, const BytesIn& b) {
   Conn* c = find(b.conn);
   if (c == nullptr) return;  // bytes for a connection this node already closed
-  c->lines.append(b.bytes);
   const ConnId id = c->id;
+  if (profile_->wire.framing == Framing::kLengthPrefixed) {
+    c->frames.append(b.bytes);
+    on_frames(now, id);
+    return;
+  }
+  c->lines.append(b.bytes);
   while (true) {
     c = find(id);  // a handler may have closed (and erased) the connection
     if (c == nullptr) return;
@@ -447,6 +467,53 @@ void Node::on_bytes(SimTime now, const BytesIn& b) {
     }
     on_line(now, *c, item.line);
   }
+}
+
+// 34bcf6e's read_message on either side: a too-large length or an undecodable payload ends
+// the read loop, without a violation (server.rs:532-535, peer_connection.rs:899-902); from
+// 45404fc an undecodable payload is skipped.
+void Node::on_frames(SimTime now, ConnId id) {
+  while (Conn* c = find(id)) {  // a handler may have closed (and erased) the connection
+    const auto item = c->frames.next();
+    if (item.kind == FrameBuffer::Item::Kind::kNone) return;
+    if (item.kind == FrameBuffer::Item::Kind::kTooLarge) {
+      protocol_error(*c, ProtocolErrorKind::kFrameTooLarge,
+                     "connection with " + remote(*c) +
+                         " ended: Frame too large: " + std::to_string(item.length) +
+                         " bytes (max: " + std::to_string(profile_->wire.max_frame_bytes) + ")");
+      close(now, id, CloseReason::kInvalidMessage);
+      return;
+    }
+    on_frame(now, *c, item.payload);
+  }
+}
+
+void Node::on_frame(SimTime now, Conn& c, std::string_view payload) {
+  auto decoded = decode_line(payload);
+  std::string why;
+  ProtocolErrorKind kind = ProtocolErrorKind::kInvalidJson;
+  if (!decoded.ok()) {
+    why = decoded.error().detail;
+    kind = to_protocol_error(decoded.error().kind);
+  } else if (!knows(kind_of(*decoded))) {
+    why = "unknown variant `" + std::string(msg_kind_name(kind_of(*decoded))) + "`";
+    kind = ProtocolErrorKind::kUnknownVariant;
+  } else {
+    dispatch(now, c, *decoded);
+    return;
+  }
+  const bool skip = profile_->wire.skip_undecodable;
+  protocol_error(c, kind,
+                 (skip ? "skipping undecodable message from " : "connection with ") + remote(c) +
+                     (skip ? ": " : " ended: Failed to deserialize message: ") + why);
+  if (!skip) close(now, c.id, CloseReason::kInvalidMessage);
+}
+
+void Node::dispatch(SimTime now, Conn& c, const Message& m) {
+  if (c.dir == Direction::kInbound)
+    on_inbound_message(now, c, m);
+  else
+    on_outbound_message(now, c, m);
 }
 
 void Node::protocol_error(const Conn& c, ProtocolErrorKind kind, std::string text) {
@@ -510,10 +577,7 @@ void Node::on_line(SimTime now, Conn& c, std::string_view line) {
                                 "` (not in this build's NetworkMessage)"});
     return;
   }
-  if (c.dir == Direction::kInbound)
-    on_inbound_message(now, c, *decoded);
-  else
-    on_outbound_message(now, c, *decoded);
+  dispatch(now, c, *decoded);
 }
 
 // The old binary protocol's magic before the handshake: a violation, close (server.rs).

@@ -23,6 +23,7 @@
 #include "node_core/blacklist.h"
 #include "node_core/chain.h"
 #include "node_core/codec.h"
+#include "node_core/frame_buffer.h"
 #include "node_core/masternode_registry.h"
 #include "node_core/node_io.h"
 #include "node_core/version_profile.h"
@@ -126,8 +127,9 @@ class Node {
   };
   struct Conn {  // fields ordered for size; see remote() for the address
     ConnId id = 0;
-    SimTime check_anchor = kNever;  // outbound: the ping-check grid's origin (connect)
-    LineBuffer lines;
+    SimTime check_anchor = kNever;     // outbound: the ping-check grid's origin (connect)
+    LineBuffer lines;                  // Framing::kNdjson
+    FrameBuffer frames;                // Framing::kLengthPrefixed
     std::vector<PendingPing> pending;  // outbound: oldest first, at most pending_ping_limit
     // Inbound from an address that is not dotted-quad IPv4 (live drivers may give one):
     // the text as given. Null otherwise; the address is then remote_ipv4.
@@ -152,7 +154,12 @@ class Node {
   void on_closed(SimTime now, const Closed& c);
   void on_timer(SimTime now, TimerId id);
 
-  void on_line(SimTime now, Conn& c, std::string_view line);  // may close c
+  void on_line(SimTime now, Conn& c, std::string_view line);      // may close c
+  void on_frames(SimTime now, ConnId id);                         // length-prefixed framing
+  void on_frame(SimTime now, Conn& c, std::string_view payload);  // may close c
+  void dispatch(SimTime now, Conn& c, const Message& m);
+  // The wire bytes of `m` in this build's framing, into scratch_.
+  void encode_for_wire(const Message& m);
   void on_inbound_message(SimTime now, Conn& c, const Message& m);
   void on_outbound_message(SimTime now, Conn& c, const Message& m);
   void handle_established(SimTime now, Conn& c, const Message& m);

@@ -102,8 +102,7 @@ void Node::chain_event(ChainEventKind kind, const Block* b, std::uint64_t height
 
 void Node::broadcast(const Message& m) {
   if (!knows(kind_of(m))) return;  // the build has no such variant
-  scratch_.clear();
-  encode(m, scratch_);
+  encode_for_wire(m);
   const MsgKind kind = kind_of(m);
   for (const auto& c : conns_)
     if (c.writable) out().push_back(Send{c.id, kind, scratch_});

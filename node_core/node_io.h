@@ -135,8 +135,9 @@ enum class ProtocolErrorKind : std::uint8_t {
   kInvalidFields,
   kLineTooLong,
   kDuplicateHandshake,
-  kOldProtocol,  // inbound, before the handshake: a line starting with "~W~M"
-  kInvalidUtf8,  // a line that is not UTF-8: the connection's read loop ends
+  kOldProtocol,    // inbound, before the handshake: a line starting with "~W~M"
+  kInvalidUtf8,    // a line that is not UTF-8: the connection's read loop ends
+  kFrameTooLarge,  // length-prefixed framing: a length above the maximum ends the connection
   kCount,
 };
 std::string_view protocol_error_kind_name(ProtocolErrorKind k);

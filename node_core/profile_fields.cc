@@ -59,6 +59,15 @@ struct Wire {
   static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.wire.*Member, v); }
 };
 
+struct WireFraming {
+  static FieldValue get(const VersionProfile& p) {
+    return enum_value(p.wire.framing, kFramingNames);
+  }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    enum_from_value(p.wire.framing, v, kFramingNames);
+  }
+};
+
 template <auto Member>
 struct Blacklist {
   static FieldValue get(const VersionProfile& p) { return wrap(p.blacklist.*Member); }
@@ -130,11 +139,18 @@ constexpr std::array kFields = {
     enum_field<TopEnum<&VP::handshake_magic, kHandshakeMagicNames>>(
         "handshake.magic", kHandshakeMagicNames,
         "the magic sent and required: TIME, or C01D7E4D (mainnet from a122294)"),
-    field<Wire<&WireVariants::bft>>(
+    field<Wire<&WireFormat::bft>>(
         "wire.bft", kBool, 0,
         "BlockProposal/BlockVote/BlockCommit exist (removed in 6e08456: unknown variants)"),
-    field<Wire<&WireVariants::heartbeat>>("wire.heartbeat", kBool, 0,
-                                          "HeartbeatBroadcast exists (removed in 6df971e)"),
+    field<Wire<&WireFormat::heartbeat>>("wire.heartbeat", kBool, 0,
+                                        "HeartbeatBroadcast exists (removed in 6df971e)"),
+    enum_field<WireFraming>("wire.framing", kFramingNames,
+                            "ndjson lines, or length-prefixed frames (34bcf6e: u32 BE length)"),
+    field<Wire<&WireFormat::max_frame_bytes>>(
+        "wire.max_frame", kBytes, 1, "length-prefixed: a longer frame ends the connection"),
+    field<Wire<&WireFormat::skip_undecodable>>(
+        "wire.skip_undecodable", kBool, 0,
+        "length-prefixed: an undecodable payload is skipped (45404fc), else the connection ends"),
     field<Top<&VP::outbound_handles_all_messages>>(
         "outbound.handles_all", kBool, 0,
         "outbound handles every message (else all but Ping/Pong are dropped)"),

@@ -121,12 +121,25 @@ enum class HandshakeMagic : std::uint8_t {
 };
 inline constexpr std::array<std::string_view, 2> kHandshakeMagicNames = {"TIME", "C01D7E4D"};
 
-// Message variants a build's NetworkMessage enum has. A variant the build lacks is an
-// unknown variant to its decoder (a parse error, on the listener a violation), and the
-// build never sends it.
-struct WireVariants {
+// How messages are framed on the TCP stream.
+enum class Framing : std::uint8_t {
+  kNdjson,          // one JSON value per '\n'-terminated line (the incident commits)
+  kLengthPrefixed,  // 34bcf6e: u32 big-endian length, then the payload (node_core/frame_buffer.h)
+};
+inline constexpr std::array<std::string_view, 2> kFramingNames = {"ndjson", "length-prefixed"};
+
+// A build's wire format. A variant the build's NetworkMessage enum lacks is an unknown
+// variant to its decoder (a parse error, on the listener a violation), and the build never
+// sends it.
+struct WireFormat {
   bool bft = true;        // BlockProposal, BlockVote, BlockCommit (removed in 6e08456)
   bool heartbeat = true;  // HeartbeatBroadcast (removed in 6df971e)
+  Framing framing = Framing::kNdjson;
+  // kLengthPrefixed: a longer announced length ends the connection (wire.rs MAX_FRAME_SIZE).
+  std::uint64_t max_frame_bytes = 4 * 1024 * 1024;
+  // kLengthPrefixed: a payload that does not decode is skipped (45404fc's UnknownMessage)
+  // instead of ending the connection (34bcf6e). Neither records a violation.
+  bool skip_undecodable = false;
 };
 
 struct VersionProfile {
@@ -141,7 +154,7 @@ struct VersionProfile {
   // The `network` field of that Handshake (31ad283 hard-codes "mainnet").
   std::string_view handshake_network = "mainnet";
   HandshakeMagic handshake_magic = HandshakeMagic::kTime;
-  WireVariants wire;
+  WireFormat wire;
   // Outbound side handles every message; otherwise all but Ping/Pong are dropped.
   bool outbound_handles_all_messages = false;
   // Outbound side logs what it drops (b5513be). Changes no byte on the wire.

@@ -70,7 +70,7 @@ TEST_CASE("profile fields: the table lists every member of VersionProfile and Pr
   const std::size_t members = member_count<VersionProfile>() - kIdentityMembers +
                               member_count<ProtocolTimers>() + member_count<ConsensusRules>() +
                               (member_count<BlacklistPolicy>() - 1 + kLadderFields) +
-                              member_count<KeepaliveConfig>() + member_count<WireVariants>();
+                              member_count<KeepaliveConfig>() + member_count<WireFormat>();
   CAPTURE(member_count<VersionProfile>());
   CAPTURE(member_count<ProtocolTimers>());
   CAPTURE(member_count<ConsensusRules>());
