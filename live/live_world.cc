@@ -323,7 +323,8 @@ void LiveWorld::carry_out(std::uint32_t node) {
         ctx.conn = &c->rec;
         ctx.side = static_cast<Side>(side_of(*c, node));
         ctx.peer = c->external ? -1 : (c->dialer == node ? c->listener : c->dialer);
-      } else if (note->kind == node::NoteKind::kPeerGivenUp) {
+      } else if (note->kind == node::NoteKind::kPeerGivenUp ||
+                 note->kind == node::NoteKind::kPeerCooldown) {
         ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note->value)];
       }
       if (note->kind == node::NoteKind::kProtocolError) ++stats_.protocol_errors;

@@ -261,7 +261,7 @@ void Node::start_pass(SimTime now, bool startup) {
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     if (slots_[p].state == SlotState::kGivenUp) {
       slots_[p].state = SlotState::kNotDialed;
-      slots_[p].failures = 0;
+      slots_[p].redial.failures = 0;
     }
   }
   if (mn_branch) {
@@ -270,7 +270,8 @@ void Node::start_pass(SimTime now, bool startup) {
       const SlotState st = slots_[p].state;
       if (startup && st == SlotState::kNotDialed)
         pass_queue_.push_back(p);
-      else if (!startup && (st == SlotState::kNotDialed || st == SlotState::kWaitRedial))
+      else if (!startup && (st == SlotState::kNotDialed || st == SlotState::kWaitRedial) &&
+               may_dial(*profile_, slots_[p].redial, now))  // a new task's advice: cooldown?
         dial(now, p);
     }
   }
@@ -293,23 +294,22 @@ void Node::on_dial_failed(SimTime now, const DialFailed& f) {
   TS_ASSERT(f.peer < slots_.size());
   PeerSlot& s = slots_[f.peer];
   if (s.state != SlotState::kDialing) return;
-  ++s.failures;
-  // The masternode limit applies only to peers dialled by the masternode branches.
-  const bool as_masternode = profile_->remote_masternodes_active && cfg_.peers[f.peer].masternode;
-  const std::uint32_t limit = as_masternode ? profile_->timers.max_dial_failures_masternode
-                                            : profile_->timers.max_dial_failures_other;
-  if (s.failures >= limit) {
+  const ReconnectDecision d =
+      after_failure(*profile_, s.redial, dialled_as_masternode(f.peer), now);
+  if (d.action == ReconnectDecision::Action::kGiveUp) {
     s.state = SlotState::kGivenUp;
     note(0, NoteKind::kPeerGivenUp, f.peer);
     return;
   }
-  // 10 s, 20 s, 40 s, ... capped.
-  Duration backoff = profile_->timers.dial_backoff_initial_ns;
-  for (std::uint32_t i = 1; i < s.failures && backoff < profile_->timers.dial_backoff_max_ns; ++i)
-    backoff *= 2;
-  backoff = std::min(backoff, profile_->timers.dial_backoff_max_ns);
+  if (d.action == ReconnectDecision::Action::kCooldown) note(0, NoteKind::kPeerCooldown, f.peer);
   s.state = SlotState::kWaitRedial;
-  arm(TimerKind::kRedial, f.peer, s.redial_at, now + backoff);
+  arm(TimerKind::kRedial, f.peer, s.redial_at, now + d.delay_ns);
+}
+
+// The masternode class (give-up limit, delays, whitelisting) applies only to peers dialled by
+// the masternode branches.
+bool Node::dialled_as_masternode(std::uint32_t peer) const {
+  return profile_->remote_masternodes_active && cfg_.peers[peer].masternode;
 }
 
 // ---- connections -------------------------------------------------------------------------
@@ -338,7 +338,6 @@ void Node::on_connected(SimTime now, const Connected& c) {
   TS_ASSERT(s.state == SlotState::kDialing);
   s.state = SlotState::kConnected;
   s.conn = c.conn;
-  s.failures = 0;
   conn.peer = c.peer;
   conns_.push_back(std::move(conn));
   Conn& out = conns_.back();
@@ -397,9 +396,40 @@ void Node::encode_for_wire(const Message& m) {
 void Node::send_ping(SimTime now, Conn& c) {
   const std::uint64_t nonce = prng_.next_u64();
   send(c, Ping{nonce, wall_clock_s(now)});
+  const std::uint32_t limit = profile_->pending_ping_limit;
+  if (limit != 0 && c.pending.size() >= limit) {
+    const std::size_t drop = std::min<std::size_t>(profile_->dialer.pending_drop, c.pending.size());
+    c.pending.erase(c.pending.begin(), c.pending.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
   c.pending.push_back(PendingPing{nonce, now});
-  if (c.pending.size() > profile_->pending_ping_limit) c.pending.erase(c.pending.begin());
+  purge_pings(now, c);
   note(c.id, NoteKind::kPingSent, static_cast<std::int64_t>(nonce));
+}
+
+// record_ping_sent's purge (fae8ba7: > 90 s; 4a84431: > 120 s), counted as no miss. A ping
+// exactly the limit old is the undetermined edge (DialerPolicy::purge_edge_percent).
+void Node::purge_pings(SimTime now, Conn& c) {
+  const Duration limit = profile_->dialer.purge_after_ns;
+  if (limit == kNever) return;
+  const std::uint32_t pct = profile_->dialer.purge_edge_percent;
+  bool edge = false;
+  if (pct != 0 && c.pending.front().sent_at + limit == now) {  // oldest first: front is oldest
+    edge = pct >= 100 || prng_.below(100) < pct;
+  }
+  std::erase_if(c.pending, [&](const PendingPing& p) {
+    return now - p.sent_at > limit || (edge && now - p.sent_at == limit);
+  });
+}
+
+bool Node::whitelisted(const Conn& c) const {
+  return profile_->dialer.whitelist_source == WhitelistSource::kMasternodeFlag &&
+         dialled_as_masternode(c.peer);
+}
+
+Duration Node::pong_timeout(const Conn& c) const {
+  if (!whitelisted(c)) return profile_->timers.ping_timeout_ns;
+  if (profile_->dialer.whitelisted_pong == WhitelistedPong::kUnchecked) return kNever;
+  return profile_->dialer.whitelisted_pong_timeout_ns;
 }
 
 // The unanswered-ping check runs every ping_check_interval on a grid anchored at the connect
@@ -413,9 +443,10 @@ void Node::send_ping(SimTime now, Conn& c) {
 void Node::rearm_ping_check(SimTime now, Conn& c) {
   PeerSlot& s = slots_[c.peer];
   SimTime at = kNever;
-  if (!c.pending.empty()) {
+  const Duration timeout = pong_timeout(c);
+  if (!c.pending.empty() && timeout != kNever) {
     const Duration iv = profile_->timers.ping_check_interval_ns;
-    const SimTime expires = c.pending.front().sent_at + profile_->timers.ping_timeout_ns;
+    const SimTime expires = c.pending.front().sent_at + timeout;
     // First tick T = anchor + k * iv with T > expires (a miss needs now - sent > timeout).
     const std::int64_t k = (expires - c.check_anchor) / iv + 1;
     // A tick missed while the process was frozen runs at once (tokio's Burst).
@@ -427,10 +458,10 @@ void Node::rearm_ping_check(SimTime now, Conn& c) {
 }
 
 void Node::check_pings(SimTime now, Conn& c) {
+  const Duration timeout = pong_timeout(c);
+  if (timeout == kNever) return;  // a whitelisted connection nobody checks (23cebb4)
   // Each ping older than the timeout counts as one miss and is dropped from the pending set.
-  auto expired = [&](const PendingPing& p) {
-    return now - p.sent_at > profile_->timers.ping_timeout_ns;
-  };
+  auto expired = [&](const PendingPing& p) { return now - p.sent_at > timeout; };
   for (const auto& p : c.pending) {
     if (expired(p)) {
       ++c.missed;
@@ -439,7 +470,16 @@ void Node::check_pings(SimTime now, Conn& c) {
   }
   std::erase_if(c.pending, expired);
   if (c.pending.empty()) std::vector<PendingPing>().swap(c.pending);
-  if (c.missed >= profile_->timers.max_missed_pongs) close(now, c.id, CloseReason::kPongTimeout);
+  const bool wl = whitelisted(c);
+  const DialerPolicy& d = profile_->dialer;
+  if (c.missed < (wl ? d.whitelisted_max_missed : profile_->timers.max_missed_pongs)) return;
+  if (!wl || d.whitelisted_pong == WhitelistedPong::kClose) {
+    close(now, c.id, CloseReason::kPongTimeout);
+    return;
+  }
+  c.missed = 0;  // a whitelisted peer is kept (546a294, fae8ba7)
+  if (d.whitelisted_pong == WhitelistedPong::kResetClear)
+    std::vector<PendingPing>().swap(c.pending);
 }
 
 void Node::on_bytes(SimTime now, const BytesIn& b) {
@@ -722,8 +762,9 @@ void Node::forget(SimTime now, ConnId id) {
   s.ping_tick_at = kNever;
   s.ping_check_at = kNever;
   // An established connection that ended is redialled after the reconnect delay.
+  const ReconnectDecision d = after_session(*profile_, s.redial, dialled_as_masternode(peer));
   s.state = SlotState::kWaitRedial;
-  arm(TimerKind::kRedial, peer, s.redial_at, now + profile_->timers.reconnect_delay_ns);
+  arm(TimerKind::kRedial, peer, s.redial_at, now + d.delay_ns);
 }
 
 // b5513be (client.rs maintain_peer_connection): peer_registry.unregister_peer(ip) after an
@@ -750,6 +791,7 @@ void Node::on_timer(SimTime now, TimerId id) {
     case TimerKind::kRedial: {
       PeerSlot& s = slots_[id.slot];
       if (s.redial_at > now || s.state != SlotState::kWaitRedial) return;
+      TS_ASSERT(may_dial(*profile_, s.redial, now));  // a cooldown's timer ends at its end
       dial(now, id.slot);
       return;
     }

@@ -26,6 +26,7 @@
 #include "node_core/frame_buffer.h"
 #include "node_core/masternode_registry.h"
 #include "node_core/node_io.h"
+#include "node_core/reconnect_policy.h"
 #include "node_core/version_profile.h"
 
 namespace ts::node {
@@ -113,12 +114,12 @@ class Node {
     kGivenUp,     // too many consecutive failed dials; the next pass starts afresh
     kNeverDial,   // the dial rule says the peer dials us
   };
-  struct PeerSlot {  // fields ordered for size: 40 bytes
+  struct PeerSlot {  // fields ordered for size: 56 bytes
     ConnId conn = 0;
     SimTime redial_at = kNever;
     SimTime ping_tick_at = kNever;
     SimTime ping_check_at = kNever;
-    std::uint32_t failures = 0;  // consecutive failed dials
+    ReconnectState redial;  // consecutive failed dials; the adaptive scheme's state
     SlotState state = SlotState::kNeverDial;
   };
   struct PendingPing {
@@ -130,7 +131,7 @@ class Node {
     SimTime check_anchor = kNever;     // outbound: the ping-check grid's origin (connect)
     LineBuffer lines;                  // Framing::kNdjson
     FrameBuffer frames;                // Framing::kLengthPrefixed
-    std::vector<PendingPing> pending;  // outbound: oldest first, at most pending_ping_limit
+    std::vector<PendingPing> pending;  // outbound: oldest first (cap: pending_ping_limit)
     // Inbound from an address that is not dotted-quad IPv4 (live drivers may give one):
     // the text as given. Null otherwise; the address is then remote_ipv4.
     std::unique_ptr<std::string> remote_text;
@@ -174,6 +175,11 @@ class Node {
   void dial(SimTime now, std::uint32_t peer);
   void send_ping(SimTime now, Conn& c);
   void check_pings(SimTime now, Conn& c);
+  void purge_pings(SimTime now, Conn& c);  // dialer.purge_after_ns at a send
+  bool dialled_as_masternode(std::uint32_t peer) const;
+  // The pong check's timeout on c (kNever: no check at all).
+  Duration pong_timeout(const Conn& c) const;
+  bool whitelisted(const Conn& c) const;
   void rearm_ping_check(SimTime now, Conn& c);
   void send(Conn& c, const Message& m);
   std::array<std::uint8_t, 4> own_magic() const;  // the magic this build sends and requires

@@ -125,6 +125,7 @@ enum class NoteKind : std::uint8_t {
   kMessageHandled,     // a message was handled; value = MsgKind
   kProtocolError,      // value = ProtocolErrorKind; text = the node's log line
   kPeerGivenUp,        // no conn; value = peer index: too many failed dials
+  kPeerCooldown,       // no conn; value = peer index: adaptive cooldown after failed dials
 };
 enum class ProtocolErrorKind : std::uint8_t {
   kMessageBeforeHandshake,

@@ -82,6 +82,19 @@ struct BanLadder {
   }
 };
 template <auto Member>
+struct Dialer {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.dialer.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.dialer.*Member, v); }
+};
+template <auto Member, const auto& Names>
+struct DialerEnum {
+  static FieldValue get(const VersionProfile& p) { return enum_value(p.dialer.*Member, Names); }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    enum_from_value(p.dialer.*Member, v, Names);
+  }
+};
+
+template <auto Member>
 struct Keepalive {
   static FieldValue get(const VersionProfile& p) { return wrap(p.inbound_keepalive.*Member); }
   static void set(VersionProfile& p, const FieldValue& v) {
@@ -94,6 +107,7 @@ using PT = ProtocolTimers;
 using CR = ConsensusRules;
 using BP = BlacklistPolicy;
 using KA = KeepaliveConfig;
+using DP = DialerPolicy;
 constexpr auto kBool = FieldType::kBool;
 constexpr auto kCount = FieldType::kCount;
 constexpr auto kDur = FieldType::kDuration;
@@ -209,8 +223,9 @@ constexpr std::array kFields = {
                                        "a ping unanswered for longer is a miss"),
     field<Timer<&PT::max_missed_pongs>>("ping.max_missed", kCount, 1,
                                         "misses that close the connection"),
-    field<Top<&VP::pending_ping_limit>>("ping.pending_limit", kCount, 1,
-                                        "pending ping nonces kept per outbound connection"),
+    field<Top<&VP::pending_ping_limit>>("ping.pending_limit", kCount, 0,
+                                        "pending ping nonces kept per outbound connection (0: "
+                                        "no cap)"),
     field<Timer<&PT::reconnect_delay_ns>>("reconnect.after_close", kDur, 1,
                                           "redial after an established connection ends"),
     field<Timer<&PT::dial_backoff_initial_ns>>("reconnect.initial", kDur, 1,
@@ -275,6 +290,43 @@ constexpr std::array kFields = {
         "how often the registry marks silent masternodes offline (0: at every read)"),
     field<Rule<&CR::remove_after_ns>>("heartbeat.remove_after", kDur, 0,
                                       "an offline masternode is removed after this (0: never)"),
+    // ---- dialer reconnection, pong and pending-nonce variants (dialer_policy.h) ----
+    enum_field<DialerEnum<&DP::reconnect_scheme, kReconnectSchemeNames>>(
+        "reconnect.scheme", kReconnectSchemeNames,
+        "doubling: fixed delays, x2 back-off, give up; adaptive: b8a9d18's learned delay "
+        "with a cooldown"),
+    field<Dialer<&DP::masternode_reconnect_delay_ns>>(
+        "reconnect.masternode_after_close", kDur, 1,
+        "doubling, masternode-flagged dial: redial after an established connection ends"),
+    field<Dialer<&DP::masternode_backoff_initial_ns>>(
+        "reconnect.masternode_initial", kDur, 1,
+        "doubling, masternode-flagged dial: first back-off after a failed dial"),
+    field<Dialer<&DP::masternode_backoff_max_ns>>(
+        "reconnect.masternode_max", kDur, 1, "doubling, masternode-flagged dial: back-off cap"),
+    field<Dialer<&DP::cooldown_after_failures>>(
+        "reconnect.cooldown_after", kCount, 1,
+        "adaptive: consecutive failed dials that start a cooldown"),
+    field<Dialer<&DP::cooldown_ns>>("reconnect.cooldown", kDur, 1,
+                                    "adaptive: no dial for this long after the last failure"),
+    enum_field<DialerEnum<&DP::whitelist_source, kWhitelistSourceNames>>(
+        "ping.whitelist_source", kWhitelistSourceNames,
+        "which dialer connections are whitelisted for the pong check"),
+    enum_field<DialerEnum<&DP::whitelisted_pong, kWhitelistedPongNames>>(
+        "ping.whitelisted", kWhitelistedPongNames,
+        "the pong check on a whitelisted connection at its miss count: close, reset the "
+        "count (and clear the pending pings), or no check at all"),
+    field<Dialer<&DP::whitelisted_pong_timeout_ns>>("ping.whitelisted_timeout", kDur, 1,
+                                                    "whitelisted: a ping older is a miss"),
+    field<Dialer<&DP::whitelisted_max_missed>>("ping.whitelisted_max_missed", kCount, 1,
+                                               "whitelisted: misses that act"),
+    field<Dialer<&DP::pending_drop>>(
+        "ping.pending_drop", kCount,
+        1, "oldest pending pings dropped when ping.pending_limit are pending at a send"),
+    duration_or_none<Dialer<&DP::purge_after_ns>>(
+        "ping.purge_after", 1, "pending pings older than this are purged at a send, no miss"),
+    field<Dialer<&DP::purge_edge_percent>>(
+        "ping.purge_edge_percent", kCount,
+        0, "chance (%) that a ping exactly ping.purge_after old is purged at a send"),
 };
 
 }  // namespace
@@ -361,6 +413,9 @@ bool field_equal(const ProfileField& f, const VersionProfile& a, const VersionPr
 std::string profile_consistency_error(const VersionProfile& p) {
   if (p.timers.dial_backoff_max_ns < p.timers.dial_backoff_initial_ns)
     return "'reconnect.max' must be at least 'reconnect.initial'";
+  if (p.dialer.masternode_backoff_max_ns < p.dialer.masternode_backoff_initial_ns)
+    return "'reconnect.masternode_max' must be at least 'reconnect.masternode_initial'";
+  if (p.dialer.purge_edge_percent > 100) return "'ping.purge_edge_percent' must be at most 100";
   return "";
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/time.h"
+#include "node_core/dialer_policy.h"
 
 namespace ts::node {
 
@@ -161,7 +162,8 @@ struct VersionProfile {
   bool outbound_logs_dropped_messages = false;
   // Outbound connections are registered for broadcasts (later fix).
   bool outbound_writes_broadcasts = false;
-  // Pending ping nonces kept per outbound connection; older ones are forgotten.
+  // Pending ping nonces kept per outbound connection; older ones are forgotten (how many:
+  // dialer.pending_drop). 0: no cap.
   std::uint32_t pending_ping_limit = 5;
   // Longest accepted line in bytes; 0 = unlimited (the incident commits: read_line() buffers
   // whatever arrives). A longer line is discarded as it arrives and recorded as a
@@ -189,6 +191,8 @@ struct VersionProfile {
 
   ProtocolTimers timers;
   ConsensusRules consensus;
+  // Reconnection scheme, pong-timeout and pending-nonce variants of the dialer.
+  DialerPolicy dialer;
 };
 
 // All known profiles, in a stable order (oldest first).

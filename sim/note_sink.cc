@@ -51,6 +51,11 @@ Result<bool> apply_note(const NoteContext& ctx, const node::Note& note) {
         return ctx.recorder->add_node_event(ctx.now, ctx.node, ctx.peer, "peer_given_up",
                                             "too many consecutive failed dials");
       break;
+    case NoteKind::kPeerCooldown:
+      if (ctx.recorder)
+        return ctx.recorder->add_node_event(ctx.now, ctx.node, ctx.peer, "peer_cooldown",
+                                            "adaptive reconnection cooldown after failed dials");
+      break;
     case NoteKind::kHandshakeSent:
     case NoteKind::kMessageHandled:
       break;

@@ -558,7 +558,7 @@ void World::record_note(std::uint32_t node, node::Note& note) {
     ctx.conn = &c->rec;
     ctx.side = side_of(*c, node);
     ctx.peer = c->rec.dialer == node ? c->rec.listener : c->rec.dialer;
-  } else if (note.kind == NoteKind::kPeerGivenUp) {
+  } else if (note.kind == NoteKind::kPeerGivenUp || note.kind == NoteKind::kPeerCooldown) {
     ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note.value)];
   }
   if (note.kind == NoteKind::kProtocolError) ++stats_.protocol_errors;

@@ -106,10 +106,13 @@ TEST_CASE("versions: every bad definition is an error at its file:line:col") {
       bad("  my-fix: {base: post-fix, ping: {intervall: 1s}}\n")
           .find(
               "t.yaml:2:35: unknown key 'intervall' in version 'my-fix' group 'ping' (expected one "
-              "of: interval, check_interval, timeout, max_missed, pending_limit)") == 0);
+              "of: interval, check_interval, timeout, max_missed, pending_limit, whitelist_source, "
+              "whitelisted, whitelisted_timeout, whitelisted_max_missed, pending_drop, "
+              "purge_after, purge_edge_percent)") == 0);
   CHECK(bad("  my-fix: {base: post-fix, ping: 10s}\n") ==
         "t.yaml:2:34: version 'my-fix': 'ping' must be a mapping of interval, check_interval, "
-        "timeout, max_missed, pending_limit");
+        "timeout, max_missed, pending_limit, whitelist_source, whitelisted, whitelisted_timeout, "
+        "whitelisted_max_missed, pending_drop, purge_after, purge_edge_percent");
   CHECK(bad("  my-fix: {base: post-fix, ping: {interval: [1s]}}\n") ==
         "t.yaml:2:45: version 'my-fix': 'ping.interval' must be a duration");
   CHECK(bad("  my-fix: {base: post-fix, ping: {interval: 0s}}\n") ==
