@@ -4,7 +4,22 @@
 
 namespace ts::node {
 
+void IpBlacklist::set_whitelist(std::vector<std::string> ips) {
+  std::sort(ips.begin(), ips.end());
+  ips.erase(std::unique(ips.begin(), ips.end()), ips.end());
+  whitelist_ = std::move(ips);
+  // add_to_whitelist also drops the IP's bans and violation record (blacklist.rs).
+  if (policy_->whitelist_exempt)
+    for (const auto& ip : whitelist_)
+      by_ip_.erase(ip);
+}
+
+bool IpBlacklist::exempt(const std::string& ip) const {
+  return policy_->whitelist_exempt && std::binary_search(whitelist_.begin(), whitelist_.end(), ip);
+}
+
 IpBlacklist::Verdict IpBlacklist::record_violation(const std::string& ip, SimTime now) {
+  if (exempt(ip)) return Verdict{};  // "Ignoring violation for whitelisted IP": not counted
   Entry& e = by_ip_[ip];
   // blacklist.rs: a new record starts at 0; one whose last violation is more than the
   // memory old restarts at 0 (its 24 h cleanup removes only records the reset covers).
@@ -31,6 +46,7 @@ IpBlacklist::Verdict IpBlacklist::record_violation(const std::string& ip, SimTim
 }
 
 bool IpBlacklist::is_banned(const std::string& ip, SimTime now) const {
+  if (exempt(ip)) return false;  // "Whitelisted IPs are never blacklisted"
   const auto it = by_ip_.find(ip);
   return it != by_ip_.end() && now < it->second.banned_until;
 }

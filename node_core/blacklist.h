@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/time.h"
 #include "node_core/version_profile.h"
@@ -30,6 +31,10 @@ class IpBlacklist {
   Verdict record_violation(const std::string& ip, SimTime now);
   // Whether a connection from `ip` accepted at `now` is dropped at once.
   bool is_banned(const std::string& ip, SimTime now) const;
+  // The whitelisted IPs (replacing any earlier list). Under policy.whitelist_exempt
+  // (a875f42) their violations are not counted and they are never banned; setting the list
+  // then also forgets their records. Without the switch the list changes nothing.
+  void set_whitelist(std::vector<std::string> ips);
 
  private:
   struct Entry {
@@ -37,7 +42,10 @@ class IpBlacklist {
     SimTime last_violation = 0;
     SimTime banned_until = 0;  // kNever: permanent; <= now: not banned
   };
+  bool exempt(const std::string& ip) const;
+
   const BlacklistPolicy* policy_;
+  std::vector<std::string> whitelist_;  // sorted, unique
   std::map<std::string, Entry> by_ip_;  // ordered: nothing here depends on hash order
 };
 

@@ -44,6 +44,8 @@ std::string_view close_reason_name(CloseReason r) {
       return "invalid_utf8";
     case CloseReason::kKeepaliveTimeout:
       return "keepalive_timeout";
+    case CloseReason::kRateLimited:
+      return "rate_limited";
     case CloseReason::kCount:
       break;
   }
@@ -74,6 +76,8 @@ std::string_view protocol_error_kind_name(ProtocolErrorKind k) {
       return "invalid_utf8";
     case ProtocolErrorKind::kFrameTooLarge:
       return "frame_too_large";
+    case ProtocolErrorKind::kRateLimited:
+      return "rate_limited";
     case ProtocolErrorKind::kCount:
       break;
   }
@@ -146,6 +150,7 @@ Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
       profile_(&profile),
       prng_(seed),
       blacklist_(profile.blacklist),
+      rate_(profile.inbound),
       chain_(std::move(cfg_.chain)),
       registry_order_key_(Prng::derive(seed, stream_id(Stream::kRegistryOrder)).next_u64()) {
   cfg_.chain.clear();
@@ -233,6 +238,7 @@ Node::Conn* Node::find(ConnId id) {
 void Node::on_start(SimTime now) {
   TS_ASSERT(!started_);
   started_ = true;
+  rate_.start(now);
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     slots_[p] = PeerSlot{};
     if (dials(profile_->dial_rule, cfg_.ip, cfg_.peers[p].ip))
@@ -319,7 +325,9 @@ void Node::on_connected(SimTime now, const Connected& c) {
   Conn conn;
   conn.id = c.conn;
   conn.dir = c.dir;
-  conn.lines = LineBuffer(profile_->max_line_bytes);
+  // 344e7e0's listener check reads the whole line first; its dialer has no cap at all.
+  const bool capped_as_read = profile_->inbound.line_limit != LineLimitMode::kListenerViolation;
+  conn.lines = LineBuffer(capped_as_read ? profile_->max_line_bytes : 0);
   conn.frames = FrameBuffer(profile_->wire.max_frame_bytes);
   if (c.dir == Direction::kInbound) {
     conn.remote_port = c.remote_port;
@@ -498,11 +506,15 @@ void Node::on_bytes(SimTime now, const BytesIn& b) {
     const auto item = c->lines.next();
     if (item.kind == LineBuffer::Item::Kind::kNone) return;
     if (item.kind == LineBuffer::Item::Kind::kOversized) {
-      // 51218aa's server loop: the line is dropped with a violation; the connection stays.
+      // Dropped as it arrived; the connection stays, unless the profile's frames end it.
       protocol_error(*c, ProtocolErrorKind::kLineTooLong,
                      "Rejecting oversized message from " + remote(*c) + ": " +
                          std::to_string(item.bytes) +
                          " bytes (max: " + std::to_string(profile_->max_line_bytes) + ")");
+      if (profile_->inbound.line_limit == LineLimitMode::kClose) {
+        close(now, c->id, CloseReason::kLineTooLong);
+        return;
+      }
       continue;
     }
     on_line(now, *c, item.line);
@@ -604,6 +616,7 @@ void Node::on_line(SimTime now, Conn& c, std::string_view line) {
     close(now, c.id, CloseReason::kInvalidUtf8);
     return;
   }
+  if (c.dir == Direction::kInbound && inbound_line_too_long(now, c, line)) return;
   if (c.dir == Direction::kInbound && on_unframed_inbound_line(now, c, line)) return;
   auto decoded = decode_line(line);
   if (!decoded.ok()) {
@@ -634,15 +647,24 @@ bool Node::on_unframed_inbound_line(SimTime now, Conn& c, std::string_view line)
 // An unparseable line. Outbound (peer_connection.rs): logged, nothing else; a blank line
 // is skipped unlogged (it trims first). Inbound (server.rs), before or after the
 // handshake: a violation; the connection closes when the IP's count reaches a ban step or
-// on its max_bad_lines-th bad line.
+// on its max_bad_lines-th bad line. Later framings close or skip instead (parse.error),
+// on either side.
 void Node::on_bad_line(SimTime now, Conn& c, std::string_view line, const DecodeError& e) {
   const bool blank = std::all_of(line.begin(), line.end(), [](char ch) {
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
   });
+  const ParseErrorMode mode = profile_->inbound.parse_error;
   if (c.dir == Direction::kOutbound && blank) return;
+  if (c.dir == Direction::kInbound && mode == ParseErrorMode::kViolation &&
+      concatenated_json(c, line))
+    return;
   protocol_error(c, to_protocol_error(e.kind),
                  "failed to parse message from " + remote(c) + ": " + e.detail);
-  if (c.dir == Direction::kOutbound) return;
+  if (mode == ParseErrorMode::kClose) {
+    close(now, c.id, CloseReason::kInvalidMessage);
+    return;
+  }
+  if (c.dir == Direction::kOutbound || mode == ParseErrorMode::kSkip) return;
   ++c.bad_lines;
   const bool ban_says_close = violation(now, c, "Failed to parse message");
   const std::uint32_t limit = profile_->blacklist.max_bad_lines;
@@ -660,6 +682,7 @@ bool Node::violation(SimTime now, const Conn& c, std::string_view reason) {
 
 void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
   if (c.handshaken) {
+    if (!within_rate_limit(now, c, m)) return;
     handle_established(now, c, m);
     return;
   }

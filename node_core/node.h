@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/prng.h"
@@ -26,6 +27,7 @@
 #include "node_core/frame_buffer.h"
 #include "node_core/masternode_registry.h"
 #include "node_core/node_io.h"
+#include "node_core/rate_limiter.h"
 #include "node_core/reconnect_policy.h"
 #include "node_core/version_profile.h"
 
@@ -86,6 +88,11 @@ class Node {
   void set_output_sink(std::vector<Output>* sink) { sink_ = sink; }
 
   const NodeConfig& config() const { return cfg_; }
+  // The blacklist's whitelist (IpBlacklist::set_whitelist; acts under
+  // blacklist.whitelist_exempt).
+  void set_blacklist_whitelist(std::vector<std::string> ips) {
+    blacklist_.set_whitelist(std::move(ips));
+  }
   const VersionProfile& profile() const { return *profile_; }
   std::size_t open_connections() const { return conns_.size(); }
   // The node's wall clock in unix seconds at virtual time `now`.
@@ -171,6 +178,13 @@ class Node {
   void on_bad_line(SimTime now, Conn& c, std::string_view line, const DecodeError& e);
   bool on_unframed_inbound_line(SimTime now, Conn& c, std::string_view line);  // closed c?
   void unregister_ip(const std::string& ip);  // b5513be: drop the IP's inbound writers
+  // ---- inbound limits (node_inbound.cc) ----
+  // False if `m` is over its rate limit (skipped; may close c).
+  bool within_rate_limit(SimTime now, Conn& c, const Message& m);
+  // 344e7e0's after-read size check; true if the line was rejected (c may be closed).
+  bool inbound_line_too_long(SimTime now, Conn& c, std::string_view line);
+  // 53ac100's concatenated-JSON check; true if it dealt with the bad line.
+  bool concatenated_json(Conn& c, std::string_view line);
 
   void dial(SimTime now, std::uint32_t peer);
   void send_ping(SimTime now, Conn& c);
@@ -234,6 +248,7 @@ class Node {
   Prng prng_;
   bool started_ = false;
   IpBlacklist blacklist_;                  // the listener's, for all inbound connections
+  RateLimiter rate_;                       // the listener's, for all inbound connections
   std::vector<PeerSlot> slots_;            // parallel to cfg_.peers
   std::vector<Conn> conns_;                // open connections, few per node
   std::vector<std::uint32_t> pass_queue_;  // peers left to dial in the current pass

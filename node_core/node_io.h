@@ -39,6 +39,8 @@ enum class CloseReason : std::uint8_t {
   kBanned,                  // inbound: accepted from a banned IP and dropped at once
   kInvalidUtf8,             // a line that is not UTF-8 (tokio read_line fails: the loop ends)
   kKeepaliveTimeout,        // the listener's kernel: keepalive probes unanswered (dead peer)
+  kRateLimited,             // inbound: a message over its rate limit, and the blacklist
+                            // says disconnect (inbound.excess_is_violation)
   kCount,
 };
 std::string_view close_reason_name(CloseReason r);
@@ -139,6 +141,7 @@ enum class ProtocolErrorKind : std::uint8_t {
   kOldProtocol,    // inbound, before the handshake: a line starting with "~W~M"
   kInvalidUtf8,    // a line that is not UTF-8: the connection's read loop ends
   kFrameTooLarge,  // length-prefixed framing: a length above the maximum ends the connection
+  kRateLimited,    // inbound: a message over its per-IP rate limit, skipped
   kCount,
 };
 std::string_view protocol_error_kind_name(ProtocolErrorKind k);

@@ -102,12 +102,38 @@ struct Keepalive {
   }
 };
 
+template <auto Member>
+struct Inbound {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.inbound.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.inbound.*Member, v); }
+};
+// Bucket `B`'s rate limit.
+template <RateBucket B, auto Member>
+struct Rate {
+  static FieldValue get(const VersionProfile& p) {
+    return wrap(p.inbound.rate[static_cast<std::size_t>(B)].*Member);
+  }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    unwrap(p.inbound.rate[static_cast<std::size_t>(B)].*Member, v);
+  }
+};
+// An enum member of InboundPolicy, with its names in value order.
+template <auto Member, const auto& Names>
+struct InboundEnum {
+  static FieldValue get(const VersionProfile& p) { return enum_value(p.inbound.*Member, Names); }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    enum_from_value(p.inbound.*Member, v, Names);
+  }
+};
+
 using VP = VersionProfile;
 using PT = ProtocolTimers;
 using CR = ConsensusRules;
 using BP = BlacklistPolicy;
 using KA = KeepaliveConfig;
 using DP = DialerPolicy;
+using IP = InboundPolicy;
+using RB = RateBucket;
 constexpr auto kBool = FieldType::kBool;
 constexpr auto kCount = FieldType::kCount;
 constexpr auto kDur = FieldType::kDuration;
@@ -327,6 +353,62 @@ constexpr std::array kFields = {
     field<Dialer<&DP::purge_edge_percent>>(
         "ping.purge_edge_percent", kCount,
         0, "chance (%) that a ping exactly ping.purge_after old is purged at a send"),
+    // ---- inbound rate limits, line limit, parse errors (node_core/inbound_policy.h) ----
+    field<Rate<RB::kTx, &RateLimit::count>>("rate_limit.tx.count", kCount, 0,
+                                            "TransactionBroadcast per IP and window (0: no limit)"),
+    field<Rate<RB::kTx, &RateLimit::window_ns>>("rate_limit.tx.window", kDur, 1,
+                                                "the tx limit's fixed window"),
+    field<Rate<RB::kVote, &RateLimit::count>>(
+        "rate_limit.vote.count", kCount, 0,
+        "TransactionVote (and BlockVote, see block_vote_is_vote) per IP and window (0: no limit)"),
+    field<Rate<RB::kVote, &RateLimit::window_ns>>("rate_limit.vote.window", kDur, 1,
+                                                  "the vote limit's fixed window"),
+    field<Rate<RB::kBlock, &RateLimit::count>>("rate_limit.block.count", kCount, 0,
+                                               "BlockAnnouncement per IP and window (0: no limit)"),
+    field<Rate<RB::kBlock, &RateLimit::window_ns>>("rate_limit.block.window", kDur, 1,
+                                                   "the block limit's fixed window"),
+    field<Rate<RB::kGetBlocks, &RateLimit::count>>("rate_limit.get_blocks.count", kCount, 0,
+                                                   "GetBlocks per IP and window (0: no limit)"),
+    field<Rate<RB::kGetBlocks, &RateLimit::window_ns>>("rate_limit.get_blocks.window", kDur, 1,
+                                                       "the get_blocks limit's fixed window"),
+    field<Rate<RB::kGetPeers, &RateLimit::count>>("rate_limit.get_peers.count", kCount, 0,
+                                                  "GetPeers per IP and window (0: no limit)"),
+    field<Rate<RB::kGetPeers, &RateLimit::window_ns>>("rate_limit.get_peers.window", kDur, 1,
+                                                      "the get_peers limit's fixed window"),
+    field<Rate<RB::kMasternodeAnnounce, &RateLimit::count>>(
+        "rate_limit.masternode_announce.count", kCount, 0,
+        "MasternodeAnnouncement per IP and window (0: no limit)"),
+    field<Rate<RB::kMasternodeAnnounce, &RateLimit::window_ns>>(
+        "rate_limit.masternode_announce.window", kDur, 1,
+        "the masternode_announce limit's fixed window"),
+    field<Rate<RB::kPing, &RateLimit::count>>("rate_limit.ping.count", kCount, 0,
+                                              "inbound Ping per IP and window (0: no limit)"),
+    field<Rate<RB::kPing, &RateLimit::window_ns>>("rate_limit.ping.window", kDur, 1,
+                                                  "the ping limit's fixed window"),
+    field<Inbound<&IP::block_vote_is_vote>>("rate_limit.block_vote_is_vote", kBool, 0,
+                                            "BlockVote is counted in the vote limit"),
+    field<Inbound<&IP::excess_is_violation>>(
+        "rate_limit.excess_is_violation", kBool, 0,
+        "a message over its limit is a blacklist violation (else only skipped)"),
+    field<Inbound<&IP::cleanup_keep_windows>>(
+        "rate_limit.cleanup_keep_windows", kCount, 0,
+        "a purge forgets counters older than this many of the checked limit's windows (0: no "
+        "purge)"),
+    field<Inbound<&IP::cleanup_interval_ns>>("rate_limit.cleanup_interval", kDur, 1,
+                                             "a check this long after the last purge purges"),
+    enum_field<InboundEnum<&IP::line_limit, kLineLimitModeNames>>(
+        "line_limit", kLineLimitModeNames,
+        "a line over max_line: discard (as it arrives, either side), listener-violation "
+        "(listener only, after reading it: violation), close (either side)"),
+    enum_field<InboundEnum<&IP::parse_error, kParseErrorModeNames>>(
+        "parse.error", kParseErrorModeNames,
+        "an unparseable line: violation (listener; dialer logs), close, skip (either side)"),
+    field<Inbound<&IP::split_concatenated_json>>(
+        "parse.split_concatenated_json", kBool, 0,
+        "an inbound bad line of several {...} objects is discarded, of one a failed parse; no "
+        "violation"),
+    field<Blacklist<&BP::whitelist_exempt>>("blacklist.whitelist_exempt", kBool, 0,
+                                            "whitelisted IPs are never counted or banned"),
 };
 
 }  // namespace

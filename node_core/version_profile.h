@@ -14,6 +14,7 @@
 
 #include "common/time.h"
 #include "node_core/dialer_policy.h"
+#include "node_core/inbound_policy.h"
 
 namespace ts::node {
 
@@ -66,6 +67,8 @@ struct BlacklistPolicy {
   // Before the handshake a line starting with this is the old binary protocol: a
   // violation, close. Empty: no such check.
   std::string_view old_protocol_prefix = "~W~M";
+  // Whitelisted IPs (IpBlacklist::set_whitelist) are never counted or banned (a875f42).
+  bool whitelist_exempt = false;
 };
 
 // TCP keepalive the listener sets on accepted sockets (server.rs: socket2 TcpKeepalive).
@@ -166,14 +169,17 @@ struct VersionProfile {
   // dialer.pending_drop). 0: no cap.
   std::uint32_t pending_ping_limit = 5;
   // Longest accepted line in bytes; 0 = unlimited (the incident commits: read_line() buffers
-  // whatever arrives). A longer line is discarded as it arrives and recorded as a
-  // `line_too_long` protocol error; the connection stays open.
+  // whatever arrives). What a longer line costs is inbound.line_limit: by default it is
+  // discarded as it arrives and recorded as a `line_too_long` protocol error; the
+  // connection stays open.
   std::uint64_t max_line_bytes = 0;
   // A line that is not UTF-8 ends the connection, on either side (tokio's read_line
   // returns InvalidData and both message loops break): no violation is recorded.
   bool invalid_utf8_ends_connection = true;
   // Inbound violations and bans.
   BlacklistPolicy blacklist;
+  // Inbound rate limits, the line-size check and unparseable lines (inbound_policy.h).
+  InboundPolicy inbound;
   // Keepalive on inbound sockets (30 s idle, 10 s interval, probes left to the OS).
   KeepaliveConfig inbound_keepalive{seconds(30), seconds(10), 0};
   // masternode_registry.list_active() lists the remote masternodes, so they are dialled by
