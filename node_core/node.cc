@@ -247,7 +247,8 @@ void Node::on_start(SimTime now) {
 // are 100 ms apart; the next pass starts 120 s after the pass ends (upstream sleeps 100 ms
 // after each dial, then 120 s).
 //
-// When the profile lists remote masternodes as active, masternode peers go first (client.rs
+// Masternode peers (masternode_peer(): the seed list's flag when the profile lists remote
+// masternodes as active, or this node's registry, gossip.masternode_peers) go first (client.rs
 // PHASE1 at start-up, 100 ms apart). In the periodic pass their branch (PHASE3-MN) dials
 // them all at once, without the spacing and without the is_reconnecting check: a peer
 // waiting out a back-off is dialled now (upstream starts a second connection task; the
@@ -255,25 +256,22 @@ void Node::on_start(SimTime now) {
 void Node::start_pass(SimTime now, bool startup) {
   pass_queue_.clear();
   pass_next_ = 0;
-  const bool mn_branch = profile_->remote_masternodes_active;
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     if (slots_[p].state == SlotState::kGivenUp) {
       slots_[p].state = SlotState::kNotDialed;
       slots_[p].failures = 0;
     }
   }
-  if (mn_branch) {
-    for (std::uint32_t p = 0; p < slots_.size(); ++p) {
-      if (!cfg_.peers[p].masternode) continue;
-      const SlotState st = slots_[p].state;
-      if (startup && st == SlotState::kNotDialed)
-        pass_queue_.push_back(p);
-      else if (!startup && (st == SlotState::kNotDialed || st == SlotState::kWaitRedial))
-        dial(now, p);
-    }
+  for (std::uint32_t p = 0; p < slots_.size(); ++p) {
+    if (!masternode_peer(now, p)) continue;
+    const SlotState st = slots_[p].state;
+    if (startup && st == SlotState::kNotDialed)
+      pass_queue_.push_back(p);
+    else if (!startup && (st == SlotState::kNotDialed || st == SlotState::kWaitRedial))
+      dial(now, p);
   }
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
-    if (mn_branch && cfg_.peers[p].masternode) continue;
+    if (masternode_peer(now, p)) continue;
     if (slots_[p].state == SlotState::kNotDialed) pass_queue_.push_back(p);
   }
   pass_step_at_ = now;
@@ -293,7 +291,8 @@ void Node::on_dial_failed(SimTime now, const DialFailed& f) {
   if (s.state != SlotState::kDialing) return;
   ++s.failures;
   // The masternode limit applies only to peers dialled by the masternode branches.
-  const bool as_masternode = profile_->remote_masternodes_active && cfg_.peers[f.peer].masternode;
+  const bool as_masternode = masternode_peer(now, f.peer);
+  if (as_masternode) masternode_disconnected(now, f.peer, /*dial_failed=*/true);
   const std::uint32_t limit = as_masternode ? profile_->timers.max_dial_failures_masternode
                                             : profile_->timers.max_dial_failures_other;
   if (s.failures >= limit) {
@@ -317,6 +316,7 @@ void Node::on_connected(SimTime now, const Connected& c) {
   Conn conn;
   conn.id = c.conn;
   conn.dir = c.dir;
+  conn.opened_at = now;
   conn.lines = LineBuffer(profile_->max_line_bytes);
   if (c.dir == Direction::kInbound) {
     conn.remote_port = c.remote_port;
@@ -561,7 +561,9 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
   c.handshaken = true;
   note(c.id, NoteKind::kHandshakeAccepted);
   send(c, Ack{"Handshake"});
+  send_on_connect_announcements(now, c);
   send(c, GetPeers{});
+  send_on_connect_get_masternodes(c);
   c.writable = true;  // the listener registers the connection's writer for broadcasts
   conn_writable(now, c);
 }
@@ -584,7 +586,8 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
     if (oldest) rearm_ping_check(now, c);
     return;
   }
-  if (std::holds_alternative<Ping>(m) || profile_->outbound_handles_all_messages) {
+  if (std::holds_alternative<Ping>(m) || profile_->outbound_handles_all_messages ||
+      outbound_handles(kind_of(m))) {
     handle_established(now, c, m);
     return;
   }
@@ -593,7 +596,7 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
 
 void Node::handle_established(SimTime now, Conn& c, const Message& m) {
   note(c.id, NoteKind::kMessageHandled, static_cast<std::int64_t>(kind_of(m)));
-  if (handle_consensus(now, c, m)) return;
+  if (handle_consensus(now, c, m) || handle_gossip(now, c, m)) return;
   if (const auto* ping = std::get_if<Ping>(&m)) {
     send(c, Pong{ping->nonce, wall_clock_s(now)});
     note(c.id, NoteKind::kPingAnswered, static_cast<std::int64_t>(ping->nonce));
@@ -628,6 +631,7 @@ void Node::forget(SimTime now, ConnId id) {
   conns_.erase(it);
   if (!outbound) return;
   if (profile_->outbound_close_unregisters_ip) unregister_ip(cfg_.peers[peer].ip);
+  masternode_disconnected(now, peer, /*dial_failed=*/false);
   PeerSlot& s = slots_[peer];
   s.conn = 0;
   s.ping_tick_at = kNever;

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/time.h"
+#include "node_core/gossip_policy.h"
 
 namespace ts::node {
 
@@ -159,6 +160,7 @@ struct VersionProfile {
 
   ProtocolTimers timers;
   ConsensusRules consensus;
+  GossipPolicy gossip;  // masternode announcements, lists, heartbeat relay, dialer kinds
 };
 
 // All known profiles, in a stable order (oldest first).
