@@ -50,9 +50,10 @@ class MasternodeRegistry {
     drop_removed(now);
     if (Entry* e = find(address)) {
       e->last_seen = std::max(e->last_seen, now);
+      e->disconnected = false;
       return;
     }
-    Entry e{std::string(address), now, rank(address)};
+    Entry e{std::string(address), now, rank(address), false};
     auto at = std::lower_bound(entries_.begin(), entries_.end(), e, by_rank);
     entries_.insert(at, std::move(e));
   }
@@ -62,12 +63,32 @@ class MasternodeRegistry {
     Entry* e = find(address);
     if (!e) return false;
     e->last_seen = std::max(e->last_seen, now);
+    e->disconnected = false;
+    return true;
+  }
+  // mark_inactive_on_disconnect (126d7ee): inactive until its next heartbeat or
+  // registration; the monitor's removal timeline is unchanged. False if not registered.
+  bool mark_inactive(std::string_view address, SimTime now) {
+    drop_removed(now);
+    Entry* e = find(address);
+    if (!e) return false;
+    e->disconnected = true;
     return true;
   }
 
   bool is_registered(std::string_view address, SimTime now) const {
     const Entry* e = find(address);
     return e && !removed(*e, now);
+  }
+  bool is_active(std::string_view address, SimTime now) const {
+    const Entry* e = find(address);
+    return e && active(*e, now);
+  }
+  // Every registered address at `now` (active or offline), in the node's HashMap order.
+  void registered_in_map_order(SimTime now, std::vector<std::string_view>& out) const {
+    out.clear();
+    for (const auto& e : entries_)
+      if (!removed(e, now)) out.push_back(e.address);
   }
   // Active addresses at `now` in the node's HashMap order.
   void active_in_map_order(SimTime now, std::vector<std::string_view>& out) const {
@@ -94,7 +115,8 @@ class MasternodeRegistry {
   struct Entry {
     std::string address;
     SimTime last_seen;
-    std::uint64_t rank;  // HashMap position
+    std::uint64_t rank;         // HashMap position
+    bool disconnected = false;  // marked inactive by mark_inactive()
   };
   static bool by_rank(const Entry& a, const Entry& b) {
     return a.rank != b.rank ? a.rank < b.rank : a.address < b.address;
@@ -122,6 +144,7 @@ class MasternodeRegistry {
     return first_tick_after(e.last_seen + policy_.offline_after_ns);
   }
   bool active(const Entry& e, SimTime now) const {
+    if (e.disconnected) return false;
     if (policy_.check_interval_ns == 0) return now - e.last_seen <= policy_.offline_after_ns;
     return now < offline_tick(e);
   }

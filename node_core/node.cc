@@ -255,7 +255,8 @@ void Node::on_start(SimTime now) {
 // are 100 ms apart; the next pass starts 120 s after the pass ends (upstream sleeps 100 ms
 // after each dial, then 120 s).
 //
-// When the profile lists remote masternodes as active, masternode peers go first (client.rs
+// Masternode peers (masternode_peer(): the seed list's flag when the profile lists remote
+// masternodes as active, or this node's registry, gossip.masternode_peers) go first (client.rs
 // PHASE1 at start-up, 100 ms apart). In the periodic pass their branch (PHASE3-MN) dials
 // them all at once, without the spacing and without the is_reconnecting check: a peer
 // waiting out a back-off is dialled now (upstream starts a second connection task; the
@@ -263,34 +264,32 @@ void Node::on_start(SimTime now) {
 void Node::start_pass(SimTime now, bool startup) {
   pass_queue_.clear();
   pass_next_ = 0;
-  const bool mn_branch = profile_->remote_masternodes_active;
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     if (slots_[p].state == SlotState::kGivenUp) {
       slots_[p].state = SlotState::kNotDialed;
       slots_[p].redial.failures = 0;
     }
   }
-  if (mn_branch) {
-    for (std::uint32_t p = 0; p < slots_.size(); ++p) {
-      if (!cfg_.peers[p].masternode) continue;
-      const SlotState st = slots_[p].state;
-      if (startup && st == SlotState::kNotDialed)
-        pass_queue_.push_back(p);
-      else if (!startup && (st == SlotState::kNotDialed || st == SlotState::kWaitRedial) &&
-               may_dial(*profile_, slots_[p].redial, now))  // a new task's advice: cooldown?
-        dial(now, p);
-    }
+  for (std::uint32_t p = 0; p < slots_.size(); ++p) {
+    if (!masternode_peer(now, p)) continue;
+    const SlotState st = slots_[p].state;
+    if (startup && st == SlotState::kNotDialed)
+      pass_queue_.push_back(p);
+    else if (!startup && (st == SlotState::kNotDialed || st == SlotState::kWaitRedial) &&
+             may_dial(*profile_, slots_[p].redial, now))  // a new task's advice: cooldown?
+      dial(now, p);
   }
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
-    if (mn_branch && cfg_.peers[p].masternode) continue;
+    if (masternode_peer(now, p)) continue;
     if (slots_[p].state == SlotState::kNotDialed) pass_queue_.push_back(p);
   }
   pass_step_at_ = now;
   on_timer(now, TimerId{TimerKind::kPassStep, 0});
 }
 
-void Node::dial(SimTime /*now*/, std::uint32_t peer) {
+void Node::dial(SimTime now, std::uint32_t peer) {
   PeerSlot& s = slots_[peer];
+  s.as_masternode = masternode_peer(now, peer);
   s.state = SlotState::kDialing;
   s.redial_at = kNever;
   out().push_back(Dial{peer});
@@ -300,8 +299,9 @@ void Node::on_dial_failed(SimTime now, const DialFailed& f) {
   TS_ASSERT(f.peer < slots_.size());
   PeerSlot& s = slots_[f.peer];
   if (s.state != SlotState::kDialing) return;
-  const ReconnectDecision d =
-      after_failure(*profile_, s.redial, dialled_as_masternode(f.peer), now);
+  const bool as_masternode = dialled_as_masternode(f.peer);
+  if (as_masternode) masternode_disconnected(now, f.peer, /*dial_failed=*/true);
+  const ReconnectDecision d = after_failure(*profile_, s.redial, as_masternode, now);
   if (d.action == ReconnectDecision::Action::kGiveUp) {
     s.state = SlotState::kGivenUp;
     note(0, NoteKind::kPeerGivenUp, f.peer);
@@ -313,9 +313,10 @@ void Node::on_dial_failed(SimTime now, const DialFailed& f) {
 }
 
 // The masternode class (give-up limit, delays, whitelisting) applies only to peers dialled by
-// the masternode branches.
+// the masternode branches; it is fixed when the dial starts, as upstream fixes it when it
+// spawns the connection task.
 bool Node::dialled_as_masternode(std::uint32_t peer) const {
-  return profile_->remote_masternodes_active && cfg_.peers[peer].masternode;
+  return slots_[peer].as_masternode;
 }
 
 // ---- connections -------------------------------------------------------------------------
@@ -325,6 +326,7 @@ void Node::on_connected(SimTime now, const Connected& c) {
   Conn conn;
   conn.id = c.conn;
   conn.dir = c.dir;
+  conn.opened_at = now;
   // 344e7e0's listener check reads the whole line first; its dialer has no cap at all.
   const bool capped_as_read = profile_->inbound.line_limit != LineLimitMode::kListenerViolation;
   conn.lines = LineBuffer(capped_as_read ? profile_->max_line_bytes : 0);
@@ -713,7 +715,9 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
   c.handshaken = true;
   note(c.id, NoteKind::kHandshakeAccepted);
   send(c, Ack{"Handshake"});
+  send_on_connect_announcements(now, c);
   send(c, GetPeers{});
+  send_on_connect_get_masternodes(c);
   c.writable = true;  // the listener registers the connection's writer for broadcasts
   conn_writable(now, c);
 }
@@ -736,7 +740,8 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
     if (oldest) rearm_ping_check(now, c);
     return;
   }
-  if (std::holds_alternative<Ping>(m) || profile_->outbound_handles_all_messages) {
+  if (std::holds_alternative<Ping>(m) || profile_->outbound_handles_all_messages ||
+      outbound_handles(kind_of(m))) {
     handle_established(now, c, m);
     return;
   }
@@ -745,7 +750,7 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
 
 void Node::handle_established(SimTime now, Conn& c, const Message& m) {
   note(c.id, NoteKind::kMessageHandled, static_cast<std::int64_t>(kind_of(m)));
-  if (handle_consensus(now, c, m)) return;
+  if (handle_consensus(now, c, m) || handle_gossip(now, c, m)) return;
   if (const auto* ping = std::get_if<Ping>(&m)) {
     send(c, Pong{ping->nonce, wall_clock_s(now)});
     note(c.id, NoteKind::kPingAnswered, static_cast<std::int64_t>(ping->nonce));
@@ -781,6 +786,7 @@ void Node::forget(SimTime now, ConnId id) {
   if (!outbound) return;
   if (profile_->outbound_close_unregisters_ip) unregister_ip(cfg_.peers[peer].ip);
   PeerSlot& s = slots_[peer];
+  masternode_disconnected(now, peer, /*dial_failed=*/false);
   s.conn = 0;
   s.ping_tick_at = kNever;
   s.ping_check_at = kNever;

@@ -128,6 +128,7 @@ class Node {
     SimTime ping_check_at = kNever;
     ReconnectState redial;  // consecutive failed dials; the adaptive scheme's state
     SlotState state = SlotState::kNeverDial;
+    bool as_masternode = false;  // the class of the current dial task, fixed at its start
   };
   struct PendingPing {
     std::uint64_t nonce;
@@ -136,6 +137,7 @@ class Node {
   struct Conn {  // fields ordered for size; see remote() for the address
     ConnId id = 0;
     SimTime check_anchor = kNever;     // outbound: the ping-check grid's origin (connect)
+    SimTime opened_at = 0;             // when the connection was established (either side)
     LineBuffer lines;                  // Framing::kNdjson
     FrameBuffer frames;                // Framing::kLengthPrefixed
     std::vector<PendingPing> pending;  // outbound: oldest first (cap: pending_ping_limit)
@@ -242,6 +244,20 @@ class Node {
   void chain_event(ChainEventKind kind, const Block* b, std::uint64_t height,
                    std::uint32_t votes = 0, std::uint32_t active = 0);
   void prune_rounds();
+
+  // ---- masternode gossip (gossip.cc; VersionProfile::gossip) ----
+  bool outbound_handles(MsgKind kind) const;                 // besides Ping/Pong and handles_all
+  void send_on_connect_announcements(SimTime now, Conn& c);  // listener, after the Ack
+  void send_on_connect_get_masternodes(Conn& c);             // listener, after GetPeers
+  void gossip_start(SimTime now);                            // masternode start-up
+  void gossip_tick(SimTime now);                             // heartbeat tick, before it
+  // Handles MasternodeAnnouncement, GetMasternodes, MasternodesResponse; false otherwise.
+  bool handle_gossip(SimTime now, Conn& c, const Message& m);
+  void relay_heartbeat(const Conn& from, const Heartbeat& hb);
+  // Whether the dial loops treat peer `p` as a masternode at `now`.
+  bool masternode_peer(SimTime now, std::uint32_t p) const;
+  // 126d7ee: an outbound session to peer `p` ended, or a dial to it failed.
+  void masternode_disconnected(SimTime now, std::uint32_t p, bool dial_failed);
 
   NodeConfig cfg_;
   const VersionProfile* profile_;

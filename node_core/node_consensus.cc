@@ -116,6 +116,7 @@ void Node::consensus_start(SimTime now) {
   for (const auto& a : cfg_.registry_on_disk)
     registry_.register_at(a, now);
   registry_.register_at(cfg_.ip, now);
+  gossip_start(now);  // the start-up announcement (e1a6086)
   // tokio::time::interval: the first heartbeat tick completes at once.
   heartbeat_at_ = now;
   on_heartbeat_tick(now);
@@ -131,6 +132,7 @@ void Node::consensus_start(SimTime now) {
 
 void Node::on_heartbeat_tick(SimTime now) {
   registry_.heartbeat(cfg_.ip, now);  // main.rs:487
+  gossip_tick(now);                   // announcement, GetMasternodes (925de6b main.rs)
   broadcast(Heartbeat{cfg_.ip, ++heartbeat_seq_, wall_clock_s(now)});
   arm(TimerKind::kHeartbeat, 0, heartbeat_at_, now + profile_->timers.heartbeat_interval_ns);
 }
@@ -260,6 +262,7 @@ bool Node::handle_consensus(SimTime now, Conn& c, const Message& m) {
         !registry_.heartbeat(hb->masternode_address, now) &&
         profile_->consensus.registers_heartbeat_senders)
       registry_.register_at(hb->masternode_address, now);
+    if (c.dir == Direction::kInbound) relay_heartbeat(c, *hb);  // 341d8f4, if the profile says
   } else if (std::holds_alternative<GetBlockHeight>(m)) {
     if (cfg_.consensus) send(c, BlockHeightResponse{chain_.height()});
   } else if (const auto* hr = std::get_if<BlockHeightResponse>(&m)) {

@@ -126,6 +126,20 @@ struct InboundEnum {
   }
 };
 
+template <auto Member>
+struct Gossip {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.gossip.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.gossip.*Member, v); }
+};
+// An enum member of GossipPolicy, with its names in value order.
+template <auto Member, const auto& Names>
+struct GossipEnum {
+  static FieldValue get(const VersionProfile& p) { return enum_value(p.gossip.*Member, Names); }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    enum_from_value(p.gossip.*Member, v, Names);
+  }
+};
+
 using VP = VersionProfile;
 using PT = ProtocolTimers;
 using CR = ConsensusRules;
@@ -134,6 +148,7 @@ using KA = KeepaliveConfig;
 using DP = DialerPolicy;
 using IP = InboundPolicy;
 using RB = RateBucket;
+using GP = GossipPolicy;
 constexpr auto kBool = FieldType::kBool;
 constexpr auto kCount = FieldType::kCount;
 constexpr auto kDur = FieldType::kDuration;
@@ -409,6 +424,50 @@ constexpr std::array kFields = {
         "violation"),
     field<Blacklist<&BP::whitelist_exempt>>("blacklist.whitelist_exempt", kBool, 0,
                                             "whitelisted IPs are never counted or banned"),
+    // ---- masternode gossip (node_core/gossip_policy.h) ----
+    field<Gossip<&GP::outbound_handles_masternodes>>(
+        "outbound.handles.masternodes", kBool, 0,
+        "outbound handles MasternodeAnnouncement and MasternodesResponse (80b5edf)"),
+    field<Gossip<&GP::outbound_handles_blocks>>(
+        "outbound.handles.blocks", kBool, 0,
+        "outbound handles BlocksResponse and BlockAnnouncement (467a0f6)"),
+    field<Gossip<&GP::outbound_handles_get_blocks>>("outbound.handles.get_blocks", kBool, 0,
+                                                    "outbound answers GetBlocks (7aebaea)"),
+    field<Gossip<&GP::outbound_handles_heartbeats>>(
+        "outbound.handles.heartbeats", kBool, 0,
+        "outbound processes heartbeats, without relaying them (fed4376)"),
+    enum_field<GossipEnum<&GP::on_connect_announce, kOnConnectAnnounceNames>>(
+        "gossip.on_connect_announce", kOnConnectAnnounceNames,
+        "announcements a listener sends after the Ack: none, all registered (f9f913d), own "
+        "(ae360c0)"),
+    field<Gossip<&GP::on_connect_get_masternodes>>(
+        "gossip.on_connect_get_masternodes", kBool, 0,
+        "a listener sends GetMasternodes after GetPeers (f9f913d)"),
+    field<Gossip<&GP::announce_at_start>>("gossip.announce_at_start", kBool, 0,
+                                          "a masternode broadcasts its announcement at start-up"),
+    field<Gossip<&GP::announce_every_heartbeat>>(
+        "gossip.announce_every_heartbeat", kBool, 0,
+        "a masternode broadcasts its announcement at every heartbeat tick"),
+    field<Gossip<&GP::get_masternodes_every_heartbeat>>(
+        "gossip.get_masternodes_every_heartbeat", kBool, 0,
+        "a masternode broadcasts GetMasternodes at every heartbeat tick (f0b577d)"),
+    field<Gossip<&GP::announce_min_connection_age_ns>>(
+        "gossip.announce_min_age", kDur, 0,
+        "a listener ignores announcements on connections younger than this"),
+    field<Gossip<&GP::listener_registers_masternode_lists>>(
+        "gossip.listener_registers_lists", kBool, 0,
+        "a listener registers the entries of a MasternodesResponse (f0b577d)"),
+    field<Gossip<&GP::relays_heartbeats>>(
+        "gossip.relays_heartbeats", kBool, 0,
+        "a listener re-broadcasts every heartbeat to its inbound connections (341d8f4)"),
+    enum_field<GossipEnum<&GP::masternode_peers, kMasternodePeersNames>>(
+        "gossip.masternode_peers", kMasternodePeersNames,
+        "which peers the dial loops treat as masternodes: seed-flag (remote_masternodes_active), "
+        "registry-active, registry-all (23cebb4)"),
+    field<Gossip<&GP::inactive_on_disconnect>>(
+        "gossip.inactive_on_disconnect", kBool, 0,
+        "a registered masternode is marked inactive when the dialer's session to it ends "
+        "(126d7ee)"),
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "common/time.h"
 #include "node_core/dialer_policy.h"
+#include "node_core/gossip_policy.h"
 #include "node_core/inbound_policy.h"
 
 namespace ts::node {
@@ -199,6 +200,7 @@ struct VersionProfile {
   ConsensusRules consensus;
   // Reconnection scheme, pong-timeout and pending-nonce variants of the dialer.
   DialerPolicy dialer;
+  GossipPolicy gossip;  // masternode announcements, lists, heartbeat relay, dialer kinds
 };
 
 // All known profiles, in a stable order (oldest first).

@@ -75,6 +75,7 @@ TEST_CASE("profile fields: the table lists every member of VersionProfile and Pr
   group(member_count<KeepaliveConfig>());
   group(member_count<WireFormat>());
   group(member_count<DialerPolicy>());
+  group(member_count<GossipPolicy>());
   group(member_count<InboundPolicy>() - 1 + kRateBucketCount * 2);  // 2 fields per bucket
   CAPTURE(member_count<VersionProfile>());
   CAPTURE(member_count<ProtocolTimers>());
@@ -83,6 +84,7 @@ TEST_CASE("profile fields: the table lists every member of VersionProfile and Pr
   CAPTURE(member_count<KeepaliveConfig>());
   CAPTURE(member_count<DialerPolicy>());
   CAPTURE(member_count<InboundPolicy>());
+  CAPTURE(member_count<GossipPolicy>());
   // If this fails after adding a member: add its line to kFields in node_core/profile_fields.cc.
   CHECK(profile_fields().size() == members);
   std::set<std::string_view> keys;
