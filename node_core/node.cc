@@ -44,6 +44,10 @@ std::string_view close_reason_name(CloseReason r) {
       return "invalid_utf8";
     case CloseReason::kKeepaliveTimeout:
       return "keepalive_timeout";
+    case CloseReason::kConnectionLimit:
+      return "connection_limit";
+    case CloseReason::kDuplicateConnection:
+      return "duplicate_connection";
     case CloseReason::kCount:
       break;
   }
@@ -144,6 +148,7 @@ Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
       profile_(&profile),
       prng_(seed),
       blacklist_(profile.blacklist),
+      admission_(profile.conn.limits),
       chain_(std::move(cfg_.chain)),
       registry_order_key_(Prng::derive(seed, stream_id(Stream::kRegistryOrder)).next_u64()) {
   cfg_.chain.clear();
@@ -231,6 +236,7 @@ Node::Conn* Node::find(ConnId id) {
 void Node::on_start(SimTime now) {
   TS_ASSERT(!started_);
   started_ = true;
+  admission_.start(now);
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     slots_[p] = PeerSlot{};
     if (dials(profile_->dial_rule, cfg_.ip, cfg_.peers[p].ip))
@@ -284,6 +290,7 @@ void Node::dial(SimTime /*now*/, std::uint32_t peer) {
   PeerSlot& s = slots_[peer];
   s.state = SlotState::kDialing;
   s.redial_at = kNever;
+  s.cm_forgotten = false;
   out().push_back(Dial{peer});
 }
 
@@ -327,6 +334,10 @@ void Node::on_connected(SimTime now, const Connected& c) {
       out().push_back(Close{c.conn, CloseReason::kBanned});
       return;
     }
+    if (!admit_inbound(now, conn)) {  // a connection limit: dropped at accept (344e7e0)
+      out().push_back(Close{c.conn, CloseReason::kConnectionLimit});
+      return;
+    }
     conns_.push_back(std::move(conn));
     return;  // the listener waits for the dialer's Handshake
   }
@@ -339,6 +350,8 @@ void Node::on_connected(SimTime now, const Connected& c) {
   conn.peer = c.peer;
   conns_.push_back(std::move(conn));
   Conn& out = conns_.back();
+  // 35af045: the dialer's writer is registered too, replacing a listener writer for the IP.
+  if (profile_->outbound_writes_broadcasts) writers_.set(cfg_.peers[c.peer].ip, out.id);
   if (profile_->sends_handshake_first) {
     send(out, Handshake{kMagic, kProtocolVersion, std::string(profile_->handshake_network)});
     note(out.id, NoteKind::kHandshakeSent);
@@ -356,9 +369,11 @@ void Node::on_connected(SimTime now, const Connected& c) {
 
 void Node::send(Conn& c, const Message& m) {
   if (c.unregistered) return;  // upstream's send_to_peer finds no writer for the IP
+  const ConnId to = route(c);  // the IP's registered writer (usually c itself)
+  if (to == 0) return;
   scratch_.clear();
   encode(m, scratch_);
-  out().push_back(Send{c.id, kind_of(m), scratch_});
+  out().push_back(Send{to, kind_of(m), scratch_});
 }
 
 void Node::send_ping(SimTime now, Conn& c) {
@@ -411,12 +426,12 @@ void Node::check_pings(SimTime now, Conn& c) {
 
 void Node::on_bytes(SimTime now, const BytesIn& b) {
   Conn* c = find(b.conn);
-  if (c == nullptr) return;  // bytes for a connection this node already closed
+  if (c == nullptr || c->deaf) return;  // closed here, or nobody reads it any more
   c->lines.append(b.bytes);
   const ConnId id = c->id;
   while (true) {
     c = find(id);  // a handler may have closed (and erased) the connection
-    if (c == nullptr) return;
+    if (c == nullptr || c->deaf) return;
     const auto item = c->lines.next();
     if (item.kind == LineBuffer::Item::Kind::kNone) return;
     if (item.kind == LineBuffer::Item::Kind::kOversized) {
@@ -524,6 +539,7 @@ void Node::on_bad_line(SimTime now, Conn& c, std::string_view line, const Decode
 bool Node::violation(SimTime now, const Conn& c, std::string_view reason) {
   if (c.dir != Direction::kInbound) return false;
   std::string ip = remote_ip(c);
+  if (profile_->conn.whitelist_never_banned && is_whitelisted(ip)) return false;
   const IpBlacklist::Verdict v = blacklist_.record_violation(ip, now);
   if (v.banned) out().push_back(Ban{c.id, std::move(ip), v.count, v.ban_ns, std::string(reason)});
   return v.disconnect;
@@ -558,7 +574,9 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
     return;
   }
   // `network` is only logged, never checked.
+  if (!admit_duplicate(now, c)) return;  // closed, or kept deaf (octet tie-break)
   c.handshaken = true;
+  register_inbound(now, c);
   note(c.id, NoteKind::kHandshakeAccepted);
   send(c, Ack{"Handshake"});
   send(c, GetPeers{});
@@ -625,6 +643,7 @@ void Node::forget(SimTime now, ConnId id) {
   if (it == conns_.end()) return;
   const bool outbound = it->dir == Direction::kOutbound;
   const std::uint32_t peer = it->peer;
+  forget_conn_state(*it);
   conns_.erase(it);
   if (!outbound) return;
   if (profile_->outbound_close_unregisters_ip) unregister_ip(cfg_.peers[peer].ip);
@@ -644,6 +663,7 @@ void Node::forget(SimTime now, ConnId id) {
 // the dial rule a node never has both directions to one IP, so this acts only when the
 // peer dials despite the rule (a foreign dialer, or a later profile's).
 void Node::unregister_ip(const std::string& ip) {
+  writers_.erase_ip(ip);
   for (auto& c : conns_) {
     if (c.dir != Direction::kInbound || c.unregistered || remote_ip(c) != ip) continue;
     c.unregistered = true;

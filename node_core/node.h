@@ -20,12 +20,14 @@
 
 #include "common/prng.h"
 #include "common/time.h"
+#include "node_core/admission.h"
 #include "node_core/blacklist.h"
 #include "node_core/chain.h"
 #include "node_core/codec.h"
 #include "node_core/masternode_registry.h"
 #include "node_core/node_io.h"
 #include "node_core/version_profile.h"
+#include "node_core/writer_registry.h"
 
 namespace ts::node {
 
@@ -56,6 +58,9 @@ struct NodeConfig {
   // loads them), besides the node itself; each is loaded as last heard at start. Scenarios
   // leave it empty: a fresh data directory (docs/consensus.md "Registration").
   std::vector<std::string> registry_on_disk;
+  // IPs this node's operator whitelisted (config.network.whitelisted_peers, a875f42). What
+  // it changes is the profile's (ConnPolicy: never banned, connection-limit bypass).
+  std::vector<std::string> whitelist;
 };
 
 // The dial rule: whether a node at `self_ip` dials the peer at `peer_ip`.
@@ -102,6 +107,8 @@ class Node {
   std::size_t buffered_bytes() const;
   // Transactions known here and not yet in a block of this node's chain.
   std::size_t mempool_size() const;
+  // Whether `ip` is on this node's whitelist (NodeConfig::whitelist).
+  bool is_whitelisted(std::string_view ip) const;
 
  private:
   enum class SlotState : std::uint8_t {
@@ -119,6 +126,9 @@ class Node {
     SimTime ping_check_at = kNever;
     std::uint32_t failures = 0;  // consecutive failed dials
     SlotState state = SlotState::kNeverDial;
+    // The octet tie-break's connection manager forgot this IP's outbound entry (remove(ip)
+    // when it accepted a duplicate inbound) until the next dial.
+    bool cm_forgotten = false;
   };
   struct PendingPing {
     std::uint64_t nonce;
@@ -143,6 +153,8 @@ class Node {
                                 // (b5513be outbound close): nothing can be written to it
     bool writable = false;      // carries broadcasts and requests (inbound after the
                                 // handshake; outbound only if the profile registers it)
+    bool deaf = false;          // inbound: a duplicate whose read loop ended while its writer stays
+                                // registered (DuplicatePolicy::kOctetTieBreak): input is ignored
   };
 
   void on_start(SimTime now);
@@ -163,6 +175,14 @@ class Node {
   void on_bad_line(SimTime now, Conn& c, std::string_view line, const DecodeError& e);
   bool on_unframed_inbound_line(SimTime now, Conn& c, std::string_view line);  // closed c?
   void unregister_ip(const std::string& ip);  // b5513be: drop the IP's inbound writers
+
+  // ---- admission and duplicates (node_conn.cc) ----
+  bool admit_inbound(SimTime now, const Conn& c);  // connection limits at accept
+  bool admit_duplicate(SimTime now, Conn& c);      // after a valid Handshake; false: not accepted
+  void register_inbound(SimTime now, Conn& c);     // the accepted handshake's bookkeeping
+  void forget_conn_state(const Conn& c);           // registry and manager entries of an ended c
+  ConnId route(const Conn& c) const;               // where a write meant for c goes; 0: nowhere
+  bool outbound_to(std::string_view ip, bool with_dials) const;
 
   void dial(SimTime now, std::uint32_t peer);
   void send_ping(SimTime now, Conn& c);
@@ -219,6 +239,9 @@ class Node {
   Prng prng_;
   bool started_ = false;
   IpBlacklist blacklist_;                  // the listener's, for all inbound connections
+  InboundAdmission admission_;             // the listener's connection limits
+  WriterRegistry writers_;                 // one writer per remote IP
+  std::vector<std::string> cm_inbound_;    // octet tie-break: the manager's inbound IPs
   std::vector<PeerSlot> slots_;            // parallel to cfg_.peers
   std::vector<Conn> conns_;                // open connections, few per node
   std::vector<std::uint32_t> pass_queue_;  // peers left to dial in the current pass

@@ -39,6 +39,8 @@ enum class CloseReason : std::uint8_t {
   kBanned,                  // inbound: accepted from a banned IP and dropped at once
   kInvalidUtf8,             // a line that is not UTF-8 (tokio read_line fails: the loop ends)
   kKeepaliveTimeout,        // the listener's kernel: keepalive probes unanswered (dead peer)
+  kConnectionLimit,         // inbound: refused at accept by a connection limit (ConnPolicy)
+  kDuplicateConnection,     // inbound: a second connection to an IP, rejected after handshake
   kCount,
 };
 std::string_view close_reason_name(CloseReason r);
@@ -125,7 +127,16 @@ enum class NoteKind : std::uint8_t {
   kMessageHandled,     // a message was handled; value = MsgKind
   kProtocolError,      // value = ProtocolErrorKind; text = the node's log line
   kPeerGivenUp,        // no conn; value = peer index: too many failed dials
+  // inbound: a valid Handshake from an IP this node already had a connection with;
+  // value = DuplicateOutcome
+  kDuplicateConnection,
 };
+enum class DuplicateOutcome : std::uint8_t {
+  kAccepted,  // the new connection was accepted; the other stays open
+  kRejected,  // the new connection was closed (CloseReason::kDuplicateConnection)
+  kDeaf,      // octet tie-break: Ack written, reads stopped, its writer owns the IP
+};
+std::string_view duplicate_outcome_name(DuplicateOutcome o);
 enum class ProtocolErrorKind : std::uint8_t {
   kMessageBeforeHandshake,
   kBadMagic,

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/time.h"
+#include "node_core/conn_policy.h"
 
 namespace ts::node {
 
@@ -159,6 +160,8 @@ struct VersionProfile {
 
   ProtocolTimers timers;
   ConsensusRules consensus;
+  // Listener admission, duplicate connections, whitelist semantics (conn_policy.h).
+  ConnPolicy conn;
 };
 
 // All known profiles, in a stable order (oldest first).

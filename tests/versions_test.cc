@@ -98,7 +98,7 @@ TEST_CASE("versions: every bad definition is an error at its file:line:col") {
         "t.yaml:2:28: unknown key 'pingg' in version 'my-fix' (expected one of: base, "
         "description, commit, dial_rule, handshake, outbound, max_line, "
         "invalid_utf8_ends_connection, remote_masternodes_active, planted, blacklist, keepalive, "
-        "ping, reconnect, connect_timeout, heartbeat, blocks, sync, consensus)");
+        "ping, reconnect, connect_timeout, heartbeat, blocks, sync, consensus, conn)");
   CHECK(bad("  my-fix: {base: post-fix, dial_rule: lower}\n") ==
         "t.yaml:2:39: version 'my-fix': 'dial_rule' must be one of: string-lower, "
         "octets-higher, both");
