@@ -63,19 +63,22 @@ FieldValue other_value(const ProfileField& f, const FieldValue& v) {
 
 TEST_CASE("profile fields: the table lists every member of VersionProfile and ProtocolTimers") {
   // VersionProfile's members that are not fields: name, commit, description, base, and the
-  // groups timers, consensus, blacklist and inbound_keepalive (whose members are counted on
-  // their own; the blacklist's ladder is 3 steps of 2 fields each).
-  constexpr std::size_t kIdentityMembers = 8;
+  // groups timers, consensus, blacklist, inbound_keepalive and conn (whose members are counted
+  // on their own; the blacklist's ladder is 3 steps of 2 fields each; conn.limits is a group).
+  constexpr std::size_t kIdentityMembers = 9;
   constexpr std::size_t kLadderFields = 3 * 2;
   const std::size_t members = member_count<VersionProfile>() - kIdentityMembers +
                               member_count<ProtocolTimers>() + member_count<ConsensusRules>() +
                               (member_count<BlacklistPolicy>() - 1 + kLadderFields) +
-                              member_count<KeepaliveConfig>();
+                              member_count<KeepaliveConfig>() +
+                              (member_count<ConnPolicy>() - 1 + member_count<AdmissionLimits>());
   CAPTURE(member_count<VersionProfile>());
   CAPTURE(member_count<ProtocolTimers>());
   CAPTURE(member_count<ConsensusRules>());
   CAPTURE(member_count<BlacklistPolicy>());
   CAPTURE(member_count<KeepaliveConfig>());
+  CAPTURE(member_count<ConnPolicy>());
+  CAPTURE(member_count<AdmissionLimits>());
   // If this fails after adding a member: add its line to kFields in node_core/profile_fields.cc.
   CHECK(profile_fields().size() == members);
   std::set<std::string_view> keys;
