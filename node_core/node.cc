@@ -46,6 +46,10 @@ std::string_view close_reason_name(CloseReason r) {
       return "keepalive_timeout";
     case CloseReason::kRateLimited:
       return "rate_limited";
+    case CloseReason::kConnectionLimit:
+      return "connection_limit";
+    case CloseReason::kDuplicateConnection:
+      return "duplicate_connection";
     case CloseReason::kCount:
       break;
   }
@@ -151,9 +155,11 @@ Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
       prng_(seed),
       blacklist_(profile.blacklist),
       rate_(profile.inbound),
+      admission_(profile.conn.limits),
       chain_(std::move(cfg_.chain)),
       registry_order_key_(Prng::derive(seed, stream_id(Stream::kRegistryOrder)).next_u64()) {
   cfg_.chain.clear();
+  blacklist_.set_whitelist(cfg_.whitelist);  // the operator's whitelisted_peers (a875f42)
   slots_.resize(cfg_.peers.size());
   conns_.reserve(cfg_.peers.size());  // one per known peer is the usual steady state
 }
@@ -239,6 +245,7 @@ void Node::on_start(SimTime now) {
   TS_ASSERT(!started_);
   started_ = true;
   rate_.start(now);
+  admission_.start(now);
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     slots_[p] = PeerSlot{};
     if (dials(profile_->dial_rule, cfg_.ip, cfg_.peers[p].ip))
@@ -292,6 +299,7 @@ void Node::dial(SimTime now, std::uint32_t peer) {
   s.as_masternode = masternode_peer(now, peer);
   s.state = SlotState::kDialing;
   s.redial_at = kNever;
+  s.cm_forgotten = false;
   out().push_back(Dial{peer});
 }
 
@@ -340,6 +348,10 @@ void Node::on_connected(SimTime now, const Connected& c) {
       out().push_back(Close{c.conn, CloseReason::kBanned});
       return;
     }
+    if (!admit_inbound(now, conn)) {  // a connection limit: dropped at accept (344e7e0)
+      out().push_back(Close{c.conn, CloseReason::kConnectionLimit});
+      return;
+    }
     conns_.push_back(std::move(conn));
     return;  // the listener waits for the dialer's Handshake
   }
@@ -351,6 +363,8 @@ void Node::on_connected(SimTime now, const Connected& c) {
   conn.peer = c.peer;
   conns_.push_back(std::move(conn));
   Conn& out = conns_.back();
+  // 35af045: the dialer's writer is registered too, replacing a listener writer for the IP.
+  if (profile_->outbound_writes_broadcasts) writers_.set(cfg_.peers[c.peer].ip, out.id);
   if (profile_->sends_handshake_first) {
     send(out, Handshake{own_magic(), kProtocolVersion, std::string(profile_->handshake_network)});
     note(out.id, NoteKind::kHandshakeSent);
@@ -386,8 +400,10 @@ bool Node::knows(MsgKind k) const {
 void Node::send(Conn& c, const Message& m) {
   if (c.unregistered) return;      // upstream's send_to_peer finds no writer for the IP
   if (!knows(kind_of(m))) return;  // the build has no such variant: it never sends it
+  const ConnId to = route(c);      // the IP's registered writer (usually c itself)
+  if (to == 0) return;
   encode_for_wire(m);
-  out().push_back(Send{c.id, kind_of(m), scratch_});
+  out().push_back(Send{to, kind_of(m), scratch_});
 }
 
 // 34bcf6e's frames carry bincode; the model keeps the JSON text as the payload (the
@@ -494,7 +510,7 @@ void Node::check_pings(SimTime now, Conn& c) {
 
 void Node::on_bytes(SimTime now, const BytesIn& b) {
   Conn* c = find(b.conn);
-  if (c == nullptr) return;  // bytes for a connection this node already closed
+  if (c == nullptr || c->deaf) return;  // closed here, or nobody reads it any more
   const ConnId id = c->id;
   if (profile_->wire.framing == Framing::kLengthPrefixed) {
     c->frames.append(b.bytes);
@@ -504,7 +520,7 @@ void Node::on_bytes(SimTime now, const BytesIn& b) {
   c->lines.append(b.bytes);
   while (true) {
     c = find(id);  // a handler may have closed (and erased) the connection
-    if (c == nullptr) return;
+    if (c == nullptr || c->deaf) return;
     const auto item = c->lines.next();
     if (item.kind == LineBuffer::Item::Kind::kNone) return;
     if (item.kind == LineBuffer::Item::Kind::kOversized) {
@@ -528,6 +544,7 @@ void Node::on_bytes(SimTime now, const BytesIn& b) {
 // 45404fc an undecodable payload is skipped.
 void Node::on_frames(SimTime now, ConnId id) {
   while (Conn* c = find(id)) {  // a handler may have closed (and erased) the connection
+    if (c->deaf) return;
     const auto item = c->frames.next();
     if (item.kind == FrameBuffer::Item::Kind::kNone) return;
     if (item.kind == FrameBuffer::Item::Kind::kTooLarge) {
@@ -712,7 +729,9 @@ void Node::on_inbound_message(SimTime now, Conn& c, const Message& m) {
     return;
   }
   // `network` is only logged, never checked.
+  if (!admit_duplicate(now, c)) return;  // closed, or kept deaf (octet tie-break)
   c.handshaken = true;
+  register_inbound(now, c);
   note(c.id, NoteKind::kHandshakeAccepted);
   send(c, Ack{"Handshake"});
   send_on_connect_announcements(now, c);
@@ -782,6 +801,7 @@ void Node::forget(SimTime now, ConnId id) {
   if (it == conns_.end()) return;
   const bool outbound = it->dir == Direction::kOutbound;
   const std::uint32_t peer = it->peer;
+  forget_conn_state(*it);
   conns_.erase(it);
   if (!outbound) return;
   if (profile_->outbound_close_unregisters_ip) unregister_ip(cfg_.peers[peer].ip);
@@ -803,6 +823,7 @@ void Node::forget(SimTime now, ConnId id) {
 // the dial rule a node never has both directions to one IP, so this acts only when the
 // peer dials despite the rule (a foreign dialer, or a later profile's).
 void Node::unregister_ip(const std::string& ip) {
+  writers_.erase_ip(ip);
   for (auto& c : conns_) {
     if (c.dir != Direction::kInbound || c.unregistered || remote_ip(c) != ip) continue;
     c.unregistered = true;

@@ -21,6 +21,7 @@
 
 #include "common/prng.h"
 #include "common/time.h"
+#include "node_core/admission.h"
 #include "node_core/blacklist.h"
 #include "node_core/chain.h"
 #include "node_core/codec.h"
@@ -30,6 +31,7 @@
 #include "node_core/rate_limiter.h"
 #include "node_core/reconnect_policy.h"
 #include "node_core/version_profile.h"
+#include "node_core/writer_registry.h"
 
 namespace ts::node {
 
@@ -60,6 +62,9 @@ struct NodeConfig {
   // loads them), besides the node itself; each is loaded as last heard at start. Scenarios
   // leave it empty: a fresh data directory (docs/consensus.md "Registration").
   std::vector<std::string> registry_on_disk;
+  // IPs this node's operator whitelisted (config.network.whitelisted_peers, a875f42). What
+  // it changes is the profile's (ConnPolicy: never banned, connection-limit bypass).
+  std::vector<std::string> whitelist;
 };
 
 // The dial rule: whether a node at `self_ip` dials the peer at `peer_ip`.
@@ -88,11 +93,6 @@ class Node {
   void set_output_sink(std::vector<Output>* sink) { sink_ = sink; }
 
   const NodeConfig& config() const { return cfg_; }
-  // The blacklist's whitelist (IpBlacklist::set_whitelist; acts under
-  // blacklist.whitelist_exempt).
-  void set_blacklist_whitelist(std::vector<std::string> ips) {
-    blacklist_.set_whitelist(std::move(ips));
-  }
   const VersionProfile& profile() const { return *profile_; }
   std::size_t open_connections() const { return conns_.size(); }
   // The node's wall clock in unix seconds at virtual time `now`.
@@ -111,6 +111,8 @@ class Node {
   std::size_t buffered_bytes() const;
   // Transactions known here and not yet in a block of this node's chain.
   std::size_t mempool_size() const;
+  // Whether `ip` is on this node's whitelist (NodeConfig::whitelist).
+  bool is_whitelisted(std::string_view ip) const;
 
  private:
   enum class SlotState : std::uint8_t {
@@ -129,6 +131,9 @@ class Node {
     ReconnectState redial;  // consecutive failed dials; the adaptive scheme's state
     SlotState state = SlotState::kNeverDial;
     bool as_masternode = false;  // the class of the current dial task, fixed at its start
+    // The octet tie-break's connection manager forgot this IP's outbound entry (remove(ip)
+    // when it accepted a duplicate inbound) until the next dial.
+    bool cm_forgotten = false;
   };
   struct PendingPing {
     std::uint64_t nonce;
@@ -155,6 +160,8 @@ class Node {
                                 // (b5513be outbound close): nothing can be written to it
     bool writable = false;      // carries broadcasts and requests (inbound after the
                                 // handshake; outbound only if the profile registers it)
+    bool deaf = false;          // inbound: a duplicate whose read loop ended while its writer stays
+                                // registered (DuplicatePolicy::kOctetTieBreak): input is ignored
   };
 
   void on_start(SimTime now);
@@ -187,6 +194,14 @@ class Node {
   bool inbound_line_too_long(SimTime now, Conn& c, std::string_view line);
   // 53ac100's concatenated-JSON check; true if it dealt with the bad line.
   bool concatenated_json(Conn& c, std::string_view line);
+
+  // ---- admission and duplicates (node_conn.cc) ----
+  bool admit_inbound(SimTime now, const Conn& c);  // connection limits at accept
+  bool admit_duplicate(SimTime now, Conn& c);      // after a valid Handshake; false: not accepted
+  void register_inbound(SimTime now, Conn& c);     // the accepted handshake's bookkeeping
+  void forget_conn_state(const Conn& c);           // registry and manager entries of an ended c
+  ConnId route(const Conn& c) const;               // where a write meant for c goes; 0: nowhere
+  bool outbound_to(std::string_view ip, bool with_dials) const;
 
   void dial(SimTime now, std::uint32_t peer);
   void send_ping(SimTime now, Conn& c);
@@ -265,6 +280,9 @@ class Node {
   bool started_ = false;
   IpBlacklist blacklist_;                  // the listener's, for all inbound connections
   RateLimiter rate_;                       // the listener's, for all inbound connections
+  InboundAdmission admission_;             // the listener's connection limits
+  WriterRegistry writers_;                 // one writer per remote IP
+  std::vector<std::string> cm_inbound_;    // octet tie-break: the manager's inbound IPs
   std::vector<PeerSlot> slots_;            // parallel to cfg_.peers
   std::vector<Conn> conns_;                // open connections, few per node
   std::vector<std::uint32_t> pass_queue_;  // peers left to dial in the current pass

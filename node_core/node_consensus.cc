@@ -104,8 +104,10 @@ void Node::broadcast(const Message& m) {
   if (!knows(kind_of(m))) return;  // the build has no such variant
   encode_for_wire(m);
   const MsgKind kind = kind_of(m);
-  for (const auto& c : conns_)
-    if (c.writable) out().push_back(Send{c.id, kind, scratch_});
+  for (const auto& c : conns_) {
+    if (!c.writable) continue;
+    if (const ConnId to = route(c); to != 0) out().push_back(Send{to, kind, scratch_});
+  }
 }
 
 // ---- start, heartbeats, slots ------------------------------------------------------------

@@ -41,6 +41,8 @@ enum class CloseReason : std::uint8_t {
   kKeepaliveTimeout,        // the listener's kernel: keepalive probes unanswered (dead peer)
   kRateLimited,             // inbound: a message over its rate limit, and the blacklist
                             // says disconnect (inbound.excess_is_violation)
+  kConnectionLimit,         // inbound: refused at accept by a connection limit (ConnPolicy)
+  kDuplicateConnection,     // inbound: a second connection to an IP, rejected after handshake
   kCount,
 };
 std::string_view close_reason_name(CloseReason r);
@@ -128,7 +130,16 @@ enum class NoteKind : std::uint8_t {
   kProtocolError,      // value = ProtocolErrorKind; text = the node's log line
   kPeerGivenUp,        // no conn; value = peer index: too many failed dials
   kPeerCooldown,       // no conn; value = peer index: adaptive cooldown after failed dials
+  // inbound: a valid Handshake from an IP this node already had a connection with;
+  // value = DuplicateOutcome
+  kDuplicateConnection,
 };
+enum class DuplicateOutcome : std::uint8_t {
+  kAccepted,  // the new connection was accepted; the other stays open
+  kRejected,  // the new connection was closed (CloseReason::kDuplicateConnection)
+  kDeaf,      // octet tie-break: Ack written, reads stopped, its writer owns the IP
+};
+std::string_view duplicate_outcome_name(DuplicateOutcome o);
 enum class ProtocolErrorKind : std::uint8_t {
   kMessageBeforeHandshake,
   kBadMagic,

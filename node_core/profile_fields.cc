@@ -140,6 +140,24 @@ struct GossipEnum {
   }
 };
 
+template <auto Member>
+struct ConnField {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.conn.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.conn.*Member, v); }
+};
+template <auto Member>
+struct ConnLimit {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.conn.limits.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.conn.limits.*Member, v); }
+};
+template <auto Member, const auto& Names>
+struct ConnEnum {
+  static FieldValue get(const VersionProfile& p) { return enum_value(p.conn.*Member, Names); }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    enum_from_value(p.conn.*Member, v, Names);
+  }
+};
+
 using VP = VersionProfile;
 using PT = ProtocolTimers;
 using CR = ConsensusRules;
@@ -149,6 +167,7 @@ using DP = DialerPolicy;
 using IP = InboundPolicy;
 using RB = RateBucket;
 using GP = GossipPolicy;
+using AL = AdmissionLimits;
 constexpr auto kBool = FieldType::kBool;
 constexpr auto kCount = FieldType::kCount;
 constexpr auto kDur = FieldType::kDuration;
@@ -468,6 +487,36 @@ constexpr std::array kFields = {
         "gossip.inactive_on_disconnect", kBool, 0,
         "a registered masternode is marked inactive when the dialer's session to it ends "
         "(126d7ee)"),
+    // ---- admission, duplicates, whitelist (conn_policy.h) ----
+    field<ConnLimit<&AL::max_total>>("conn.limit.total", kCount, 0,
+                                     "inbound refused at accept when this many IPs are "
+                                     "connected, either direction (0: no limit)"),
+    field<ConnLimit<&AL::max_inbound>>("conn.limit.inbound", kCount, 0,
+                                       "... when this many IPs are connected inbound (0: none)"),
+    field<ConnLimit<&AL::max_per_ip>>(
+        "conn.limit.per_ip", kCount, 0,
+        "... when this many connected IPs start with the new IP's text (0: none)"),
+    field<ConnLimit<&AL::max_regular>>(
+        "conn.limit.regular", kCount, 0,
+        "... when this many non-whitelisted IPs are connected (0: none)"),
+    field<ConnLimit<&AL::max_new_inbound>>(
+        "conn.limit.new_inbound", kCount, 0,
+        "... when this many inbound handshakes fell in the window, node-wide (0: none)"),
+    field<ConnLimit<&AL::new_window_ns>>("conn.limit.new_window", kDur, 1,
+                                         "the window of conn.limit.new_inbound"),
+    field<ConnLimit<&AL::prune_interval_ns>>(
+        "conn.limit.prune_interval", kDur, 0,
+        "old handshakes leave the window only at a prune, at most this often"),
+    field<ConnLimit<&AL::whitelist_bypass>>(
+        "conn.limit.whitelist_bypass", kBool, 0,
+        "a whitelisted IP is checked against conn.limit.total only"),
+    enum_field<ConnEnum<&ConnPolicy::duplicate, kDuplicatePolicyNames>>(
+        "conn.duplicate", kDuplicatePolicyNames,
+        "a Handshake from an already-connected IP: octet-tie-break (ea701a4), accept "
+        "(1f246fd, 808d30a), reject (d6b4383, 7965e88), tie-break-outbound (4233e37)"),
+    field<ConnField<&ConnPolicy::dialer_reserves_ip>>(
+        "conn.dialer_reserves_ip", kBool, 0,
+        "a dial in progress counts as a connection for conn.duplicate (083e136)"),
 };
 
 }  // namespace

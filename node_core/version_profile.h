@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/time.h"
+#include "node_core/conn_policy.h"
 #include "node_core/dialer_policy.h"
 #include "node_core/gossip_policy.h"
 #include "node_core/inbound_policy.h"
@@ -201,6 +202,8 @@ struct VersionProfile {
   // Reconnection scheme, pong-timeout and pending-nonce variants of the dialer.
   DialerPolicy dialer;
   GossipPolicy gossip;  // masternode announcements, lists, heartbeat relay, dialer kinds
+  // Listener admission, duplicate connections, whitelist semantics (conn_policy.h).
+  ConnPolicy conn;
 };
 
 // All known profiles, in a stable order (oldest first).

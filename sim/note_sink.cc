@@ -56,6 +56,12 @@ Result<bool> apply_note(const NoteContext& ctx, const node::Note& note) {
         return ctx.recorder->add_node_event(ctx.now, ctx.node, ctx.peer, "peer_cooldown",
                                             "adaptive reconnection cooldown after failed dials");
       break;
+    case NoteKind::kDuplicateConnection:  // ConnPolicy::duplicate's verdict on a second one
+      if (ctx.recorder)
+        return ctx.recorder->add_node_event(
+            ctx.now, ctx.node, ctx.peer, "duplicate_connection",
+            node::duplicate_outcome_name(static_cast<node::DuplicateOutcome>(note.value)));
+      break;
     case NoteKind::kHandshakeSent:
     case NoteKind::kMessageHandled:
       break;

@@ -535,6 +535,22 @@ std::string share_sum_text(const Shares& shares) {
 // `generate:` -> nodes n0..n{count-1} with IPs 10.a.b.c (index in base 256, from 1) and
 // versions spread by share over the index (deterministic, no seed involved, so faults can
 // name generated nodes).
+// A `whitelist:` value: a list of distinct dotted-quad IPv4 addresses (may be empty).
+Result<std::vector<std::string>> parse_whitelist(const Loader& L, const YAML::Node& n) {
+  if (!n.IsSequence()) return L.at(n.Mark(), "'whitelist' must be a list of IPv4 addresses");
+  std::vector<std::string> ips;
+  for (const auto& e : n) {
+    auto ip = L.string(e, "whitelist");
+    if (!ip) return ip.error();
+    if (!Loader::valid_ipv4(*ip))
+      return L.at(e.Mark(), "whitelist: " + quote(*ip) + " is not an IPv4 address");
+    if (std::find(ips.begin(), ips.end(), *ip) != ips.end())
+      return L.at(e.Mark(), "whitelist: " + quote(*ip) + " is listed twice");
+    ips.push_back(*ip);
+  }
+  return ips;
+}
+
 Result<bool> generate_nodes(const Loader& L, const YAML::Node& g, Scenario& s) {
   if (auto r = L.keys(g, "generate", {"count", "versions", "region", "start_spread"}); !r) return r;
   auto count = g["count"];
@@ -992,10 +1008,10 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
   }
   if (!root || root.IsNull())
     return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
-  if (auto r = L.keys(
-          root, "scenario",
-          {"name", "description", "seed", "duration", "epoch", "latency", "nodes", "generate",
-           "topology", "faults", "upgrades", "chaos", "consensus", "versions", "properties"});
+  if (auto r = L.keys(root, "scenario",
+                      {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
+                       "generate", "topology", "faults", "upgrades", "chaos", "consensus",
+                       "versions", "properties", "whitelist"});
       !r)
     return r.error();
   try {
@@ -1030,6 +1046,11 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       auto own = parse_versions(v, path);
       if (!own) return own.error();
       s.user_profiles = std::move(*own);
+    }
+    if (auto w = root["whitelist"]) {
+      auto ips = parse_whitelist(L, w);
+      if (!ips) return ips.error();
+      s.whitelist = std::move(*ips);
     }
     auto nodes = root["nodes"];
     auto gen = root["generate"];
@@ -1094,7 +1115,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       }
     }
     for (const auto& n : nodes ? nodes : YAML::Node(YAML::NodeType::Sequence)) {
-      if (auto r = L.keys(n, "node", {"name", "ip", "version", "start", "region"}); !r)
+      if (auto r = L.keys(n, "node", {"name", "ip", "version", "start", "region", "whitelist"}); !r)
         return r.error();
       NodeSpec spec;
       if (!n["ip"]) return L.at(n.Mark(), "node: missing key 'ip'");
@@ -1127,6 +1148,12 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
         auto v = L.string(n["region"], "region");
         if (!v) return v.error();
         spec.region = *v;
+      }
+      if (auto w = n["whitelist"]) {
+        auto wl = parse_whitelist(L, w);
+        if (!wl) return wl.error();
+        spec.has_whitelist = true;
+        spec.whitelist = std::move(*wl);
       }
       if (!ips.insert(spec.ip).second)
         return L.at(n["ip"].Mark(), "duplicate node ip " + quote(spec.ip));

@@ -25,6 +25,9 @@ struct NodeSpec {
   const node::VersionProfile* profile = nullptr;
   SimTime start_ns = 0;  // the node process starts at this virtual time
   std::string region;    // optional; selects region-pair latency
+  // `whitelist:` of the node; unset: the scenario's (Scenario::whitelist).
+  bool has_whitelist = false;
+  std::vector<std::string> whitelist;
 };
 
 // Latency between two regions (symmetric), or between two nodes (by name), either both
@@ -65,6 +68,8 @@ struct Scenario {
   std::vector<LatencyRule> region_latency;  // symmetric
   std::vector<LatencyRule> link_latency;    // by node name
   std::vector<NodeSpec> nodes;
+  // Top-level `whitelist:`: the whitelist of every node without its own.
+  std::vector<std::string> whitelist;
   std::vector<Fault> faults;   // `faults:` and `upgrades:`, in file order (ids 1..n)
   ChaosSpec chaos;             // `chaos:`; drawn at run time from the run's seed
   TopologySpec topology;       // `topology:`; random topologies are drawn from the run's seed

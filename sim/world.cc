@@ -415,6 +415,7 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   cfg.peers.reserve(sn.peer_node.size());
   for (std::uint32_t j : sn.peer_node)
     cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
+  cfg.whitelist = spec.has_whitelist ? spec.whitelist : sc_.whitelist;
   cfg.consensus = sc_.consensus.enabled;
   if (sc_.consensus.quorum_of_active) cfg.quorum_base = node::NodeConfig::QuorumBase::kActive;
   cfg.chain = std::move(sn.chain_on_disk);  // the blocks stored before a restart

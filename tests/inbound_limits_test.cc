@@ -53,12 +53,14 @@ struct Harness {
   Node node;
   std::vector<Output> out;
 
-  Harness(std::string ip, const VersionProfile& p) : node(make_cfg(std::move(ip)), p, 1) {
+  Harness(std::string ip, const VersionProfile& p, std::vector<std::string> whitelist = {})
+      : node(make_cfg(std::move(ip), std::move(whitelist)), p, 1) {
     feed(0, Start{});
   }
-  static NodeConfig make_cfg(std::string ip) {
+  static NodeConfig make_cfg(std::string ip, std::vector<std::string> whitelist) {
     NodeConfig c;
     c.ip = std::move(ip);
+    c.whitelist = std::move(whitelist);
     return c;
   }
   std::vector<Output>& feed(SimTime now, const Input& in) {
@@ -295,8 +297,8 @@ TEST_CASE("whitelist: a whitelisted IP's excess is skipped but never counted or 
   p.blacklist.whitelist_exempt = true;
   for (const bool listed : {true, false}) {
     CAPTURE(listed);
-    Harness l("10.0.0.2", p);
-    if (listed) l.node.set_blacklist_whitelist({"10.0.0.1"});
+    Harness l("10.0.0.2", p,
+              listed ? std::vector<std::string>{"10.0.0.1"} : std::vector<std::string>{});
     l.accept(0, 1, "10.0.0.1");
     int handled = 0, bans = 0;
     bool closed = false;

@@ -76,7 +76,8 @@ TEST_CASE("profile fields: the table lists every member of VersionProfile and Pr
   group(member_count<WireFormat>());
   group(member_count<DialerPolicy>());
   group(member_count<GossipPolicy>());
-  group(member_count<InboundPolicy>() - 1 + kRateBucketCount * 2);  // 2 fields per bucket
+  group(member_count<InboundPolicy>() - 1 + kRateBucketCount * 2);          // 2 fields per bucket
+  group(member_count<ConnPolicy>() - 1 + member_count<AdmissionLimits>());  // conn.limit.*
   CAPTURE(member_count<VersionProfile>());
   CAPTURE(member_count<ProtocolTimers>());
   CAPTURE(member_count<ConsensusRules>());
@@ -85,6 +86,8 @@ TEST_CASE("profile fields: the table lists every member of VersionProfile and Pr
   CAPTURE(member_count<DialerPolicy>());
   CAPTURE(member_count<InboundPolicy>());
   CAPTURE(member_count<GossipPolicy>());
+  CAPTURE(member_count<ConnPolicy>());
+  CAPTURE(member_count<AdmissionLimits>());
   // If this fails after adding a member: add its line to kFields in node_core/profile_fields.cc.
   CHECK(profile_fields().size() == members);
   std::set<std::string_view> keys;
