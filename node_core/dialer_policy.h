@@ -25,9 +25,10 @@ inline constexpr std::array<std::string_view, 2> kReconnectSchemeNames = {"doubl
 enum class WhitelistSource : std::uint8_t {
   kNone,            // none (the incident commits)
   kMasternodeFlag,  // the dial's masternode flag: `is_whitelisted = is_masternode` (79645be)
+  kConfig,          // the operator's whitelist, NodeConfig::whitelist (546a294 .. 79645be^)
 };
-inline constexpr std::array<std::string_view, 2> kWhitelistSourceNames = {"none",
-                                                                          "masternode-flag"};
+inline constexpr std::array<std::string_view, 3> kWhitelistSourceNames = {"none", "masternode-flag",
+                                                                          "config"};
 
 // What the pong check does on a whitelisted connection.
 enum class WhitelistedPong : std::uint8_t {

@@ -448,8 +448,15 @@ void Node::purge_pings(SimTime now, Conn& c) {
 }
 
 bool Node::whitelisted(const Conn& c) const {
-  return profile_->dialer.whitelist_source == WhitelistSource::kMasternodeFlag &&
-         dialled_as_masternode(c.peer);
+  switch (profile_->dialer.whitelist_source) {
+    case WhitelistSource::kNone:
+      return false;
+    case WhitelistSource::kMasternodeFlag:
+      return dialled_as_masternode(c.peer);
+    case WhitelistSource::kConfig:  // peer_registry.is_whitelisted(ip): the blacklist's list
+      return is_whitelisted(cfg_.peers[c.peer].ip);
+  }
+  return false;
 }
 
 Duration Node::pong_timeout(const Conn& c) const {

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "node_core/history_profiles.h"
+
 namespace ts::node {
 namespace {
 
@@ -36,32 +38,34 @@ constexpr VersionProfile make_post_fix() {
   return p;
 }
 
-// 31ad283 plus the later outbound fixes: 505b8a3 (outbound connections handle every message)
-// and 51218aa (outbound connections receive broadcasts for writing). Only those two switches
-// differ from post-fix; the consensus rules stay 31ad283's (51218aa's own consensus is a
-// rewrite - avalanche.rs, tsdc.rs - that the model does not have; docs/fidelity.md).
+// HYPOTHETICAL: no upstream commit behaves like this. 31ad283 with only the two outbound
+// switches of the later fixes turned on (505b8a3: outbound handles every message; 51218aa:
+// outbound carries broadcasts) and the incident commits' consensus. What 51218aa really does
+// is the history profile `dialer-broadcasts` (node_core/history_profiles.h).
 constexpr VersionProfile make_full_outbound() {
   VersionProfile p = make_post_fix();
-  p.name = "full-outbound";
+  p.name = "hypothetical-full-outbound";
   p.base = "post-fix";
-  p.commit = "51218aa";
-  p.description = "as post-fix, but outbound handles every message and carries broadcasts";
+  p.commit = "none";
+  p.description =
+      "HYPOTHETICAL: post-fix, but outbound handles every message and carries broadcasts";
   p.outbound_handles_all_messages = true;
   p.outbound_writes_broadcasts = true;
   p.max_line_bytes = 2'000'000;  // server.rs MAX_MESSAGE_SIZE at 51218aa
   return p;
 }
 
-// HYPOTHETICAL: no upstream commit behaves like this. full-outbound's transport with the
-// model's idealised consensus from before issue 15: every node opens a round at its slot,
-// the BFT leader proposes and votes, every masternode heard is registered, activity is
-// judged at every read, sync asks for heights and applies BlocksResponse.
+// HYPOTHETICAL: no upstream commit behaves like this. hypothetical-full-outbound's transport with
+// the model's idealised consensus from before issue 15: every node opens a round at its slot, the
+// BFT leader proposes and votes, every masternode heard is registered, activity is judged at every
+// read, sync asks for heights and applies BlocksResponse.
 constexpr VersionProfile make_hypothetical_ideal() {
   VersionProfile p = make_full_outbound();
   p.name = "hypothetical-ideal-consensus";
-  p.base = "full-outbound";
+  p.base = "hypothetical-full-outbound";
   p.commit = "none";
-  p.description = "HYPOTHETICAL: full-outbound transport with idealised consensus and sync";
+  p.description =
+      "HYPOTHETICAL: hypothetical-full-outbound transport with idealised consensus and sync";
   ConsensusRules& c = p.consensus;
   c.proposer = ConsensusRules::Proposer::kBftLeaderEveryNode;
   c.leader_votes_own_block = true;
@@ -94,9 +98,55 @@ constexpr VersionProfile make_planted_bug_drop_heartbeats() {
   return p;
 }
 
-constexpr std::array<VersionProfile, 6> kProfiles = {
-    make_pre_fix(),       make_logging_fix(),        make_post_fix(),
-    make_full_outbound(), make_hypothetical_ideal(), make_planted_bug_drop_heartbeats()};
+// The networking history after the incident, oldest first, each built on the previous one.
+constexpr std::array<VersionProfile, 24> make_history() {
+  using namespace history;
+  std::array<VersionProfile, 24> h{};
+  std::size_t i = 0;
+  h[i] = registry_loop(make_post_fix());
+  for (auto step : {announce_on_connect,
+                    heartbeat_relay,
+                    octet_dial_rule,
+                    dialer_writer,
+                    both_dial,
+                    dos_protection,
+                    ban_storm_fix,
+                    buffer_size,
+                    concat_json,
+                    inactive_on_disconnect,
+                    whitelist_no_timeout,
+                    no_nonce_limit,
+                    reserve_before_dial,
+                    masternode_protection,
+                    pong_300s,
+                    adaptive_reconnect,
+                    dialer_message_handler,
+                    dialer_broadcasts,
+                    tls_bincode,
+                    reject_inbound_if_outbound,
+                    connect_timeout,
+                    network_from_config,
+                    cooldown_after_3}) {
+    h[i + 1] = step(h[i]);
+    ++i;
+  }
+  return h;
+}
+constexpr auto kHistory = make_history();
+
+constexpr auto make_all() {
+  std::array<VersionProfile, 3 + kHistory.size() + 3> all{};
+  std::size_t i = 0;
+  for (const auto& p : {make_pre_fix(), make_logging_fix(), make_post_fix()})
+    all[i++] = p;
+  for (const auto& p : kHistory)
+    all[i++] = p;
+  for (const auto& p :
+       {make_full_outbound(), make_hypothetical_ideal(), make_planted_bug_drop_heartbeats()})
+    all[i++] = p;
+  return all;
+}
+constexpr auto kProfiles = make_all();
 
 }  // namespace
 

@@ -485,8 +485,8 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
       if (!name) return name.error();
       fault.to_profile = s.find_version(*name);
       if (!fault.to_profile)
-        return L.at(v->Mark(), "unknown version " + quote(*name) +
-                                   " (known: " + known_versions(s.user_profiles) + ")");
+        return L.at(v->Mark(), "unknown version " + quote(*name) + " (" +
+                                   known_versions(s.user_profiles, *name) + ")");
       if (f["restart_delay"]) {
         auto d = L.duration(f["restart_delay"], "restart_delay", true);
         if (!d) return d.error();
@@ -1137,8 +1137,8 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       if (!ver) return ver.error();
       spec.profile = s.find_version(*ver);
       if (spec.profile == nullptr)
-        return L.at(n["version"].Mark(), "unknown version " + quote(*ver) +
-                                             " (known: " + known_versions(s.user_profiles) + ")");
+        return L.at(n["version"].Mark(), "unknown version " + quote(*ver) + " (" +
+                                             known_versions(s.user_profiles, *ver) + ")");
       if (n["start"]) {
         auto v = L.duration(n["start"], "start", true);
         if (!v) return v.error();

@@ -183,11 +183,9 @@ class VersionsParser {
       while (j < entries_.size() && entries_[j].name != base_name)
         ++j;
       if (j == entries_.size()) {
-        std::string known = known_versions({});
-        for (const auto& x : entries_)
-          if (x.name != e.name) known += ", " + x.name;
         return at(base_node.Mark(), "version " + quote(e.name) + ": unknown base " +
-                                        quote(base_name) + " (known: " + known + ")");
+                                        quote(base_name) + " (" + known_versions({}, base_name) +
+                                        ")");
       }
       if (entries_[j].state == Entry::State::kBuilding) {
         std::string cycle;
@@ -385,12 +383,45 @@ const node::VersionProfile* find_version(const UserProfiles& own, std::string_vi
   return node::find_profile(name);
 }
 
-std::string known_versions(const UserProfiles& own) {
-  std::string out;
+namespace {
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+std::string known_versions(const UserProfiles& own, std::string_view unknown) {
+  std::vector<std::string> names;
   for (const auto& p : node::all_profiles())
-    out += (out.empty() ? "" : ", ") + std::string(p.name);
+    names.emplace_back(p.name);
   for (const auto& u : own)
-    out += ", " + u->name;
+    names.push_back(u->name);
+  std::string best;
+  std::size_t best_d = 4;  // suggest only a near miss
+  for (const auto& n : names) {
+    if (n == unknown) continue;
+    const std::size_t d = unknown.size() > 200 ? best_d : edit_distance(unknown, n);
+    if (d < best_d) best_d = d, best = n;
+  }
+  std::string out = best.empty() ? "" : "did you mean '" + best + "'? ";
+  out += std::to_string(node::all_profiles().size()) + " built in, listed by timesim versions";
+  if (!own.empty()) {
+    out += "; the scenario's:";
+    for (const auto& u : own)
+      out += " " + u->name;
+  }
   return out;
 }
 

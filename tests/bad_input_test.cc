@@ -155,7 +155,8 @@ void make_fixtures(const fs::path& dir) {
   write(dir / "mesh50k.yaml", "generate: {count: 50000, versions: {post-fix: 100%}}\n");
   REQUIRE(::mkfifo((dir / "fifo.yaml").c_str(), 0600) == 0);
   write(dir / "six_noseed.yaml", six_with("seed: 1", "seed:", ""));
-  write(dir / "six_later.yaml", six_with("version: pre-fix", "version: full-outbound", ""));
+  write(dir / "six_later.yaml",
+        six_with("version: pre-fix", "version: hypothetical-full-outbound", ""));
   write(dir / "six_longver.yaml",
         six_with("version: pre-fix", "version: " + std::string(3'000'000, 'v'), ""));
   // `versions:` blocks (docs/scenario.md), appended to six.yaml.

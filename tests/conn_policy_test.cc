@@ -310,7 +310,7 @@ TEST_CASE("conn: tie-break-outbound (4233e37) - against an outbound the lower IP
 }
 
 TEST_CASE("conn: 35af045 - the dialer's writer replaces the listener's for the IP") {
-  VersionProfile p = profile("full-outbound");  // outbound connections are registered
+  VersionProfile p = profile("hypothetical-full-outbound");  // outbound connections are registered
   p.dial_rule = DialRule::kBoth;
   p.conn.duplicate = DuplicatePolicy::kAccept;  // 1f246fd..: the inbound is accepted
   Harness h("10.0.0.9", {"10.0.0.5"}, p);

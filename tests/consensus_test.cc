@@ -19,8 +19,8 @@ namespace {
 
 constexpr std::string_view kMixed = "topologies/six_nodes.yaml";
 constexpr std::string_view kFull = "topologies/six_nodes_full_outbound.yaml";
-// HYPOTHETICAL profile (idealised consensus on full-outbound transport): the scenarios that
-// need blocks to be made.
+// HYPOTHETICAL profile (idealised consensus on hypothetical-full-outbound transport): the scenarios
+// that need blocks to be made.
 constexpr std::string_view kIdeal = "topologies/six_nodes_hypothetical_ideal.yaml";
 const node::ProtocolTimers kT{};
 
@@ -184,8 +184,8 @@ TEST_CASE("consensus: post-fix and mixed - heartbeats flow only listener to dial
 
 TEST_CASE("consensus: a late joiner catches up through sync within the timers' bound") {
   // 165.232.154.150 sorts first, so when it starts it dials all five peers in one pass
-  // (100 ms apart), asks each for its height over the new connection (full-outbound writes
-  // on outbound connections) and fetches the missing blocks with GetBlocks.
+  // (100 ms apart), asks each for its height over the new connection (hypothetical-full-outbound
+  // writes on outbound connections) and fetches the missing blocks with GetBlocks.
   const Duration join = 2 * kHour + 5 * kMinute;
   auto sc = load_edited(kIdeal,
                         "{ip: 165.232.154.150, version: hypothetical-ideal-consensus, region: "
@@ -259,7 +259,9 @@ TEST_CASE("consensus: a 3 | 3 partition stalls production and healing resumes it
   }
 }
 
-TEST_CASE("consensus: all full-outbound (31ad283 rules) - heartbeats flow, nothing is produced") {
+TEST_CASE(
+    "consensus: all hypothetical-full-outbound (31ad283 rules) - heartbeats flow, nothing is "
+    "produced") {
   // The transport carries everything, but at 31ad283 a node registers only itself
   // (main.rs:443-450; nobody sends MasternodeAnnouncement) and ignores heartbeats from
   // masternodes it has not registered (masternode_registry.rs:553-572). So every node sees
@@ -267,7 +269,7 @@ TEST_CASE("consensus: all full-outbound (31ad283 rules) - heartbeats flow, nothi
   // transaction is final (its own vote is not counted, the others' are rejected).
   auto sc = test::load(std::string(kFull));
   REQUIRE(sc.consensus.enabled);
-  const auto& rules = node::find_profile("full-outbound")->consensus;
+  const auto& rules = node::find_profile("hypothetical-full-outbound")->consensus;
   REQUIRE(!rules.registers_heartbeat_senders);
   const Duration duration = 2 * kHour;
   auto r = test::run(sc, 1, duration, sim::RecordLevel::kMessages);

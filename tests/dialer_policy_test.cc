@@ -70,9 +70,11 @@ struct Rig {
   std::vector<std::uint64_t> ping_nonces;
   SimTime now = 0;
 
-  explicit Rig(const VersionProfile& p) : node(cfg(), p, 7) {}
-  static NodeConfig cfg() {
+  explicit Rig(const VersionProfile& p, std::vector<std::string> whitelist = {})
+      : node(cfg(std::move(whitelist)), p, 7) {}
+  static NodeConfig cfg(std::vector<std::string> whitelist = {}) {
     NodeConfig c;
+    c.whitelist = std::move(whitelist);
     c.ip = "1.1.1.1";
     c.clock_epoch_unix_s = 1766106000;
     c.peers.push_back(PeerAddr{"2.2.2.2"});  // a masternode (PeerAddr default)
@@ -285,6 +287,24 @@ TEST_CASE("pong: whitelisted (masternode-flag) 180 s x 6 closes later than 90 s 
   q.run_until(seconds(1000));
   REQUIRE(q.closes.size() == 1);
   CHECK(q.now == seconds(130));
+}
+
+TEST_CASE("pong: 546a294's whitelist is the operator's list (source config), not the flag") {
+  // 546a294 peer_connection.rs:381-392: peer_registry.is_whitelisted(ip), the blacklist's
+  // whitelist from config.network.whitelisted_peers. At the count: misses := 0, pings cleared.
+  VersionProfile p = *find_profile("post-fix");
+  p.dialer.whitelist_source = WhitelistSource::kConfig;
+  p.dialer.whitelisted_pong = WhitelistedPong::kResetClear;
+  for (const bool listed : {true, false}) {
+    CAPTURE(listed);
+    Rig r(p, listed ? std::vector<std::string>{"2.2.2.2"} : std::vector<std::string>{"9.9.9.9"});
+    r.feed(0, Start{});
+    r.connect(0);
+    r.run_until(seconds(2000));
+    // Not listed: 90 s x 3 as at the incident commits, the t = 30 ping's miss at t = 130.
+    CHECK(r.closes.empty() == listed);
+    if (!listed) CHECK(r.now == seconds(130));
+  }
 }
 
 TEST_CASE("pong: whitelisted never time out - reset (546a294, fae8ba7) or unchecked (23cebb4)") {

@@ -625,8 +625,8 @@ TEST_CASE(
 
 TEST_CASE("faults: an oversized line - unlimited at the incident commits, 2 MB later") {
   // 3 MB from the dialer 3->0 at 5 min. post-fix buffers the whole line and fails to parse
-  // it; full-outbound (51218aa: MAX_MESSAGE_SIZE 2,000,000) drops it as it arrives and logs
-  // the violation. Neither closes the connection.
+  // it; hypothetical-full-outbound (51218aa: MAX_MESSAGE_SIZE 2,000,000) drops it as it arrives and
+  // logs the violation. Neither closes the connection.
   const std::string fault =
       "faults:\n  - {kind: oversize, at: 5m, from: [165.232.154.150], to: [50.28.104.50], size: "
       "3000000}\n";

@@ -27,7 +27,8 @@ const std::string kProperty =
 // first 40 min.
 std::string chaos_scenario(const std::string& version) {
   std::string text = test::slurp(test::source_path("topologies/six_nodes_full_outbound.yaml"));
-  text = std::regex_replace(text, std::regex("version: full-outbound"), "version: " + version);
+  text = std::regex_replace(text, std::regex("version: hypothetical-full-outbound"),
+                            "version: " + version);
   text = std::regex_replace(text, std::regex("\nduration: 6h"), "\nduration: 1h");
   return text +
          "chaos:\n  rate: 40/h\n  kinds: [partition, crash, latency, reset, loss, pause, refuse, "

@@ -100,7 +100,7 @@ TEST_CASE("profile fields: the table lists every member of VersionProfile and Pr
 }
 
 TEST_CASE("profile fields: each line gets and sets its own member, and values round-trip") {
-  const VersionProfile base = *find_profile("full-outbound");
+  const VersionProfile base = *find_profile("hypothetical-full-outbound");
   for (const auto& f : profile_fields()) {
     CAPTURE(f.key);
     const FieldValue v = f.get(base);

@@ -156,7 +156,7 @@ TEST_CASE("messages: user text is quoted short and escaped (a 3 MB version strin
   const auto msg = error_of("nodes:\n  - {ip: 1.1.1.1, version: " + huge + "}\n");
   CAPTURE(msg.substr(0, 300));
   CHECK(msg.size() < 300);
-  CHECK(msg.find("unknown version '" + std::string(80, 'v') + "\u2026' (known: pre-fix") !=
+  CHECK(msg.find("unknown version '" + std::string(80, 'v') + "\u2026' (30 built in") !=
         std::string::npos);
   // a long topology kind, a long node name in a fault, a long duration: all cut
   for (const std::string& text :

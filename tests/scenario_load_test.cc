@@ -103,7 +103,7 @@ TEST_CASE("scenario: every bad input names file:line:col and the key") {
        "pre-fix}\n",
        "t.yaml:3:12: ", "duplicate node name 'a'"},
       {"unknown version", "nodes:\n  - {ip: 1.1.1.1, version: v2}\n",
-       "t.yaml:2:28: ", "unknown version 'v2' (known: pre-fix, logging-fix, post-fix"},
+       "t.yaml:2:28: ", "unknown version 'v2' (30 built in, listed by timesim versions"},
       {"bad duration", std::string("duration: 10\n") + kNodes,
        "t.yaml:1:11: ", "'duration': duration '10' needs a unit"},
       {"bad ip", "nodes:\n  - {ip: 1.1.1.300, version: pre-fix}\n",
