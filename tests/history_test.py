@@ -10,9 +10,10 @@ values derived from the protocol, not from recorded output.
    server.rs), and the dialer is the lower IP string (the incident commits' dial rule).
    So cycling links = pairs whose lower-IP node runs such a profile (8 of 15 there).
 2. Duplicate connections: under the string dial rule one side dials each pair, so 0; under
-   `dial_rule: both` (9fc70f4: no rule) each of the C(6,2) = 15 pairs is dialled from both
-   sides and, on post-fix (handshake first: connections stay up), holds two connections at
-   once: 15 duplicates on 15 pairs, 30 links.
+   `dial_rule: both` (9fc70f4: no rule) with the listener accepting duplicates
+   (`conn.duplicate: accept`, 1f246fd onwards) each of the C(6,2) = 15 pairs is dialled from
+   both sides and, on post-fix (handshake first: connections stay up), holds two connections
+   at once: 15 duplicates on 15 pairs, 30 links.
    The link classes also equal `timesim run`'s own summary line.
 3. The pipeline end to end (two profiles, short runs, rollout): the markdown's rows say
    pre-fix cycles 15/15 and post-fix none, and the rollout's all-post-fix window has no
@@ -79,9 +80,9 @@ with tempfile.TemporaryDirectory(prefix="history-test-") as tmp:
     both = os.path.join(tmp, "six_both.yaml")
     with open(both, "w") as f:
         f.write(open(six).read().rstrip("\n") +
-                "\nversions:\n  both-dial: {base: post-fix, dial_rule: both}\n")
+                "\nversions:\n  post-fix-both-dial: {base: post-fix, dial_rule: both, conn: {duplicate: accept}}\n")
     pairs = len(nodes) * (len(nodes) - 1) // 2
-    for version, dups, links in (("post-fix", 0, pairs), ("both-dial", pairs, 2 * pairs)):
+    for version, dups, links in (("post-fix", 0, pairs), ("post-fix-both-dial", pairs, 2 * pairs)):
         db = os.path.join(tmp, f"{version}.db")
         run(TIMESIM, "run", both, "--all-version", version, "--duration", "10m", "--db", db, "-q")
         m = metrics(db)
