@@ -122,6 +122,9 @@ void Node::consensus_start(SimTime now) {
   // tokio::time::interval: the first heartbeat tick completes at once.
   heartbeat_at_ = now;
   on_heartbeat_tick(now);
+  // From 6e08456 block production is Avalanche/TSDC, which the model does not have: a build
+  // without the BFT messages runs no block slots at all (docs/fidelity.md).
+  if (!profile_->wire.bft) return;
   // Slots: sleep to the next wall-clock multiple of the block interval, then an interval.
   const Duration interval = profile_->timers.block_interval_ns;
   const SimTime wall_ns = now + cfg_.clock_offset_ns;

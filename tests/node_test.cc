@@ -518,3 +518,26 @@ TEST_CASE("node: the ping check is armed only for the tick that can count a miss
   h.feed(seconds(150), TimerFired{{TimerKind::kPingTick, 0}});
   CHECK(h.timer_at(TimerKind::kPingCheck) == seconds(160));
 }
+
+TEST_CASE("node: a build without the BFT messages runs no block slots (6e08456: TSDC)") {
+  for (const bool bft : {true, false}) {
+    CAPTURE(bft);
+    VersionProfile p = *find_profile("post-fix");
+    p.wire.bft = bft;
+    NodeConfig cfg = Harness::make_cfg("1.1.1.1", {"2.2.2.2"});
+    cfg.consensus = true;
+    Node n(cfg, p, 1);
+    std::vector<Output> out;
+    n.handle(0, Start{});
+    n.drain(out);
+    int slots = 0, heartbeats = 0;
+    for (const auto& o : out) {
+      if (const auto* t = std::get_if<SetTimer>(&o)) {
+        slots += t->id.kind == TimerKind::kBlockSlot;
+        heartbeats += t->id.kind == TimerKind::kHeartbeat;
+      }
+    }
+    CHECK(slots == (bft ? 1 : 0));
+    CHECK(heartbeats == 1);  // the masternode layer still runs
+  }
+}
