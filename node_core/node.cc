@@ -102,6 +102,21 @@ ProtocolErrorKind to_protocol_error(DecodeErrorKind k) {
   return ProtocolErrorKind::kInvalidJson;
 }
 
+// The type b5513be's debug line names for a dropped message: five variants by name, the
+// rest "Other" (peer_connection.rs:410-417).
+std::string dropped_type_name(MsgKind k) {
+  switch (k) {
+    case MsgKind::kTransactionBroadcast:
+    case MsgKind::kTransactionVote:
+    case MsgKind::kBlockAnnouncement:
+    case MsgKind::kMasternodeAnnouncement:
+    case MsgKind::kHandshake:
+      return std::string(msg_kind_name(k));
+    default:
+      return "Other";
+  }
+}
+
 // Dotted-quad IPv4 ("a.b.c.d", each 0..255, no leading '+' or spaces) to host byte order.
 bool parse_ipv4(std::string_view text, std::uint32_t& out) {
   std::uint32_t addr = 0;
@@ -771,7 +786,13 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
     handle_established(now, c, m);
     return;
   }
-  note(c.id, NoteKind::kMessageDropped, static_cast<std::int64_t>(kind_of(m)));
+  // b5513be's `_` arm logs the drop at debug level (peer_connection.rs:403-420); before it
+  // the message vanished without a line. The bytes on the wire are the same either way.
+  std::string logged;
+  if (profile_->outbound_logs_dropped_messages)
+    logged =
+        "Received message from " + remote(c) + " (type: " + dropped_type_name(kind_of(m)) + ")";
+  note(c.id, NoteKind::kMessageDropped, static_cast<std::int64_t>(kind_of(m)), std::move(logged));
 }
 
 void Node::handle_established(SimTime now, Conn& c, const Message& m) {

@@ -125,7 +125,8 @@ enum class NoteKind : std::uint8_t {
   kPongUnmatched,      // outbound: a Pong whose nonce is not pending; value = nonce
   kPingMissed,         // outbound: a ping passed the timeout; value = misses so far
   kPingAnswered,       // either side: a Pong was written for a received Ping
-  kMessageDropped,     // outbound: a message dropped unhandled; value = MsgKind
+  kMessageDropped,     // outbound: a message dropped unhandled; value = MsgKind; text = the
+                       // node's debug log line, empty if the build drops it silently
   kMessageHandled,     // a message was handled; value = MsgKind
   kProtocolError,      // value = ProtocolErrorKind; text = the node's log line
   kPeerGivenUp,        // no conn; value = peer index: too many failed dials

@@ -37,6 +37,8 @@ Result<bool> apply_note(const NoteContext& ctx, const node::Note& note) {
       break;
     case NoteKind::kMessageDropped:
       if (r) ++r->msgs_dropped;
+      if (ctx.recorder && !note.text.empty())  // the build logs it (b5513be): a debug line
+        return ctx.recorder->add_node_event(ctx.now, ctx.node, ctx.peer, "debug_log", note.text);
       break;
     case NoteKind::kProtocolError:
       if (r) ++r->protocol_errors;

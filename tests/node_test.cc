@@ -541,3 +541,26 @@ TEST_CASE("node: a build without the BFT messages runs no block slots (6e08456: 
     CHECK(heartbeats == 1);  // the masternode layer still runs
   }
 }
+
+TEST_CASE("node: logging-fix logs what it drops, pre-fix drops it silently, same bytes (b5513be)") {
+  std::vector<std::string> sent[2];
+  std::vector<std::string> logged[2];
+  int i = 0;
+  for (const char* version : {"pre-fix", "logging-fix"}) {
+    Harness h("1.1.1.1", {"2.2.2.2"}, version);
+    h.feed(0, Start{});
+    h.feed(1, Connected{1, Direction::kOutbound, 0, {}, 0});
+    for (const auto& s : h.all<Send>())
+      sent[i].push_back(s.bytes.substr(0, s.bytes.find("nonce")));  // nonces aside
+    h.feed(2, BytesIn{1, line(Ack{"Handshake"}) + line(GetPeers{})});
+    for (const auto& n : h.all<Note>())
+      if (n.kind == NoteKind::kMessageDropped) logged[i].push_back(n.text);
+    ++i;
+  }
+  CHECK(sent[0] == sent[1]);
+  REQUIRE(logged[0].size() == 2);
+  CHECK(logged[0] == std::vector<std::string>{"", ""});
+  // peer_connection.rs:410-417 names five variants; Ack and GetPeers are "Other".
+  CHECK(logged[1] == std::vector<std::string>{"Received message from 2.2.2.2:24100 (type: Other)",
+                                              "Received message from 2.2.2.2:24100 (type: Other)"});
+}
