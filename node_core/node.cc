@@ -298,13 +298,16 @@ void Node::start_pass(SimTime now, bool startup) {
     if (startup && st == SlotState::kNotDialed)
       pass_queue_.push_back(p);
     else if (!startup && (st == SlotState::kNotDialed || st == SlotState::kWaitRedial) &&
-             may_dial(*profile_, slots_[p].redial, now))  // a new task's advice: cooldown?
+             may_dial(*profile_, slots_[p].redial, now) &&  // a new task's advice: cooldown?
+             !inbound_established_from(cfg_.peers[p].ip))   // PHASE3-MN: !is_connected
       dial(now, p);
   }
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     if (masternode_peer(now, p)) continue;
     if (slots_[p].state == SlotState::kNotDialed) pass_queue_.push_back(p);
   }
+  // Every branch skips a peer that is connected already (client.rs `!is_connected`), in
+  // either direction: the queue is filtered when each dial comes up (kPassStep).
   pass_step_at_ = now;
   on_timer(now, TimerId{TimerKind::kPassStep, 0});
 }
@@ -460,6 +463,14 @@ void Node::purge_pings(SimTime now, Conn& c) {
   std::erase_if(c.pending, [&](const PendingPing& p) {
     return now - p.sent_at > limit || (edge && now - p.sent_at == limit);
   });
+}
+
+// An inbound connection from `ip` past its handshake that is still read: the connection
+// manager's is_connected(ip) for a peer that dialled us.
+bool Node::inbound_established_from(std::string_view ip) const {
+  for (const auto& c : conns_)
+    if (c.dir == Direction::kInbound && c.handshaken && !c.deaf && remote_ip(c) == ip) return true;
+  return false;
 }
 
 bool Node::whitelisted(const Conn& c) const {
@@ -870,6 +881,14 @@ void Node::on_timer(SimTime now, TimerId id) {
       PeerSlot& s = slots_[id.slot];
       if (s.redial_at > now || s.state != SlotState::kWaitRedial) return;
       TS_ASSERT(may_dial(*profile_, s.redial, now));  // a cooldown's timer ends at its end
+      // client.rs after the sleep (ea701a4 :457 and every later commit): "Already connected
+      // to {ip} during reconnect, task exiting". The peer dialled us meanwhile: the task ends
+      // and a later pass starts a new one if that connection goes.
+      if (inbound_established_from(cfg_.peers[id.slot].ip)) {
+        s.state = SlotState::kNotDialed;
+        s.redial_at = kNever;
+        return;
+      }
       dial(now, id.slot);
       return;
     }
@@ -905,7 +924,8 @@ void Node::on_timer(SimTime now, TimerId id) {
       bool dialled = false;
       while (pass_next_ < pass_queue_.size() && !dialled) {
         const std::uint32_t peer = pass_queue_[pass_next_++];
-        if (slots_[peer].state != SlotState::kNotDialed) continue;  // changed since queued
+        if (slots_[peer].state != SlotState::kNotDialed) continue;    // changed since queued
+        if (inbound_established_from(cfg_.peers[peer].ip)) continue;  // !is_connected
         dial(now, peer);
         dialled = true;
       }

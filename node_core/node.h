@@ -208,6 +208,7 @@ class Node {
   void check_pings(SimTime now, Conn& c);
   void purge_pings(SimTime now, Conn& c);  // dialer.purge_after_ns at a send
   bool dialled_as_masternode(std::uint32_t peer) const;
+  bool inbound_established_from(std::string_view ip) const;
   // The pong check's timeout on c (kNever: no check at all).
   Duration pong_timeout(const Conn& c) const;
   bool whitelisted(const Conn& c) const;
