@@ -249,3 +249,29 @@ TEST_CASE("history: connect-timeout (c55ddd8) - a dial into a partition fails at
     CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_connect_ns IS NOT NULL") == 0);
   }
 }
+
+// 505b8a3 + 6df971e (folded in): the Heartbeat variant is gone (wire.heartbeat false), so a
+// masternode writes no HeartbeatBroadcast. Its predecessor (adaptive-reconnect) broadcasts
+// one per 60 s heartbeat tick (main.rs, heartbeat.interval 60 s; first tick at start, before
+// any link): with links up by the ticks at 60 s and 120 s of a 3 min run, every node writes
+// at least 2.
+TEST_CASE("history: dialer-message-handler (505b8a3) - no heartbeats on the wire") {
+  for (const auto& [version, none] : {std::pair<std::string, bool>{"dialer-message-handler", true},
+                                      {"adaptive-reconnect", false}}) {
+    CAPTURE(version);
+    const auto sc = net(nd("10.0.0.1", version) + nd("10.0.0.2", version, ", start: 1s"),
+                        "consensus: {sample_interval: 0s}\n");
+    auto r = test::run(sc, 1, 3 * kMinute, sim::RecordLevel::kMessages);
+    REQUIRE(r.scalar("SELECT count(*) FROM messages") > 0);
+    for (const std::int64_t node : {0, 1}) {
+      CAPTURE(node);
+      const auto n =
+          r.scalar("SELECT count(*) FROM messages WHERE kind = 'HeartbeatBroadcast' AND node = " +
+                   std::to_string(node));
+      if (none)
+        CHECK(n == 0);
+      else
+        CHECK(n >= 2);
+    }
+  }
+}
