@@ -276,7 +276,9 @@ TEST_CASE("history: dialer-message-handler (505b8a3) - no heartbeats on the wire
   }
 }
 
-// 083e136 (client.rs:620-625): the dialer's mark_connecting fails on an occupied registry
+// 083e136 (since d6b4383): before a (re)dial the client checks connection_manager.is_connected
+// || peer_registry.is_connected and the task exits if either holds (client.rs:137, :249, :338,
+// :412, :572 at 083e136); and (client.rs:620-625) mark_connecting fails on an occupied registry
 // entry, and an accepted inbound occupies it (peer_registry.mark_inbound,
 // peer_connection_registry.rs:200-210 at 083e136; d6b4383's message: "prevents outbound
 // connections when inbound already exists"). So while 10.0.0.2's dial to 10.0.0.1 (at 1 s,
