@@ -152,7 +152,7 @@ TEST_CASE("framing: two length-prefixed builds talk; the bytes are frames, not l
 }
 
 TEST_CASE("framing: an NDJSON dialer meets a framed listener - closed, no violation") {
-  // '{"Ha' read as a length is 0x7B224861 = 2,065,842,273 > 4 MiB: read_message fails.
+  // '{"Ha' read as a length is 0x7B224861 = 2,065,844,321 > 4 MiB: read_message fails.
   Peer listener("2.2.2.2", framed());
   listener.feed(0, Start{});
   listener.feed(1, Connected{7, Direction::kInbound, 0, "1.1.1.1", 40000});

@@ -179,9 +179,12 @@ TEST_CASE("history: tls-bincode (34bcf6e) - NDJSON dialers are cut off, TLS pair
             "AND e.node = c.listener AND e.kind = 'frame_too_large' AND e.text LIKE '%: 2065844321 "
             "bytes (max: 4194304)')") == 0);
   CHECK(r.scalar("SELECT count(*) FROM bans WHERE node IN (0, 2)") == 0);
-  // Between the two tls-bincode nodes: both directions up for the whole run.
+  // Between the two tls-bincode nodes one connection stays up the whole run: both start
+  // dialling at t = 0, 10.0.0.1 first dials 10.0.0.2 and reaches 10.0.0.3 100 ms later, when
+  // 10.0.0.3's connection to it is past its handshake (30 ms), so that dial is skipped
+  // (34bcf6e client.rs:135-148: connected peers are not dialled).
   CHECK(r.scalar("SELECT count(*) FROM connections WHERE dialer IN (0, 2) AND listener IN (0, "
-                 "2) AND open_at_end = 1 AND t_handshake_ns IS NOT NULL") == 2);
+                 "2) AND open_at_end = 1 AND t_handshake_ns IS NOT NULL") == 1);
 }
 
 namespace {
@@ -283,11 +286,8 @@ TEST_CASE("history: dialer-message-handler (505b8a3) - no heartbeats on the wire
 // peer_connection_registry.rs:200-210 at 083e136; d6b4383's message: "prevents outbound
 // connections when inbound already exists"). So while 10.0.0.2's dial to 10.0.0.1 (at 1 s,
 // when 10.0.0.2 starts) holds a session, 10.0.0.1 puts no connection of its own to 10.0.0.2
-// on the wire. SKIPPED: the model does not do this (conn.dialer_reserves_ip is read only on
-// the listener side, node_conn.cc:73): 10.0.0.1 dials every 5 s and 10.0.0.2 rejects each as
-// a duplicate. Enable when the dialer side is modelled.
-TEST_CASE("history: reserve-before-dial (083e136) - no dial to a peer connected inbound" *
-          doctest::skip(true)) {
+// on the wire (the model: Node::inbound_established_from, read before every dial).
+TEST_CASE("history: reserve-before-dial (083e136) - no dial to a peer connected inbound") {
   const auto sc = net(nd("10.0.0.1", "reserve-before-dial") +
                       nd("10.0.0.2", "reserve-before-dial", ", start: 1s"));
   auto r = test::run(sc, 1, 2 * kMinute);
