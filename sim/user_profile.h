@@ -29,8 +29,8 @@ using UserProfiles = std::vector<std::shared_ptr<const UserProfile>>;
 
 // The profile called `name`: a scenario's own first, then the built-ins; nullptr if none.
 const node::VersionProfile* find_version(const UserProfiles& own, std::string_view name);
-// "pre-fix, logging-fix, post-fix, hypothetical-full-outbound[, own names in file order]", for messages.
-// "did you mean 'post-fix'? 30 known: ..." for a version name that is not known.
+// "pre-fix, logging-fix, post-fix, hypothetical-full-outbound[, own names in file order]", for
+// messages. "did you mean 'post-fix'? 30 known: ..." for a version name that is not known.
 std::string known_versions(const UserProfiles& own, std::string_view unknown);
 
 }  // namespace ts::sim
