@@ -147,8 +147,8 @@ TEST_CASE("real: the plan keeps the scenario's string order and dial rule on 127
     CHECK(sc.nodes[d.dialer].ip < sc.nodes[d.listener].ip);
   CHECK(plan->nodes[3].loopback_ip == "127.0.0.100");  // 165.232.154.150 sorts first
   CHECK(plan->nodes[3].commit == "ea701a4");
-  auto later = sim::parse_scenario(
-      "nodes:\n  - {ip: 10.0.0.1, version: dialer-broadcasts}\n", "f.yaml");
+  auto later =
+      sim::parse_scenario("nodes:\n  - {ip: 10.0.0.1, version: dialer-broadcasts}\n", "f.yaml");
   REQUIRE(later.ok());
   auto refused = real::plan_real_run(*later);
   REQUIRE_FALSE(refused.ok());
