@@ -11,9 +11,10 @@ values derived from the protocol, not from recorded output.
    So cycling links = pairs whose lower-IP node runs such a profile (8 of 15 there).
 2. Duplicate connections: under the string dial rule one side dials each pair, so 0; under
    `dial_rule: both` (9fc70f4: no rule) with the listener accepting duplicates
-   (`conn.duplicate: accept`, 1f246fd onwards) each of the C(6,2) = 15 pairs is dialled from
-   both sides and, on post-fix (handshake first: connections stay up), holds two connections
-   at once: 15 duplicates on 15 pairs, 30 links.
+   (`conn.duplicate: accept`, 1f246fd onwards) a pair is dialled from both sides unless one
+   side's connection is past its handshake when the other comes to dial (a connected peer is
+   not dialled): some of the C(6,2) = 15 pairs hold two connections, each adding one link
+   and one duplicate (on post-fix, handshake first, connections stay up).
    The link classes also equal `timesim run`'s own summary line.
 3. The pipeline end to end (two profiles, short runs, rollout): the markdown's rows say
    pre-fix cycles 15/15 and post-fix none, and the rollout's all-post-fix window has no
@@ -82,13 +83,22 @@ with tempfile.TemporaryDirectory(prefix="history-test-") as tmp:
         f.write(open(six).read().rstrip("\n") +
                 "\nversions:\n  post-fix-both-dial: {base: post-fix, dial_rule: both, conn: {duplicate: accept}}\n")
     pairs = len(nodes) * (len(nodes) - 1) // 2
-    for version, dups, links in (("post-fix", 0, pairs), ("post-fix-both-dial", pairs, 2 * pairs)):
+    for version in ("post-fix", "post-fix-both-dial"):
         db = os.path.join(tmp, f"{version}.db")
         run(TIMESIM, "run", both, "--all-version", version, "--duration", "10m", "--db", db, "-q")
         m = metrics(db)
-        check(f"{version}: links", m["links"], links)
-        check(f"{version}: duplicate connections", m["duplicates"], dups)
-        check(f"{version}: node pairs with a duplicate", m["duplicate_pairs"], dups)
+        if version == "post-fix":
+            check(f"{version}: links", m["links"], pairs)
+            check(f"{version}: duplicate connections", m["duplicates"], 0)
+        else:
+            # A pair holds two connections only if each side dialled before the other's
+            # connection reached it past its handshake (a connected peer is not dialled,
+            # client.rs): at least one pair does with 100 ms between start-up dials, and each
+            # such pair adds one link and one duplicate, both connections staying up.
+            check(f"{version}: some pair holds two connections", 0 < m["duplicates"] <= pairs,
+                  True)
+            check(f"{version}: links", m["links"], pairs + m["duplicate_pairs"])
+            check(f"{version}: duplicates, one per pair", m["duplicates"], m["duplicate_pairs"])
         check(f"{version}: cycling links", m["cycling"], 0)
 
     # 3. the pipeline, end to end.
