@@ -31,9 +31,11 @@ std::vector<std::string> drain(FrameBuffer& b) {
 
 // Inputs and outputs of one node, for the node-level cases.
 struct Peer {
+  VersionProfile profile;  // a copy: the node keeps a pointer, callers pass temporaries
   Node node;
   std::vector<Output> out;
-  Peer(std::string ip, const VersionProfile& p) : node(make_cfg(std::move(ip)), p, 1) {}
+  Peer(std::string ip, const VersionProfile& p)
+      : profile(p), node(make_cfg(std::move(ip)), profile, 1) {}
   static NodeConfig make_cfg(std::string ip) {
     NodeConfig c;
     c.ip = std::move(ip);

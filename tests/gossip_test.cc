@@ -16,12 +16,14 @@ namespace {
 
 // A consensus-running node (the masternode layer owns the registry) plus its outputs.
 struct GossipHarness {
+  VersionProfile profile;  // a copy: the node keeps a pointer, callers pass temporaries
   Node node;
   std::vector<Output> out;
 
-  GossipHarness(std::string ip, std::vector<std::string> peers, const VersionProfile& profile,
+  GossipHarness(std::string ip, std::vector<std::string> peers, const VersionProfile& p,
                 std::vector<std::string> on_disk = {})
-      : node(make_cfg(std::move(ip), std::move(peers), std::move(on_disk)), profile, 1) {}
+      : profile(p),
+        node(make_cfg(std::move(ip), std::move(peers), std::move(on_disk)), profile, 1) {}
   static NodeConfig make_cfg(std::string ip, std::vector<std::string> peers,
                              std::vector<std::string> on_disk) {
     NodeConfig c;
@@ -197,7 +199,7 @@ TEST_CASE("gossip: the listener registers an announcer's IP, not before 5 s") {
   // server.rs:587-608: GetMasternodes -> MasternodesResponse(list_all()): 9.9.9.9, 1.1.1.1.
   h.feed(seconds(16), BytesIn{5, "\"GetMasternodes\"\n"});
   REQUIRE(h.sent_kinds(5) == std::vector<MsgKind>{MsgKind::kMasternodesResponse});
-  const std::string& r = h.all<Send>()[0].bytes;
+  const std::string r = h.all<Send>()[0].bytes;  // a copy: all() returns a temporary
   CHECK(r.find("\"address\":\"1.1.1.1\"") != std::string::npos);
   CHECK(r.find("\"address\":\"9.9.9.9\"") != std::string::npos);
   CHECK(r.find("7.7.7.7\",\"tier") == std::string::npos);

@@ -50,11 +50,12 @@ const RateLimit& limit(const VersionProfile& p, RateBucket b) {
 }
 
 struct Harness {
+  VersionProfile profile;  // a copy: the node keeps a pointer, callers pass temporaries
   Node node;
   std::vector<Output> out;
 
   Harness(std::string ip, const VersionProfile& p, std::vector<std::string> whitelist = {})
-      : node(make_cfg(std::move(ip), std::move(whitelist)), p, 1) {
+      : profile(p), node(make_cfg(std::move(ip), std::move(whitelist)), profile, 1) {
     feed(0, Start{});
   }
   static NodeConfig make_cfg(std::string ip, std::vector<std::string> whitelist) {
