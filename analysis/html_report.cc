@@ -12,8 +12,8 @@
 #include "analysis/svg_plot.h"
 #include "common/file_marks.h"
 #include "common/time.h"
-#include "sim/scenario.h"
-#include "sim/summary.h"
+#include "scenario/scenario.h"
+#include "analysis/summary.h"
 
 namespace ts::analysis {
 namespace {

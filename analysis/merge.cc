@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "sim/recorder.h"
+#include "store/recorder.h"
 
 namespace ts::analysis {
 namespace {

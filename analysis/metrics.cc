@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "common/time.h"
-#include "sim/results_db.h"
-#include "sim/summary.h"
+#include "store/results_db.h"
+#include "analysis/summary.h"
 
 namespace ts::analysis {
 namespace {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cli/command.h"
-#include "sim/determinism.h"
+#include "analysis/determinism.h"
 
 namespace ts::cli {
 namespace {

@@ -15,7 +15,7 @@
 #include "analysis/metrics.h"
 #include "cli/command.h"
 #include "cli/seed_runner.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace ts::cli {
 namespace {

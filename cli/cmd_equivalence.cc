@@ -15,9 +15,9 @@
 
 #include "cli/command.h"
 #include "live/live_world.h"
-#include "sim/recorder.h"
-#include "sim/scenario.h"
-#include "sim/summary.h"
+#include "store/recorder.h"
+#include "scenario/scenario.h"
+#include "analysis/summary.h"
 #include "sim/world.h"
 
 namespace ts::cli {

@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "cli/command.h"
-#include "sim/results_db.h"
+#include "store/results_db.h"
 
 namespace ts::cli {
 namespace {

@@ -16,10 +16,10 @@
 #include "node_core/profile_fields.h"
 #include "real/address_plan.h"
 #include "real/fidelity.h"
-#include "sim/recorder.h"
-#include "sim/results_db.h"
-#include "sim/scenario_versions.h"
-#include "sim/summary.h"
+#include "store/recorder.h"
+#include "store/results_db.h"
+#include "scenario/scenario_versions.h"
+#include "analysis/summary.h"
 #include "sim/world.h"
 
 namespace ts::cli {

@@ -23,7 +23,7 @@
 #include "hunt/schedule.h"
 #include "hunt/search.h"
 #include "hunt/shrink.h"
-#include "sim/results_db.h"
+#include "store/results_db.h"
 
 namespace ts::cli {
 namespace {

@@ -11,8 +11,8 @@
 #include "cli/output_path.h"
 #include "real/address_plan.h"
 #include "real/capture_import.h"
-#include "sim/recorder.h"
-#include "sim/summary.h"
+#include "store/recorder.h"
+#include "analysis/summary.h"
 
 namespace ts::cli {
 namespace {

@@ -9,9 +9,9 @@
 #include "cli/command.h"
 #include "cli/output_path.h"
 #include "live/live_world.h"
-#include "sim/recorder.h"
-#include "sim/scenario.h"
-#include "sim/summary.h"
+#include "store/recorder.h"
+#include "scenario/scenario.h"
+#include "analysis/summary.h"
 
 namespace ts::cli {
 namespace {

@@ -28,7 +28,7 @@
 #include "cli/command.h"
 #include "cli/seed_runner.h"
 #include "common/atomic_file.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace ts::cli {
 namespace {

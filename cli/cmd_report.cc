@@ -12,7 +12,7 @@
 #include "cli/command.h"
 #include "cli/output_path.h"
 #include "common/atomic_file.h"
-#include "sim/results_db.h"
+#include "store/results_db.h"
 
 namespace ts::cli {
 namespace {

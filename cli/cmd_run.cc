@@ -11,10 +11,10 @@
 #include "cli/command.h"
 #include "cli/output_path.h"
 #include "hunt/property.h"
-#include "sim/pcap_writer.h"
-#include "sim/recorder.h"
-#include "sim/scenario.h"
-#include "sim/summary.h"
+#include "store/pcap_writer.h"
+#include "store/recorder.h"
+#include "scenario/scenario.h"
+#include "analysis/summary.h"
 #include "sim/world.h"
 
 namespace ts::cli {

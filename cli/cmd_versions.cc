@@ -8,7 +8,7 @@
 
 #include "cli/command.h"
 #include "node_core/profile_fields.h"
-#include "sim/scenario_versions.h"
+#include "scenario/scenario_versions.h"
 
 namespace ts::cli {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "common/quote.h"
 #include "common/result.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace ts::cli {
 

@@ -17,7 +17,7 @@
 
 #include "cli/command.h"
 #include "cli/output_path.h"
-#include "sim/results_db.h"
+#include "store/results_db.h"
 
 namespace ts::cli {
 namespace {

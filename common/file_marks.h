@@ -1,5 +1,5 @@
 // How timesim recognises the files it wrote, so that it never writes over a file it did not
-// write (cli/output_path.h) and never adopts another application's SQLite DB (sim/recorder.h).
+// write (cli/output_path.h) and never adopts another application's SQLite DB (store/recorder.h).
 #pragma once
 
 #include <array>
@@ -16,7 +16,7 @@ inline constexpr std::uint32_t kResultsDbApplicationId = 0x54534d31;
 inline constexpr std::string_view kReportMarker = "<!-- timesim report -->";
 inline constexpr std::size_t kReportMarkerWindow = 512;
 
-// The 24-byte global header of every pcap timesim writes (sim/pcap_writer.cc): nanosecond
+// The 24-byte global header of every pcap timesim writes (store/pcap_writer.cc): nanosecond
 // magic, version 2.4, little-endian, snaplen 65535, LINKTYPE_RAW (101). `--pcap` replaces an
 // existing file only if it starts with exactly these bytes, so a capture from tcpdump or
 // Wireshark (other magic, link type or snaplen) is never overwritten.

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "common/assert.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

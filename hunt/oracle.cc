@@ -28,7 +28,7 @@ std::vector<Trial> Oracle::judge(const std::vector<std::string>& texts) {
 #include <sqlite3.h>
 
 #include "common/quote.h"
-#include "sim/results_db.h"
+#include "store/results_db.h"
 
 namespace ts::hunt {
 

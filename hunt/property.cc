@@ -9,7 +9,7 @@
 
 #include "common/quote.h"
 #include "hunt/run_facts.h"
-#include "sim/results_db.h"
+#include "store/results_db.h"
 
 namespace ts::hunt {
 namespace {

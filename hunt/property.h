@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace ts::hunt {
 

@@ -1,7 +1,7 @@
 #include "hunt/run_facts.h"
 
 #include "analysis/metrics.h"
-#include "sim/summary.h"
+#include "analysis/summary.h"
 
 namespace ts::hunt {
 namespace {

@@ -1,6 +1,6 @@
 // The named numbers of one recorded run that a hunt property (hunt/property.h) can compare:
 // every metric of the metric table (analysis/metrics.h, docs/metrics.md) and the run
-// summary's counts (sim/summary.h): links by class, connections, protocol errors, faults,
+// summary's counts (analysis/summary.h): links by class, connections, protocol errors, faults,
 // nodes, and, with consensus on, slots, heights, forks and active masternodes. A fact that
 // does not apply to the run (a consensus fact without consensus, a metric that is n/a) is
 // std::nullopt. Computed from the results DB alone.

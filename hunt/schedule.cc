@@ -7,7 +7,7 @@
 #include <memory>
 #include <regex>
 
-#include "sim/results_db.h"
+#include "store/results_db.h"
 
 namespace ts::hunt {
 namespace {

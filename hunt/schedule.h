@@ -9,8 +9,8 @@
 
 #include "common/result.h"
 #include "common/time.h"
-#include "sim/fault.h"
-#include "sim/scenario.h"
+#include "faults/fault.h"
+#include "scenario/scenario.h"
 
 namespace ts::hunt {
 

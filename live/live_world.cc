@@ -7,9 +7,9 @@
 
 #include "common/assert.h"
 #include "common/streams.h"
-#include "sim/note_sink.h"
-#include "sim/profile_rows.h"
-#include "sim/topology.h"
+#include "driver/note_sink.h"
+#include "store/profile_rows.h"
+#include "scenario/topology.h"
 
 namespace ts::live {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "sim/topology.h"
+#include "scenario/topology.h"
 
 namespace ts::real {
 

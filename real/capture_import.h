@@ -21,8 +21,8 @@
 #include "real/address_plan.h"
 #include "real/node_log.h"
 #include "real/pcap_tcp.h"
-#include "sim/recorder.h"
-#include "sim/scenario.h"
+#include "store/recorder.h"
+#include "scenario/scenario.h"
 
 namespace ts::real {
 

@@ -81,7 +81,7 @@ LinkMetrics link_of(const std::vector<Row>& rows, Duration end_ns,
     m.link_class = r.open_at_end ? "open" : "closed:" + r.reason + "/" + r.closed_by;
   } else if (m.connections == 0) {
     m.link_class = "down";
-  } else if (up_fraction >= 0.9) {  // sim/summary.h's rule
+  } else if (up_fraction >= 0.9) {  // analysis/summary.h's rule
     m.link_class = "stable";
   } else if (m.connections >= 3 && m.median_lifetime_ns < 60 * kSecond) {
     m.link_class = "cycling";

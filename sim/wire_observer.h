@@ -1,5 +1,5 @@
 // WireObserver: a hook that sees the simulated TCP traffic as packets, in event order, at
-// the moment each packet is sent (used to write pcap files; see sim/pcap_writer.h). The
+// the moment each packet is sent (used to write pcap files; see store/pcap_writer.h). The
 // World calls it only when one is set, so runs without an observer pay one branch per
 // packet. Calls are synchronous; the observer must not call back into the World.
 #pragma once

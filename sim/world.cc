@@ -5,8 +5,8 @@
 #include "common/assert.h"
 #include "common/streams.h"
 #include "sim/linux_tcp.h"
-#include "sim/note_sink.h"
-#include "sim/profile_rows.h"
+#include "driver/note_sink.h"
+#include "store/profile_rows.h"
 
 namespace ts::sim {
 

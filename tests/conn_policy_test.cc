@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "node_core/node.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 #include "test_util.h"
 
 using namespace ts;

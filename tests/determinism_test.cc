@@ -5,7 +5,7 @@
 #include <string>
 
 #include "run_cli.h"
-#include "sim/determinism.h"
+#include "analysis/determinism.h"
 #include "sim/wire_observer.h"
 #include "test_util.h"
 

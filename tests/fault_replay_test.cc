@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#include "sim/fault.h"
+#include "faults/fault.h"
 #include "test_util.h"
 
 using namespace ts;

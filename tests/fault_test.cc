@@ -9,7 +9,7 @@
 #include <set>
 
 #include "sim/linux_tcp.h"
-#include "sim/summary.h"
+#include "analysis/summary.h"
 #include "test_util.h"
 
 using namespace ts;

@@ -68,7 +68,7 @@ with tempfile.TemporaryDirectory(prefix="history-test-") as tmp:
     db = os.path.join(tmp, "incident.db")
     line = run(TIMESIM, "run", six, "--duration", "20m", "--db", db, "-q")
     m = metrics(db)
-    # The same classes as `timesim run`'s summary line (sim/summary.cc), link for link.
+    # The same classes as `timesim run`'s summary line (analysis/summary.cc), link for link.
     summary = re.search(r"links: (\d+) cycling, (\d+) stable, (\d+) flapping, (\d+) down", line)
     check("incident mix: classes as timesim's summary",
           [m[k] for k in ("cycling", "stable", "flapping", "down")],

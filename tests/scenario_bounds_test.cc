@@ -8,7 +8,7 @@
 #include <string>
 
 #include "run_cli.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 #include "test_util.h"
 
 using namespace ts;

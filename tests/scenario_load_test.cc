@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 using namespace ts;
 using ts::sim::parse_duration;

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "node_core/node.h"
-#include "sim/summary.h"
+#include "analysis/summary.h"
 #include "test_util.h"
 
 using namespace ts;

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/recorder.h"
-#include "sim/scenario.h"
+#include "store/recorder.h"
+#include "scenario/scenario.h"
 #include "sim/world.h"
 
 namespace ts::test {

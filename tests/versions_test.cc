@@ -8,10 +8,10 @@
 
 #include "node_core/profile_fields.h"
 #include "run_cli.h"
-#include "sim/profile_rows.h"
-#include "sim/scenario.h"
-#include "sim/scenario_versions.h"
-#include "sim/summary.h"
+#include "store/profile_rows.h"
+#include "scenario/scenario.h"
+#include "scenario/scenario_versions.h"
+#include "analysis/summary.h"
 #include "test_util.h"
 
 using namespace ts;

@@ -1,4 +1,4 @@
-#include "sim/fault.h"
+#include "faults/fault.h"
 #include "common/streams.h"
 
 #include <algorithm>

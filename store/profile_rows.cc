@@ -1,4 +1,4 @@
-#include "sim/profile_rows.h"
+#include "store/profile_rows.h"
 
 #include <algorithm>
 

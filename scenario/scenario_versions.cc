@@ -1,4 +1,4 @@
-#include "sim/scenario_versions.h"
+#include "scenario/scenario_versions.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/quote.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace ts::sim {
 namespace {

@@ -1,4 +1,4 @@
-#include "sim/recorder.h"
+#include "store/recorder.h"
 
 #include <chrono>
 #include <cstdio>

@@ -16,7 +16,7 @@
 
 #include "common/result.h"
 #include "node_core/profile_fields.h"
-#include "sim/user_profile.h"
+#include "scenario/user_profile.h"
 
 namespace ts::sim {
 

@@ -6,7 +6,7 @@
 // except the runs.wall_* columns (excluded from determinism checks).
 //
 // A DB may hold many runs: every row carries run_id. Opening an existing DB appends a run.
-// On open the file is classified first (sim/results_db.h) and nothing is written to one
+// On open the file is classified first (store/results_db.h) and nothing is written to one
 // that is not a timesim results DB (another application's SQLite file, a newer schema, a
 // locked DB); a legacy timesim DB is migrated to the current schema.
 #pragma once
@@ -20,8 +20,8 @@
 
 #include "common/result.h"
 #include "node_core/version_profile.h"
-#include "sim/conn_record.h"
-#include "sim/results_db.h"
+#include "store/conn_record.h"
+#include "store/results_db.h"
 
 namespace ts::sim {
 

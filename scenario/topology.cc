@@ -1,4 +1,4 @@
-#include "sim/topology.h"
+#include "scenario/topology.h"
 
 #include <algorithm>
 

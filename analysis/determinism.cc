@@ -1,11 +1,11 @@
-#include "sim/determinism.h"
+#include "analysis/determinism.h"
 
 #include <sqlite3.h>
 
 #include <memory>
 #include <string_view>
 
-#include "sim/recorder.h"
+#include "store/recorder.h"
 #include "sim/world.h"
 
 namespace ts::sim {

@@ -6,8 +6,8 @@
 
 #include "common/result.h"
 #include "node_core/node_io.h"
-#include "sim/conn_record.h"
-#include "sim/recorder.h"
+#include "store/conn_record.h"
+#include "store/recorder.h"
 
 namespace ts::sim {
 

@@ -18,7 +18,7 @@
 
 #include "common/atomic_file.h"
 #include "common/result.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 #include "sim/wire_observer.h"
 
 namespace ts::sim {

@@ -1,4 +1,4 @@
-#include "sim/chain_sink.h"
+#include "driver/chain_sink.h"
 
 #include <algorithm>
 #include <cstdio>

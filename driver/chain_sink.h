@@ -12,7 +12,7 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "node_core/node_io.h"
-#include "sim/recorder.h"
+#include "store/recorder.h"
 
 namespace ts::sim {
 

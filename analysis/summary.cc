@@ -1,4 +1,4 @@
-#include "sim/summary.h"
+#include "analysis/summary.h"
 
 #include "node_core/version_profile.h"
 
@@ -11,7 +11,7 @@
 
 #include "node_core/node.h"
 #include "node_core/profile_fields.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace ts::sim {
 namespace {

@@ -12,10 +12,10 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "node_core/version_profile.h"
-#include "sim/fault.h"
+#include "faults/fault.h"
 #include "sim/latency.h"
-#include "sim/topology.h"
-#include "sim/user_profile.h"
+#include "scenario/topology.h"
+#include "scenario/user_profile.h"
 
 namespace ts::sim {
 

@@ -1,4 +1,4 @@
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -9,7 +9,7 @@
 #include <set>
 
 #include "common/quote.h"
-#include "sim/scenario_versions.h"
+#include "scenario/scenario_versions.h"
 
 namespace ts::sim {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "common/result.h"
 #include "common/time.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace ts::sim {
 

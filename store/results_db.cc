@@ -1,4 +1,4 @@
-#include "sim/results_db.h"
+#include "store/results_db.h"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "sim/note_sink.h"
+#include "driver/note_sink.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "sim/pcap_writer.h"
+#include "store/pcap_writer.h"
 
 #include "common/file_marks.h"
 
