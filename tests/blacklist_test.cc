@@ -10,6 +10,7 @@
 
 #include "node_core/blacklist.h"
 #include "node_core/node.h"
+#include "node_harness.h"
 #include "test_util.h"
 
 using namespace ts;
@@ -21,44 +22,15 @@ const VersionProfile& post_fix() {
   return *find_profile("post-fix");
 }
 
-struct Harness {
-  Node node;
-  std::vector<Output> out;
-
+struct Harness : test::NodeHarness {
   Harness(std::string ip, std::vector<std::string> peers, const VersionProfile& p)
-      : node(make_cfg(std::move(ip), std::move(peers)), p, 1) {}
+      : NodeHarness(test::node_config(std::move(ip), std::move(peers)), p) {}
 
-  static NodeConfig make_cfg(std::string ip, std::vector<std::string> peers) {
-    NodeConfig c;
-    c.ip = std::move(ip);
-    for (auto& p : peers)
-      c.peers.push_back(PeerAddr{p});
-    return c;
-  }
-  std::vector<Output>& feed(SimTime now, const Input& in) {
-    out.clear();
-    node.handle(now, in);
-    node.drain(out);
-    return out;
-  }
-  template <typename T>
-  std::vector<T> all() const {
-    std::vector<T> r;
-    for (const auto& o : out)
-      if (auto* p = std::get_if<T>(&o)) r.push_back(*p);
-    return r;
-  }
   SimTime timer_at_pass() const {
     SimTime at = kNever;
     for (const auto& t : all<SetTimer>())
       if (t.id.kind == TimerKind::kRedialPass) at = t.at;
     return at;
-  }
-  int errors(ProtocolErrorKind k) const {
-    int n = 0;
-    for (const auto& note : all<Note>())
-      n += note.kind == NoteKind::kProtocolError && note.value == static_cast<int>(k);
-    return n;
   }
   // An inbound connection from `ip` with a valid Handshake.
   void accept(SimTime now, ConnId id, std::string_view ip, bool handshake = true) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "node_core/node.h"
+#include "node_harness.h"
 #include "scenario/scenario.h"
 #include "test_util.h"
 
@@ -19,49 +20,23 @@ VersionProfile profile(std::string_view name) {
   return *find_profile(name);
 }
 
-struct Harness {
-  VersionProfile prof;  // owned: the node keeps a pointer to it
-  Node node;
-  std::vector<Output> out;
-
-  Harness(std::string ip, std::vector<std::string> peers, VersionProfile p,
+struct Harness : test::NodeHarness {
+  Harness(std::string ip, std::vector<std::string> peers, const VersionProfile& p,
           std::vector<std::string> whitelist = {})
-      : prof(p), node(make_cfg(std::move(ip), std::move(peers), std::move(whitelist)), prof, 1) {
+      : NodeHarness(make_cfg(std::move(ip), std::move(peers), std::move(whitelist)), p) {
     feed(0, Start{});
   }
   static NodeConfig make_cfg(std::string ip, std::vector<std::string> peers,
                              std::vector<std::string> whitelist) {
-    NodeConfig c;
-    c.ip = std::move(ip);
-    for (auto& p : peers)
-      c.peers.push_back(PeerAddr{p});
+    NodeConfig c = test::node_config(std::move(ip), std::move(peers));
     c.whitelist = std::move(whitelist);
     return c;
-  }
-  std::vector<Output>& feed(SimTime now, const Input& in) {
-    out.clear();
-    node.handle(now, in);
-    node.drain(out);
-    return out;
-  }
-  template <typename T>
-  std::vector<T> all() const {
-    std::vector<T> r;
-    for (const auto& o : out)
-      if (auto* p = std::get_if<T>(&o)) r.push_back(*p);
-    return r;
   }
   // The close reason emitted for `id` in the last outputs, or kNone.
   CloseReason closed(ConnId id) const {
     for (const auto& c : all<Close>())
       if (c.conn == id) return c.reason;
     return CloseReason::kNone;
-  }
-  std::vector<MsgKind> sent_on(ConnId id) const {
-    std::vector<MsgKind> r;
-    for (const auto& s : all<Send>())
-      if (s.conn == id) r.push_back(s.kind);
-    return r;
   }
   int duplicates(DuplicateOutcome o) const {
     int n = 0;

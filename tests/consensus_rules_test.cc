@@ -13,6 +13,7 @@
 #include "node_core/masternode_registry.h"
 #include "node_core/node.h"
 #include "node_core/sha256.h"
+#include "node_harness.h"
 
 using namespace ts;
 using namespace ts::node;
@@ -33,29 +34,18 @@ std::string hex(std::span<const std::uint8_t> b) {
   return s;
 }
 
-struct Harness {
-  Node node;
-  std::vector<Output> out;
+struct Harness : test::NodeHarness {
   ConnId next_conn = 100;
 
   Harness(const char* version, std::vector<std::string> on_disk = {},
           std::vector<std::string> peers = {}, std::uint64_t seed = 1)
-      : node(make_cfg(std::move(on_disk), std::move(peers)), *find_profile(version), seed) {}
+      : NodeHarness(make_cfg(std::move(on_disk), std::move(peers)), *find_profile(version), seed) {}
   static NodeConfig make_cfg(std::vector<std::string> on_disk, std::vector<std::string> peers) {
-    NodeConfig c;
-    c.ip = "10.0.0.1";
+    NodeConfig c = test::node_config("10.0.0.1", std::move(peers));
     c.clock_epoch_unix_s = kEpoch;
     c.consensus = true;
     c.registry_on_disk = std::move(on_disk);
-    for (auto& p : peers)
-      c.peers.push_back(PeerAddr{p});
     return c;
-  }
-  std::vector<Output>& feed(SimTime now, const Input& in) {
-    out.clear();
-    node.handle(now, in);
-    node.drain(out);
-    return out;
   }
   // An inbound connection from `ip`, past its handshake (so writable and handled).
   ConnId accept(SimTime now, const std::string& ip) {

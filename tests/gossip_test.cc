@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "node_core/node.h"
+#include "node_harness.h"
 
 using namespace ts;
 using namespace ts::node;
@@ -15,51 +16,19 @@ using namespace ts::node;
 namespace {
 
 // A consensus-running node (the masternode layer owns the registry) plus its outputs.
-struct GossipHarness {
-  VersionProfile profile;  // a copy: the node keeps a pointer, callers pass temporaries
-  Node node;
-  std::vector<Output> out;
-
+struct GossipHarness : test::NodeHarness {
   GossipHarness(std::string ip, std::vector<std::string> peers, const VersionProfile& p,
                 std::vector<std::string> on_disk = {})
-      : profile(p),
-        node(make_cfg(std::move(ip), std::move(peers), std::move(on_disk)), profile, 1) {}
+      : NodeHarness(make_cfg(std::move(ip), std::move(peers), std::move(on_disk)), p) {}
   static NodeConfig make_cfg(std::string ip, std::vector<std::string> peers,
                              std::vector<std::string> on_disk) {
-    NodeConfig c;
-    c.ip = std::move(ip);
+    NodeConfig c = test::node_config(std::move(ip), std::move(peers));
     c.clock_epoch_unix_s = 1766106000;
     c.consensus = true;
     c.registry_on_disk = std::move(on_disk);
-    for (auto& p : peers)
-      c.peers.push_back(PeerAddr{p});
     return c;
   }
-  std::vector<Output>& feed(SimTime now, const Input& in) {
-    out.clear();
-    node.handle(now, in);
-    node.drain(out);
-    return out;
-  }
-  template <typename T>
-  std::vector<T> all() const {
-    std::vector<T> r;
-    for (const auto& o : out)
-      if (auto* p = std::get_if<T>(&o)) r.push_back(*p);
-    return r;
-  }
-  std::vector<MsgKind> sent_kinds(ConnId conn) const {
-    std::vector<MsgKind> r;
-    for (const auto& s : all<Send>())
-      if (s.conn == conn) r.push_back(s.kind);
-    return r;
-  }
-  int notes(NoteKind k) const {
-    int n = 0;
-    for (const auto& x : all<Note>())
-      n += x.kind == k;
-    return n;
-  }
+  std::vector<MsgKind> sent_kinds(ConnId conn) const { return sent_on(conn); }
   // An inbound connection from `ip` whose Handshake is accepted at `at`.
   void inbound(SimTime at, ConnId conn, const char* ip) {
     feed(at, Connected{conn, Direction::kInbound, 0, ip, 50000});

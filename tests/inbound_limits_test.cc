@@ -10,6 +10,7 @@
 #include "node_core/blacklist.h"
 #include "node_core/node.h"
 #include "node_core/rate_limiter.h"
+#include "node_harness.h"
 
 using namespace ts;
 using namespace ts::node;
@@ -49,45 +50,15 @@ const RateLimit& limit(const VersionProfile& p, RateBucket b) {
   return p.inbound.rate[static_cast<std::size_t>(b)];
 }
 
-struct Harness {
-  VersionProfile profile;  // a copy: the node keeps a pointer, callers pass temporaries
-  Node node;
-  std::vector<Output> out;
-
+struct Harness : test::NodeHarness {
   Harness(std::string ip, const VersionProfile& p, std::vector<std::string> whitelist = {})
-      : profile(p), node(make_cfg(std::move(ip), std::move(whitelist)), profile, 1) {
+      : NodeHarness(make_cfg(std::move(ip), std::move(whitelist)), p) {
     feed(0, Start{});
   }
   static NodeConfig make_cfg(std::string ip, std::vector<std::string> whitelist) {
-    NodeConfig c;
-    c.ip = std::move(ip);
+    NodeConfig c = test::node_config(std::move(ip));
     c.whitelist = std::move(whitelist);
     return c;
-  }
-  std::vector<Output>& feed(SimTime now, const Input& in) {
-    out.clear();
-    node.handle(now, in);
-    node.drain(out);
-    return out;
-  }
-  template <typename T>
-  std::vector<T> all() const {
-    std::vector<T> r;
-    for (const auto& o : out)
-      if (auto* p = std::get_if<T>(&o)) r.push_back(*p);
-    return r;
-  }
-  int notes(NoteKind k) const {
-    int n = 0;
-    for (const auto& note : all<Note>())
-      n += note.kind == k;
-    return n;
-  }
-  int errors(ProtocolErrorKind k) const {
-    int n = 0;
-    for (const auto& note : all<Note>())
-      n += note.kind == NoteKind::kProtocolError && note.value == static_cast<int>(k);
-    return n;
   }
   int sent(MsgKind k) const {
     int n = 0;

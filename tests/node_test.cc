@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "node_core/node.h"
+#include "node_harness.h"
 
 using namespace ts;
 using namespace ts::node;
@@ -12,38 +13,18 @@ using namespace ts::node;
 namespace {
 
 // A node plus the outputs it produced, for assertions.
-struct Harness {
-  Node node;
-  std::vector<Output> out;
-
+struct Harness : test::NodeHarness {
   Harness(std::string ip, std::vector<std::string> peers, const char* version,
           std::uint64_t seed = 1)
-      : node(make_cfg(std::move(ip), std::move(peers)), *find_profile(version), seed) {}
-  // `profile` must outlive the harness.
+      : Harness(std::move(ip), std::move(peers), *find_profile(version), seed) {}
   Harness(std::string ip, std::vector<std::string> peers, const VersionProfile& profile,
           std::uint64_t seed = 1)
-      : node(make_cfg(std::move(ip), std::move(peers)), profile, seed) {}
+      : NodeHarness(make_cfg(std::move(ip), std::move(peers)), profile, seed) {}
 
   static NodeConfig make_cfg(std::string ip, std::vector<std::string> peers) {
-    NodeConfig c;
-    c.ip = std::move(ip);
+    NodeConfig c = test::node_config(std::move(ip), std::move(peers));
     c.clock_epoch_unix_s = 1766106000;
-    for (auto& p : peers)
-      c.peers.push_back(PeerAddr{p});
     return c;
-  }
-  std::vector<Output>& feed(SimTime now, const Input& in) {
-    out.clear();
-    node.handle(now, in);
-    node.drain(out);
-    return out;
-  }
-  template <typename T>
-  std::vector<T> all() const {
-    std::vector<T> r;
-    for (const auto& o : out)
-      if (auto* p = std::get_if<T>(&o)) r.push_back(*p);
-    return r;
   }
   std::vector<MsgKind> sent_kinds() const {
     std::vector<MsgKind> r;
