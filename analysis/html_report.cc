@@ -9,11 +9,11 @@
 
 #include "analysis/compare.h"
 #include "analysis/metrics.h"
-#include "analysis/svg_plot.h"
+#include "analysis/report_charts.h"
+#include "analysis/summary.h"
 #include "common/file_marks.h"
 #include "common/time.h"
 #include "scenario/scenario.h"
-#include "analysis/summary.h"
 
 namespace ts::analysis {
 namespace {
@@ -33,6 +33,30 @@ Result<Stmt> query(sqlite3* db, const std::string& sql) {
 std::string text(sqlite3_stmt* s, int i) {
   const auto* t = sqlite3_column_text(s, i);
   return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 bool has_table(sqlite3* db, const std::string& name) {
@@ -103,142 +127,74 @@ Result<std::vector<FaultRow>> faults_of(sqlite3* db, std::int64_t run, SimTime e
   return out;
 }
 
-void shade(SvgPlot& p, const std::vector<FaultRow>& faults, double y0, double y1) {
-  for (const auto& f : faults) {
-    const double a = static_cast<double>(f.start) / kMinute,
-                 b = static_cast<double>(f.end) / kMinute;
-    p.rect(a, b, y0, y1, "#7f7f7f", 0.18, 1.5);
-  }
+bool has_column(sqlite3* db, const std::string& table, const std::string& column) {
+  auto q =
+      query(db, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name='" + column + "'");
+  return q && sqlite3_step(q->get()) == SQLITE_ROW;
 }
 
-std::string timeline_svg(const sim::RunSummary& s, const std::vector<Conn>& conns,
-                         const std::vector<FaultRow>& faults, const std::string& title) {
-  const double end_min = static_cast<double>(std::max<Duration>(s.duration_ns, 1)) / kMinute;
-  // Large topologies: the first kMaxTimelineRows links (by dialer, listener) only.
-  constexpr std::size_t kMaxTimelineRows = 60;
-  const int rows = static_cast<int>(std::min(s.links.size(), kMaxTimelineRows));
-  SvgPlot p(1000, 70 + 22 * std::max(rows, 1), {0, end_min, false, "virtual time (minutes)"},
-            {-0.5, rows - 0.5, false, ""}, 230, 20, 44, 40);
-  p.title(s.links.size() > kMaxTimelineRows
-              ? fmt::format("{} (first {} of {} links)", title, kMaxTimelineRows, s.links.size())
-              : title);
-  shade(p, faults, -0.5, rows - 0.5);
-  std::map<std::pair<std::uint32_t, std::uint32_t>, int> row_of;
-  for (int i = 0; i < rows; ++i) {
-    const auto& l = s.links[static_cast<std::size_t>(i)];
-    row_of[{l.dialer, l.listener}] = rows - 1 - i;  // first link on top
-    p.row_label(rows - 1 - i, l.dialer_name + " → " + l.listener_name);
+using Heights = std::map<std::string, std::vector<std::pair<SimTime, std::int64_t>>>;
+
+// Block heights per node name from a `blocks` (or `samples`) table with node, height and a
+// time column (t_committed_ns, t_finalized_ns or t_ns); empty without one.
+Result<Heights> block_heights(sqlite3* db, std::int64_t run) {
+  for (const char* table : {"blocks", "samples"}) {
+    if (!has_column(db, table, "height") || !has_column(db, table, "run_id") ||
+        !has_column(db, table, "node"))
+      continue;
+    std::string tcol;
+    for (const char* c : {"t_committed_ns", "t_finalized_ns", "t_ns"})
+      if (tcol.empty() && has_column(db, table, c)) tcol = c;
+    if (tcol.empty()) continue;
+    auto q =
+        query(db, fmt::format("SELECT COALESCE(n.name, b.node), b.{0}, b.height FROM {1} b "
+                              "LEFT JOIN nodes n ON n.run_id=b.run_id AND n.node_id=b.node "
+                              "WHERE b.run_id={2} AND b.{0} IS NOT NULL ORDER BY b.node, b.{0}",
+                              tcol, table, run));
+    if (!q) return q.error();
+    Heights out;
+    while (sqlite3_step(q->get()) == SQLITE_ROW)
+      out[text(q->get(), 0)].push_back(
+          {sqlite3_column_int64(q->get(), 1), sqlite3_column_int64(q->get(), 2)});
+    if (!out.empty()) return out;
   }
-  // Merge bars closer than a pixel (cycling links have thousands of sub-pixel connections).
-  const double min_per_px = end_min / (p.plot_right() - p.plot_left());
-  struct Open {
-    double a, b;
-  };
-  std::map<std::tuple<int, std::string>, Open> open;
-  std::map<std::string, std::string> legend;
-  auto flush = [&](int row, const std::string& colour, const Open& o) {
-    p.rect(o.a, o.b, row - 0.35, row + 0.35, colour, 1.0, 0.8);
-  };
+  return Heights{};
+}
+
+std::vector<ChartFault> chart_faults(const std::vector<FaultRow>& faults) {
+  std::vector<ChartFault> out;
+  for (const auto& f : faults)
+    out.push_back({f.id, f.kind, f.targets, f.start, f.end});
+  return out;
+}
+
+// The per-link timeline of one run: the first kMaxTimelineRows links (by dialer, listener).
+nlohmann::json timeline_chart(const sim::RunSummary& s, const std::vector<Conn>& conns,
+                              const std::vector<FaultRow>& faults, const std::string& title) {
+  constexpr std::size_t kMaxTimelineRows = 60;
+  const std::size_t rows = std::min(s.links.size(), kMaxTimelineRows);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> row_of;
+  std::vector<std::string> labels;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const auto& l = s.links[i];
+    labels.push_back(l.dialer_name + " → " + l.listener_name);
+    row_of[{l.dialer, l.listener}] = labels.back();
+  }
+  std::vector<ChartConn> bars;
+  std::map<std::string, std::string> colours;
   for (const auto& c : conns) {
     auto it = row_of.find({c.dialer, c.listener});
     if (it == row_of.end()) continue;
-    const std::string colour = pair_colour(c.dv, c.lv);
-    legend[c.dv + " → " + c.lv] = colour;
-    const double a = static_cast<double>(c.t0) / kMinute, b = static_cast<double>(c.t1) / kMinute;
-    auto key = std::make_tuple(it->second, colour);
-    auto o = open.find(key);
-    if (o != open.end() && a <= o->second.b + min_per_px) {
-      o->second.b = std::max(o->second.b, b);
-    } else {
-      if (o != open.end()) flush(it->second, colour, o->second);
-      open[key] = {a, b};
-    }
+    const std::string pair = c.dv + " → " + c.lv;
+    colours[pair] = pair_colour(c.dv, c.lv);
+    bars.push_back({it->second, pair, c.t0, c.t1});
   }
-  for (const auto& [key, o] : open)
-    flush(std::get<0>(key), std::get<1>(key), o);
-  p.axes(false);
-  std::vector<std::pair<std::string, std::string>> entries(legend.begin(), legend.end());
-  if (!faults.empty()) entries.push_back({"fault window", "#c8c8c8"});
-  p.legend(entries);
-  return p.str();
-}
-
-struct Series {
-  std::string label, colour;
-  std::vector<double> values;
-};
-
-std::string cdf_svg(std::vector<Series> series, const std::string& title) {
-  double lo = 1e300, hi = 0;
-  for (auto& s : series) {
-    std::sort(s.values.begin(), s.values.end());
-    for (double v : s.values)
-      if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
-  }
-  if (hi <= 0) lo = 1e-3, hi = 1;
-  lo = std::pow(10.0, std::floor(std::log10(lo)));
-  hi = std::pow(10.0, std::ceil(std::log10(hi * 1.0001)));
-  SvgPlot p(
-      1000, 420,
-      {lo, hi, true, "connection lifetime (s, log scale; open connections end at the run end)"},
-      {0, 1, false, "fraction of connections ≤ x"});
-  p.title(title);
-  p.axes();
-  std::vector<std::pair<std::string, std::string>> entries;
-  const char* dashes[] = {"", "6,3", "2,3", "8,3,2,3"};
-  int k = 0;
-  for (const auto& s : series) {
-    if (s.values.empty()) continue;
-    const std::size_t n = s.values.size();
-    std::vector<std::pair<double, double>> pts = {{std::max(s.values.front(), lo), 0.0}};
-    const std::size_t step = std::max<std::size_t>(1, n / 500);  // at most ~500 steps
-    for (std::size_t i = 0; i < n; i += step) {
-      const std::size_t j = std::min(n - 1, i + step - 1);
-      const double x = std::max(s.values[j], lo);
-      pts.push_back({x, static_cast<double>(i) / static_cast<double>(n)});
-      pts.push_back({x, static_cast<double>(j + 1) / static_cast<double>(n)});
-    }
-    p.polyline(pts, s.colour, 2.4 - 0.4 * (k % 4), dashes[k % 4]);
-    entries.push_back({fmt::format("{} (n={})", s.label, n), s.colour});
-    ++k;
-  }
-  p.legend(entries);
-  return p.str();
-}
-
-struct ChurnSeries {
-  std::string label, colour;
-  std::vector<double> per_bin;  // connections per link-hour
-};
-
-std::string churn_svg(const std::vector<ChurnSeries>& series, Duration bin, Duration end,
-                      const std::vector<FaultRow>& faults, const std::string& title,
-                      const std::string& ylabel = "connections per link-hour") {
-  double hi = 1;
-  for (const auto& s : series)
-    for (double v : s.per_bin)
-      hi = std::max(hi, v);
-  const double top = std::pow(10.0, std::ceil(std::log10(hi * 1.05)));
-  const double end_min = static_cast<double>(end) / kMinute;
-  SvgPlot p(
-      1000, 360,
-      {0, end_min, false, fmt::format("virtual time (minutes; {}-minute bins)", bin / kMinute)},
-      {0, top > 10 ? top : hi * 1.1, false, ylabel});
-  p.title(title);
-  shade(p, faults, 0, top > 10 ? top : hi * 1.1);
-  p.axes();
-  std::vector<std::pair<std::string, std::string>> entries;
-  for (const auto& s : series) {
-    std::vector<std::pair<double, double>> pts;
-    for (std::size_t i = 0; i < s.per_bin.size(); ++i)
-      pts.push_back(
-          {(static_cast<double>(i) + 0.5) * static_cast<double>(bin) / kMinute, s.per_bin[i]});
-    p.polyline(pts, s.colour, 2);
-    p.markers(pts, s.colour);
-    entries.push_back({s.label, s.colour});
-  }
-  p.legend(entries);
-  return p.str();
+  const std::string t =
+      s.links.size() > kMaxTimelineRows
+          ? fmt::format("{} (first {} of {} links)", title, kMaxTimelineRows, s.links.size())
+          : title;
+  return timeline_spec(t, labels, std::move(bars), colours, chart_faults(faults),
+                       std::max<Duration>(s.duration_ns, 1));
 }
 
 Duration churn_bin(Duration end) {
@@ -271,6 +227,7 @@ th { background: #f0f0f0; } td.l, th.l { text-align: left; }
 .better { color: #1a7f1a; font-weight: bold; } .worse { color: #b00; font-weight: bold; }
 .na { color: #888; } .note { color: #555; font-size: 12px; }
 figure { margin: 10px 0 24px; }
+div.vega-chart { min-height: 60px; }
 )css";
 
 std::string metric_value(const std::optional<double>& v) {
@@ -364,13 +321,13 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
     }
     h += "</table>\n";
     // A vs B charts.
-    std::vector<Series> cdf;
-    std::vector<ChurnSeries> churn;
+    std::vector<ChartSeries> cdf;
+    std::vector<ChartSeries> churn;
     Duration end = 0;
     std::vector<FaultRow> all_faults;
     for (const char* side : {"A", "B"}) {
-      Series s{std::string(side) + ": " + sides[side].first, side_colour(side), {}};
-      ChurnSeries cs{s.label + " (mean of runs)", s.colour, {}};
+      ChartSeries s{std::string(side) + ": " + sides[side].first, side_colour(side), {}};
+      ChartSeries cs{s.label + " (mean of runs)", s.colour, {}};
       const auto& runs = sides[side].second;
       for (auto id : runs) {
         auto sum_r = summary_of(id);
@@ -379,7 +336,7 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
         end = std::max(end, sum->duration_ns);
       }
       const Duration bin = churn_bin(end);
-      cs.per_bin.assign(static_cast<std::size_t>((end + bin - 1) / bin), 0.0);
+      cs.values.assign(static_cast<std::size_t>((end + bin - 1) / bin), 0.0);
       for (auto id : runs) {
         auto sum_r = summary_of(id);
         if (!sum_r) return sum_r.error();
@@ -388,23 +345,22 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
         if (!conns) return conns.error();
         for (const auto& c : *conns)
           s.values.push_back(static_cast<double>(c.t1 - c.t0) / 1e9);
-        add_churn(cs.per_bin, *conns, sum->links.size(), bin);
+        add_churn(cs.values, *conns, sum->links.size(), bin);
         if (id == runs.front()) {
           auto f = faults_of(db, id, sum->duration_ns);
           if (!f) return f.error();
           all_faults.insert(all_faults.end(), f->begin(), f->end());
         }
       }
-      for (auto& v : cs.per_bin)
+      for (auto& v : cs.values)
         v /= static_cast<double>(std::max<std::size_t>(runs.size(), 1));
       cdf.push_back(std::move(s));
       churn.push_back(std::move(cs));
     }
-    h += "<figure id=\"chart-cdf\">" + cdf_svg(cdf, "connection lifetime CDF: A vs B (all runs)") +
-         "</figure>\n";
-    h += "<figure id=\"chart-churn\">" +
-         churn_svg(churn, churn_bin(end), end, all_faults, "churn over time: A vs B") +
-         "</figure>\n";
+    h += chart_figure("chart-cdf", cdf_spec("connection lifetime CDF: A vs B (all runs)", cdf));
+    h += chart_figure("chart-churn",
+                      churn_spec("churn over time: A vs B", churn, churn_bin(end), end,
+                                 chart_faults(all_faults), "connections per link-hour"));
     for (const char* side : {"A", "B"}) {
       const auto id = sides[side].second.front();
       auto sum_r = summary_of(id);
@@ -414,11 +370,11 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
       if (!conns) return conns.error();
       auto f = faults_of(db, id, sum->duration_ns);
       if (!f) return f.error();
-      h += "<figure id=\"chart-timeline-" + std::string(side) + "\">" +
-           timeline_svg(*sum, *conns, *f,
-                        fmt::format("{}: {} — connections per link (run {}, seed {})", side,
-                                    sides[side].first, id, sum->seed)) +
-           "</figure>\n";
+      h +=
+          chart_figure("chart-timeline-" + std::string(side),
+                       timeline_chart(*sum, *conns, *f,
+                                      fmt::format("{}: {} — connections per link (run {}, seed {})",
+                                                  side, sides[side].first, id, sum->seed)));
     }
   }
 
@@ -507,38 +463,43 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
           f.open_ended ? "-" : fmt_dur(f.end), html_escape(f.params), html_escape(f.source));
     h += "</table>\n";
   }
-  h += "<figure id=\"chart-timeline\">" +
-       timeline_svg(*s, *conns, *faults,
-                    fmt::format("connections per link (run {}, seed {})", run, s->seed)) +
-       "</figure>\n";
-  std::vector<Series> cdf;
-  std::vector<ChurnSeries> churn;
+  h += chart_figure(
+      "chart-timeline",
+      timeline_chart(*s, *conns, *faults,
+                     fmt::format("connections per link (run {}, seed {})", run, s->seed)));
+  std::vector<ChartSeries> cdf;
+  std::vector<ChartSeries> churn;
   const Duration bin = churn_bin(s->duration_ns);
   for (const auto& p : s->pairs) {
-    Series ser{p.dialer_version + " → " + p.listener_version,
-               pair_colour(p.dialer_version, p.listener_version),
-               {}};
-    ChurnSeries cs{
+    ChartSeries ser{p.dialer_version + " → " + p.listener_version,
+                    pair_colour(p.dialer_version, p.listener_version),
+                    {}};
+    ChartSeries cs{
         ser.label, ser.colour,
         std::vector<double>(static_cast<std::size_t>((s->duration_ns + bin - 1) / bin), 0.0)};
     for (const auto& c : *conns)
       if (c.dv == p.dialer_version && c.lv == p.listener_version)
         ser.values.push_back(static_cast<double>(c.t1 - c.t0) / 1e9);
     // Per hour, not per link: upgrades move connections between version pairs mid-run.
-    add_churn(cs.per_bin, *conns, 1, bin, p.dialer_version, p.listener_version);
+    add_churn(cs.values, *conns, 1, bin, p.dialer_version, p.listener_version);
     cdf.push_back(std::move(ser));
     churn.push_back(std::move(cs));
   }
-  h += "<figure id=\"chart-run-cdf\">" + cdf_svg(cdf, "connection lifetime CDF per version pair") +
-       "</figure>\n";
-  h += "<figure id=\"chart-run-churn\">" +
-       churn_svg(churn, bin, s->duration_ns, *faults,
-                 "churn over time per version pair (version at dial time)",
-                 "connections established per hour") +
-       "</figure>\n";
+  h += chart_figure("chart-run-cdf", cdf_spec("connection lifetime CDF per version pair", cdf));
+  h += chart_figure(
+      "chart-run-churn",
+      churn_spec("churn over time per version pair (version at dial time)", churn, bin,
+                 s->duration_ns, chart_faults(*faults), "connections established per hour"));
+  auto heights = block_heights(db, run);
+  if (!heights) return heights.error();
+  if (!heights->empty())
+    h += chart_figure("chart-blocks",
+                      blocks_spec(fmt::format("block height over time (run {})", run), *heights,
+                                  s->duration_ns, chart_faults(*faults)));
   h +=
       "<p class=\"note\">Metric definitions: docs/metrics.md. Generated by timesim " TIMESIM_VERSION
       ".</p>\n";
+  h += chart_scripts();
   h += "</body></html>\n";
   return h;
 }

@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <stdexcept>
 
+#include "analysis/summary.h"
 #include "common/time.h"
 #include "store/results_db.h"
-#include "analysis/summary.h"
 
 namespace ts::analysis {
 namespace {
@@ -80,6 +81,17 @@ int metric_index(std::string_view name) {
   return -1;
 }
 
+std::optional<double>& RunMetrics::at(std::string_view name) {
+  const int i = metric_index(name);
+  if (i < 0 || static_cast<std::size_t>(i) >= values.size())
+    throw std::out_of_range("no metric named '" + std::string(name) + "'");
+  return values[static_cast<std::size_t>(i)];
+}
+
+const std::optional<double>& RunMetrics::at(std::string_view name) const {
+  return const_cast<RunMetrics*>(this)->at(name);
+}
+
 Result<std::vector<std::int64_t>> list_runs(sqlite3* db) {
   auto q = query(db, "SELECT run_id FROM runs ORDER BY run_id", 0);
   if (!q) return q.error();
@@ -138,8 +150,8 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     conns += static_cast<double>(l.connections);
   }
   if (link_ns > 0) {
-    m.values[0] = conns * kNsPerHour / link_ns;
-    m.values[3] = up_ns / link_ns;
+    m.at("churn_per_link_hour") = conns * kNsPerHour / link_ns;
+    m.at("connected_fraction") = up_ns / link_ns;
   }
 
   // Lifetimes (view connection_lifetimes, created by the recorder).
@@ -151,8 +163,8 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
       life.push_back(static_cast<double>(sqlite3_column_int64(q->get(), 0)) / kNsPerS);
     std::sort(life.begin(), life.end());
     if (!life.empty()) {
-      m.values[1] = median(life);
-      m.values[2] = percentile(life, 0.95);
+      m.at("lifetime_median_s") = median(life);
+      m.at("lifetime_p95_s") = percentile(life, 0.95);
     }
   }
 
@@ -164,9 +176,10 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
                    run_id);
     if (!q) return q.error();
     if (sqlite3_step(q->get()) == SQLITE_ROW)
-      m.values[4] = static_cast<double>(sqlite3_column_int64(q->get(), 0)) / hours;
+      m.at("handshake_failures_per_hour") =
+          static_cast<double>(sqlite3_column_int64(q->get(), 0)) / hours;
   }
-  m.values[5] = static_cast<double>(summary->protocol_errors) / hours;
+  m.at("protocol_errors_per_hour") = static_cast<double>(summary->protocol_errors) / hours;
 
   // Reconnect after a fault.
   if (has_column(db, "connections", "fault_id") && has_column(db, "faults", "end_ns")) {
@@ -194,7 +207,7 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
       sum += static_cast<double>(std::max<std::int64_t>(t1 - t0, 0)) / kNsPerS;
       ++n;
     }
-    if (n > 0) m.values[6] = sum / static_cast<double>(n);
+    if (n > 0) m.at("reconnect_after_fault_s") = sum / static_cast<double>(n);
   }
 
   // Consensus: only when a blocks table exists (the consensus model writes it).
@@ -202,7 +215,7 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     auto q = query(db, "SELECT count(DISTINCT height) FROM blocks WHERE run_id=?1", run_id);
     if (!q) return q.error();
     if (sqlite3_step(q->get()) == SQLITE_ROW)
-      m.values[7] = static_cast<double>(sqlite3_column_int64(q->get(), 0));
+      m.at("blocks_committed") = static_cast<double>(sqlite3_column_int64(q->get(), 0));
     if (has_column(db, "blocks", "t_finalized_ns") && has_column(db, "blocks", "t_proposed_ns")) {
       auto f = query(db,
                      "SELECT avg(t_finalized_ns - t_proposed_ns) FROM blocks WHERE run_id=?1 "
@@ -210,7 +223,7 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
                      run_id);
       if (!f) return f.error();
       if (sqlite3_step(f->get()) == SQLITE_ROW && sqlite3_column_type(f->get(), 0) != SQLITE_NULL)
-        m.values[8] = sqlite3_column_double(f->get(), 0) / kNsPerS;
+        m.at("finality_s") = sqlite3_column_double(f->get(), 0) / kNsPerS;
     }
   }
   return m;

@@ -50,6 +50,10 @@ struct RunMetrics {
   std::string scenario;
   std::string fingerprint;                    // runs.fingerprint ("" when the DB predates it)
   std::vector<std::optional<double>> values;  // indexed like metric_defs()
+  // The value of the metric called `name` (metric_defs()); throws std::out_of_range for a
+  // name that is no metric, so a misspelt name fails loudly instead of reading a neighbour.
+  std::optional<double>& at(std::string_view name);
+  const std::optional<double>& at(std::string_view name) const;
 };
 
 // Metrics of run `run_id` of the DB. The DB is only read (temporary views aside).

@@ -1,68 +1,15 @@
 #include "analysis/stats.h"
 
+#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 
 namespace ts::analysis {
-namespace {
-
-// Continued fraction for the regularized incomplete beta function (modified Lentz).
-double beta_cf(double a, double b, double x) {
-  constexpr int kMaxIter = 300;
-  constexpr double kEps = 1e-15, kTiny = 1e-300;
-  const double qab = a + b, qap = a + 1, qam = a - 1;
-  double c = 1, d = 1 - qab * x / qap;
-  if (std::fabs(d) < kTiny) d = kTiny;
-  d = 1 / d;
-  double h = d;
-  for (int m = 1; m <= kMaxIter; ++m) {
-    const double m2 = 2.0 * m;
-    double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (std::fabs(d) < kTiny) d = kTiny;
-    c = 1 + aa / c;
-    if (std::fabs(c) < kTiny) c = kTiny;
-    d = 1 / d;
-    h *= d * c;
-    aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-    d = 1 + aa * d;
-    if (std::fabs(d) < kTiny) d = kTiny;
-    c = 1 + aa / c;
-    if (std::fabs(c) < kTiny) c = kTiny;
-    d = 1 / d;
-    const double del = d * c;
-    h *= del;
-    if (std::fabs(del - 1) < kEps) break;
-  }
-  return h;
-}
-
-// I_x(a, b), the regularized incomplete beta function.
-double incomplete_beta(double a, double b, double x) {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const double ln_front =
-      std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
-  const double front = std::exp(ln_front);
-  if (x < (a + 1) / (a + b + 2)) return front * beta_cf(a, b, x) / a;
-  return 1 - front * beta_cf(b, a, 1 - x) / b;
-}
-
-}  // namespace
-
 double student_t_cdf(double t, double df) {
-  const double x = df / (df + t * t);
-  const double tail = 0.5 * incomplete_beta(df / 2, 0.5, x);  // P(T > |t|)
-  return t >= 0 ? 1 - tail : tail;
+  return boost::math::cdf(boost::math::students_t_distribution<double>(df), t);
 }
 
 double student_t_quantile(double p, double df) {
-  if (p == 0.5) return 0;
-  double lo = -1e6, hi = 1e6;
-  for (int i = 0; i < 200 && hi - lo > 1e-12; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    (student_t_cdf(mid, df) < p ? lo : hi) = mid;
-  }
-  return 0.5 * (lo + hi);
+  return boost::math::quantile(boost::math::students_t_distribution<double>(df), p);
 }
 
 Describe describe(const std::vector<double>& xs) {

@@ -1,6 +1,6 @@
 // Small-sample statistics for comparing runs over seeds: mean, sample standard deviation,
 // Student-t confidence intervals and Welch's two-sample interval for a difference of means.
-// Pure functions on doubles; no external statistics library. Deterministic.
+// Pure functions on doubles; the t distribution is Boost.Math's. Deterministic.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,7 @@ namespace ts::analysis {
 
 // P(T <= t) for Student's t with `df` > 0 degrees of freedom (df may be fractional).
 double student_t_cdf(double t, double df);
-// The t with student_t_cdf(t, df) == p, for 0 < p < 1 (bisection to ~1e-12).
+// The t with student_t_cdf(t, df) == p, for 0 < p < 1.
 double student_t_quantile(double p, double df);
 
 struct Describe {

@@ -214,65 +214,222 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, D
   return c;
 }
 
-Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
-  RunSummary out;
-  if (run_id <= 0) {
-    auto q = prepare(db, "SELECT max(run_id) FROM runs WHERE ?1 IS NOT NULL", 0);
-    if (!q) return q.error();
-    if (sqlite3_step(q->get()) != SQLITE_ROW || sqlite3_column_type(q->get(), 0) == SQLITE_NULL)
-      return Error{"the results DB holds no run"};
-    run_id = sqlite3_column_int64(q->get(), 0);
-  }
-  {
-    auto q = prepare(db,
-                     "SELECT scenario, mode, status, seed, duration_ns, COALESCE(events,0), "
-                     "COALESCE(end_ns, duration_ns) FROM runs WHERE run_id=?1",
-                     run_id);
-    if (!q) return q.error();
-    if (sqlite3_step(q->get()) != SQLITE_ROW)
-      return Error{fmt::format("no run {} in the DB", run_id)};
-    out.run_id = run_id;
-    out.scenario = col_text(q->get(), 0);
-    out.mode = col_text(q->get(), 1);
-    out.status = col_text(q->get(), 2);
-    out.seed = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 3));
-    out.duration_ns = sqlite3_column_int64(q->get(), 6);
-    out.events = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 5));
-  }
-  struct NodeRow {
-    std::string name, ip, version;
-    SimTime start;
-  };
+namespace {
+
+using Profiles = std::map<std::string, node::VersionProfile>;
+
+Duration ping_interval_of(const Profiles& profiles, const std::string& version) {
+  return profiles.at(version).timers.ping_interval_ns;
+}
+
+struct NodeRow {
+  std::string name, ip, version;
+  SimTime start;
+};
+
+// The id of the DB's last run.
+Result<std::int64_t> latest_run(sqlite3* db) {
+  auto q = prepare(db, "SELECT max(run_id) FROM runs WHERE ?1 IS NOT NULL", 0);
+  if (!q) return q.error();
+  if (sqlite3_step(q->get()) != SQLITE_ROW || sqlite3_column_type(q->get(), 0) == SQLITE_NULL)
+    return Error{"the results DB holds no run"};
+  return sqlite3_column_int64(q->get(), 0);
+}
+
+// The run's `runs` row into `out` (id, scenario, mode, status, seed, duration, events).
+Result<bool> read_run(sqlite3* db, std::int64_t run_id, RunSummary& out) {
+  auto q = prepare(db,
+                   "SELECT scenario, mode, status, seed, duration_ns, COALESCE(events,0), "
+                   "COALESCE(end_ns, duration_ns) FROM runs WHERE run_id=?1",
+                   run_id);
+  if (!q) return q.error();
+  if (sqlite3_step(q->get()) != SQLITE_ROW)
+    return Error{fmt::format("no run {} in the DB", run_id)};
+  out.run_id = run_id;
+  out.scenario = col_text(q->get(), 0);
+  out.mode = col_text(q->get(), 1);
+  out.status = col_text(q->get(), 2);
+  out.seed = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 3));
+  out.duration_ns = sqlite3_column_int64(q->get(), 6);
+  out.events = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 5));
+  return true;
+}
+
+// The run's nodes, indexed by node id.
+Result<std::vector<NodeRow>> read_nodes(sqlite3* db, std::int64_t run_id) {
+  auto q = prepare(
+      db, "SELECT name, ip, version, start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
+  if (!q) return q.error();
   std::vector<NodeRow> nodes;
-  {
-    auto q = prepare(
-        db, "SELECT name, ip, version, start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id",
-        run_id);
-    if (!q) return q.error();
-    while (sqlite3_step(q->get()) == SQLITE_ROW)
-      nodes.push_back({col_text(q->get(), 0), col_text(q->get(), 1), col_text(q->get(), 2),
-                       sqlite3_column_int64(q->get(), 3)});
-  }
-  out.nodes = nodes.size();
+  while (sqlite3_step(q->get()) == SQLITE_ROW)
+    nodes.push_back({col_text(q->get(), 0), col_text(q->get(), 1), col_text(q->get(), 2),
+                     sqlite3_column_int64(q->get(), 3)});
+  return nodes;
+}
+
+// Every version a node or a connection of the run names.
+Result<std::vector<std::string>> run_versions(sqlite3* db, std::int64_t run_id) {
+  auto q = prepare(db,
+                   "SELECT version FROM nodes WHERE run_id=?1 UNION SELECT dialer_version FROM "
+                   "connections WHERE run_id=?1 UNION SELECT listener_version FROM connections "
+                   "WHERE run_id=?1",
+                   run_id);
+  if (!q) return q.error();
   std::vector<std::string> versions;
-  {
-    auto q = prepare(db,
-                     "SELECT version FROM nodes WHERE run_id=?1 UNION SELECT dialer_version FROM "
-                     "connections WHERE run_id=?1 UNION SELECT listener_version FROM connections "
-                     "WHERE run_id=?1",
-                     run_id);
-    if (!q) return q.error();
-    while (sqlite3_step(q->get()) == SQLITE_ROW)
-      versions.push_back(col_text(q->get(), 0));
+  while (sqlite3_step(q->get()) == SQLITE_ROW)
+    versions.push_back(col_text(q->get(), 0));
+  return versions;
+}
+
+// Builds one LinkSummary per dialer -> listener pair from the connection rows, which come
+// sorted by link: each link is accumulated and finished before the next starts, so memory
+// is the link list, not every link's samples. Finished links add to the per-pair totals.
+class LinkAccumulator {
+ public:
+  LinkAccumulator(RunSummary& out, const std::vector<NodeRow>& nodes, const Profiles& profiles)
+      : out_(out), nodes_(nodes), profiles_(profiles) {}
+
+  // One row of kLinkRowsSql.
+  void add(sqlite3_stmt* s);
+  // After the last row: finishes the last link and fills out.pairs.
+  void finish();
+
+ private:
+  void finish_link(LinkSummary& l);
+  void add_to_pair(const LinkSummary& l);
+  void reset();
+
+  RunSummary& out_;
+  const std::vector<NodeRow>& nodes_;
+  const Profiles& profiles_;
+  // The current link's samples.
+  std::vector<Duration> lifetimes_, gaps_;
+  Duration up_ = 0;
+  SimTime last_close_ = kNever;
+  Duration ping_span_ = 0;  // lifetime of connections with periodic pings
+  std::int64_t periodic_pings_ = 0;
+  std::int64_t pongs_ = 0;
+  Duration rtt_sum_ = 0;
+  std::map<std::string, std::uint64_t> reasons_;
+  // Per version pair.
+  std::map<std::pair<std::string, std::string>, PairSummary> pairs_;
+  std::map<std::pair<std::string, std::string>, std::vector<Duration>> pair_lifetimes_;
+};
+
+constexpr const char* kLinkRowsSql =
+    "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
+    "close_reason, protocol_errors, dialer_version, listener_version, "
+    "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connections WHERE "
+    "run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id";
+
+void LinkAccumulator::reset() {
+  lifetimes_.clear();
+  gaps_.clear();
+  up_ = 0;
+  last_close_ = kNever;
+  ping_span_ = 0;
+  periodic_pings_ = 0;
+  pongs_ = 0;
+  rtt_sum_ = 0;
+  reasons_.clear();
+}
+
+void LinkAccumulator::add(sqlite3_stmt* s) {
+  const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
+  const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+  if (d >= nodes_.size() || l >= nodes_.size()) return;
+  if (out_.links.empty() || out_.links.back().dialer != d || out_.links.back().listener != l) {
+    if (!out_.links.empty()) finish_link(out_.links.back());
+    LinkSummary ls;
+    ls.dialer = d;
+    ls.listener = l;
+    ls.dialer_name = nodes_[d].name;
+    ls.listener_name = nodes_[l].name;
+    ls.dialer_version = col_text(s, 7);
+    ls.listener_version = col_text(s, 8);
+    out_.links.push_back(std::move(ls));
   }
-  auto profiles = run_profiles(db, run_id, versions);
-  if (!profiles) return profiles.error();
-  const auto ping_interval = [&](const std::string& version) {
-    return profiles->at(version).timers.ping_interval_ns;
-  };
-  // One LinkSummary per dialer -> listener pair that was dialled at least once, in
-  // (dialer, listener) order. The rows come sorted by link, so each link is accumulated and
-  // finished before the next starts: memory is the link list, not every link's samples.
+  LinkSummary& link = out_.links.back();
+  ++link.attempts;
+  ++out_.connections;
+  const SimTime t_dial = sqlite3_column_int64(s, 2);
+  if (last_close_ != kNever) gaps_.push_back(t_dial - last_close_);
+  const bool connected = sqlite3_column_type(s, 3) != SQLITE_NULL;
+  const SimTime closed =
+      sqlite3_column_type(s, 4) == SQLITE_NULL ? out_.duration_ns : sqlite3_column_int64(s, 4);
+  last_close_ = closed;
+  if (connected) {
+    ++link.connections;
+    const SimTime t_connect = sqlite3_column_int64(s, 3);
+    lifetimes_.push_back(closed - t_connect);
+    up_ += std::min(closed, out_.duration_ns) - t_connect;
+    const std::int64_t pings = sqlite3_column_int64(s, 9);
+    if (pings > kConnectPings) {  // the later pings are the interval's ticks
+      ping_span_ += sqlite3_column_int64(s, 12) - t_connect;
+      periodic_pings_ += pings - kConnectPings;
+    }
+    const std::int64_t pongs = sqlite3_column_int64(s, 10);
+    if (pongs > 0) {
+      pongs_ += pongs;
+      rtt_sum_ += sqlite3_column_int64(s, 11) * pongs;
+    }
+  }
+  ++reasons_[col_text(s, 5)];
+  link.protocol_errors += static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
+}
+
+void LinkAccumulator::finish_link(LinkSummary& l) {
+  const SimTime from = std::max(nodes_[l.dialer].start, nodes_[l.listener].start);
+  const Duration span = std::max<Duration>(out_.duration_ns - from, 1);
+  l.up_fraction = static_cast<double>(up_) / static_cast<double>(span);
+  l.median_lifetime_ns = median(lifetimes_);
+  l.median_redial_gap_ns = gaps_.empty() ? -1 : median(gaps_);
+  l.connections_per_hour = static_cast<double>(l.connections) * kHour / static_cast<double>(span);
+  if (periodic_pings_ > 0) l.ping_interval_ns = ping_span_ / periodic_pings_;
+  if (pongs_ > 0) l.rtt_avg_ns = rtt_sum_ / pongs_;
+  std::uint64_t best = 0;
+  for (const auto& [reason, n] : reasons_)
+    if (n > best) best = n, l.main_close_reason = reason;
+  l.link_class = classify(l.connections, l.up_fraction, l.median_lifetime_ns,
+                          ping_interval_of(profiles_, l.dialer_version));
+  add_to_pair(l);
+  out_.cycling += l.link_class == "cycling";
+  out_.stable += l.link_class == "stable";
+  out_.flapping += l.link_class == "flapping";
+  out_.down += l.link_class == "down";
+  reset();
+}
+
+void LinkAccumulator::add_to_pair(const LinkSummary& l) {
+  auto& p = pairs_[{l.dialer_version, l.listener_version}];
+  p.dialer_version = l.dialer_version;
+  p.listener_version = l.listener_version;
+  ++p.links;
+  p.cycling += l.link_class == "cycling";
+  p.stable += l.link_class == "stable";
+  p.flapping += l.link_class == "flapping";
+  p.down += l.link_class == "down";
+  p.connections += l.connections;
+  p.connections_per_link_hour += l.connections_per_hour;
+  p.up_fraction += l.up_fraction;
+  p.protocol_errors += l.protocol_errors;
+  auto& pl = pair_lifetimes_[{l.dialer_version, l.listener_version}];
+  pl.insert(pl.end(), lifetimes_.begin(), lifetimes_.end());
+}
+
+void LinkAccumulator::finish() {
+  if (!out_.links.empty()) finish_link(out_.links.back());
+  for (auto& [key, p] : pairs_) {
+    p.connections_per_link_hour /= static_cast<double>(p.links);
+    p.up_fraction /= static_cast<double>(p.links);
+    p.median_lifetime_ns = median(pair_lifetimes_[key]);
+    out_.pairs.push_back(p);
+  }
+}
+
+// out.links, out.pairs, the link classes and out.connections.
+Result<bool> summarize_links(sqlite3* db, std::int64_t run_id, const std::vector<NodeRow>& nodes,
+                             const Profiles& profiles, RunSummary& out) {
   {
     auto q = prepare(db,
                      "SELECT count(*) FROM (SELECT 1 FROM connections WHERE run_id=?1 GROUP BY "
@@ -282,230 +439,179 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
     if (sqlite3_step(q->get()) == SQLITE_ROW)
       out.links.reserve(static_cast<std::size_t>(sqlite3_column_int64(q->get(), 0)));
   }
-  struct Acc {
-    std::vector<Duration> lifetimes, gaps;
-    Duration up = 0;
-    SimTime last_close = kNever;
-    Duration ping_span = 0;  // lifetime of connections with periodic pings
-    std::int64_t periodic_pings = 0;
-    std::int64_t pongs = 0;
-    Duration rtt_sum = 0;
-    std::map<std::string, std::uint64_t> reasons;
-    void reset() {
-      lifetimes.clear();
-      gaps.clear();
-      up = 0;
-      last_close = kNever;
-      ping_span = 0;
-      periodic_pings = 0;
-      pongs = 0;
-      rtt_sum = 0;
-      reasons.clear();
+  auto q = prepare(db, kLinkRowsSql, run_id);
+  if (!q) return q.error();
+  LinkAccumulator acc(out, nodes, profiles);
+  while (sqlite3_step(q->get()) == SQLITE_ROW)
+    acc.add(q->get());
+  acc.finish();
+  return true;
+}
+
+// One (count) row of `sql` into `n`.
+Result<bool> count_into(sqlite3* db, const char* sql, std::int64_t run_id, std::uint64_t& n) {
+  auto q = prepare(db, sql, run_id);
+  if (!q) return q.error();
+  if (sqlite3_step(q->get()) == SQLITE_ROW)
+    n = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
+  return true;
+}
+
+// The phases between upgrades (node_events of kind 'upgrade'); one "start" phase without.
+Result<std::vector<PhaseSummary>> read_phases(sqlite3* db, std::int64_t run_id, SimTime end) {
+  auto q = prepare(db,
+                   "SELECT e.t_ns, n.name, e.detail FROM node_events e JOIN nodes n ON "
+                   "n.run_id = e.run_id AND n.node_id = e.node WHERE e.run_id=?1 AND "
+                   "e.kind='upgrade' ORDER BY e.t_ns, e.node",
+                   run_id);
+  if (!q) return q.error();
+  std::vector<PhaseSummary> phases(1);
+  phases[0].label = "start";
+  while (sqlite3_step(q->get()) == SQLITE_ROW) {
+    const SimTime t = sqlite3_column_int64(q->get(), 0);
+    const std::string label = "upgrade " + col_text(q->get(), 1) + " " + col_text(q->get(), 2);
+    if (t == phases.back().start_ns && phases.size() > 1) {
+      phases.back().label += ", " + label.substr(8);
+      continue;
     }
-  };
-  std::map<std::pair<std::string, std::string>, PairSummary> pairs;
-  std::map<std::pair<std::string, std::string>, std::vector<Duration>> pair_lifetimes;
-  Acc a;
-  const auto finish_link = [&](LinkSummary& l) {
-    const SimTime from = std::max(nodes[l.dialer].start, nodes[l.listener].start);
-    const Duration span = std::max<Duration>(out.duration_ns - from, 1);
-    l.up_fraction = static_cast<double>(a.up) / static_cast<double>(span);
-    l.median_lifetime_ns = median(a.lifetimes);
-    l.median_redial_gap_ns = a.gaps.empty() ? -1 : median(a.gaps);
-    l.connections_per_hour = static_cast<double>(l.connections) * kHour / static_cast<double>(span);
-    if (a.periodic_pings > 0) l.ping_interval_ns = a.ping_span / a.periodic_pings;
-    if (a.pongs > 0) l.rtt_avg_ns = a.rtt_sum / a.pongs;
-    std::uint64_t best = 0;
-    for (const auto& [reason, n] : a.reasons)
-      if (n > best) best = n, l.main_close_reason = reason;
-    l.link_class = classify(l.connections, l.up_fraction, l.median_lifetime_ns,
-                            ping_interval(l.dialer_version));
-    auto& p = pairs[{l.dialer_version, l.listener_version}];
-    p.dialer_version = l.dialer_version;
-    p.listener_version = l.listener_version;
-    ++p.links;
-    p.cycling += l.link_class == "cycling";
-    p.stable += l.link_class == "stable";
-    p.flapping += l.link_class == "flapping";
-    p.down += l.link_class == "down";
-    p.connections += l.connections;
-    p.connections_per_link_hour += l.connections_per_hour;
-    p.up_fraction += l.up_fraction;
-    p.protocol_errors += l.protocol_errors;
-    auto& pl = pair_lifetimes[{l.dialer_version, l.listener_version}];
-    pl.insert(pl.end(), a.lifetimes.begin(), a.lifetimes.end());
-    out.cycling += l.link_class == "cycling";
-    out.stable += l.link_class == "stable";
-    out.flapping += l.link_class == "flapping";
-    out.down += l.link_class == "down";
-    a.reset();
-  };
-  {
-    auto q = prepare(db,
-                     "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
-                     "close_reason, protocol_errors, dialer_version, listener_version, "
-                     "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connections WHERE "
-                     "run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id",
-                     run_id);
-    if (!q) return q.error();
-    while (sqlite3_step(q->get()) == SQLITE_ROW) {
-      auto* s = q->get();
-      const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
-      const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
-      if (d >= nodes.size() || l >= nodes.size()) continue;
-      if (out.links.empty() || out.links.back().dialer != d || out.links.back().listener != l) {
-        if (!out.links.empty()) finish_link(out.links.back());
-        LinkSummary ls;
-        ls.dialer = d;
-        ls.listener = l;
-        ls.dialer_name = nodes[d].name;
-        ls.listener_name = nodes[l].name;
-        ls.dialer_version = col_text(s, 7);
-        ls.listener_version = col_text(s, 8);
-        out.links.push_back(std::move(ls));
-      }
-      LinkSummary& link = out.links.back();
-      ++link.attempts;
-      ++out.connections;
-      const SimTime t_dial = sqlite3_column_int64(s, 2);
-      if (a.last_close != kNever) a.gaps.push_back(t_dial - a.last_close);
-      const bool connected = sqlite3_column_type(s, 3) != SQLITE_NULL;
-      const SimTime closed =
-          sqlite3_column_type(s, 4) == SQLITE_NULL ? out.duration_ns : sqlite3_column_int64(s, 4);
-      a.last_close = closed;
-      if (connected) {
-        ++link.connections;
-        const SimTime t_connect = sqlite3_column_int64(s, 3);
-        a.lifetimes.push_back(closed - t_connect);
-        a.up += std::min(closed, out.duration_ns) - t_connect;
-        const std::int64_t pings = sqlite3_column_int64(s, 9);
-        if (pings > kConnectPings) {  // the later pings are the interval's ticks
-          a.ping_span += sqlite3_column_int64(s, 12) - t_connect;
-          a.periodic_pings += pings - kConnectPings;
-        }
-        const std::int64_t pongs = sqlite3_column_int64(s, 10);
-        if (pongs > 0) {
-          a.pongs += pongs;
-          a.rtt_sum += sqlite3_column_int64(s, 11) * pongs;
-        }
-      }
-      ++a.reasons[col_text(s, 5)];
-      link.protocol_errors += static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
-    }
-    if (!out.links.empty()) finish_link(out.links.back());
+    PhaseSummary p;
+    p.start_ns = t;
+    p.label = label;
+    phases.push_back(std::move(p));
   }
-  {
-    auto q = prepare(db, "SELECT count(*) FROM protocol_errors WHERE run_id=?1", run_id);
-    if (!q) return q.error();
-    if (sqlite3_step(q->get()) == SQLITE_ROW)
-      out.protocol_errors = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
-  }
-  // Phases between upgrades: each link classified again on its connections in the phase.
-  {
-    auto q = prepare(db,
-                     "SELECT e.t_ns, n.name, e.detail FROM node_events e JOIN nodes n ON "
-                     "n.run_id = e.run_id AND n.node_id = e.node WHERE e.run_id=?1 AND "
-                     "e.kind='upgrade' ORDER BY e.t_ns, e.node",
-                     run_id);
-    if (!q) return q.error();
-    std::vector<PhaseSummary> phases(1);
-    phases[0].label = "start";
-    while (sqlite3_step(q->get()) == SQLITE_ROW) {
-      const SimTime t = sqlite3_column_int64(q->get(), 0);
-      const std::string label = "upgrade " + col_text(q->get(), 1) + " " + col_text(q->get(), 2);
-      if (t == phases.back().start_ns && phases.size() > 1) {
-        phases.back().label += ", " + label.substr(8);
-        continue;
+  for (std::size_t i = 0; i < phases.size(); ++i)
+    phases[i].end_ns = i + 1 < phases.size() ? phases[i + 1].start_ns : end;
+  return phases;
+}
+
+// A link's connections within one phase.
+struct PhaseAcc {
+  std::uint64_t conns = 0;
+  Duration up = 0;
+  std::vector<Duration> lifetimes;
+  std::string dialer_version;  // of the phase's first connection
+};
+using PhaseKey = std::tuple<std::size_t, std::uint32_t, std::uint32_t>;  // phase, dialer, listener
+
+Result<std::map<PhaseKey, PhaseAcc>> accumulate_phases(sqlite3* db, std::int64_t run_id,
+                                                       SimTime end,
+                                                       const std::vector<PhaseSummary>& phases) {
+  auto c = prepare(db,
+                   "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2), "
+                   "dialer_version FROM connections WHERE run_id=?1 AND t_connect_ns IS NOT "
+                   "NULL ORDER BY conn_id",
+                   run_id);
+  if (!c) return c.error();
+  sqlite3_bind_int64(c->get(), 2, end);
+  std::map<PhaseKey, PhaseAcc> pa;
+  while (sqlite3_step(c->get()) == SQLITE_ROW) {
+    const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 0));
+    const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 1));
+    const SimTime from = sqlite3_column_int64(c->get(), 2), to = sqlite3_column_int64(c->get(), 3);
+    for (std::size_t i = 0; i < phases.size(); ++i) {
+      const SimTime a = std::max(from, phases[i].start_ns), b = std::min(to, phases[i].end_ns);
+      if (b <= a && !(from >= phases[i].start_ns && from < phases[i].end_ns)) continue;
+      auto& acc = pa[{i, d, l}];
+      acc.up += std::max<Duration>(0, b - a);
+      if (acc.dialer_version.empty()) acc.dialer_version = col_text(c->get(), 4);
+      if (from >= phases[i].start_ns && from < phases[i].end_ns) {
+        ++acc.conns;
+        acc.lifetimes.push_back(to - from);
       }
-      PhaseSummary p;
-      p.start_ns = t;
-      p.label = label;
-      phases.push_back(std::move(p));
-    }
-    if (phases.size() > 1) {
-      for (std::size_t i = 0; i < phases.size(); ++i)
-        phases[i].end_ns = i + 1 < phases.size() ? phases[i + 1].start_ns : out.duration_ns;
-      auto c = prepare(db,
-                       "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2), "
-                       "dialer_version FROM connections WHERE run_id=?1 AND t_connect_ns IS NOT "
-                       "NULL ORDER BY conn_id",
-                       run_id);
-      if (!c) return c.error();
-      sqlite3_bind_int64(c->get(), 2, out.duration_ns);
-      struct PhaseAcc {
-        std::uint64_t conns = 0;
-        Duration up = 0;
-        std::vector<Duration> lifetimes;
-        std::string dialer_version;  // of the phase's first connection
-      };
-      std::map<std::tuple<std::size_t, std::uint32_t, std::uint32_t>, PhaseAcc> pa;
-      while (sqlite3_step(c->get()) == SQLITE_ROW) {
-        const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 0));
-        const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 1));
-        const SimTime from = sqlite3_column_int64(c->get(), 2),
-                      to = sqlite3_column_int64(c->get(), 3);
-        for (std::size_t i = 0; i < phases.size(); ++i) {
-          const SimTime a = std::max(from, phases[i].start_ns), b = std::min(to, phases[i].end_ns);
-          if (b <= a && !(from >= phases[i].start_ns && from < phases[i].end_ns)) continue;
-          auto& acc = pa[{i, d, l}];
-          acc.up += std::max<Duration>(0, b - a);
-          if (acc.dialer_version.empty()) acc.dialer_version = col_text(c->get(), 4);
-          if (from >= phases[i].start_ns && from < phases[i].end_ns) {
-            ++acc.conns;
-            acc.lifetimes.push_back(to - from);
-          }
-        }
-      }
-      for (std::size_t i = 0; i < phases.size(); ++i) {
-        const Duration span = std::max<Duration>(phases[i].end_ns - phases[i].start_ns, 1);
-        for (const auto& link : out.links) {
-          auto it = pa.find({i, link.dialer, link.listener});
-          const PhaseAcc empty;
-          const PhaseAcc& acc = it == pa.end() ? empty : it->second;
-          // A link that stays up across the phase holds one connection from before it.
-          const std::uint64_t conns = std::max<std::uint64_t>(acc.conns, acc.up > 0 ? 1 : 0);
-          const std::string cls = classify(
-              conns, static_cast<double>(acc.up) / span, median(acc.lifetimes),
-              ping_interval(acc.dialer_version.empty() ? link.dialer_version : acc.dialer_version));
-          phases[i].cycling += cls == "cycling";
-          phases[i].stable += cls == "stable";
-          phases[i].flapping += cls == "flapping";
-          phases[i].down += cls == "down";
-        }
-      }
-      out.phases = std::move(phases);
     }
   }
-  {
-    auto q = prepare(db,
-                     "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
-                     "(SELECT count(*) FROM connections WHERE run_id=?1 AND fault_id IS NOT NULL)",
-                     run_id);
-    if (!q) return q.error();
-    if (sqlite3_step(q->get()) == SQLITE_ROW) {
-      out.faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
-      out.connections_ended_by_faults =
-          static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 1));
+  return pa;
+}
+
+// Each link classified again on its connections in each phase.
+void classify_phases(std::vector<PhaseSummary>& phases, const std::map<PhaseKey, PhaseAcc>& pa,
+                     const std::vector<LinkSummary>& links, const Profiles& profiles) {
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const Duration span = std::max<Duration>(phases[i].end_ns - phases[i].start_ns, 1);
+    for (const auto& link : links) {
+      auto it = pa.find({i, link.dialer, link.listener});
+      const PhaseAcc empty;
+      const PhaseAcc& acc = it == pa.end() ? empty : it->second;
+      // A link that stays up across the phase holds one connection from before it.
+      const std::uint64_t conns = std::max<std::uint64_t>(acc.conns, acc.up > 0 ? 1 : 0);
+      const std::string cls =
+          classify(conns, static_cast<double>(acc.up) / span, median(acc.lifetimes),
+                   ping_interval_of(profiles, acc.dialer_version.empty() ? link.dialer_version
+                                                                         : acc.dialer_version));
+      phases[i].cycling += cls == "cycling";
+      phases[i].stable += cls == "stable";
+      phases[i].flapping += cls == "flapping";
+      phases[i].down += cls == "down";
     }
   }
-  const node::ProtocolTimers* slot_timers = nullptr;  // the shortest block interval
+}
+
+// out.phases, when the run has upgrades.
+Result<bool> summarize_phases(sqlite3* db, std::int64_t run_id, const Profiles& profiles,
+                              RunSummary& out) {
+  auto phases = read_phases(db, run_id, out.duration_ns);
+  if (!phases) return phases.error();
+  if (phases->size() <= 1) return true;
+  auto pa = accumulate_phases(db, run_id, out.duration_ns, *phases);
+  if (!pa) return pa.error();
+  classify_phases(*phases, *pa, out.links, profiles);
+  out.phases = std::move(*phases);
+  return true;
+}
+
+Result<bool> count_faults(sqlite3* db, std::int64_t run_id, RunSummary& out) {
+  auto q = prepare(db,
+                   "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
+                   "(SELECT count(*) FROM connections WHERE run_id=?1 AND fault_id IS NOT NULL)",
+                   run_id);
+  if (!q) return q.error();
+  if (sqlite3_step(q->get()) == SQLITE_ROW) {
+    out.faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
+    out.connections_ended_by_faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 1));
+  }
+  return true;
+}
+
+// out.consensus, with the slot timing of the shortest block interval among the nodes.
+Result<bool> add_consensus(sqlite3* db, std::int64_t run_id, const std::vector<NodeRow>& nodes,
+                           const Profiles& profiles, RunSummary& out) {
+  const node::ProtocolTimers* slot_timers = nullptr;
   for (const auto& n : nodes) {
-    const auto& t = profiles->at(n.version).timers;
+    const auto& t = profiles.at(n.version).timers;
     if (!slot_timers || t.block_interval_ns < slot_timers->block_interval_ns) slot_timers = &t;
   }
   const node::ProtocolTimers defaults;
-  if (auto c =
-          summarize_consensus(db, run_id, out.duration_ns, slot_timers ? *slot_timers : defaults);
-      !c)
-    return c.error();
-  else
-    out.consensus = *c;
-  for (auto& [key, p] : pairs) {
-    p.connections_per_link_hour /= static_cast<double>(p.links);
-    p.up_fraction /= static_cast<double>(p.links);
-    p.median_lifetime_ns = median(pair_lifetimes[key]);
-    out.pairs.push_back(p);
+  auto c = summarize_consensus(db, run_id, out.duration_ns, slot_timers ? *slot_timers : defaults);
+  if (!c) return c.error();
+  out.consensus = *c;
+  return true;
+}
+
+}  // namespace
+
+Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
+  RunSummary out;
+  if (run_id <= 0) {
+    auto latest = latest_run(db);
+    if (!latest) return latest.error();
+    run_id = *latest;
   }
+  if (auto r = read_run(db, run_id, out); !r) return r.error();
+  auto nodes = read_nodes(db, run_id);
+  if (!nodes) return nodes.error();
+  out.nodes = nodes->size();
+  auto versions = run_versions(db, run_id);
+  if (!versions) return versions.error();
+  auto profiles = run_profiles(db, run_id, *versions);
+  if (!profiles) return profiles.error();
+  if (auto r = summarize_links(db, run_id, *nodes, *profiles, out); !r) return r.error();
+  if (auto r = count_into(db, "SELECT count(*) FROM protocol_errors WHERE run_id=?1", run_id,
+                          out.protocol_errors);
+      !r)
+    return r.error();
+  if (auto r = summarize_phases(db, run_id, *profiles, out); !r) return r.error();
+  if (auto r = count_faults(db, run_id, out); !r) return r.error();
+  if (auto r = add_consensus(db, run_id, *nodes, *profiles, out); !r) return r.error();
   return out;
 }
 

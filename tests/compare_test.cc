@@ -23,6 +23,25 @@ TEST_CASE("stats: Student t quantiles match the tables") {
   CHECK(analysis::student_t_quantile(0.975, 1e6) == doctest::Approx(1.960).epsilon(1e-4));
   CHECK(analysis::student_t_quantile(0.025, 10) == doctest::Approx(-2.228).epsilon(1e-4));
   CHECK(analysis::student_t_cdf(0, 5) == doctest::Approx(0.5));
+  // Six-digit table values (NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
+  CHECK(analysis::student_t_quantile(0.975, 10) == doctest::Approx(2.228139).epsilon(1e-6));
+  CHECK(analysis::student_t_quantile(0.995, 5) == doctest::Approx(4.032143).epsilon(1e-6));
+  CHECK(analysis::student_t_quantile(0.95, 3) == doctest::Approx(2.353363).epsilon(1e-6));
+  CHECK(analysis::student_t_quantile(0.90, 1) == doctest::Approx(3.077684).epsilon(1e-6));
+  CHECK(analysis::student_t_cdf(2.228139, 10) == doctest::Approx(0.975).epsilon(1e-6));
+  // Fractional degrees of freedom (Welch): between the neighbouring integer rows.
+  const double t75 = analysis::student_t_quantile(0.975, 7.5);
+  CHECK(t75 < analysis::student_t_quantile(0.975, 7));
+  CHECK(t75 > analysis::student_t_quantile(0.975, 8));
+}
+
+TEST_CASE("metrics: the table is addressed by name") {
+  analysis::RunMetrics m;
+  m.values.assign(analysis::metric_defs().size(), std::nullopt);
+  m.at("lifetime_p95_s") = 42.0;
+  CHECK(m.values[static_cast<std::size_t>(analysis::metric_index("lifetime_p95_s"))] == 42.0);
+  CHECK_FALSE(m.at("lifetime_median_s").has_value());
+  CHECK_THROWS_AS(m.at("lifetime_p96_s"), std::out_of_range);
 }
 
 TEST_CASE("stats: describe and Welch interval") {
@@ -71,7 +90,7 @@ TEST_CASE("metrics: all pre-fix vs all post-fix runs from the DB") {
   REQUIRE(mp.ok());
   REQUIRE(mq.ok());
   auto v = [](const analysis::RunMetrics& m, const char* name) {
-    const auto& x = m.values[static_cast<std::size_t>(analysis::metric_index(name))];
+    const auto& x = m.at(name);
     REQUIRE(x.has_value());
     return *x;
   };
@@ -89,8 +108,7 @@ TEST_CASE("metrics: all pre-fix vs all post-fix runs from the DB") {
   CHECK(v(*mp, "lifetime_median_s") < 1);
   CHECK(v(*mp, "connected_fraction") < 0.1);
   // No faults: n/a. Consensus is on in both scenarios and neither commits a block.
-  CHECK_FALSE(
-      mp->values[static_cast<std::size_t>(analysis::metric_index("reconnect_after_fault_s"))]);
+  CHECK_FALSE(mp->at("reconnect_after_fault_s"));
   CHECK(v(*mp, "blocks_committed") == 0);
   CHECK(v(*mq, "blocks_committed") == 0);
   // The fingerprint is stored and differs between the two traces.
@@ -210,8 +228,7 @@ TEST_CASE("compare: a latency spike makes --fail-if exit 1") {
   auto runs = analysis::metrics_of_file((dir / "cmp.db").string());
   REQUIRE(runs.ok());
   CHECK(runs->size() == 10);
-  CHECK((*runs)[9]
-            .values[static_cast<std::size_t>(analysis::metric_index("reconnect_after_fault_s"))]);
+  CHECK((*runs)[9].at("reconnect_after_fault_s"));
   // Without a threshold the same comparison exits 0 (it reports; it does not gate).
   auto quiet =
       test::timesim("compare " + topo("six_nodes_postfix.yaml") + " " +
@@ -253,9 +270,8 @@ TEST_CASE("metrics: consensus metrics come from a blocks table when the DB has o
           nullptr, nullptr, nullptr) == SQLITE_OK);
   auto m = analysis::compute_metrics(r.db(), 0);
   REQUIRE(m.ok());
-  const auto blocks =
-      m->values[static_cast<std::size_t>(analysis::metric_index("blocks_committed"))];
-  const auto finality = m->values[static_cast<std::size_t>(analysis::metric_index("finality_s"))];
+  const auto blocks = m->at("blocks_committed");
+  const auto finality = m->at("finality_s");
   REQUIRE(blocks.has_value());
   CHECK(*blocks == 3);
   REQUIRE(finality.has_value());
