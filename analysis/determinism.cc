@@ -55,6 +55,8 @@ std::string_view event_kind_name(EventKind k) {
       return "syn_retransmit";
     case EventKind::kKeepalive:
       return "keepalive";
+    case EventKind::kWriteBlocked:
+      return "write_blocked";
   }
   return "?";
 }

@@ -180,8 +180,7 @@ void Node::relay_heartbeat(const Conn& /*from*/, const Heartbeat& hb) {
   scratch_.clear();
   encode(hb, scratch_);
   for (const auto& c : conns_)
-    if (c.dir == Direction::kInbound && c.writable)
-      out().push_back(Send{c.id, MsgKind::kHeartbeat, scratch_});
+    if (c.dir == Direction::kInbound && c.writable) channel_send(c, c.id, MsgKind::kHeartbeat);
 }
 
 }  // namespace ts::node

@@ -50,6 +50,8 @@ std::string_view close_reason_name(CloseReason r) {
       return "connection_limit";
     case CloseReason::kDuplicateConnection:
       return "duplicate_connection";
+    case CloseReason::kBroadcastLagged:
+      return "broadcast_lagged";
     case CloseReason::kCount:
       break;
   }
@@ -211,6 +213,7 @@ void Node::handle(SimTime now, const Input& in) {
     void operator()(const Closed& c) const { n.on_closed(now, c); }
     void operator()(const TimerFired& t) const { n.on_timer(now, t.id); }
     void operator()(const SubmitTransaction& t) const { n.on_submit(now, t.txid); }
+    void operator()(const WriteBlocked& w) const { n.on_write_blocked(now, w); }
   };
   std::visit(Visitor{*this, now}, in);
 }
@@ -840,6 +843,7 @@ void Node::forget(SimTime now, ConnId id) {
   if (it == conns_.end()) return;
   const bool outbound = it->dir == Direction::kOutbound;
   const std::uint32_t peer = it->peer;
+  channel_.forget(id);
   forget_conn_state(*it);
   conns_.erase(it);
   if (!outbound) return;

@@ -23,6 +23,7 @@
 #include "common/time.h"
 #include "node_core/admission.h"
 #include "node_core/blacklist.h"
+#include "node_core/broadcast_channel.h"
 #include "node_core/chain.h"
 #include "node_core/codec.h"
 #include "node_core/frame_buffer.h"
@@ -261,6 +262,14 @@ class Node {
                    std::uint32_t votes = 0, std::uint32_t active = 0);
   void prune_rounds();
 
+  // ---- server broadcast channel (node_broadcast.cc; VersionProfile::broadcast) ----
+  // One channel message (the bytes in scratch_) for listener connection `sub`, whose task
+  // writes it to `target`: written now, or held while a write there is blocked.
+  void channel_send(const Conn& sub, ConnId target, MsgKind kind);
+  // The listener's BFT relay (broadcast.relay_bft): `m` arrived on `from`.
+  void relay_bft(const Conn& from, const Message& m);
+  void on_write_blocked(SimTime now, const WriteBlocked& w);
+
   // ---- masternode gossip (gossip.cc; VersionProfile::gossip) ----
   bool outbound_handles(MsgKind kind) const;                 // besides Ping/Pong and handles_all
   void send_on_connect_announcements(SimTime now, Conn& c);  // listener, after the Ack
@@ -283,6 +292,7 @@ class Node {
   RateLimiter rate_;                       // the listener's, for all inbound connections
   InboundAdmission admission_;             // the listener's connection limits
   WriterRegistry writers_;                 // one writer per remote IP
+  BroadcastChannel channel_;               // the listener's broadcast subscribers
   std::vector<std::string> cm_inbound_;    // octet tie-break: the manager's inbound IPs
   std::vector<PeerSlot> slots_;            // parallel to cfg_.peers
   std::vector<Conn> conns_;                // open connections, few per node

@@ -106,7 +106,12 @@ void Node::broadcast(const Message& m) {
   const MsgKind kind = kind_of(m);
   for (const auto& c : conns_) {
     if (!c.writable) continue;
-    if (const ConnId to = route(c); to != 0) out().push_back(Send{to, kind, scratch_});
+    const ConnId to = route(c);
+    if (to == 0) continue;
+    if (c.dir == Direction::kInbound)
+      channel_send(c, to, kind);  // the server broadcast channel's subscribers
+    else
+      out().push_back(Send{to, kind, scratch_});
   }
 }
 
@@ -284,10 +289,13 @@ bool Node::handle_consensus(SimTime now, Conn& c, const Message& m) {
     if (cfg_.consensus && profile_->consensus.handles_sync_responses) on_blocks(now, *br);
   } else if (const auto* p = std::get_if<BlockProposal>(&m)) {
     if (cfg_.consensus) on_proposal(now, *p);
+    relay_bft(c, m);  // server.rs:716-728, if the profile says
   } else if (const auto* v = std::get_if<BlockVote>(&m)) {
     if (cfg_.consensus) on_vote(now, *v);
+    relay_bft(c, m);
   } else if (const auto* cm = std::get_if<BlockCommit>(&m)) {
     if (cfg_.consensus) on_commit_msg(now, *cm);
+    relay_bft(c, m);
   } else if (const auto* tb = std::get_if<TransactionBroadcast>(&m)) {
     if (cfg_.consensus) on_tx(now, tb->txid, /*body=*/true, nullptr);
   } else if (const auto* tv = std::get_if<TransactionVote>(&m)) {

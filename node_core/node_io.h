@@ -43,6 +43,8 @@ enum class CloseReason : std::uint8_t {
                             // says disconnect (inbound.excess_is_violation)
   kConnectionLimit,         // inbound: refused at accept by a connection limit (ConnPolicy)
   kDuplicateConnection,     // inbound: a second connection to an IP, rejected after handshake
+  kBroadcastLagged,         // inbound: its broadcast subscriber fell more than the channel's
+                            // capacity behind while a write was blocked (RecvError::Lagged)
   kCount,
 };
 std::string_view close_reason_name(CloseReason r);
@@ -95,8 +97,15 @@ struct TimerFired {
 struct SubmitTransaction {
   std::uint64_t txid = 0;
 };
-using Input =
-    std::variant<Start, Connected, DialFailed, BytesIn, Closed, TimerFired, SubmitTransaction>;
+// The driver's socket on `conn` accepts no more bytes (blocked: its send buffer and the
+// peer's receive window are full) or accepts them again (blocked = false). Only a driver
+// that models socket buffers sends it (node_core/broadcast_channel.h).
+struct WriteBlocked {
+  ConnId conn = 0;
+  bool blocked = true;
+};
+using Input = std::variant<Start, Connected, DialFailed, BytesIn, Closed, TimerFired,
+                           SubmitTransaction, WriteBlocked>;
 
 // ---- Outputs ---------------------------------------------------------------------------
 struct Send {  // write one encoded message (a whole line) to `conn`

@@ -158,6 +158,12 @@ struct ConnEnum {
   }
 };
 
+template <auto Member>
+struct Broadcast {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.broadcast.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.broadcast.*Member, v); }
+};
+
 using VP = VersionProfile;
 using PT = ProtocolTimers;
 using CR = ConsensusRules;
@@ -517,6 +523,15 @@ constexpr std::array kFields = {
     field<ConnField<&ConnPolicy::dialer_reserves_ip>>(
         "conn.dialer_reserves_ip", kBool, 0,
         "a dial in progress counts as a connection for conn.duplicate (083e136)"),
+    // ---- server broadcast channel (broadcast_policy.h) ----
+    field<Broadcast<&BroadcastPolicy::relay_bft>>(
+        "broadcast.relay_bft", kBool, 0,
+        "a listener re-broadcasts every received BlockProposal/BlockVote/BlockCommit to all its "
+        "listener connections (ea701a4 .. 6e08456^)"),
+    field<Broadcast<&BroadcastPolicy::capacity>>(
+        "broadcast.capacity", kCount, 0,
+        "channel capacity: a listener connection whose write stays blocked while more messages "
+        "are broadcast ends (broadcast_lagged); 0: unbounded"),
 };
 
 }  // namespace

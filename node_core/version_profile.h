@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/time.h"
+#include "node_core/broadcast_policy.h"
 #include "node_core/conn_policy.h"
 #include "node_core/dialer_policy.h"
 #include "node_core/gossip_policy.h"
@@ -204,6 +205,8 @@ struct VersionProfile {
   GossipPolicy gossip;  // masternode announcements, lists, heartbeat relay, dialer kinds
   // Listener admission, duplicate connections, whitelist semantics (conn_policy.h).
   ConnPolicy conn;
+  // The server broadcast channel: BFT relay, capacity (broadcast_policy.h).
+  BroadcastPolicy broadcast;
 };
 
 // All known profiles, in a stable order (oldest first).

@@ -32,6 +32,8 @@ enum class EventKind : std::uint8_t {
   kSynRetransmit,    // a, b, c = transmission index (1..tcp_syn_retries): the dialer's
                      // kernel sends the SYN again (sim/linux_tcp.h)
   kKeepalive,        // a, b, c = unanswered probes so far: the listener's keepalive timer
+  kWriteBlocked,     // a, b, c = 1 blocked / 0 accepted again, d = direction: the sender's
+                     // socket (linux_tcp::kWriteBlockedBytes unread in flight)
 };
 
 struct Event {

@@ -35,4 +35,14 @@ inline constexpr int kMaxRetransmits = 15;
 // the connection is dropped (tcp_keepalive_timer: ETIMEDOUT), unless TCP_KEEPCNT is set.
 inline constexpr std::uint32_t kKeepaliveProbes = 9;
 
+// ---- socket buffers (sim/world.cc write_blocked) -----------------------------------------
+// A write blocks once the bytes written and not yet read by the peer process fill the
+// sender's send buffer and the receiver's receive buffer: net.ipv4.tcp_wmem[1] = 16384 and
+// net.ipv4.tcp_rmem[1] = 131072, the sizes a socket starts with. Autotuning can grow both
+// (to tcp_wmem[2] 4 MiB, tcp_rmem[2] 6 MiB) on a busy connection; the model uses the
+// starting sizes, the earliest point a write can block.
+inline constexpr std::uint64_t kSendBufferBytes = 16384;
+inline constexpr std::uint64_t kReceiveBufferBytes = 131072;
+inline constexpr std::uint64_t kWriteBlockedBytes = kSendBufferBytes + kReceiveBufferBytes;
+
 }  // namespace ts::sim::linux_tcp

@@ -158,7 +158,8 @@ std::int64_t World::event_node(const Event& e) {
       const SimConn* c = conn_from_event(e);
       return c ? c->rec.listener : -1;
     }
-    case EventKind::kRetransmitAbort: {  // the sender: d = its direction
+    case EventKind::kRetransmitAbort:  // the sender: d = its direction
+    case EventKind::kWriteBlocked: {
       const SimConn* c = conn_from_event(e);
       if (!c) return -1;
       return e.d == 0 ? c->rec.dialer : c->rec.listener;
@@ -265,6 +266,27 @@ void World::send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t fl
   sched_.schedule(at, EventKind::kDeliver, slot_of(c), c.serial, s, static_cast<std::uint8_t>(dir));
 }
 
+// ---- socket buffers ------------------------------------------------------------------------
+
+void World::check_write_blocked(SimConn& c, int dir) {
+  const bool blocked = c.ledger[dir].in_flight > linux_tcp::kWriteBlockedBytes;
+  if (blocked == c.write_blocked[dir]) return;
+  c.write_blocked[dir] = blocked;
+  sched_.schedule(sched_.now(), EventKind::kWriteBlocked, slot_of(c), c.serial, blocked ? 1 : 0,
+                  static_cast<std::uint8_t>(dir));
+}
+
+void World::write_blocked(SimConn& c, const Event& e) {
+  if (c.side[e.d] != SideState::kOpen) return;
+  const std::uint32_t n = node_of(c, e.d);
+  if (nodes_[n].state != NodeState::kUp || !nodes_[n].core) return;
+  if (app_paused(n)) {  // the process hears of it when it runs again
+    sched_.schedule(nodes_[n].paused_until, e.kind, e.a, e.b, e.c, e.d);
+    return;
+  }
+  handle(n, node::WriteBlocked{conn_id(e.a, e.b), e.c != 0});
+}
+
 SimTime World::blocked_until(std::uint32_t src, std::uint32_t dst) const {
   SimTime until = 0;
   for (std::uint32_t fi : active_link_faults_) {
@@ -340,6 +362,7 @@ std::string World::release_segment(std::uint32_t s, SimConn* c) {
   if (seg.owner == 0 || account < bytes.size())
     fail_invariant("segment " + std::to_string(s) + " freed twice or not accounted in flight");
   account -= std::min<std::uint64_t>(account, bytes.size());
+  if (c) check_write_blocked(*c, seg.dir);
   seg.owner = 0;
   seg.next_parked = kNoSegment;
   free_segments_.push_back(s);
@@ -497,6 +520,7 @@ void World::carry_out(std::uint32_t node) {
         record_error(rec_->add_message(sched_.now(), c->rec.conn_id, node,
                                        node::msg_kind_name(send->kind), n));
       send_segment(*c, s, std::move(send->bytes), kData);
+      check_write_blocked(*c, s);
     } else if (auto* dial = std::get_if<node::Dial>(&out)) {
       start_dial(node, dial->peer);
     } else if (auto* close = std::get_if<node::Close>(&out)) {
@@ -1193,6 +1217,9 @@ void World::dispatch(const Event& e) {
     }
     case EventKind::kRetransmitAbort:
       retransmit_abort(*c, e);
+      return;
+    case EventKind::kWriteBlocked:
+      write_blocked(*c, e);
       return;
     default:
       return;

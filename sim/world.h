@@ -144,6 +144,9 @@ class World {
     SimTime busy_until[2] = {0, 0};    // bandwidth faults: the direction's queue
     SimTime last_rx_listener = 0;      // the listener's last segment received (keepalive idle)
     bool keepalive_armed = false;      // a kKeepalive event is pending
+    // Per direction: the sender's writes block (kWriteBlockedBytes in flight); the sending
+    // node was told (kWriteBlocked).
+    bool write_blocked[2] = {false, false};
     std::uint32_t next_send_seq[2] = {0, 0};
     std::uint32_t next_recv_seq[2] = {0, 0};
     // Per direction, the segments that arrived before their turn, in arrival order: the
@@ -203,6 +206,10 @@ class World {
   SimTime arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up = nullptr,
                   bool retransmits = true);
   void retransmit_abort(SimConn& c, const Event& e);
+  // After the bytes in flight on direction `dir` changed: tells the sender (an event now)
+  // when its writes start or stop blocking.
+  void check_write_blocked(SimConn& c, int dir);
+  void write_blocked(SimConn& c, const Event& e);
   void send_segment(SimConn& c, int dir, std::string bytes, std::uint8_t flags);
   void deliver_in_order(SimConn& c, int dir);
   void hand_over(SimConn& c, int dir, std::uint32_t segment);
