@@ -560,3 +560,37 @@ TEST_CASE("history: network-from-config (a122294) - undecodable frames are skipp
     CHECK(r.scalar("SELECT count(*) FROM bans") == 0);
   }
 }
+
+// 344e7e0 (connection_manager.rs:94-101, :142-150 at a896294): can_accept_inbound refuses a
+// peer when 3 Connected entries' keys start with its IP text (`key.starts_with(peer_ip)`), and
+// the map has one entry per IP, so only other IPs that extend its text can make 3: 10.0.0.1
+// counts 10.0.0.10, 10.0.0.11 and 10.0.0.12. L = 10.0.0.50 is connected with those three from
+// t = 0 (both sides dial, 9fc70f4); X starts at 5 s and dials L: refused at accept
+// (connection_limit, no handshake), still 3 handshakes at L, far under the 10-per-60-s limit.
+// The same network with X = 10.0.0.2 (no other IP starts with it) is accepted, and both-dial
+// (9fc70f4, no limits) accepts 10.0.0.1 too. a896294 keeps the check unchanged.
+TEST_CASE("history: dos-protection (344e7e0) - the per-IP limit counts IPs by text prefix") {
+  for (const auto& [version, x, refused] :
+       {std::tuple<std::string, std::string, bool>{"dos-protection", "10.0.0.1", true},
+        {"ban-storm-fix", "10.0.0.1", true},
+        {"ban-storm-fix", "10.0.0.2", false},
+        {"both-dial", "10.0.0.1", false}}) {
+    CAPTURE(version);
+    CAPTURE(x);
+    const auto sc =
+        net(nd("10.0.0.50", version) + nd("10.0.0.10", version) + nd("10.0.0.11", version) +
+            nd("10.0.0.12", version) + nd(x, version, ", start: 5s"));
+    auto r = test::run(sc, 1, seconds(8));
+    const auto first = r.rows(
+        "SELECT t_dial_ns, close_reason, t_handshake_ns IS NULL FROM connections WHERE dialer = 4 "
+        "AND listener = 0 ORDER BY t_dial_ns LIMIT 1");
+    REQUIRE(first.size() == 1);
+    CHECK(first[0][0] == ns(seconds(5)));
+    if (refused)
+      CHECK(first[0] == std::vector<std::string>{ns(seconds(5)), "connection_limit", "1"});
+    else
+      CHECK(first[0] == std::vector<std::string>{ns(seconds(5)), "end_of_run", "0"});
+    CHECK(r.scalar("SELECT count(*) FROM connections WHERE close_reason = 'connection_limit'") ==
+          (refused ? 1 : 0));
+  }
+}
