@@ -418,17 +418,20 @@ TEST_CASE("history: no-nonce-limit (fae8ba7) - expired pings purged at the next 
     CHECK(life == seconds(130));
 }
 
-// 79645be (client.rs:497-551): a masternode-flagged dial task redials 2 s after its session
-// ends (others 5 s). The flag is fixed when the dial starts: the peer is active in the
-// dialer's registry (masternode_peers registry-active, 3fcccde client.rs:85). A = 10.0.0.1 (0
-// s), B = 10.0.0.2 (1 s), C = 10.0.0.3 (2 s): B dials A, C dials A and B (A's dials to them
-// were refused before they started; 083e136 skips a peer connected inbound). C learns A from
-// A's own announcement on connect (ae360c0), but its first dial (2 s) was before that:
-// regular. A reset between C and A at 180 s ends C's session; 126d7ee marks A inactive; C's
-// heartbeat tick at 182 s sends GetMasternodes to B (f0b577d), whose MasternodesResponse
-// (list_all, with A) re-registers A at 182.02 s (80b5edf); C's redial at 185 s (5 s, regular)
-// is therefore a masternode dial. A second reset at 200 s: C redials after 2 s; the
-// predecessor reserve-before-dial after its masternode delay, 5 s (client.rs:391 at ea701a4).
+// 79645be (client.rs:497-551): a masternode dial task (spawned with is_masternode, which it
+// keeps) redials 2 s after its session ends; before, 5 s for every task (client.rs:391 at
+// ea701a4). A = 10.0.0.1 (0 s), B = 10.0.0.2 (1 s), C = 10.0.0.3 (2 s): B dials A, C dials A
+// and B; A's dials to them were refused before they started and its redials at 10 s find
+// them connected inbound ("task exiting", client.rs:457). C's task for A, started at 2 s
+// when A was unknown, is regular. C registers A from A's own announcement on connect
+// (ae360c0) and again from B's MasternodesResponse at each of C's heartbeat ticks (2, 62, ...
+// s: GetMasternodes, f0b577d; B answers list_all; the dialer registers, 80b5edf).
+//   reset C-A at 238 s: C's task sleeps 5 s; A's periodic pass (120 s after its start-up
+//     pass ended at 0.2 s: 240.2 s) dials C, and at 243 s C's task exits (A connected in);
+//   reset at 360 s: A's task exits at 365 s (C connected in by then); C's pass at 362.2 s
+//     finds A active (re-registered at 302.02 s) and not connected: its masternode branch
+//     (PHASE3-MN, list_active) starts a masternode task;
+//   reset at 400 s: that task redials after 2 s; reserve-before-dial's after 5 s.
 TEST_CASE("history: mn-protection (79645be) - a masternode is redialled 2 s after a session") {
   for (const auto& [version, delay] :
        {std::pair<std::string, Duration>{"mn-protection", seconds(2)},
@@ -438,13 +441,17 @@ TEST_CASE("history: mn-protection (79645be) - a masternode is redialled 2 s afte
                             nd("10.0.0.3", version, ", start: 2s"),
                         consensus() +
                             "faults:\n"
-                            "  - {kind: reset, at: 180s, between: [10.0.0.3, 10.0.0.1]}\n"
-                            "  - {kind: reset, at: 200s, between: [10.0.0.3, 10.0.0.1]}\n");
-    auto r = test::run(sc, 1, seconds(240));
+                            "  - {kind: reset, at: 238s, between: [10.0.0.3, 10.0.0.1]}\n"
+                            "  - {kind: reset, at: 360s, between: [10.0.0.3, 10.0.0.1]}\n"
+                            "  - {kind: reset, at: 400s, between: [10.0.0.3, 10.0.0.1]}\n");
+    auto r = test::run(sc, 1, seconds(450));
+    CHECK(r.rows("SELECT t_dial_ns, close_reason FROM connections WHERE dialer = 0 AND listener "
+                 "= 2 ORDER BY t_dial_ns") ==
+          Rows{{ns(millis(100)), "connect_refused"}, {ns(seconds(240) + millis(200)), "reset"}});
     CHECK(r.rows("SELECT t_dial_ns, close_reason FROM connections WHERE dialer = 2 AND listener "
                  "= 0 ORDER BY t_dial_ns") == Rows{{ns(seconds(2)), "reset"},
-                                                   {ns(seconds(185)), "reset"},
-                                                   {ns(seconds(200) + delay), "end_of_run"}});
+                                                   {ns(seconds(362) + millis(200)), "reset"},
+                                                   {ns(seconds(400) + delay), "end_of_run"}});
   }
 }
 
