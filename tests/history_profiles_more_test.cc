@@ -455,6 +455,26 @@ TEST_CASE("history: mn-protection (79645be) - a masternode is redialled 2 s afte
   }
 }
 
+// 79645be (client.rs:480-500): is_masternode is a parameter of the dial task: its redials keep
+// the class it was spawned with, whatever the registry says later. Same network as above;
+// one reset C-A at 180 s: C's task (regular, started at 2 s) sleeps 5 s, and meanwhile C's
+// tick at 182 s re-registers A as active (B's MasternodesResponse); the redial at 185 s is
+// still that regular task's, so after a second reset at 200 s it waits 5 s again, not 2 s.
+TEST_CASE("history: mn-protection (79645be) - a regular dial task stays regular") {
+  const auto sc =
+      net(nd("10.0.0.1", "mn-protection") + nd("10.0.0.2", "mn-protection", ", start: 1s") +
+              nd("10.0.0.3", "mn-protection", ", start: 2s"),
+          consensus() +
+              "faults:\n"
+              "  - {kind: reset, at: 180s, between: [10.0.0.3, 10.0.0.1]}\n"
+              "  - {kind: reset, at: 200s, between: [10.0.0.3, 10.0.0.1]}\n");
+  auto r = test::run(sc, 1, seconds(240));
+  CHECK(r.rows("SELECT t_dial_ns, close_reason FROM connections WHERE dialer = 2 AND listener = 0 "
+               "ORDER BY t_dial_ns") == Rows{{ns(seconds(2)), "reset"},
+                                             {ns(seconds(185)), "reset"},
+                                             {ns(seconds(205)), "end_of_run"}});
+}
+
 // 79645be (connection_manager.rs:80-91): a whitelisted IP bypasses every admission limit but
 // the total; before it, 344e7e0's limit of 10 new inbound connections per 60 s node-wide
 // (connection_manager.rs:103-111) applies to everyone. Twelve nodes (no IP a text prefix of
