@@ -315,9 +315,9 @@ void Node::start_pass(SimTime now, bool startup) {
   on_timer(now, TimerId{TimerKind::kPassStep, 0});
 }
 
-void Node::dial(SimTime now, std::uint32_t peer) {
+void Node::dial(SimTime now, std::uint32_t peer, bool new_task) {
   PeerSlot& s = slots_[peer];
-  s.as_masternode = masternode_peer(now, peer);
+  if (new_task) s.as_masternode = masternode_peer(now, peer);
   s.state = SlotState::kDialing;
   s.redial_at = kNever;
   s.cm_forgotten = false;
@@ -893,7 +893,7 @@ void Node::on_timer(SimTime now, TimerId id) {
         s.redial_at = kNever;
         return;
       }
-      dial(now, id.slot);
+      dial(now, id.slot, /*new_task=*/false);
       return;
     }
     case TimerKind::kPingTick: {

@@ -204,7 +204,9 @@ class Node {
   ConnId route(const Conn& c) const;               // where a write meant for c goes; 0: nowhere
   bool outbound_to(std::string_view ip, bool with_dials) const;
 
-  void dial(SimTime now, std::uint32_t peer);
+  // `new_task`: a pass starts a dial task, whose class (masternode or not) is fixed here;
+  // false: the task's own redial, which keeps it (spawn_connection_task's is_masternode).
+  void dial(SimTime now, std::uint32_t peer, bool new_task = true);
   void send_ping(SimTime now, Conn& c);
   void check_pings(SimTime now, Conn& c);
   void purge_pings(SimTime now, Conn& c);  // dialer.purge_after_ns at a send
