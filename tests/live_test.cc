@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "live/live_world.h"
+#include "real/node_log.h"
 #include "test_util.h"
 
 using namespace ts;
@@ -340,4 +343,40 @@ TEST_CASE("live: mixed run - a model node dials an outside node at its address, 
   const auto closed = r.rows("SELECT close_reason FROM connections WHERE dialer=1");
   REQUIRE(closed.size() == 1);
   CHECK(closed[0][0] == "message_before_handshake");
+}
+
+// `timesim live --model-nodes --log-dir`: the model nodes bind their real-node plan addresses
+// (127.0.0.102 and .105 for these two) on port 24100, and a model node's protocol-error line
+// lands in DIR/<address>/model.log in the real node's format, stamped with the wall clock (to
+// the microsecond: import-capture matches it with tcpdump's SYN times). The four real nodes
+// are absent here: the model nodes' dials to them are refused.
+TEST_CASE("live: --model-nodes --log-dir writes the model nodes' lines as a real node logs them") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("timesim_mixed_log_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const auto before = std::chrono::system_clock::now();
+  const std::string cmd =
+      std::string("'") + TIMESIM_BINARY + "' live '" + TIMESIM_SOURCE_DIR +
+      "/topologies/six_nodes.yaml' --model-nodes 178.128.199.144,69.167.168.176 "
+      "--no-consensus --duration 3s --log-dir '" +
+      dir.string() + "' --db '" + (dir / "m.db").string() + "' -q > '" + (dir / "out").string() +
+      "' 2>&1";
+  std::filesystem::create_directories(dir);
+  CHECK(std::system(cmd.c_str()) == 0);
+  const auto after = std::chrono::system_clock::now();
+  auto lines = real::read_log_errors((dir / "127.0.0.105" / "model.log").string());
+  REQUIRE(lines.ok());
+  REQUIRE_FALSE(lines->empty());
+  const auto& e = lines->front();
+  CHECK(e.kind == "message_before_handshake");
+  CHECK(e.remote.rfind("127.0.0.102:", 0) == 0);  // the pre-fix dialer's wire address
+  const auto ns = [](auto t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  };
+  CHECK(e.wall_ns >= ns(before) - 1000);  // microsecond stamps
+  CHECK(e.wall_ns <= ns(after));
+  CHECK(e.wall_ns % 1'000'000'000 != 0);
+  CHECK(std::filesystem::exists(dir / "127.0.0.102" / "model.log"));
+  CHECK_FALSE(std::filesystem::exists(dir / "127.0.0.100"));  // a real node: no model log
+  std::filesystem::remove_all(dir);
 }
