@@ -142,6 +142,9 @@ int run_fidelity(const FidelityOptions& o) {
              o.overrides.empty()
                  ? ""
                  : " · model overrides: " + fmt::format("{}", fmt::join(o.overrides, " ")));
+  if (!real_m->model_ips.empty())
+    fmt::print("mixed real run: {} ran as timesim live nodes (node_core), the others real code\n",
+               fmt::join(real_m->model_ips, ", "));
   fmt::print(
       "tolerances: class and error lines exact · connections, errors/conn {:.0f}% · "
       "lifetime {:.0f}% or {} · redial, ping {:.0f}%\n",

@@ -18,7 +18,7 @@ namespace ts::cli {
 namespace {
 
 struct PlanOptions {
-  std::string scenario;
+  std::string scenario, model_nodes;
 };
 
 int run_plan(const PlanOptions& o) {
@@ -26,9 +26,15 @@ int run_plan(const PlanOptions& o) {
   if (!sc) return fail(2, sc.error().message);
   auto plan = real::plan_real_run(*sc);
   if (!plan) return fail(2, o.scenario + ": " + plan.error().message);
-  fmt::print("# node INDEX SCENARIO_IP LOOPBACK_IP VERSION COMMIT; dial DIALER_IP LISTENER_IP\n");
+  if (!o.model_nodes.empty())
+    if (auto ok = real::mark_model_nodes(*plan, *sc, o.model_nodes); !ok)
+      return fail(2, ok.error().message);
+  fmt::print(
+      "# node INDEX SCENARIO_IP LOOPBACK_IP VERSION COMMIT real|model; dial DIALER_IP "
+      "LISTENER_IP\n");
   for (const auto& n : plan->nodes)
-    fmt::print("node {} {} {} {} {}\n", n.index, n.scenario_ip, n.loopback_ip, n.version, n.commit);
+    fmt::print("node {} {} {} {} {} {}\n", n.index, n.scenario_ip, n.loopback_ip, n.version,
+               n.commit, n.model ? "model" : "real");
   for (const auto& d : plan->dials)
     fmt::print("dial {} {}\n", plan->nodes[d.dialer].loopback_ip,
                plan->nodes[d.listener].loopback_ip);
@@ -55,11 +61,13 @@ int run_import(const ImportOptions& o) {
   auto st = real::import_capture(*sc, o.scenario, *plan, *cap, **rec, g_command_line);
   if (!st) return fail(1, st.error().message);
   fmt::print(stderr,
-             "import-capture: {} engine · {} node-to-node connections · {} other flows skipped "
+             "import-capture: {} engine{} · {} node-to-node connections · {} other flows skipped "
              "· {} protocol-error lines ({} naming no captured connection) · {:.1f} s from the "
              "first dial to stop\n",
-             st->engine, st->connections, st->outside_flows, st->protocol_errors,
-             st->unmatched_errors, static_cast<double>(st->end_ns) / 1e9);
+             st->engine,
+             st->model_nodes ? fmt::format(" + {} model nodes (mixed)", st->model_nodes) : "",
+             st->connections, st->outside_flows, st->protocol_errors, st->unmatched_errors,
+             static_cast<double>(st->end_ns) / 1e9);
   auto summary = sim::summarize((*rec)->db(), 0);
   if (!summary) return fail(1, summary.error().message);
   if (!o.quiet) sim::print_summary(stdout, *summary);
@@ -74,6 +82,9 @@ Command add_realnode_plan_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "realnode-plan", "print the loopback address, commit and dials of each node for real runs");
   cmd->add_option("scenario", o->scenario, "scenario YAML")->required();
+  cmd->add_option("--model-nodes", o->model_nodes,
+                  "mixed runs: nodes (scenario IPs or names, comma-separated) that run as "
+                  "timesim live nodes instead of real code");
   return Command{cmd, [o] { return run_plan(*o); }};
 }
 

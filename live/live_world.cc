@@ -100,6 +100,33 @@ LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Rec
   }
 }
 
+Result<bool> LiveWorld::set_addresses(std::vector<NodeAddress> addrs) {
+  if (start_hr_ != 0) return Error{"set_addresses: the run has started"};
+  if (addrs.size() != sc_.nodes.size())
+    return Error{
+        fmt::format("set_addresses: {} addresses for {} nodes", addrs.size(), sc_.nodes.size())};
+  for (std::size_t i = 0; i < addrs.size(); ++i) {
+    // Port 0: an ephemeral port, for a node run here (tests); a node outside needs its port.
+    if (!is_loopback(addrs[i].ip) || addrs[i].port < 0 || addrs[i].port > 65535 ||
+        (addrs[i].port == 0 && !addrs[i].here))
+      return Error{
+          fmt::format("set_addresses: node {} at '{}:{}' is not a 127.0.0.0/8 address "
+                      "with a port",
+                      i, addrs[i].ip, addrs[i].port)};
+    for (std::size_t j = 0; j < i; ++j)
+      if (addrs[j].ip == addrs[i].ip)
+        return Error{fmt::format("set_addresses: nodes {} and {} share {}", j, i, addrs[i].ip)};
+  }
+  addrs_ = std::move(addrs);
+  if (chain_sink_) {
+    std::vector<std::string> ips;
+    for (const auto& a : addrs_)
+      ips.push_back(a.ip);
+    chain_sink_ = std::make_unique<sim::ChainSink>(ips);
+  }
+  return true;
+}
+
 LiveWorld::~LiveWorld() {
   if (!finished_) (void)finish();
   uv_loop_close(&loop_);
@@ -142,7 +169,7 @@ Result<bool> LiveWorld::run_until(SimTime t_ns, const std::atomic<bool>* interru
       }
     }
     for (std::uint32_t i = 0; i < nodes_.size(); ++i)
-      if (sc_.nodes[i].start_ns <= 0) listen(i);
+      if (sc_.nodes[i].start_ns <= 0 && here(i)) listen(i);
     if (!first_error_.empty()) return Error{first_error_};
     start_hr_ = uv_hrtime();
   }
@@ -229,19 +256,18 @@ Result<sim::WorldStats> LiveWorld::finish() {
 void LiveWorld::listen(std::uint32_t n) {
   LiveNode& ln = nodes_[n];
   if (ln.listening) return;
-  const std::string ip = loopback_ip(n);
+  const std::string ip = listen_ip(n);
   TS_ASSERT(is_loopback(ip));
   uv_tcp_init(&loop_, &ln.listener);
   ln.listener.data = this;
   sockaddr_in addr{};
-  uv_ip4_addr(ip.c_str(), port_base_ == 0 ? 0 : port_base_ + static_cast<int>(n), &addr);
+  uv_ip4_addr(ip.c_str(), listen_port_of(n), &addr);
   int rc = uv_tcp_bind(&ln.listener, reinterpret_cast<const sockaddr*>(&addr), 0);
   if (rc == 0)
     rc = uv_listen(reinterpret_cast<uv_stream_t*>(&ln.listener), 1024, on_new_connection);
   if (rc != 0) {
-    first_error_ = "cannot listen on " + ip + ":" +
-                   std::to_string(port_base_ == 0 ? 0 : port_base_ + static_cast<int>(n)) + ": " +
-                   uv_strerror(rc);
+    first_error_ =
+        "cannot listen on " + ip + ":" + std::to_string(listen_port_of(n)) + ": " + uv_strerror(rc);
     return;
   }
   ln.listening = true;
@@ -258,10 +284,12 @@ void LiveWorld::start_node(std::uint32_t n) {
   LiveNode& ln = nodes_[n];
   const auto& spec = sc_.nodes[n];
   node::NodeConfig cfg;
-  cfg.ip = spec.ip;  // the scenario address: same dial rule, same log lines as the sim
+  // The scenario address (same dial rule, same log lines as the sim), or in mixed runs the
+  // address on the wire (the real-node plan keeps the scenario's string order).
+  cfg.ip = core_ip(n);
   cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
   for (std::uint32_t j : ln.peer_node)
-    cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
+    cfg.peers.push_back(node::PeerAddr{core_ip(j), node::kTestnetPort});
   cfg.consensus = sc_.consensus.enabled;
   if (sc_.consensus.quorum_of_active) cfg.quorum_base = node::NodeConfig::QuorumBase::kActive;
   ln.core = std::make_unique<node::Node>(
@@ -295,7 +323,10 @@ void LiveWorld::carry_out(std::uint32_t node) {
       if (!s || s->closing || !c->open[side]) continue;
       const SimTime t_write = t_now();
       c->written[side] += send->bytes.size();
-      c->writes[side].emplace_back(c->written[side], t_write);
+      // Write times stamp what the other side reads; a peer outside this process reads
+      // nothing here.
+      if (!c->external && here(c->listener))
+        c->writes[side].emplace_back(c->written[side], t_write);
       (side == 0 ? c->rec.msgs_d2l : c->rec.msgs_l2d) += 1;
       (side == 0 ? c->rec.bytes_d2l : c->rec.bytes_l2d) += send->bytes.size();
       stats_.bytes += send->bytes.size();
@@ -327,7 +358,10 @@ void LiveWorld::carry_out(std::uint32_t node) {
                  note->kind == node::NoteKind::kPeerCooldown) {
         ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note->value)];
       }
-      if (note->kind == node::NoteKind::kProtocolError) ++stats_.protocol_errors;
+      if (note->kind == node::NoteKind::kProtocolError) {
+        ++stats_.protocol_errors;
+        if (on_protocol_error) on_protocol_error(node, note->text);
+      }
       auto ok = sim::apply_note(ctx, *note);
       if (!ok && first_error_.empty()) first_error_ = ok.error().message;
     } else if (auto* ev = std::get_if<node::ChainEvent>(&out)) {
@@ -400,7 +434,7 @@ void LiveWorld::dial(std::uint32_t node, std::uint32_t peer) {
   s->tcp.data = s;
   c.sock[0] = s;
   // Bind to the dialer's own loopback address so the listener can tell who dials.
-  const std::string from = loopback_ip(node), to = loopback_ip(c.listener);
+  const std::string from = listen_ip(node), to = listen_ip(c.listener);
   TS_ASSERT(is_loopback(from) && is_loopback(to));
   sockaddr_in local{}, remote{};
   uv_ip4_addr(from.c_str(), 0, &local);
@@ -410,8 +444,12 @@ void LiveWorld::dial(std::uint32_t node, std::uint32_t peer) {
   uv_tcp_getsockname(&s->tcp, reinterpret_cast<sockaddr*>(&bound), &len);
   c.dialer_port = ntohs(bound.sin_port);
   by_local_port_[{node, c.dialer_port}] = c.serial;
-  const int port =
-      nodes_[c.listener].listening ? nodes_[c.listener].port : 1;  // 1: nothing listens
+  // A node outside this process (mixed runs) listens at its address; on its own side the
+  // connection is done from the start (its bytes arrive only on the dialer's socket).
+  if (!here(c.listener)) c.done[1] = true;
+  const int port = !here(c.listener)              ? listen_port_of(c.listener)
+                   : nodes_[c.listener].listening ? nodes_[c.listener].port
+                                                  : 1;  // 1: nothing listens
   uv_ip4_addr(to.c_str(), port, &remote);
   auto* req = new uv_connect_t;
   req->data = s;
@@ -484,16 +522,19 @@ void LiveWorld::on_new_connection(uv_stream_t* server, int status) {
     auto conn = std::make_unique<Conn>();
     Conn& c = *conn;
     c.serial = w->next_serial_++;
-    c.dialer = listener;  // no dialer node: the record names the listener on both sides
+    // A real node of a mixed run (outside this process) is recorded as the dialer; any other
+    // outside peer has no dialer node: the record names the listener on both sides.
+    const bool real_peer = dialer != UINT32_MAX && !w->here(dialer);
+    c.dialer = real_peer ? dialer : listener;
     c.listener = listener;
     c.external = true;
     c.connecting = false;
     c.done[0] = true;
     c.sock[1] = s;
     c.rec.conn_id = c.serial;
-    c.rec.dialer = listener;
+    c.rec.dialer = c.dialer;
     c.rec.listener = listener;
-    c.rec.dialer_version = "external";
+    c.rec.dialer_version = real_peer ? w->sc_.nodes[dialer].profile->name : "external";
     c.rec.listener_version = w->sc_.nodes[listener].profile->name;
     c.rec.t_dial = w->now();
     s->serial = c.serial;
@@ -623,7 +664,7 @@ void LiveWorld::maybe_finish(Conn& c) {
 void LiveWorld::dispatch(const sim::Event& e) {
   switch (static_cast<Ev>(e.kind)) {
     case Ev::kNodeStart:
-      start_node(e.a);
+      if (here(e.a)) start_node(e.a);
       return;
     case Ev::kTimer:
       if (nodes_[e.a].core)
@@ -728,7 +769,7 @@ void LiveWorld::dispatch(const sim::Event& e) {
           node::Connected in;
           in.conn = id;
           in.dir = node::Direction::kInbound;
-          in.remote_ip = sc_.nodes[c.dialer].ip;
+          in.remote_ip = core_ip(c.dialer);
           in.remote_port = c.dialer_port;
           handle(node, in);
           return;

@@ -53,6 +53,15 @@ Result<bool> check_live_scenario(const sim::Scenario& sc);
 constexpr int kMinPortBase = 1024;
 Result<int> parse_port_base(const std::string& text, std::size_t nodes);
 
+// Where one scenario node is, for mixed runs (LiveWorld::set_addresses): its own loopback
+// address and port, and whether it runs in this process (a model node) or is a real node's
+// process outside it that model nodes dial and that dials them.
+struct NodeAddress {
+  std::string ip;  // 127.0.0.0/8
+  int port = 0;    // 0: ephemeral (only for a node run here)
+  bool here = true;
+};
+
 class LiveWorld {
  public:
   // `scenario` must outlive the LiveWorld; `recorder` may be null.
@@ -70,12 +79,22 @@ class LiveWorld {
 
   // The address node `index` listens on (valid once it started): for tests that talk to
   // a live node from outside.
-  std::string listen_ip(std::uint32_t index) const { return loopback_ip(index); }
+  std::string listen_ip(std::uint32_t index) const {
+    return addrs_.empty() ? loopback_ip(index) : addrs_[index].ip;
+  }
   int listen_port(std::uint32_t index) const { return nodes_[index].port; }
   // Host clock: node inputs and records carry the host's monotonic clock (uv_hrtime, scaled)
   // at the moment they are handled, lateness included, instead of the due virtual time of
   // the event. Set before the run starts.
   void set_host_clock(bool on) { host_clock_ = on; }
+  // Mixed runs: node i binds and is dialled at addrs[i] (one entry per scenario node), and its
+  // node_core knows itself and its peers by these addresses (not the scenario's), so its log
+  // lines name the addresses on the wire. Nodes with `here` false are not run; model nodes
+  // dial them at their address, and a connection from their address is accepted as theirs.
+  // Fails (before the run) when the table does not fit the scenario. Set before the run.
+  Result<bool> set_addresses(std::vector<NodeAddress> addrs);
+  // Called for every protocol-error line a node logs (node index, the line's text).
+  std::function<void(std::uint32_t, const std::string&)> on_protocol_error;
   // Called once per node when its listening socket is bound: (node index, ip, port).
   std::function<void(std::uint32_t, const std::string&, int)> on_listen;
   // Runs the loop until protocol time `t_ns` (for tests driving a node step by step).
@@ -197,6 +216,17 @@ class LiveWorld {
   std::string first_error_;
   bool finished_ = false;
   bool host_clock_ = false;
+  std::vector<NodeAddress> addrs_;  // empty: loopback_ip(i), port_base_
+  // The address node_core knows node i by: the scenario's, or addrs_[i].ip in mixed runs.
+  const std::string& core_ip(std::uint32_t i) const {
+    return addrs_.empty() ? sc_.nodes[i].ip : addrs_[i].ip;
+  }
+  bool here(std::uint32_t i) const { return addrs_.empty() || addrs_[i].here; }
+  int listen_port_of(std::uint32_t i) const {
+    return !addrs_.empty()   ? addrs_[i].port
+           : port_base_ == 0 ? 0
+                             : port_base_ + static_cast<int>(i);
+  }
   SimTime clock_ = -1;
   Duration max_lateness_ns_ = 0, sum_lateness_ns_ = 0;
   std::uint64_t dispatched_ = 0;

@@ -63,6 +63,31 @@ Result<RealPlan> plan_real_run(const sim::Scenario& sc) {
   return p;
 }
 
+Result<bool> mark_model_nodes(RealPlan& p, const sim::Scenario& sc, const std::string& list) {
+  std::size_t from = 0, marked = 0;
+  while (from <= list.size()) {
+    const auto comma = std::min(list.find(',', from), list.size());
+    const std::string name = list.substr(from, comma - from);
+    from = comma + 1;
+    if (name.empty()) return Error{"--model-nodes: empty name in '" + list.substr(0, 80) + "'"};
+    std::int64_t hit = -1;
+    for (std::uint32_t i = 0; i < sc.nodes.size(); ++i)
+      if (sc.nodes[i].ip == name || sc.nodes[i].name == name) hit = i;
+    if (hit < 0)
+      return Error{"--model-nodes: no node '" + name.substr(0, 40) +
+                   "' in the scenario (give scenario IPs or node names)"};
+    auto& n = p.nodes[static_cast<std::size_t>(hit)];
+    if (n.model) return Error{"--model-nodes: '" + name.substr(0, 40) + "' is named twice"};
+    n.model = true;
+    ++marked;
+  }
+  if (marked == p.nodes.size())
+    return Error{
+        "--model-nodes: every node would be a model node; keep at least one real node "
+        "(`timesim live` runs all-model networks)"};
+  return true;
+}
+
 std::int64_t node_of_loopback(const RealPlan& p, const std::string& ip) {
   for (const auto& n : p.nodes)
     if (n.loopback_ip == ip) return n.index;

@@ -25,6 +25,7 @@ bool kit_has_commit(std::string_view commit);
 struct PlannedNode {
   std::uint32_t index = 0;  // scenario node index
   std::string scenario_ip, loopback_ip, version, commit;
+  bool model = false;  // mixed runs: run as a timesim live node (node_core), not real code
 };
 struct PlannedDial {  // `dialer` dials `listener` (node indices), by the string-order rule
   std::uint32_t dialer = 0, listener = 0;
@@ -38,6 +39,9 @@ struct RealPlan {
 // Fails (a message naming the node) for scenarios the real nodes cannot run: too many
 // nodes, a version whose commit the kit lacks, faults, upgrades, chaos, late starts.
 Result<RealPlan> plan_real_run(const sim::Scenario& sc);
+// Mixed runs: marks the nodes named in `list` (comma-separated scenario IPs or node names)
+// as model nodes. Fails on an unknown or repeated name, or when no real node would remain.
+Result<bool> mark_model_nodes(RealPlan& p, const sim::Scenario& sc, const std::string& list);
 // Scenario index of the node with loopback address `ip`, or -1.
 std::int64_t node_of_loopback(const RealPlan& p, const std::string& ip);
 

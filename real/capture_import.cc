@@ -38,21 +38,25 @@ Result<Times> read_times(const std::string& path) {
 }
 
 // The plan the capture was made with must be the scenario's plan.
-Result<bool> check_plan_file(const RealPlan& plan, const std::string& path) {
+Result<bool> check_plan_file(const RealPlan& plan, const std::string& path,
+                             std::vector<bool>& model) {
   std::ifstream in(path);
   if (!in) return Error{"cannot read '" + path + "'"};
   std::string line;
   std::size_t seen = 0;
   while (std::getline(in, line)) {
     std::istringstream ls(line);
-    std::string tag, ip, lo;
+    std::string tag, ip, lo, version, commit, engine;
     std::uint32_t idx = 0;
     if (!(ls >> tag) || tag != "node") continue;
-    ls >> idx >> ip >> lo;
+    ls >> idx >> ip >> lo >> version >> commit >> engine;
     if (idx >= plan.nodes.size() || plan.nodes[idx].scenario_ip != ip ||
         plan.nodes[idx].loopback_ip != lo)
       return Error{"'" + path + "' was made for another scenario (node " + std::to_string(idx) +
                    " " + ip + " on " + lo + ")"};
+    if (engine != "" && engine != "real" && engine != "model")
+      return Error{"'" + path + "': node " + std::to_string(idx) + " is neither real nor model"};
+    model[idx] = engine == "model";
     ++seen;
   }
   if (seen != plan.nodes.size())
@@ -212,19 +216,19 @@ sim::ConnRecord record_of(const sim::Scenario& sc, const Conn& conn, std::uint64
   return r;
 }
 
-Result<bool> record_nodes(const sim::Scenario& sc, const RealPlan& plan, const std::string& engine,
+Result<bool> record_nodes(const sim::Scenario& sc, const RealPlan& plan, const Capture& cap,
                           sim::Recorder& rec) {
   for (const auto& n : plan.nodes) {
     const auto& spec = sc.nodes[n.index];
     if (auto ok = rec.add_node(n.index, spec.name, spec.ip, n.version, n.commit, 0, n.loopback_ip);
         !ok)
       return ok.error();
-    // Which real code ran the node: fidelity reads the engine from here.
-    if (auto ok = rec.add_node_event(0, n.index, -1, "start",
-                                     "real " + engine + " " + n.commit + " on " + n.loopback_ip +
-                                         ":" + std::to_string(kRealPort));
-        !ok)
-      return ok.error();
+    // Which real code ran the node: fidelity reads the engine from here. A mixed run's
+    // model nodes ran node_core (`timesim live`) with the node's version profile.
+    const std::string where = " on " + n.loopback_ip + ":" + std::to_string(kRealPort);
+    const std::string detail = cap.model[n.index] ? "model live " + n.version + where
+                                                  : "real " + cap.engine + " " + n.commit + where;
+    if (auto ok = rec.add_node_event(0, n.index, -1, "start", detail); !ok) return ok.error();
   }
   return true;
 }
@@ -234,7 +238,10 @@ Result<bool> record_nodes(const sim::Scenario& sc, const RealPlan& plan, const s
 Result<Capture> read_capture(const RealPlan& plan, const std::string& dir) {
   auto times = read_times(dir + "/times");
   if (!times) return times.error();
-  if (auto ok = check_plan_file(plan, dir + "/plan.tsv"); !ok) return ok.error();
+  std::vector<bool> model(plan.nodes.size(), false);
+  if (auto ok = check_plan_file(plan, dir + "/plan.tsv", model); !ok) return ok.error();
+  if (std::find(model.begin(), model.end(), false) == model.end())
+    return Error{"'" + dir + "/plan.tsv' has no real node"};
   auto flows = read_tcp_flows(dir + "/lo.pcap", kRealPort);
   if (!flows) return flows.error();
   auto errors = read_all_logs(plan, dir);
@@ -242,8 +249,13 @@ Result<Capture> read_capture(const RealPlan& plan, const std::string& dir) {
   for (const auto& f : *flows)
     if (f.truncated)
       return Error{"capture '" + dir + "/lo.pcap' cut a segment short: capture with -s 0"};
-  return Capture{dir,         times->engine,     times->start,
-                 times->stop, std::move(*flows), std::move(*errors)};
+  return Capture{dir,
+                 times->engine,
+                 times->start,
+                 times->stop,
+                 std::move(*flows),
+                 std::move(*errors),
+                 std::move(model)};
 }
 
 Result<ImportStats> import_capture(const sim::Scenario& sc, const std::string& scenario_path,
@@ -251,6 +263,7 @@ Result<ImportStats> import_capture(const sim::Scenario& sc, const std::string& s
                                    const std::string& args) {
   ImportStats st;
   st.engine = cap.engine;
+  st.model_nodes = static_cast<std::uint64_t>(std::count(cap.model.begin(), cap.model.end(), true));
   std::vector<Conn> conns;
   for (const auto& f : cap.flows) {
     const auto d = node_of_loopback(plan, f.client_ip), l = node_of_loopback(plan, f.server_ip);
@@ -273,7 +286,7 @@ Result<ImportStats> import_capture(const sim::Scenario& sc, const std::string& s
   info.mode = "real";
   info.args = args;
   if (auto run_id = rec.begin_run(info); !run_id) return run_id.error();
-  if (auto ok = record_nodes(sc, plan, st.engine, rec); !ok) return ok.error();
+  if (auto ok = record_nodes(sc, plan, cap, rec); !ok) return ok.error();
   const ErrorMatch m = match_errors(conns, cap.errors);
   for (std::size_t c = 0; c < conns.size(); ++c) {
     auto ok = rec.add_connection(

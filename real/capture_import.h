@@ -2,11 +2,13 @@
 // schema, as a run with runs.mode = 'real'.
 //
 // The directory holds:
-//   plan.tsv          `timesim realnode-plan`'s output (which node is on which address)
+//   plan.tsv          `timesim realnode-plan`'s output (which node is on which address, and
+//                     in mixed runs which nodes ran as timesim live nodes: "model")
 //   times             lines "start WALL_NS", "stop WALL_NS" (the script's clock, ns since the
 //                     epoch: nodes started / the script began stopping them), "engine E"
 //   lo.pcap           tcpdump -i lo -s 0 of TCP port 24100 in the nodes' namespace
-//   <loopback ip>/*.log  every log file of the node on that address
+//   <loopback ip>/*.log  every log file of the node on that address (a model node's:
+//                     `timesim live --log-dir`, the same line format)
 //
 // Time origin (t = 0): the first SYN between two scenario nodes, so that a run is comparable
 // with the simulator's, whose nodes dial at start (the full node first dials after its
@@ -34,6 +36,7 @@ struct ImportStats {
   std::int64_t t0_wall_ns = 0;         // the run's time origin
   std::int64_t end_ns = 0;             // stop - t0
   std::string engine;                  // "harness" or "node"
+  std::uint64_t model_nodes = 0;       // mixed runs: nodes run as timesim live nodes
 };
 
 struct CapturedError {
@@ -47,6 +50,7 @@ struct Capture {
   std::int64_t start_wall_ns = 0, stop_wall_ns = 0;
   std::vector<TcpFlow> flows;
   std::vector<CapturedError> errors;  // by time
+  std::vector<bool> model;            // by node index: a model node (plan.tsv's 7th column)
 };
 
 // Reads and checks the capture directory `dir` against `plan` (made for another scenario,

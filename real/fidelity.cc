@@ -130,6 +130,16 @@ Result<RunMetrics> measure_run(sqlite3* db, std::int64_t run_id, bool first_only
     auto e = real_engine(db, out.run_id);
     if (!e) return e.error();
     out.engine = *e;
+    Stmt st;
+    if (auto ok = prepare(db,
+                          "SELECT n.ip FROM node_events e JOIN nodes n ON n.run_id=e.run_id AND "
+                          "n.node_id=e.node WHERE e.run_id=?1 AND e.kind='start' AND e.detail "
+                          "LIKE 'model %' ORDER BY e.node",
+                          out.run_id, st);
+        !ok)
+      return ok.error();
+    while (sqlite3_step(st.s) == SQLITE_ROW)
+      out.model_ips.push_back(text(st.s, 0));
   }
   std::map<std::int64_t, std::string> ip;
   {

@@ -36,8 +36,9 @@ struct LinkMetrics {
 
 struct RunMetrics {
   std::int64_t run_id = 0;
-  std::string mode;    // sim | live | real
-  std::string engine;  // real runs: harness | node; "" otherwise
+  std::string mode;                    // sim | live | real
+  std::string engine;                  // real runs: harness | node; "" otherwise
+  std::vector<std::string> model_ips;  // mixed real runs: the scenario IPs run as model nodes
   Duration end_ns = 0;
   std::map<std::pair<std::string, std::string>, LinkMetrics> links;  // by (dialer, listener) IP
 };

@@ -91,8 +91,10 @@ constexpr std::int64_t kUs = 1000;
 const char* kPing = "{\"Ping\":{\"nonce\":5,\"timestamp\":1766106000}}\n";  // one line, '\n' incl.
 
 // A capture directory: dialer 127.0.0.100 (10.0.0.1, pre-fix) pings first on conn 1 and is
-// closed by the listener; conn 2 (a later dial) stays open past "stop".
-std::string write_capture(const real::RealPlan& plan) {
+// closed by the listener; conn 2 (a later dial) stays open past "stop". With `model_listener`
+// the listener ran as a timesim live node of a mixed run (plan.tsv says "model", its log is
+// `timesim live --log-dir`'s model.log).
+std::string write_capture(const real::RealPlan& plan, bool model_listener = false) {
   const fs::path dir = fs::temp_directory_path() / ("timesim_real_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "127.0.0.101");
@@ -100,7 +102,7 @@ std::string write_capture(const real::RealPlan& plan) {
     std::ofstream p(dir / "plan.tsv");
     for (const auto& n : plan.nodes)
       p << "node " << n.index << ' ' << n.scenario_ip << ' ' << n.loopback_ip << ' ' << n.version
-        << ' ' << n.commit << '\n';
+        << ' ' << n.commit << (model_listener ? (n.index == 1 ? " model" : " real") : "") << '\n';
     std::ofstream t(dir / "times");
     t << "engine harness\nstart " << kT0 - 1'000'000'000 << "\nstop " << kT0 + 10'000'000'000
       << '\n';
@@ -122,6 +124,12 @@ std::string write_capture(const real::RealPlan& plan) {
     o.seg(t2 + 200 * kUs, D, 40002, L, 24100, 9001, kAck | kPsh, ping);
     o.seg(t2 + 250 * kUs, D, 40002, L, 24100, 9001, kAck | kPsh, ping);  // retransmission
     o.seg(t2 + 300 * kUs, "127.0.0.1", 50000, L, 24100, 1, kSyn);        // not a node: skipped
+  }
+  if (model_listener) {
+    std::ofstream log(dir / "127.0.0.101" / "model.log");
+    log << "2025-11-24T16:00:00.000250Z  WARN timesim_live: 127.0.0.100:40001 sent message before "
+           "handshake - closing connection (not blacklisting)\n";
+    return dir.string();
   }
   std::ofstream log(dir / "127.0.0.101" / "listen.log");
   log << "\x1b[2m2025-11-24T16:00:00.000250Z\x1b[0m \x1b[33m WARN\x1b[0m "
@@ -211,6 +219,66 @@ TEST_CASE("real: import-capture records the captured connections and the logged 
   fs::remove_all(dir);
 }
 
+TEST_CASE("real: a mixed run's model node is recorded as such, its log lines matched alike") {
+  auto sc = sim::parse_scenario(kTwoNodes, "two.yaml");
+  REQUIRE(sc.ok());
+  auto plan = real::plan_real_run(*sc);
+  REQUIRE(plan.ok());
+  const std::string dir = write_capture(*plan, true);
+  auto cap = real::read_capture(*plan, dir);
+  REQUIRE_MESSAGE(cap.ok(), (cap.ok() ? "" : cap.error().message));
+  CHECK(cap->model == std::vector<bool>{false, true});
+  auto rec = sim::Recorder::open(":memory:");
+  REQUIRE(rec.ok());
+  auto st = real::import_capture(*sc, "two.yaml", *plan, *cap, **rec, "test");
+  REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
+  CHECK(st->model_nodes == 1);
+  CHECK(st->protocol_errors == 1);
+  CHECK(st->unmatched_errors == 0);
+  sqlite3* db = (*rec)->db();
+  CHECK(query_text(db, "SELECT group_concat(detail, '|') FROM node_events WHERE kind='start'") ==
+        "real harness ea701a4 on 127.0.0.100:24100|model live post-fix on 127.0.0.101:24100");
+  CHECK(query_text(db, "SELECT close_reason FROM connections WHERE conn_id=1") ==
+        "message_before_handshake");
+  auto m = real::measure_run(db, 0, true);
+  REQUIRE(m.ok());
+  CHECK(m->engine == "harness");
+  CHECK(m->model_ips == std::vector<std::string>{"10.0.0.2"});
+  fs::remove_all(dir);
+  // A plan file whose nodes are all model nodes is no real run.
+  {
+    const std::string all = write_capture(*plan, true);
+    std::ofstream p(fs::path(all) / "plan.tsv");
+    for (const auto& n : plan->nodes)
+      p << "node " << n.index << ' ' << n.scenario_ip << ' ' << n.loopback_ip << ' ' << n.version
+        << ' ' << n.commit << " model\n";
+    p.close();
+    auto none = real::read_capture(*plan, all);
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().message.find("no real node") != std::string::npos);
+    fs::remove_all(all);
+  }
+}
+
+TEST_CASE("real: --model-nodes marks nodes by IP or name, and refuses unknown, repeated, all") {
+  auto sc = ts::test::load("topologies/six_nodes.yaml");
+  auto plan = real::plan_real_run(sc);
+  REQUIRE(plan.ok());
+  REQUIRE(real::mark_model_nodes(*plan, sc, "165.84.215.117,178.128.199.144").ok());
+  for (const auto& n : plan->nodes)
+    CHECK(n.model == (n.scenario_ip == "165.84.215.117" || n.scenario_ip == "178.128.199.144"));
+  for (const char* bad : {"1.2.3.4", "165.84.215.117,165.84.215.117", "", "50.28.104.50,"}) {
+    auto p = real::plan_real_run(sc);
+    CHECK_FALSE(real::mark_model_nodes(*p, sc, bad).ok());
+  }
+  auto p = real::plan_real_run(sc);
+  auto all = real::mark_model_nodes(
+      *p, sc,
+      "50.28.104.50,64.91.241.10,165.84.215.117,165.232.154.150,178.128.199.144,69.167.168.176");
+  REQUIRE_FALSE(all.ok());
+  CHECK(all.error().message.find("at least one real node") != std::string::npos);
+}
+
 TEST_CASE("real: a full-node (timed) log line, millisecond stamp and no target, parses too") {
   auto e = real::parse_log_line(
       "\x1b[2m2026-12-02 01:31:33.025 [vm]\x1b[0m \x1b[33m WARN\x1b[0m \xe2\x9a\xa0\xef\xb8\x8f  "
@@ -255,6 +323,48 @@ TEST_CASE("real: fidelity against a recorded full-node run agrees, and catches a
   CHECK(bad_text.find("DIFFERS (connections, redial)") != std::string::npos);
   auto [usage_rc, usage_text] = run(" --model-override reconnect.after_close=soon");
   CHECK(usage_rc == 2);
+  fs::remove(out);
+  fs::remove(db);
+}
+
+// tests/fixtures/realnode/six_nodes-mixed.sql: a MIXED run (scripts/realnode --model-nodes
+// 165.84.215.117,178.128.199.144,69.167.168.176, 180 s): 3 real harness nodes and 3 timesim
+// live nodes as their peers. The model agrees on every link; with the pre-fix dialers
+// handshaking first, the 8 links they dial differ (5 from the real 165.232.154.150, 3 from the
+// model 178.128.199.144, refused by real and model listeners alike).
+TEST_CASE("real: fidelity against a recorded mixed run agrees, and catches handshake-first") {
+  const fs::path db =
+      fs::temp_directory_path() / ("timesim_mixed_" + std::to_string(::getpid()) + ".db");
+  const std::string out =
+      (fs::temp_directory_path() / ("timesim_mixed_" + std::to_string(::getpid()) + ".out"))
+          .string();
+  fs::remove(db);
+  REQUIRE(std::system(("sqlite3 '" + db.string() + "' < '" + TIMESIM_SOURCE_DIR +
+                       "/tests/fixtures/realnode/six_nodes-mixed.sql'")
+                          .c_str()) == 0);
+  const std::string base = std::string("'") + TIMESIM_BINARY + "' fidelity '" + TIMESIM_SOURCE_DIR +
+                           "/topologies/six_nodes.yaml' --against '" + db.string() + "'";
+  auto run = [&](const std::string& extra) {
+    const int rc = std::system((base + extra + " > '" + out + "' 2>&1").c_str());
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return std::pair<int, std::string>{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, text};
+  };
+  auto [ok_rc, ok_text] = run("");
+  CHECK_MESSAGE(ok_rc == 0, ok_text);
+  CHECK(ok_text.find("mixed real run: 165.84.215.117, 178.128.199.144, 69.167.168.176 ran as "
+                     "timesim live nodes") != std::string::npos);
+  CHECK(ok_text.find("15 of 15 links agree") != std::string::npos);
+  auto [bad_rc, bad_text] = run(" --model-override handshake.first=true");
+  CHECK_MESSAGE(bad_rc == 1, bad_text);
+  CHECK(bad_text.find("7 of 15 links agree") != std::string::npos);
+  for (const char* link :
+       {"165.232.154.150 -> 165.84.215.117", "178.128.199.144 -> 50.28.104.50"}) {
+    const auto at = bad_text.find(link);
+    REQUIRE(at != std::string::npos);
+    CHECK(bad_text.substr(at, bad_text.find('\n', at) - at).find("DIFFERS (class") !=
+          std::string::npos);
+  }
   fs::remove(out);
   fs::remove(db);
 }
