@@ -17,6 +17,7 @@
 #include "node_core/dialer_policy.h"
 #include "node_core/gossip_policy.h"
 #include "node_core/inbound_policy.h"
+#include "node_core/pex_policy.h"
 
 namespace ts::node {
 
@@ -204,6 +205,7 @@ struct VersionProfile {
   GossipPolicy gossip;  // masternode announcements, lists, heartbeat relay, dialer kinds
   // Listener admission, duplicate connections, whitelist semantics (conn_policy.h).
   ConnPolicy conn;
+  PexPolicy pex;  // peer exchange and the hourly candidate purge (pex_policy.h)
 };
 
 // All known profiles, in a stable order (oldest first).

@@ -34,6 +34,7 @@
 #include "sim/chain_sink.h"
 #include "sim/conn_record.h"
 #include "sim/fault.h"
+#include "sim/host_index.h"
 #include "sim/latency.h"
 #include "sim/recorder.h"
 #include "sim/retransmit.h"
@@ -258,6 +259,9 @@ class World {
   Scheduler sched_;
   std::vector<SimNode> nodes_;
   std::vector<std::string> node_names_;
+  HostIndex hosts_;  // the nodes by address: peers learned by peer exchange
+  // The world node behind `node`'s peer index `peer` (a seed, or an address it learned).
+  std::uint32_t peer_to_node(std::uint32_t node, std::uint32_t peer) const;
   std::unique_ptr<ChainSink> chain_sink_;  // consensus rows; null when consensus is off
   Prng tx_rng_{0};                         // client transactions: times, nodes, txids
   std::vector<SimConn> conns_;
