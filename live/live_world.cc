@@ -87,6 +87,10 @@ LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Rec
     chain_sink_ = std::make_unique<sim::ChainSink>(ips);
   }
   nodes_.resize(n);
+  std::vector<std::string> ips;
+  for (const auto& nd : sc_.nodes)
+    ips.push_back(nd.ip);
+  hosts_ = sim::HostIndex(ips);
   auto peers = sim::build_topology(sc_.topology, n, seed);
   for (std::uint32_t i = 0; i < n; ++i) {
     nodes_[i].peer_node = std::move(peers[i]);
@@ -290,6 +294,7 @@ void LiveWorld::start_node(std::uint32_t n) {
   cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
   for (std::uint32_t j : ln.peer_node)
     cfg.peers.push_back(node::PeerAddr{core_ip(j), node::kTestnetPort});
+  cfg.dialable_ips = &hosts_.sorted();
   cfg.consensus = sc_.consensus.enabled;
   if (sc_.consensus.quorum_of_active) cfg.quorum_base = node::NodeConfig::QuorumBase::kActive;
   ln.core = std::make_unique<node::Node>(
@@ -356,7 +361,7 @@ void LiveWorld::carry_out(std::uint32_t node) {
         ctx.peer = c->external ? -1 : (c->dialer == node ? c->listener : c->dialer);
       } else if (note->kind == node::NoteKind::kPeerGivenUp ||
                  note->kind == node::NoteKind::kPeerCooldown) {
-        ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note->value)];
+        ctx.peer = peer_to_node(node, static_cast<std::uint32_t>(note->value));
       }
       if (note->kind == node::NoteKind::kProtocolError) {
         ++stats_.protocol_errors;
@@ -407,13 +412,21 @@ void LiveWorld::enqueue(Conn& c, int dir, Item item, SimTime sent_at) {
   schedule(t, Ev::kItem, c.serial, static_cast<std::uint32_t>(dir));
 }
 
+std::uint32_t LiveWorld::peer_to_node(std::uint32_t node, std::uint32_t peer) const {
+  const LiveNode& ln = nodes_[node];
+  if (peer < ln.peer_node.size()) return ln.peer_node[peer];
+  const std::uint32_t n = hosts_.node_of(ln.core->config().peers[peer].ip);
+  TS_ASSERT(n != sim::HostIndex::kNone);  // NodeConfig::dialable_ips: only run hosts
+  return n;
+}
+
 void LiveWorld::dial(std::uint32_t node, std::uint32_t peer) {
   auto conn = std::make_unique<Conn>();
   Conn& c = *conn;
   c.serial = next_serial_++;
   c.dialer = node;
   c.dialer_peer = peer;
-  c.listener = nodes_[node].peer_node[peer];
+  c.listener = peer_to_node(node, peer);
   c.rng[0] = Prng::derive(link_seed_, std::uint64_t{c.serial} * 2);
   c.rng[1] = Prng::derive(link_seed_, std::uint64_t{c.serial} * 2 + 1);
   c.rec.conn_id = c.serial;

@@ -37,6 +37,7 @@
 #include "store/conn_record.h"
 #include "store/recorder.h"
 #include "scenario/scenario.h"
+#include "sim/host_index.h"
 #include "sim/scheduler.h"
 #include "sim/world.h"
 
@@ -204,6 +205,9 @@ class LiveWorld {
   std::uint64_t start_hr_ = 0;
   sim::Scheduler sched_;
   std::vector<LiveNode> nodes_;
+  sim::HostIndex hosts_;  // the nodes by address: peers learned by peer exchange
+  // The node behind `node`'s peer index `peer` (a seed, or an address it learned).
+  std::uint32_t peer_to_node(std::uint32_t node, std::uint32_t peer) const;
   std::map<std::uint32_t, std::unique_ptr<Conn>> conns_;  // by serial
   std::map<std::pair<std::uint32_t, int>, std::uint32_t>
       by_local_port_;  // (dialer, port) -> serial

@@ -253,13 +253,15 @@ constexpr VersionProfile adaptive_reconnect(const VersionProfile& b) {
 
 // 505b8a3 (01-22, peer_connection.rs:992-1085): the dialer hands every message to
 // MessageHandler. Folded in: 6df971e (heartbeats removed: the variant is gone, nothing is
-// relayed; GetMasternodes stays every 60 s). 969bd4b's status gossip is not modelled.
+// relayed; GetMasternodes stays every 60 s). It answers GetPeers with
+// its connected peers. 969bd4b's status gossip is not modelled.
 constexpr VersionProfile dialer_message_handler(const VersionProfile& b) {
   VersionProfile p = next(b, "dialer-message-handler", "505b8a3",
                           "the dialer handles every message; heartbeats removed (+6df971e)");
   p.outbound_handles_all_messages = true;
   p.wire.heartbeat = false;
   p.gossip.relays_heartbeats = false;
+  p.pex.dialer_answer = PexAnswer::kConnected;  // message_handler.rs:1358-1381
   return p;
 }
 

@@ -172,6 +172,7 @@ Node::Node(NodeConfig cfg, const VersionProfile& profile, std::uint64_t seed)
       prng_(seed),
       blacklist_(profile.blacklist),
       rate_(profile.inbound),
+      pex_(profile.pex),
       admission_(profile.conn.limits),
       chain_(std::move(cfg_.chain)),
       registry_order_key_(Prng::derive(seed, stream_id(Stream::kRegistryOrder)).next_u64()) {
@@ -264,6 +265,7 @@ void Node::on_start(SimTime now) {
   started_ = true;
   rate_.start(now);
   admission_.start(now);
+  pex_.start(now, static_cast<std::uint32_t>(cfg_.peers.size()));
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     slots_[p] = PeerSlot{};
     if (dials(profile_->dial_rule, cfg_.ip, cfg_.peers[p].ip))
@@ -289,6 +291,7 @@ void Node::on_start(SimTime now) {
 void Node::start_pass(SimTime now, bool startup) {
   pass_queue_.clear();
   pass_next_ = 0;
+  drop_unlisted_slots();
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
     if (slots_[p].state == SlotState::kGivenUp) {
       slots_[p].state = SlotState::kNotDialed;
@@ -816,17 +819,15 @@ void Node::handle_established(SimTime now, Conn& c, const Message& m) {
     send(c, Pong{ping->nonce, wall_clock_s(now)});
     note(c.id, NoteKind::kPingAnswered, static_cast<std::int64_t>(ping->nonce));
   } else if (std::holds_alternative<GetPeers>(m)) {
-    PeersResponse r;
-    r.peers.reserve(cfg_.peers.size());
-    for (const auto& p : cfg_.peers)
-      r.peers.push_back(p.ip + ":" + std::to_string(p.port));
-    send(c, r);
+    answer_get_peers(c);
+  } else if (const auto* peers = std::get_if<PeersResponse>(&m)) {
+    on_peers_response(now, c, *peers);
   } else if (std::holds_alternative<Handshake>(m) && c.dir == Direction::kInbound) {
     protocol_error(c, ProtocolErrorKind::kDuplicateHandshake,
                    remote(c) + " sent a second handshake - ignored");
   }
-  // Ack, Pong on an inbound connection, PeersResponse and the variants the model carries
-  // opaquely are handled without a reply.
+  // Ack, Pong on an inbound connection and the variants the model carries opaquely are
+  // handled without a reply.
 }
 
 void Node::close(SimTime now, ConnId id, CloseReason reason) {
@@ -953,6 +954,10 @@ void Node::on_timer(SimTime now, TimerId id) {
     case TimerKind::kSyncPoll:
       if (sync_at_ > now) return;
       on_sync_poll(now);
+      return;
+    case TimerKind::kPexPurge:
+      if (pex_.purge_at() > now) return;
+      on_pex_purge(now);
       return;
     case TimerKind::kCount:
       break;

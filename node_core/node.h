@@ -29,6 +29,7 @@
 #include "node_core/frame_buffer.h"
 #include "node_core/masternode_registry.h"
 #include "node_core/node_io.h"
+#include "node_core/peer_exchange.h"
 #include "node_core/rate_limiter.h"
 #include "node_core/reconnect_policy.h"
 #include "node_core/version_profile.h"
@@ -66,6 +67,9 @@ struct NodeConfig {
   // IPs this node's operator whitelisted (config.network.whitelisted_peers, a875f42). What
   // it changes is the profile's (ConnPolicy: never banned, connection-limit bypass).
   std::vector<std::string> whitelist;
+  // The addresses a peer exchange may add to `peers` (sorted; null: any). A simulation
+  // passes its nodes' IPs: an address naming no host of the run is not learned.
+  const std::vector<std::string>* dialable_ips = nullptr;
 };
 
 // The dial rule: whether a node at `self_ip` dials the peer at `peer_ip`.
@@ -286,12 +290,20 @@ class Node {
   // 126d7ee: an outbound session to peer `p` ended, or a dial to it failed.
   void masternode_disconnected(SimTime now, std::uint32_t p, bool dial_failed);
 
+  // ---- peer exchange (node_pex.cc; VersionProfile::pex) ----
+  void answer_get_peers(Conn& c);  // PeersResponse: the seeds and the listed candidates
+  void on_peers_response(SimTime now, const Conn& c, const PeersResponse& r);
+  void learn_candidate(SimTime now, std::string_view ip);
+  void on_pex_purge(SimTime now);
+  void drop_unlisted_slots();  // at a pass: dropped candidates are not dialled again
+
   NodeConfig cfg_;
   const VersionProfile* profile_;
   Prng prng_;
   bool started_ = false;
   IpBlacklist blacklist_;                  // the listener's, for all inbound connections
   RateLimiter rate_;                       // the listener's, for all inbound connections
+  PeerExchange pex_;                       // learned dial candidates (entries past the seeds)
   InboundAdmission admission_;             // the listener's connection limits
   WriterRegistry writers_;                 // one writer per remote IP
   BroadcastChannel channel_;               // the listener's broadcast subscribers

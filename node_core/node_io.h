@@ -59,6 +59,7 @@ enum class TimerKind : std::uint8_t {
   kHeartbeat,   // slot = 0: masternode heartbeat (consensus on)
   kBlockSlot,   // slot = 0: block production slot (consensus on)
   kSyncPoll,    // slot = 0: next poll of a running sync
+  kPexPurge,    // slot = 0: cleanup_stale_peers drops the learned candidates (peer_exchange.h)
   kCount,
 };
 struct TimerId {

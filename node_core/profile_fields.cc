@@ -162,6 +162,17 @@ template <auto Member>
 struct Broadcast {
   static FieldValue get(const VersionProfile& p) { return wrap(p.broadcast.*Member); }
   static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.broadcast.*Member, v); }
+struct Pex {
+  static FieldValue get(const VersionProfile& p) { return wrap(p.pex.*Member); }
+  static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.pex.*Member, v); }
+};
+struct PexDialerAnswer {
+  static FieldValue get(const VersionProfile& p) {
+    return enum_value(p.pex.dialer_answer, kPexAnswerNames);
+  }
+  static void set(VersionProfile& p, const FieldValue& v) {
+    enum_from_value(p.pex.dialer_answer, v, kPexAnswerNames);
+  }
 };
 
 using VP = VersionProfile;
@@ -532,6 +543,21 @@ constexpr std::array kFields = {
         "broadcast.capacity", kCount, 0,
         "channel capacity: a listener connection whose write stays blocked while more messages "
         "are broadcast ends (broadcast_lagged); 0: unbounded"),
+    // ---- peer exchange (node_core/pex_policy.h) ----
+    field<Pex<&PexPolicy::listener_learns>>(
+        "pex.listener_learns", kBool, 0,
+        "a PeersResponse on an inbound connection adds its addresses as dial candidates"),
+    field<Pex<&PexPolicy::dialer_learns>>(
+        "pex.dialer_learns", kBool, 0,
+        "... on an outbound connection, if the dialer handles it (6fad5f6/2d52001)"),
+    field<Pex<&PexPolicy::purge_interval_ns>>(
+        "pex.purge_interval", kDur, 0,
+        "cleanup_stale_peers' period from the start: each tick drops every learned candidate "
+        "(0: never)"),
+    enum_field<PexDialerAnswer>(
+        "pex.dialer_answer", kPexAnswerNames,
+        "a dialer that handles GetPeers answers with its known peers (seeds and candidates) or "
+        "the IPs connected now (505b8a3)"),
 };
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "node_core/dialer_policy.h"
 #include "node_core/gossip_policy.h"
 #include "node_core/inbound_policy.h"
+#include "node_core/pex_policy.h"
 
 namespace ts::node {
 
@@ -207,6 +208,7 @@ struct VersionProfile {
   ConnPolicy conn;
   // The server broadcast channel: BFT relay, capacity (broadcast_policy.h).
   BroadcastPolicy broadcast;
+  PexPolicy pex;  // peer exchange and the hourly candidate purge (pex_policy.h)
 };
 
 // All known profiles, in a stable order (oldest first).

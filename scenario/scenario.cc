@@ -1067,10 +1067,13 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       if (auto r = L.keys(t, "topology", {"kind", "k"}); !r) return r.error();
       auto kind = t["kind"];
       if (!kind || !kind.IsScalar())
-        return L.at(t.Mark(), "topology: missing key 'kind' (full-mesh or random-k-out)");
+        return L.at(t.Mark(), "topology: missing key 'kind' (full-mesh, random-k-out or line)");
       if (kind.Scalar() == "full-mesh") {
         s.topology.kind = TopologySpec::Kind::kFullMesh;
         if (t["k"]) return L.at(t["k"].Mark(), "topology 'full-mesh' takes no 'k'");
+      } else if (kind.Scalar() == "line") {
+        s.topology.kind = TopologySpec::Kind::kLine;
+        if (t["k"]) return L.at(t["k"].Mark(), "topology 'line' takes no 'k'");
       } else if (kind.Scalar() == "random-k-out") {
         s.topology.kind = TopologySpec::Kind::kRandomKOut;
         if (t["k"]) {
@@ -1081,7 +1084,7 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
         }
       } else {
         return L.at(kind.Mark(), "unknown topology kind " + quote(kind.Scalar()) +
-                                     " (full-mesh or random-k-out)");
+                                     " (full-mesh, random-k-out or line)");
       }
     }
     if (auto c = root["consensus"]) {

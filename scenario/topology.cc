@@ -11,6 +11,7 @@ std::uint64_t link_bound(const TopologySpec& spec, std::uint64_t n) {
   // n(n-1)/2, halving the even factor first: exact for every n up to 2^32
   const std::uint64_t mesh = n < 2 ? 0 : n % 2 == 0 ? (n / 2) * (n - 1) : n * ((n - 1) / 2);
   if (spec.kind == TopologySpec::Kind::kFullMesh) return mesh;
+  if (spec.kind == TopologySpec::Kind::kLine) return n < 2 ? 0 : n - 1;
   return std::min<std::uint64_t>(mesh, n * spec.k);
 }
 
@@ -24,6 +25,13 @@ std::vector<std::vector<std::uint32_t>> build_topology(const TopologySpec& spec,
         if (j != i) peers[i].push_back(j);
     }
     return peers;
+  }
+  if (spec.kind == TopologySpec::Kind::kLine) {
+    for (std::uint32_t i = 0; i + 1 < n; ++i) {
+      peers[i].push_back(i + 1);
+      peers[i + 1].push_back(i);
+    }
+    return peers;  // each sorted: i-1 was pushed before i+1
   }
   Prng rng = Prng::derive(seed, stream_id(Stream::kTopology));
   const std::uint32_t k = std::min<std::uint32_t>(spec.k, n - 1);

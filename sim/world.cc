@@ -29,6 +29,10 @@ World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
   const auto n = static_cast<std::uint32_t>(sc_.nodes.size());
   nodes_.resize(n);
   auto peers = build_topology(sc_.topology, n, seed);
+  std::vector<std::string> ips;
+  for (const auto& spec : sc_.nodes)
+    ips.push_back(spec.ip);
+  hosts_ = HostIndex(ips);
   for (std::uint32_t i = 0; i < n; ++i) {
     node_names_.push_back(sc_.nodes[i].name);
     nodes_[i].peer_node = std::move(peers[i]);
@@ -439,6 +443,7 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   for (std::uint32_t j : sn.peer_node)
     cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
   cfg.whitelist = spec.has_whitelist ? spec.whitelist : sc_.whitelist;
+  cfg.dialable_ips = &hosts_.sorted();
   cfg.consensus = sc_.consensus.enabled;
   if (sc_.consensus.quorum_of_active) cfg.quorum_base = node::NodeConfig::QuorumBase::kActive;
   cfg.chain = std::move(sn.chain_on_disk);  // the blocks stored before a restart
@@ -584,13 +589,21 @@ void World::record_note(std::uint32_t node, node::Note& note) {
     ctx.side = side_of(*c, node);
     ctx.peer = c->rec.dialer == node ? c->rec.listener : c->rec.dialer;
   } else if (note.kind == NoteKind::kPeerGivenUp || note.kind == NoteKind::kPeerCooldown) {
-    ctx.peer = nodes_[node].peer_node[static_cast<std::size_t>(note.value)];
+    ctx.peer = peer_to_node(node, static_cast<std::uint32_t>(note.value));
   }
   if (note.kind == NoteKind::kProtocolError) ++stats_.protocol_errors;
   record_error(apply_note(ctx, note));
 }
 
 // ---- connections -------------------------------------------------------------------------
+
+std::uint32_t World::peer_to_node(std::uint32_t node, std::uint32_t peer) const {
+  const SimNode& sn = nodes_[node];
+  if (peer < sn.peer_node.size()) return sn.peer_node[peer];
+  const std::uint32_t n = hosts_.node_of(sn.core->config().peers[peer].ip);
+  TS_ASSERT(n != HostIndex::kNone);  // NodeConfig::dialable_ips: only run hosts are learned
+  return n;
+}
 
 void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   std::uint32_t slot;
@@ -609,7 +622,7 @@ void World::start_dial(std::uint32_t node, std::uint32_t peer) {
   SimNode& d = nodes_[node];
   c.dialer_port = d.next_port;
   d.next_port = d.next_port == 65535 ? 49152 : static_cast<std::uint16_t>(d.next_port + 1);
-  const std::uint32_t listener = d.peer_node[peer];
+  const std::uint32_t listener = peer_to_node(node, peer);
   c.side[0] = SideState::kConnecting;
   c.latency[0] = &sc_.latency(node, listener);
   c.latency[1] = &sc_.latency(listener, node);

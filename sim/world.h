@@ -34,6 +34,7 @@
 #include "driver/chain_sink.h"
 #include "store/conn_record.h"
 #include "faults/fault.h"
+#include "sim/host_index.h"
 #include "sim/latency.h"
 #include "store/recorder.h"
 #include "sim/retransmit.h"
@@ -265,6 +266,9 @@ class World {
   Scheduler sched_;
   std::vector<SimNode> nodes_;
   std::vector<std::string> node_names_;
+  HostIndex hosts_;  // the nodes by address: peers learned by peer exchange
+  // The world node behind `node`'s peer index `peer` (a seed, or an address it learned).
+  std::uint32_t peer_to_node(std::uint32_t node, std::uint32_t peer) const;
   std::unique_ptr<ChainSink> chain_sink_;  // consensus rows; null when consensus is off
   Prng tx_rng_{0};                         // client transactions: times, nodes, txids
   std::vector<SimConn> conns_;

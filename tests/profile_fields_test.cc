@@ -79,6 +79,7 @@ TEST_CASE("profile fields: the table lists every member of VersionProfile and Pr
   group(member_count<InboundPolicy>() - 1 + kRateBucketCount * 2);          // 2 fields per bucket
   group(member_count<ConnPolicy>() - 1 + member_count<AdmissionLimits>());  // conn.limit.*
   group(member_count<BroadcastPolicy>());
+  group(member_count<PexPolicy>());
   CAPTURE(member_count<VersionProfile>());
   CAPTURE(member_count<ProtocolTimers>());
   CAPTURE(member_count<ConsensusRules>());

@@ -99,7 +99,7 @@ TEST_CASE("versions: every bad definition is an error at its file:line:col") {
         "description, commit, dial_rule, handshake, wire, outbound, max_line, "
         "invalid_utf8_ends_connection, remote_masternodes_active, planted, blacklist, keepalive, "
         "ping, reconnect, connect_timeout, heartbeat, blocks, sync, consensus, rate_limit, "
-        "line_limit, parse, gossip, conn, broadcast)");
+        "line_limit, parse, gossip, conn, broadcast, pex)");
   CHECK(bad("  my-fix: {base: post-fix, dial_rule: lower}\n") ==
         "t.yaml:2:39: version 'my-fix': 'dial_rule' must be one of: string-lower, "
         "octets-higher, both");
