@@ -23,8 +23,8 @@ TEST_CASE("fault kinds: the table is complete, ordered and documented") {
     CHECK(k->order > last_order);
     last_order = k->order;
     CHECK(sim::find_fault_kind(k->name) == k);
-    CHECK(k->start != nullptr);
-    CHECK(k->draw != nullptr);
+    CHECK(bool(k->start));
+    CHECK(bool(k->draw));
     CHECK((k->end != nullptr) == k->end_event);
     CHECK((k->link_effect == sim::LinkEffect::kBlock) == (k->blocked_until != nullptr));
     if (k->link_effect != sim::LinkEffect::kNone) CHECK(k->targets != sim::Targets::kNodes);
