@@ -7,12 +7,6 @@
 namespace ts::sim {
 namespace {
 
-constexpr std::array<std::string_view, static_cast<std::size_t>(FaultKind::kCount)> kNames = {
-    "partition", "latency", "loss",       "bandwidth",    "reset",      "corrupt",
-    "truncate",  "garbage", "oversize",   "old_protocol", "wrong_kind", "refuse",
-    "crash",     "pause",   "clock_skew", "upgrade",
-};
-
 bool contains(const std::vector<std::uint32_t>& v, std::uint32_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -24,59 +18,35 @@ std::string names_of(const std::vector<std::uint32_t>& v, const std::vector<std:
   return s + "]";
 }
 
-std::string ms(Duration d) {
-  return std::to_string(d / kMillisecond) + "ms";
-}
-
 }  // namespace
 
 std::string_view fault_kind_name(FaultKind k) {
-  const auto i = static_cast<std::size_t>(k);
-  return i < kNames.size() ? kNames[i] : "?";
+  return k ? k->name : "?";
 }
 
 bool fault_kind_from_name(std::string_view name, FaultKind& out) {
-  for (std::size_t i = 0; i < kNames.size(); ++i)
-    if (kNames[i] == name) {
-      out = static_cast<FaultKind>(i);
-      return true;
-    }
-  return false;
+  const FaultKind k = find_fault_kind(name);
+  if (k) out = k;
+  return k != nullptr;
 }
 
 bool is_link_fault(FaultKind k) {
-  return k <= FaultKind::kWrongKind;
+  return k->targets != Targets::kNodes;
 }
 
 bool is_one_shot(FaultKind k) {
-  return (k >= FaultKind::kReset && k <= FaultKind::kWrongKind) || k == FaultKind::kUpgrade;
+  return k->one_shot;
 }
 
 bool can_end(FaultKind k, node::CloseReason reason) {
-  using node::CloseReason;
-  using enum FaultKind;
-  switch (reason) {
-    case CloseReason::kPongTimeout:
-      return k == kPartition || k == kLatency || k == kLoss || k == kBandwidth || k == kPause;
-    case CloseReason::kConnectTimeout:
-      return k == kPartition || k == kLatency || k == kLoss || k == kBandwidth || k == kPause ||
-             k == kCrash;
-    case CloseReason::kConnectRefused:
-      return k == kRefuse || k == kUpgrade;
-    case CloseReason::kReset:
-      return k == kReset || k == kCrash || k == kUpgrade;
-    case CloseReason::kRetransmitTimeout:
-      return k == kLoss;
-    case CloseReason::kKeepaliveTimeout:
-      return k == kPartition || k == kCrash;
-    case CloseReason::kInvalidMessage:
-    case CloseReason::kLineTooLong:
-    case CloseReason::kOldProtocol:
-    case CloseReason::kInvalidUtf8:
-      return k >= kCorrupt && k <= kWrongKind;
-    default:
-      return false;
-  }
+  return std::find(k->can_end.begin(), k->can_end.end(), reason) != k->can_end.end();
+}
+
+std::string fault_kind_list() {
+  std::string list;
+  for (FaultKind k : fault_kinds())
+    list += (list.empty() ? "" : ", ") + std::string(k->name);
+  return list;
 }
 
 bool Fault::matches(std::uint32_t i, std::uint32_t j) const {
@@ -94,6 +64,20 @@ bool Fault::matches(std::uint32_t i, std::uint32_t j) const {
 
 bool Fault::targets_node(std::uint32_t n) const {
   return contains(nodes, n);
+}
+
+bool Fault::has_length() const {
+  if (kind->length_is_restart) return restart_after_ns >= 0;
+  return !kind->one_shot && end_ns != kNever;
+}
+
+Duration Fault::length() const {
+  return kind->length_is_restart ? restart_after_ns : end_ns - start_ns;
+}
+
+void Fault::set_length(Duration d) {
+  if (kind->length_is_restart) restart_after_ns = d;
+  end_ns = start_ns + d;
 }
 
 std::string Fault::describe_targets(const std::vector<std::string>& names) const {
@@ -117,30 +101,12 @@ std::string Fault::describe_targets(const std::vector<std::string>& names) const
 }
 
 std::string Fault::describe_params() const {
-  switch (kind) {
-    case FaultKind::kLatency:
-      return std::string(latency_kind_name(latency.kind)) + " typical " + ms(latency.typical_ns());
-    case FaultKind::kLoss:
-      return "loss " + std::to_string(loss.num) + "/" + std::to_string(loss.den);
-    case FaultKind::kBandwidth:
-      return std::to_string(bandwidth_bps) + " bit/s";
-    case FaultKind::kReset:
-      return "fraction " + std::to_string(fraction.num) + "/" + std::to_string(fraction.den);
-    case FaultKind::kOversize:
-      return std::to_string(size) + " bytes";
-    case FaultKind::kCrash:
-      return restart_after_ns < 0 ? "no restart" : "restart after " + ms(restart_after_ns);
-    case FaultKind::kClockSkew:
-      return "offset " + ms(clock_offset_ns) + ", drift " + std::to_string(drift_ppm) + " ppm";
-    case FaultKind::kUpgrade:
-      return "to " + std::string(to_profile ? to_profile->name : "?") + ", restart delay " +
-             ms(restart_delay_ns);
-    default:
-      return "";
-  }
+  return kind->describe ? kind->describe(*this) : "";
 }
 
-namespace {
+std::string describe_ms(Duration d) {
+  return std::to_string(d / kMillisecond) + "ms";
+}
 
 std::string yaml_quote(std::string_view v) {
   std::string s = "\"";
@@ -151,6 +117,7 @@ std::string yaml_quote(std::string_view v) {
   return s + "\"";
 }
 
+namespace {
 std::string yaml_names(const std::vector<std::uint32_t>& v, const std::vector<std::string>& names) {
   std::string s = "[";
   for (std::size_t i = 0; i < v.size(); ++i)
@@ -158,24 +125,26 @@ std::string yaml_names(const std::vector<std::uint32_t>& v, const std::vector<st
   return s + "]";
 }
 
+}  // namespace
+
 // Exact: "0s" or a whole number of ns (the loader's durations are positive).
 std::string yaml_ns(Duration d) {
   return d == 0 ? "0s" : std::to_string(d) + "ns";
 }
 std::string yaml_signed_ns(Duration d) {
-  return d < 0 ? "-" + yaml_ns(-d) : yaml_ns(d);
+  if (d >= 0) return yaml_ns(d);
+  std::string s = "-";
+  return s += yaml_ns(-d);
 }
 std::string yaml_ratio(Ratio r) {
   return std::to_string(r.num) + "/" + std::to_string(r.den);
 }
 
-}  // namespace
-
 std::string Fault::to_yaml(const std::vector<std::string>& names) const {
   std::string s = "{kind: " + std::string(fault_kind_name(kind)) + ", at: " + yaml_ns(start_ns);
-  if (kind == FaultKind::kCrash) {
+  if (kind->length_is_restart) {
     if (restart_after_ns >= 0) s += ", restart_after: " + yaml_ns(restart_after_ns);
-  } else if (!is_one_shot(kind) && end_ns != kNever) {
+  } else if (!kind->one_shot && end_ns != kNever) {
     s += ", until: " + yaml_ns(end_ns);
   }
   if (!group_of.empty()) {
@@ -197,45 +166,7 @@ std::string Fault::to_yaml(const std::vector<std::string>& names) const {
       s += ", between: [" + yaml_names(from, names) + ", " + yaml_names(to, names) + "]";
   }
   if (!nodes.empty()) s += ", nodes: " + yaml_names(nodes, names);
-  switch (kind) {
-    case FaultKind::kLatency:
-      s += ", model: " + std::string(latency_kind_name(latency.kind));
-      switch (latency.kind) {
-        case LatencyKind::kFixed:
-          s += ", value: " + yaml_ns(latency.value_ns);
-          break;
-        case LatencyKind::kUniform:
-          s += ", min: " + yaml_ns(latency.min_ns) + ", max: " + yaml_ns(latency.max_ns);
-          break;
-        case LatencyKind::kNormal:
-          s += ", mean: " + yaml_ns(latency.value_ns) + ", stddev: " + yaml_ns(latency.stddev_ns) +
-               ", min: " + yaml_ns(latency.min_ns);
-          break;
-      }
-      break;
-    case FaultKind::kLoss:
-      s += ", loss: " + yaml_ratio(loss);
-      break;
-    case FaultKind::kBandwidth:
-      s += ", bps: " + std::to_string(bandwidth_bps);
-      break;
-    case FaultKind::kReset:
-      s += ", fraction: " + yaml_ratio(fraction);
-      break;
-    case FaultKind::kOversize:
-      s += ", size: " + std::to_string(size);
-      break;
-    case FaultKind::kClockSkew:
-      s += ", offset: " + yaml_signed_ns(clock_offset_ns) +
-           ", drift_ppm: " + std::to_string(drift_ppm);
-      break;
-    case FaultKind::kUpgrade:
-      s += ", to: " + yaml_quote(to_profile ? to_profile->name : "?") +
-           ", restart_delay: " + yaml_ns(restart_delay_ns);
-      break;
-    default:
-      break;
-  }
+  if (kind->yaml) s += kind->yaml(*this);
   return s + "}";
 }
 
@@ -258,54 +189,22 @@ std::vector<Fault> draw_chaos(const ChaosSpec& spec, std::uint64_t seed, std::si
     f.start_ns = t;
     const Duration d = rng.uniform(spec.min_duration_ns, spec.max_duration_ns);
     f.end_ns = is_one_shot(f.kind) ? t : t + d;
-    const auto n = static_cast<std::uint32_t>(node_count);
-    switch (f.kind) {
-      case FaultKind::kPartition: {  // a random split into two non-empty groups
-        f.group_of.assign(node_count, 0);
-        const std::uint32_t cut = 1 + static_cast<std::uint32_t>(rng.below(n - 1));
-        std::vector<std::uint32_t> order(n);
-        for (std::uint32_t i = 0; i < n; ++i)
-          order[i] = i;
-        for (std::uint32_t i = n - 1; i > 0; --i)
-          std::swap(order[i], order[rng.below(i + 1)]);
-        for (std::uint32_t i = 0; i < cut; ++i)
-          f.group_of[order[i]] = 1;
-        break;
-      }
-      case FaultKind::kCrash:
-      case FaultKind::kPause:
-      case FaultKind::kRefuse:
-      case FaultKind::kClockSkew:
-      case FaultKind::kUpgrade:
-        f.nodes.push_back(static_cast<std::uint32_t>(rng.below(n)));
-        if (f.kind == FaultKind::kCrash) {
-          f.restart_after_ns = d;
-          f.end_ns = t + d;
-        }
-        if (f.kind == FaultKind::kClockSkew) {
-          f.clock_offset_ns = rng.uniform(-seconds(120), seconds(120));
-          f.end_ns = kNever;
-        }
-        break;
-      default: {  // a random link, both directions
-        const auto a = static_cast<std::uint32_t>(rng.below(n));
-        auto b = static_cast<std::uint32_t>(rng.below(n - 1));
-        if (b >= a) ++b;
-        f.from = {a};
-        f.to = {b};
-        if (f.kind == FaultKind::kLatency)
-          f.latency = LatencyModel::fixed(rng.uniform(millis(200), seconds(2)));
-        if (f.kind == FaultKind::kLoss)
-          f.loss = Ratio{static_cast<std::uint64_t>(rng.uniform(1, 30)), 100};
-        if (f.kind == FaultKind::kBandwidth) f.bandwidth_bps = rng.uniform(8000, 64000);
-        if (f.kind == FaultKind::kOversize)
-          f.size = static_cast<std::uint32_t>(rng.uniform(1024, 65536));
-        break;
-      }
-    }
+    f.kind->draw(f, rng, static_cast<std::uint32_t>(node_count), d);
     out.push_back(std::move(f));
   }
   return out;
+}
+
+void draw_chaos_node(Fault& f, Prng& rng, std::uint32_t n) {
+  f.nodes.push_back(static_cast<std::uint32_t>(rng.below(n)));
+}
+
+void draw_chaos_link(Fault& f, Prng& rng, std::uint32_t n) {
+  const auto a = static_cast<std::uint32_t>(rng.below(n));
+  auto b = static_cast<std::uint32_t>(rng.below(n - 1));
+  if (b >= a) ++b;
+  f.from = {a};
+  f.to = {b};
 }
 
 std::string_view latency_kind_name(LatencyKind k) {

@@ -1,8 +1,10 @@
 // Faults: what the network and the nodes suffer, on a timeline (scenario `faults:` and
 // `upgrades:`) or drawn from the seed (`chaos:`). See docs/faults.md for the YAML and the
-// semantics of each kind. A Fault is plain data; World applies it.
+// semantics of each kind. A Fault is plain data; its kind (faults/fault_kind.h) parses,
+// describes and draws it, and its handler applies it through an engine.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,45 +12,27 @@
 
 #include "common/prng.h"
 #include "common/time.h"
+#include "faults/fault_kind.h"
 #include "node_core/node_io.h"
 #include "node_core/version_profile.h"
 #include "sim/latency.h"
 
 namespace ts::sim {
 
-enum class FaultKind : std::uint8_t {
-  // link faults: act on directions (from -> to) between node sets
-  kPartition,    // bytes stall (held, delivered after heal), like TCP retransmitting
-  kLatency,      // a different latency model while active (spike, change, jitter)
-  kLoss,         // each segment is lost with `loss`; TCP retransmits after an RTO
-  kBandwidth,    // serialisation delay at `bandwidth_bps` plus queueing
-  kReset,        // one-shot: RST on the matching open connections (or a fraction)
-  kCorrupt,      // one-shot: the next segment's bytes are corrupted in flight
-  kTruncate,     // one-shot: the next segment loses its second half
-  kGarbage,      // one-shot: a line of random non-JSON bytes is injected
-  kOversize,     // one-shot: a line of `size` bytes is injected
-  kOldProtocol,  // one-shot: the old binary protocol's bytes (~W~M...) are injected
-  kWrongKind,    // one-shot: a valid message of a kind the receiver does not expect
-  // node faults
-  kRefuse,     // dials to the nodes are refused (port closed) while active
-  kCrash,      // host down: no FIN, packets dropped; RST to old connections after restart
-  kPause,      // process frozen: no timers or reads until resumed; bytes queue up
-  kClockSkew,  // the nodes' clocks jump by `clock_offset` and drift by `drift_ppm`
-  kUpgrade,    // graceful stop (FIN), restart after `restart_delay` on profile `to`
-  kCount,
-};
+// The kind's name; whether it acts on links (else on nodes); whether it acts once; whether a
+// fault of kind `k` can end a connection with `reason` (used to charge endings to faults:
+// e.g. a pong timeout comes from stalled or slowed traffic, never from injected bytes).
 std::string_view fault_kind_name(FaultKind k);
 bool fault_kind_from_name(std::string_view name, FaultKind& out);
 bool is_link_fault(FaultKind k);
 bool is_one_shot(FaultKind k);
-// Whether a fault of kind `k` can end a connection with `reason` (used to charge endings
-// to faults): e.g. a pong timeout comes from stalled or slowed traffic (partition, latency,
-// loss, bandwidth, pause), never from injected bytes or a clock skew.
 bool can_end(FaultKind k, node::CloseReason reason);
+// "partition, latency, ..." by order.
+std::string fault_kind_list();
 
 struct Fault {
-  std::uint32_t id = 0;  // 1-based, in schedule order
-  FaultKind kind = FaultKind::kPartition;
+  std::uint32_t id = 0;      // 1-based, in schedule order
+  FaultKind kind = nullptr;  // faults/kinds/*.cc
   SimTime start_ns = 0;
   SimTime end_ns = kNever;          // kNever: holds to the end of the run; one-shots: == start
   std::string source = "scenario";  // or "chaos", "upgrade"
@@ -64,20 +48,26 @@ struct Fault {
   std::vector<std::uint32_t> nodes;
 
   // Parameters (by kind).
-  LatencyModel latency;                              // kLatency
-  Ratio loss{0, 1};                                  // kLoss: per-segment loss probability
-  Ratio fraction{1, 1};                              // kReset: share of matching connections
-  std::int64_t bandwidth_bps = 0;                    // kBandwidth
-  std::uint32_t size = 0;                            // kOversize: bytes in the injected line
-  Duration clock_offset_ns = 0;                      // kClockSkew
-  std::int64_t drift_ppm = 0;                        // kClockSkew
-  Duration restart_after_ns = -1;                    // kCrash: restart after (-1: stays down)
-  Duration restart_delay_ns = seconds(10);           // kUpgrade
-  const node::VersionProfile* to_profile = nullptr;  // kUpgrade
+  LatencyModel latency;                              // latency
+  Ratio loss{0, 1};                                  // loss: per-segment loss probability
+  Ratio fraction{1, 1};                              // reset: share of matching connections
+  std::int64_t bandwidth_bps = 0;                    // bandwidth
+  std::uint32_t size = 0;                            // oversize: bytes in the injected line
+  Duration clock_offset_ns = 0;                      // clock_skew
+  std::int64_t drift_ppm = 0;                        // clock_skew
+  Duration restart_after_ns = -1;                    // crash: restart after (-1: stays down)
+  Duration restart_delay_ns = seconds(10);           // upgrade
+  const node::VersionProfile* to_profile = nullptr;  // upgrade
+  // Parameters of kinds that keep their own (faults/kinds/*.cc names its slots).
+  std::array<std::int64_t, 4> kind_params{};
 
   // Whether this fault acts on the direction from node i to node j.
   bool matches(std::uint32_t i, std::uint32_t j) const;
   bool targets_node(std::uint32_t n) const;
+  // The length `timesim hunt` shrinks: until the end, or a crash's restart_after.
+  bool has_length() const;
+  Duration length() const;
+  void set_length(Duration d);
   // Human-readable targets and parameters for the faults table.
   std::string describe_targets(const std::vector<std::string>& node_names) const;
   std::string describe_params() const;

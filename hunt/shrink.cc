@@ -11,20 +11,6 @@ namespace {
 
 constexpr int kMaxRounds = 4;
 
-bool has_length(const sim::Fault& f) {
-  if (f.kind == sim::FaultKind::kCrash) return f.restart_after_ns >= 0;
-  return !sim::is_one_shot(f.kind) && f.kind != sim::FaultKind::kUpgrade && f.end_ns != kNever;
-}
-
-Duration length_of(const sim::Fault& f) {
-  return f.kind == sim::FaultKind::kCrash ? f.restart_after_ns : f.end_ns - f.start_ns;
-}
-
-void set_length(sim::Fault& f, Duration d) {
-  if (f.kind == sim::FaultKind::kCrash) f.restart_after_ns = d;
-  f.end_ns = f.start_ns + d;
-}
-
 // The nodes a fault names, each once, ascending.
 std::vector<std::uint32_t> targets_of(const sim::Fault& f) {
   std::vector<std::uint32_t> t;
@@ -159,8 +145,8 @@ bool Shrinker::shrink_targets(Schedule& s, std::size_t i) {
 }
 
 bool Shrinker::shrink_length(Schedule& s, std::size_t i) {
-  if (!has_length(s.faults[i])) return false;
-  const Duration len = length_of(s.faults[i]);
+  if (!s.faults[i].has_length()) return false;
+  const Duration len = s.faults[i].length();
   // Halvings down to 1 s, longest first, then the length cut to whole seconds.
   std::vector<Duration> lengths;
   for (Duration d = len / 2 / kSecond * kSecond; d >= kSecond && lengths.size() < 12; d /= 2)
@@ -169,7 +155,7 @@ bool Shrinker::shrink_length(Schedule& s, std::size_t i) {
   std::vector<Schedule> candidates;
   for (auto d : lengths) {
     Schedule c = s;
-    set_length(c.faults[i], d);
+    c.faults[i].set_length(d);
     candidates.push_back(std::move(c));
   }
   const auto v = violated(candidates);

@@ -15,7 +15,6 @@ namespace ts::live {
 
 using node::CloseReason;
 using sim::EventKind;
-using sim::FaultKind;
 using sim::Side;
 
 namespace {
@@ -38,11 +37,17 @@ bool is_loopback(const std::string& ip) {
 Result<bool> check_live_scenario(const sim::Scenario& sc) {
   if (sc.nodes.size() > 250 * 250) return Error{"live mode runs at most 62500 nodes"};
   for (const auto& f : sc.faults) {
-    if (f.kind != FaultKind::kPartition && f.kind != FaultKind::kLatency &&
-        f.kind != FaultKind::kReset)
-      return Error{"live mode supports partition, latency and reset faults; '" +
+    if (!f.kind->live) {
+      std::vector<std::string> live;
+      for (sim::FaultKind k : sim::fault_kinds())
+        if (k->live) live.emplace_back(k->name);
+      std::string list;
+      for (std::size_t i = 0; i < live.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == live.size() ? " and " : ", ") + live[i];
+      return Error{"live mode supports " + list + " faults; '" +
                    std::string(sim::fault_kind_name(f.kind)) + "' (fault " + std::to_string(f.id) +
                    ") runs only in the simulator"};
+    }
   }
   if (sc.chaos.enabled) return Error{"live mode does not run chaos schedules"};
   return true;
@@ -99,7 +104,7 @@ LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Rec
   faults_ = sc_.faults;
   for (std::uint32_t i = 0; i < faults_.size(); ++i) {
     schedule(faults_[i].start_ns, Ev::kFaultStart, i);
-    if (faults_[i].end_ns != kNever && !sim::is_one_shot(faults_[i].kind))
+    if (faults_[i].end_ns != kNever && faults_[i].kind->end_event)
       schedule(faults_[i].end_ns, Ev::kFaultEnd, i);
   }
 }
@@ -391,7 +396,8 @@ Duration LiveWorld::sample(Conn& c, int dir) {
                       dst = dir == 0 ? c.listener : c.dialer;
   const sim::LatencyModel* model = &sc_.latency(src, dst);
   for (auto fi : active_faults_)
-    if (faults_[fi].kind == FaultKind::kLatency && faults_[fi].matches(src, dst))
+    if (faults_[fi].kind->link_effect == sim::LinkEffect::kLatency &&
+        faults_[fi].matches(src, dst))
       model = &faults_[fi].latency;
   return model->sample(c.rng[dir]);
 }
@@ -399,8 +405,8 @@ Duration LiveWorld::sample(Conn& c, int dir) {
 SimTime LiveWorld::blocked_until(std::uint32_t src, std::uint32_t dst) const {
   SimTime until = 0;
   for (auto fi : active_faults_)
-    if (faults_[fi].kind == FaultKind::kPartition && faults_[fi].matches(src, dst))
-      until = std::max(until, faults_[fi].end_ns);
+    if (faults_[fi].kind->link_effect == sim::LinkEffect::kBlock && faults_[fi].matches(src, dst))
+      until = std::max(until, faults_[fi].kind->blocked_until(faults_[fi], sched_.now()));
   return until;
 }
 
@@ -683,34 +689,9 @@ void LiveWorld::dispatch(const sim::Event& e) {
       if (nodes_[e.a].core)
         handle(e.a, node::TimerFired{node::TimerId{static_cast<node::TimerKind>(e.b), e.c}});
       return;
-    case Ev::kFaultStart: {
-      const sim::Fault& f = faults_[e.a];
-      if (f.kind == FaultKind::kReset) {
-        std::vector<std::uint32_t> hit;
-        for (auto& [serial, c] : conns_)
-          if (c->open[0] &&
-              (f.matches(c->dialer, c->listener) || f.matches(c->listener, c->dialer)))
-            hit.push_back(serial);
-        for (auto serial : hit) {
-          for (int side = 0; side < 2; ++side) {
-            auto it = conns_.find(serial);
-            if (it == conns_.end()) break;
-            Conn& c = *it->second;
-            if (c.done[side]) continue;
-            const std::uint32_t n = side == 0 ? c.dialer : c.listener;
-            const bool was_open = c.open[side];
-            c.rec.fault_id = f.id;
-            close_side(c, side, CloseReason::kReset, true);
-            if (was_open) handle(n, node::Closed{id_of(serial), CloseReason::kReset});
-          }
-        }
-        return;
-      }
-      active_faults_.push_back(e.a);
-      return;
-    }
+    case Ev::kFaultStart:
     case Ev::kFaultEnd:
-      std::erase(active_faults_, e.a);
+      fault_event(e);
       return;
     default:
       break;

@@ -184,6 +184,9 @@ class LiveWorld {
   }
   static node::ConnId id_of(std::uint32_t serial) { return serial; }
   SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const;
+  // Faults (live/live_faults.cc): LiveWorld as the engine the kinds' handlers act through.
+  class FaultAdapter;
+  void fault_event(const sim::Event& e);  // kFaultStart (b = 1: a phase) or kFaultEnd
 
   static void on_new_connection(uv_stream_t* server, int status);
   static void on_connect(uv_connect_t* req, int status);

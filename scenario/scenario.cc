@@ -251,87 +251,131 @@ Result<std::vector<std::uint32_t>> node_list(const Loader& L, const YAML::Node& 
   return out;
 }
 
-Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, bool upgrade_list) {
-  Fault fault;
+// A fault mapping as the kinds' parsers see it (faults/fault_kind.h).
+class FaultReader final : public ParamReader {
+ public:
+  FaultReader(const Loader& L, const YAML::Node& f, const Scenario& s, std::string what)
+      : L_(L), f_(f), s_(s), what_(std::move(what)) {}
+
+  bool has(std::string_view key) const override { return bool(node(key)); }
+  Error error_at(std::string_view key, const std::string& msg) const override {
+    return L_.at(key.empty() ? f_.Mark() : node(key).Mark(), msg);
+  }
+  const std::string& what() const override { return what_; }
+  Result<Duration> duration(std::string_view key, bool allow_zero) const override {
+    auto v = need(key);
+    if (!v) return v.error();
+    return L_.duration(*v, std::string(key), allow_zero);
+  }
+  Result<Duration> signed_duration(std::string_view key) const override {
+    auto v = need(key);
+    if (!v) return v.error();
+    return sim::signed_duration(L_, *v, std::string(key));
+  }
+  Result<Ratio> ratio(std::string_view key) const override {
+    auto v = need(key);
+    if (!v) return v.error();
+    return parse_ratio(L_, *v, std::string(key));
+  }
+  Result<std::uint64_t> u64(std::string_view key) const override {
+    auto v = need(key);
+    if (!v) return v.error();
+    return L_.u64(*v, std::string(key));
+  }
+  Result<std::int64_t> i64(std::string_view key) const override {
+    auto v = need(key);
+    if (!v) return v.error();
+    try {
+      return v->as<std::int64_t>();
+    } catch (const YAML::Exception&) {
+      return L_.at(v->Mark(), "'" + std::string(key) + "' must be an integer");
+    }
+  }
+  Result<std::string> string(std::string_view key) const override {
+    auto v = need(key);
+    if (!v) return v.error();
+    return L_.string(*v, std::string(key));
+  }
+  Result<LatencyModel> latency_model() const override {
+    return L_.latency(f_, what_, {"kind", "at", "for", "until", "from", "to", "between"});
+  }
+  Result<const node::VersionProfile*> version(std::string_view key,
+                                              const std::string& name) const override {
+    const node::VersionProfile* p = s_.find_version(name);
+    if (!p)
+      return error_at(key, "unknown version " + quote(name) + " (" +
+                               known_versions(s_.user_profiles, name) + ")");
+    return p;
+  }
+
+ private:
+  YAML::Node node(std::string_view key) const { return f_[std::string(key)]; }
+  Result<YAML::Node> need(std::string_view key) const {
+    auto v = node(key);
+    if (!v) return L_.at(f_.Mark(), what_ + ": missing key '" + std::string(key) + "'");
+    return v;
+  }
+
+  const Loader& L_;
+  const YAML::Node& f_;
+  const Scenario& s_;
+  std::string what_;
+};
+
+// The fault's kind: `kind:` (or upgrade, for the `upgrades:` list), with its source.
+Result<bool> parse_fault_kind(const Loader& L, const YAML::Node& f, bool upgrade_list,
+                              Fault& fault) {
   if (upgrade_list) {
-    fault.kind = FaultKind::kUpgrade;
+    fault.kind = find_fault_kind("upgrade");
     fault.source = "upgrade";
-    if (auto r = L.keys(f, "upgrade", {"at", "nodes", "node", "to", "restart_delay"}); !r)
-      return r.error();
-  } else {
-    if (!f.IsMap()) return L.at(f.Mark(), "a fault must be a mapping");
-    if (auto r = L.all_have_values(f); !r) return r;
-    auto k = f["kind"];
-    if (!k) return L.at(f.Mark(), "fault: missing key 'kind'");
-    if (!k.IsScalar() || !fault_kind_from_name(k.Scalar(), fault.kind)) {
-      std::string list;
-      for (int i = 0; i < static_cast<int>(FaultKind::kCount); ++i)
-        list += (i ? ", " : "") + std::string(fault_kind_name(static_cast<FaultKind>(i)));
-      return L.at(k.Mark(), "unknown fault kind " + quote(k.IsScalar() ? k.Scalar() : "?") +
-                                " (known: " + list + ")");
-    }
-    if (fault.kind == FaultKind::kUpgrade) fault.source = "upgrade";
+    return L.keys(f, "upgrade", {"at", "nodes", "node", "to", "restart_delay"});
   }
-  const std::string what = "fault '" + std::string(fault_kind_name(fault.kind)) + "'";
-  // Allowed keys by kind.
+  if (!f.IsMap()) return L.at(f.Mark(), "a fault must be a mapping");
+  if (auto r = L.all_have_values(f); !r) return r;
+  auto k = f["kind"];
+  if (!k) return L.at(f.Mark(), "fault: missing key 'kind'");
+  if (!k.IsScalar() || !fault_kind_from_name(k.Scalar(), fault.kind))
+    return L.at(k.Mark(), "unknown fault kind " + quote(k.IsScalar() ? k.Scalar() : "?") +
+                              " (known: " + fault_kind_list() + ")");
+  if (fault.kind->name == "upgrade") fault.source = "upgrade";
+  return true;
+}
+
+// The keys a fault of kind `k` may have: the common ones, its targets', its own.
+Result<bool> check_fault_keys(const Loader& L, const YAML::Node& f, FaultKind k,
+                              const std::string& what) {
   std::vector<std::string_view> keys = {"kind", "at"};
-  const bool link = is_link_fault(fault.kind);
-  if (!is_one_shot(fault.kind)) keys.insert(keys.end(), {"for", "until"});
-  if (link) keys.insert(keys.end(), {"from", "to", "between"});
-  if (fault.kind == FaultKind::kPartition) keys.push_back("groups");
-  if (!link) keys.insert(keys.end(), {"nodes", "node"});
-  switch (fault.kind) {
-    case FaultKind::kLatency:
-      keys.insert(keys.end(), {"model", "value", "min", "max", "mean", "stddev"});
-      break;
-    case FaultKind::kLoss:
-      keys.push_back("loss");
-      break;
-    case FaultKind::kBandwidth:
-      keys.push_back("bps");
-      break;
-    case FaultKind::kReset:
-      keys.push_back("fraction");
-      break;
-    case FaultKind::kOversize:
-      keys.push_back("size");
-      break;
-    case FaultKind::kCrash:
-      keys.push_back("restart_after");
-      break;
-    case FaultKind::kClockSkew:
-      keys.insert(keys.end(), {"offset", "drift_ppm"});
-      break;
-    case FaultKind::kUpgrade:
-      keys.insert(keys.end(), {"to", "restart_delay"});
-      break;
-    default:
-      break;
-  }
-  if (!upgrade_list) {
-    std::set<std::string> seen;
-    for (const auto& kv : f) {
-      const auto key = kv.first.Scalar();
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        std::string list;
-        for (auto a : keys)
-          list += (list.empty() ? "" : ", ") + std::string(a);
-        return L.at(kv.first.Mark(), "unknown key " + quote(key) + " in " + what +
-                                         " (expected one of: " + list + ")");
-      }
-      if (!seen.insert(key).second)
-        return L.at(kv.first.Mark(), "duplicate key " + quote(key) + " in " + what);
+  if (!k->one_shot) keys.insert(keys.end(), {"for", "until"});
+  if (k->targets != Targets::kNodes) keys.insert(keys.end(), {"from", "to", "between"});
+  if (k->targets == Targets::kLinksOrGroups) keys.push_back("groups");
+  if (k->targets == Targets::kNodes) keys.insert(keys.end(), {"nodes", "node"});
+  keys.insert(keys.end(), k->params.begin(), k->params.end());
+  std::set<std::string> seen;
+  for (const auto& kv : f) {
+    const auto key = kv.first.Scalar();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string list;
+      for (auto a : keys)
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      return L.at(kv.first.Mark(),
+                  "unknown key " + quote(key) + " in " + what + " (expected one of: " + list + ")");
     }
+    if (!seen.insert(key).second)
+      return L.at(kv.first.Mark(), "duplicate key " + quote(key) + " in " + what);
   }
+  return true;
+}
+
+// `at`, and `for` or `until` (one-shots end where they start; else the end of the run).
+Result<bool> parse_fault_times(const Loader& L, const YAML::Node& f, const std::string& what,
+                               Fault& fault) {
   if (!f["at"]) return L.at(f.Mark(), what + ": missing key 'at'");
-  {
-    if (f["at"].IsScalar() && (f["at"].Scalar() == "0" || f["at"].Scalar() == "0s")) {
-      fault.start_ns = 0;
-    } else {
-      auto at = L.duration(f["at"], "at", true);
-      if (!at) return at.error();
-      fault.start_ns = *at;
-    }
+  if (f["at"].IsScalar() && (f["at"].Scalar() == "0" || f["at"].Scalar() == "0s")) {
+    fault.start_ns = 0;
+  } else {
+    auto at = L.duration(f["at"], "at", true);
+    if (!at) return at.error();
+    fault.start_ns = *at;
   }
   fault.end_ns = is_one_shot(fault.kind) ? fault.start_ns : kNever;
   if (f["for"] && f["until"])
@@ -347,156 +391,89 @@ Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, 
     if (*d <= fault.start_ns) return L.at(f["until"].Mark(), what + ": 'until' must be after 'at'");
     fault.end_ns = *d;
   }
-  // Targets.
-  if (link) {
-    if (auto g = f["groups"]) {
-      if (f["from"] || f["to"] || f["between"])
-        return L.at(g.Mark(), what + ": use either 'groups', 'from'/'to' or 'between'");
-      if (!g.IsSequence() || g.size() < 2)
-        return L.at(g.Mark(), "'groups' must be a list of at least two lists of node names");
-      fault.group_of.assign(s.nodes.size(), -1);
-      int gi = 0;
-      for (const auto& grp : g) {
-        auto members = node_list(L, grp, s, "groups");
-        if (!members) return members.error();
-        for (auto m : *members) {
-          if (fault.group_of[m] >= 0)
-            return L.at(grp.Mark(), "node " + quote(s.nodes[m].name) + " is in two groups");
-          fault.group_of[m] = gi;
-        }
-        ++gi;
-      }
-    } else if (f["from"] || f["to"]) {
-      if (!f["from"] || !f["to"]) return L.at(f.Mark(), what + ": 'from' and 'to' go together");
-      if (f["between"])
-        return L.at(f["between"].Mark(), what + ": use either 'from'/'to' or 'between'");
-      auto a = node_list(L, f["from"], s, "from");
-      if (!a) return a.error();
-      auto b = node_list(L, f["to"], s, "to");
-      if (!b) return b.error();
-      fault.from = *a;
-      fault.to = *b;
-      fault.one_way = true;
-    } else if (auto bt = f["between"]) {
-      if (!bt.IsSequence() || bt.size() != 2)
-        return L.at(bt.Mark(), "'between' must be two node names or two lists of node names");
-      auto a = node_list(L, bt[0], s, "between");
-      if (!a) return a.error();
-      auto b = node_list(L, bt[1], s, "between");
-      if (!b) return b.error();
-      fault.from = *a;
-      fault.to = *b;
+  return true;
+}
+
+// `groups: [[a, b], [c]]`: each node in at most one group.
+Result<bool> parse_fault_groups(const Loader& L, const YAML::Node& g, const Scenario& s,
+                                Fault& fault) {
+  if (!g.IsSequence() || g.size() < 2)
+    return L.at(g.Mark(), "'groups' must be a list of at least two lists of node names");
+  fault.group_of.assign(s.nodes.size(), -1);
+  int gi = 0;
+  for (const auto& grp : g) {
+    auto members = node_list(L, grp, s, "groups");
+    if (!members) return members.error();
+    for (auto m : *members) {
+      if (fault.group_of[m] >= 0)
+        return L.at(grp.Mark(), "node " + quote(s.nodes[m].name) + " is in two groups");
+      fault.group_of[m] = gi;
     }
-    if (fault.kind == FaultKind::kPartition && fault.group_of.empty() && fault.from.empty())
-      return L.at(f.Mark(), what + " needs 'groups' (symmetric) or 'from'/'to' (one-way)");
-  } else {
-    if (f["nodes"] && f["node"])
-      return L.at(f["node"].Mark(), what + ": use either 'node' or 'nodes'");
-    auto n = f["nodes"] ? f["nodes"] : f["node"];
-    if (!n) return L.at(f.Mark(), what + ": missing key 'nodes'");
-    auto list = node_list(L, n, s, "nodes");
-    if (!list) return list.error();
-    fault.nodes = *list;
+    ++gi;
   }
-  // Parameters.
-  auto need = [&](const char* key) -> Result<YAML::Node> {
-    auto v = f[key];
-    if (!v) return L.at(f.Mark(), what + ": missing key '" + key + "'");
-    return v;
-  };
-  switch (fault.kind) {
-    case FaultKind::kLatency: {
-      auto m = L.latency(f, what, {"kind", "at", "for", "until", "from", "to", "between"});
-      if (!m) return m.error();
-      fault.latency = *m;
-      break;
-    }
-    case FaultKind::kLoss: {
-      auto v = need("loss");
-      if (!v) return v.error();
-      auto r = parse_ratio(L, *v, "loss");
-      if (!r) return r.error();
-      if (r->num == r->den)
-        return L.at(v->Mark(), "'loss' must be below 1 (TCP would never deliver)");
-      fault.loss = *r;
-      break;
-    }
-    case FaultKind::kBandwidth: {
-      auto v = need("bps");
-      if (!v) return v.error();
-      auto b = L.u64(*v, "bps");
-      if (!b) return b.error();
-      if (*b < 8 || *b > 1'000'000'000'000ULL)
-        return L.at(v->Mark(), "'bps' must be in [8, 1e12] bit/s");
-      fault.bandwidth_bps = static_cast<std::int64_t>(*b);
-      break;
-    }
-    case FaultKind::kReset:
-      if (f["fraction"]) {
-        auto r = parse_ratio(L, f["fraction"], "fraction");
-        if (!r) return r.error();
-        fault.fraction = *r;
-      }
-      break;
-    case FaultKind::kOversize: {
-      auto v = need("size");
-      if (!v) return v.error();
-      auto b = L.u64(*v, "size");
-      if (!b) return b.error();
-      if (*b < 1 || *b > 64ULL * 1024 * 1024)
-        return L.at(v->Mark(), "'size' must be 1 to 67108864 bytes");
-      fault.size = static_cast<std::uint32_t>(*b);
-      break;
-    }
-    case FaultKind::kCrash:
-      if (f["restart_after"]) {
-        auto d = L.duration(f["restart_after"], "restart_after", false);
-        if (!d) return d.error();
-        fault.restart_after_ns = *d;
-        fault.end_ns = fault.start_ns + *d;
-      }
-      if (f["for"] || f["until"])
-        return L.at(f.Mark(), what + ": use 'restart_after' (or nothing: stays down)");
-      break;
-    case FaultKind::kClockSkew: {
-      if (!f["offset"] && !f["drift_ppm"])
-        return L.at(f.Mark(), what + ": needs 'offset' and/or 'drift_ppm'");
-      if (f["offset"]) {
-        auto d = signed_duration(L, f["offset"], "offset");
-        if (!d) return d.error();
-        fault.clock_offset_ns = *d;
-      }
-      if (f["drift_ppm"]) {
-        const auto& v = f["drift_ppm"];
-        try {
-          fault.drift_ppm = v.as<std::int64_t>();
-        } catch (const YAML::Exception&) {
-          return L.at(v.Mark(), "'drift_ppm' must be an integer");
-        }
-        if (fault.drift_ppm < -1'000'000 || fault.drift_ppm > 1'000'000)
-          return L.at(v.Mark(), "'drift_ppm' must be within +-1000000");
-      }
-      break;
-    }
-    case FaultKind::kUpgrade: {
-      auto v = need("to");
-      if (!v) return v.error();
-      auto name = L.string(*v, "to");
-      if (!name) return name.error();
-      fault.to_profile = s.find_version(*name);
-      if (!fault.to_profile)
-        return L.at(v->Mark(), "unknown version " + quote(*name) + " (" +
-                                   known_versions(s.user_profiles, *name) + ")");
-      if (f["restart_delay"]) {
-        auto d = L.duration(f["restart_delay"], "restart_delay", true);
-        if (!d) return d.error();
-        fault.restart_delay_ns = *d;
-      }
-      fault.end_ns = fault.start_ns + fault.restart_delay_ns;
-      break;
-    }
-    default:
-      break;
+  return true;
+}
+
+// A link fault's directions: `groups`, `from`/`to` (one way), `between`, or none (all).
+Result<bool> parse_link_targets(const Loader& L, const YAML::Node& f, const Scenario& s,
+                                const std::string& what, Fault& fault) {
+  if (auto g = f["groups"]) {
+    if (f["from"] || f["to"] || f["between"])
+      return L.at(g.Mark(), what + ": use either 'groups', 'from'/'to' or 'between'");
+    return parse_fault_groups(L, g, s, fault);
+  }
+  if (f["from"] || f["to"]) {
+    if (!f["from"] || !f["to"]) return L.at(f.Mark(), what + ": 'from' and 'to' go together");
+    if (f["between"])
+      return L.at(f["between"].Mark(), what + ": use either 'from'/'to' or 'between'");
+    auto a = node_list(L, f["from"], s, "from");
+    if (!a) return a.error();
+    auto b = node_list(L, f["to"], s, "to");
+    if (!b) return b.error();
+    fault.from = *a;
+    fault.to = *b;
+    fault.one_way = true;
+  } else if (auto bt = f["between"]) {
+    if (!bt.IsSequence() || bt.size() != 2)
+      return L.at(bt.Mark(), "'between' must be two node names or two lists of node names");
+    auto a = node_list(L, bt[0], s, "between");
+    if (!a) return a.error();
+    auto b = node_list(L, bt[1], s, "between");
+    if (!b) return b.error();
+    fault.from = *a;
+    fault.to = *b;
+  }
+  return true;
+}
+
+// A node fault's `nodes` (or `node`).
+Result<bool> parse_node_targets(const Loader& L, const YAML::Node& f, const Scenario& s,
+                                const std::string& what, Fault& fault) {
+  if (f["nodes"] && f["node"])
+    return L.at(f["node"].Mark(), what + ": use either 'node' or 'nodes'");
+  auto n = f["nodes"] ? f["nodes"] : f["node"];
+  if (!n) return L.at(f.Mark(), what + ": missing key 'nodes'");
+  auto list = node_list(L, n, s, "nodes");
+  if (!list) return list.error();
+  fault.nodes = *list;
+  return true;
+}
+
+// One `faults:` (or `upgrades:`) entry: the kind, the common keys and the targets here,
+// the kind's own keys by the kind (faults/kinds/*.cc).
+Result<bool> parse_one_fault(const Loader& L, const YAML::Node& f, Scenario& s, bool upgrade_list) {
+  Fault fault;
+  if (auto r = parse_fault_kind(L, f, upgrade_list, fault); !r) return r;
+  const std::string what = "fault '" + std::string(fault_kind_name(fault.kind)) + "'";
+  if (!upgrade_list)
+    if (auto r = check_fault_keys(L, f, fault.kind, what); !r) return r;
+  if (auto r = parse_fault_times(L, f, what, fault); !r) return r;
+  auto targets = is_link_fault(fault.kind) ? parse_link_targets(L, f, s, what, fault)
+                                           : parse_node_targets(L, f, s, what, fault);
+  if (!targets) return targets;
+  if (fault.kind->parse) {
+    const FaultReader reader(L, f, s, what);
+    if (auto r = fault.kind->parse(reader, fault); !r) return r;
   }
   fault.id = static_cast<std::uint32_t>(s.faults.size() + 1);
   s.faults.push_back(std::move(fault));
@@ -693,11 +670,12 @@ Result<bool> parse_faults(const Loader& L, const YAML::Node& root, Scenario& s) 
     if (!kinds || !kinds.IsSequence() || kinds.size() == 0)
       return L.at(c.Mark(), "chaos: 'kinds' must be a non-empty list of fault kinds");
     for (const auto& k : kinds) {
-      FaultKind fk;
+      FaultKind fk = nullptr;
       if (!k.IsScalar() || !fault_kind_from_name(k.Scalar(), fk))
         return L.at(k.Mark(), "unknown fault kind " + quote(k.IsScalar() ? k.Scalar() : "?"));
-      if (fk == FaultKind::kUpgrade)
-        return L.at(k.Mark(), "chaos cannot draw 'upgrade' (use upgrades:)");
+      if (!fk->chaos)
+        return L.at(k.Mark(),
+                    "chaos cannot draw " + quote(fk->name) + std::string(fk->no_chaos_hint));
       spec.kinds.push_back(fk);
     }
     for (auto [key, field] : {std::pair{"start", &spec.start_ns}, std::pair{"end", &spec.end_ns},

@@ -70,8 +70,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
                                    f.start_ns, f.end_ns, f.describe_params(), f.source,
                                    f.to_yaml(node_names_)));
     sched_.schedule(f.start_ns, EventKind::kFaultStart, i);
-    if (f.end_ns != kNever && !is_one_shot(f.kind) && f.kind != FaultKind::kCrash)
-      sched_.schedule(f.end_ns, EventKind::kFaultEnd, i);
+    if (f.end_ns != kNever && f.kind->end_event) sched_.schedule(f.end_ns, EventKind::kFaultEnd, i);
   }
   if (rec_) {
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
@@ -197,18 +196,18 @@ SimTime World::arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up, 
   for (std::uint32_t fi : active_link_faults_) {
     const Fault& f = faults_[fi];
     if (!f.matches(src, dst)) continue;
-    switch (f.kind) {
-      case FaultKind::kLatency:
+    switch (f.kind->link_effect) {
+      case LinkEffect::kLatency:
         model = &f.latency;
         break;
-      case FaultKind::kBandwidth: {
+      case LinkEffect::kBandwidth: {
         const Duration ser =
             clamp_duration(static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
         depart = add_sat(std::max(depart, c.busy_until[dir]), ser);
         c.busy_until[dir] = depart;
         break;
       }
-      case FaultKind::kLoss:
+      case LinkEffect::kLoss:
         if (!retransmits) {
           if (c.rng[dir].chance(f.loss)) return kNever;
           break;
@@ -295,7 +294,8 @@ SimTime World::blocked_until(std::uint32_t src, std::uint32_t dst) const {
   SimTime until = 0;
   for (std::uint32_t fi : active_link_faults_) {
     const Fault& f = faults_[fi];
-    if (f.kind == FaultKind::kPartition && f.matches(src, dst)) until = std::max(until, f.end_ns);
+    if (f.kind->link_effect == LinkEffect::kBlock && f.matches(src, dst))
+      until = std::max(until, f.kind->blocked_until(f, sched_.now()));
   }
   return until;
 }
@@ -829,150 +829,7 @@ void World::keepalive(SimConn& c, const Event& e) {
   sched_.schedule(next, EventKind::kKeepalive, e.a, e.b, probes);
 }
 
-// ---- faults ------------------------------------------------------------------------------
-
-void World::fault_start(std::uint32_t index) {
-  const Fault& f = faults_[index];
-  if (rec_)
-    record_error(
-        rec_->add_node_event(sched_.now(), f.nodes.empty() ? 0 : f.nodes[0], -1, "fault_start",
-                             std::to_string(f.id) + " " + std::string(fault_kind_name(f.kind))));
-  switch (f.kind) {
-    case FaultKind::kPartition:
-    case FaultKind::kLatency:
-    case FaultKind::kLoss:
-    case FaultKind::kBandwidth:
-      active_link_faults_.push_back(index);
-      if (f.kind == FaultKind::kPartition) arm_keepalives();
-      return;
-    case FaultKind::kReset: {
-      for (auto& c : conns_) {
-        if (c.serial == 0 || c.side[0] != SideState::kOpen) continue;
-        if (!f.matches(c.rec.dialer, c.rec.listener) && !f.matches(c.rec.listener, c.rec.dialer))
-          continue;
-        if (!fault_rng_.chance(f.fraction)) continue;
-        // RST reaches both ends from the path: each side sees a reset.
-        if (c.rec.t_close == kNever) c.rec.fault_id = f.id;
-        if (wire_) wire_->on_rst(sched_.now(), c.serial, 0);
-        const std::uint32_t slot = slot_of(c), serial = c.serial;
-        for (int s = 0; s < 2; ++s) {
-          SimConn& cc = conns_[slot];
-          if (cc.serial != serial || cc.side[s] != SideState::kOpen) continue;
-          const std::uint32_t n = node_of(cc, s);
-          local_close(cc, static_cast<Side>(s), CloseReason::kReset, /*send_fin=*/false);
-          if (cc.rec.closed_by == static_cast<Side>(s)) cc.rec.closed_by = Side::kNone;
-          handle(n, node::Closed{conn_id(slot, serial), CloseReason::kReset});
-        }
-      }
-      return;
-    }
-    case FaultKind::kCorrupt:
-    case FaultKind::kTruncate:
-    case FaultKind::kGarbage:
-    case FaultKind::kOversize:
-    case FaultKind::kOldProtocol:
-    case FaultKind::kWrongKind:
-      inject(f);
-      return;
-    case FaultKind::kRefuse:
-      for (auto n : f.nodes)
-        ++nodes_[n].refusing;
-      return;
-    case FaultKind::kCrash:
-      for (auto n : f.nodes) {
-        if (nodes_[n].state != NodeState::kUp) continue;
-        stop_node(n, /*graceful=*/false, f.id);
-        nodes_[n].state = NodeState::kHostDown;
-        if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "crash", ""));
-        if (f.restart_after_ns >= 0)
-          sched_.schedule(add_sat(sched_.now(), f.restart_after_ns), EventKind::kRestart, n, index);
-      }
-      arm_keepalives();
-      return;
-    case FaultKind::kPause:
-      for (auto n : f.nodes) {
-        if (nodes_[n].state != NodeState::kUp) continue;  // nothing runs to freeze
-        // overlapping pauses: frozen until the last of them ends
-        nodes_[n].paused_until = std::max(nodes_[n].paused_until, f.end_ns);
-        if (rec_) record_error(rec_->add_node_event(sched_.now(), n, -1, "pause", ""));
-      }
-      return;
-    case FaultKind::kClockSkew:
-      for (auto n : f.nodes) {
-        SimNode& sn = nodes_[n];
-        sn.clock_fault = index;
-        sn.clock_offset_ns = f.clock_offset_ns;
-        sn.drift_ppm = f.drift_ppm;
-        sn.drift_since = sched_.now();
-        if (sn.core) sn.core->set_clock(sn.clock_offset_ns, sn.drift_ppm, sn.drift_since);
-        record_clock(n);
-      }
-      return;
-    case FaultKind::kUpgrade:
-      for (auto n : f.nodes) {
-        SimNode& sn = nodes_[n];
-        if (sn.state != NodeState::kUp) {
-          // Not running: the new version is installed, and whatever starts the node next
-          // (its start time, a crash's restart, or the operator after restart_delay if it
-          // was started before) starts the new profile.
-          if (rec_)
-            record_error(rec_->add_node_event(sched_.now(), n, -1, "upgrade",
-                                              std::string(sn.profile->name) + " -> " +
-                                                  std::string(f.to_profile->name) +
-                                                  " (not running)"));
-          sn.profile = f.to_profile;
-          if (sn.state != NodeState::kNotStarted)
-            sched_.schedule(add_sat(sched_.now(), f.restart_delay_ns), EventKind::kRestart, n,
-                            index);
-          continue;
-        }
-        stop_node(n, /*graceful=*/true, f.id);
-        nodes_[n].state = NodeState::kProcessDown;
-        if (rec_)
-          record_error(rec_->add_node_event(
-              sched_.now(), n, -1, "upgrade",
-              std::string(nodes_[n].profile->name) + " -> " + std::string(f.to_profile->name)));
-        nodes_[n].profile = f.to_profile;  // what the operator starts after the delay
-        sched_.schedule(add_sat(sched_.now(), f.restart_delay_ns), EventKind::kRestart, n, index);
-      }
-      return;
-    case FaultKind::kCount:
-      break;
-  }
-}
-
-void World::fault_end(std::uint32_t index) {
-  const Fault& f = faults_[index];
-  if (rec_)
-    record_error(
-        rec_->add_node_event(sched_.now(), f.nodes.empty() ? 0 : f.nodes[0], -1, "fault_end",
-                             std::to_string(f.id) + " " + std::string(fault_kind_name(f.kind))));
-  switch (f.kind) {
-    case FaultKind::kPartition:
-    case FaultKind::kLatency:
-    case FaultKind::kLoss:
-    case FaultKind::kBandwidth:
-      std::erase(active_link_faults_, index);
-      return;
-    case FaultKind::kRefuse:
-      for (auto n : f.nodes)
-        --nodes_[n].refusing;
-      return;
-    case FaultKind::kClockSkew:
-      for (auto n : f.nodes) {
-        SimNode& sn = nodes_[n];
-        if (sn.clock_fault != index) continue;  // a later skew fault set this clock
-        sn.clock_fault = kNoFault;
-        sn.clock_offset_ns = 0;
-        sn.drift_ppm = 0;
-        if (sn.core) sn.core->set_clock(0, 0, sched_.now());
-        record_clock(n);
-      }
-      return;
-    default:
-      return;  // pause ends by itself (paused_until); one-shots have no end
-  }
-}
+// ---- faults (their start, phases and end: sim/world_faults.cc) ----------------------------
 
 // A `clock` node event: the node's wall clock (unix seconds) right after it changed.
 void World::record_clock(std::uint32_t n) {
@@ -980,52 +837,6 @@ void World::record_clock(std::uint32_t n) {
   if (!rec_ || !sn.core) return;
   record_error(rec_->add_node_event(sched_.now(), n, -1, "clock",
                                     "unix " + std::to_string(sn.core->wall_clock_s(sched_.now()))));
-}
-
-void World::inject(const Fault& f) {
-  for (auto& c : conns_) {
-    if (c.serial == 0 || c.side[0] != SideState::kOpen || c.side[1] != SideState::kOpen) continue;
-    for (int dir = 0; dir < 2; ++dir) {
-      if (!f.matches(node_of(c, dir), node_of(c, 1 - dir))) continue;
-      std::string bytes;
-      Prng& rng = c.rng[dir];
-      switch (f.kind) {
-        case FaultKind::kCorrupt: {  // a Ping line with bytes flipped in flight
-          bytes = node::encode(node::Ping{rng.next_u64(), 0});
-          for (int k = 0; k < 3; ++k)
-            bytes[1 + rng.below(bytes.size() - 2)] ^= static_cast<char>(0x80 | rng.below(128));
-          break;
-        }
-        case FaultKind::kTruncate: {  // a Ping line cut in half
-          const std::string full = node::encode(node::Ping{rng.next_u64(), 0});
-          bytes = full.substr(0, full.size() / 2) + "\n";
-          break;
-        }
-        case FaultKind::kGarbage:
-          for (int k = 0; k < 32; ++k) {
-            char ch = static_cast<char>(rng.below(256));
-            if (ch == '\n') ch = '\x7f';
-            bytes.push_back(ch);
-          }
-          bytes.push_back('\n');
-          break;
-        case FaultKind::kOversize:
-          bytes.assign(f.size, 'x');
-          bytes.push_back('\n');
-          break;
-        case FaultKind::kOldProtocol:  // the pre-NDJSON binary framing: magic, length, payload
-          bytes = std::string("~W~M\x00\x00\x00\x10", 8) + std::string(16, '\x01') + "\n";
-          break;
-        case FaultKind::kWrongKind:  // valid, but not what the receiver expects here: a
-          // second Handshake on an established connection
-          bytes = node::encode(node::Handshake{node::kMagic, node::kProtocolVersion, "testnet"});
-          break;
-        default:
-          break;
-      }
-      send_segment(c, dir, std::move(bytes), kData);
-    }
-  }
 }
 
 // ---- dispatch ----------------------------------------------------------------------------
@@ -1038,8 +849,9 @@ void World::dispatch(const Event& e) {
     case EventKind::kRestart: {
       const Fault& f = faults_[e.b];
       if (nodes_[e.a].state == NodeState::kUp) return;
-      if (rec_ && f.kind == FaultKind::kCrash)
-        record_error(rec_->add_node_event(sched_.now(), e.a, -1, "restart", ""));
+      if (rec_ && !f.kind->restart_event.empty())
+        record_error(
+            rec_->add_node_event(sched_.now(), e.a, -1, std::string(f.kind->restart_event), ""));
       start_node(e.a, nodes_[e.a].profile);
       return;
     }
@@ -1056,8 +868,11 @@ void World::dispatch(const Event& e) {
       handle(e.a, node::TimerFired{node::TimerId{static_cast<node::TimerKind>(e.b), e.c}});
       return;
     }
-    case EventKind::kFaultStart:
-      fault_start(e.a);
+    case EventKind::kFaultStart:  // b = 1: a phase the kind asked for
+      if (e.b == 0)
+        fault_start(e.a);
+      else
+        fault_phase(e.a);
       return;
     case EventKind::kSample:
       take_samples();

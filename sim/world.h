@@ -253,9 +253,11 @@ class World {
 
   void start_node(std::uint32_t node, const node::VersionProfile* profile);
   void stop_node(std::uint32_t node, bool graceful, std::uint32_t fault_id);
+  // Faults (sim/world_faults.cc): World as the engine the kinds' handlers act through.
+  class FaultAdapter;
   void fault_start(std::uint32_t index);
+  void fault_phase(std::uint32_t index);
   void fault_end(std::uint32_t index);
-  void inject(const Fault& f);
   void record_clock(std::uint32_t n);
 
   const Scenario& sc_;

@@ -13,7 +13,7 @@ std::vector<const node::VersionProfile*> used_profiles(const Scenario& s) {
   for (const auto& n : s.nodes)
     add(n.profile);
   for (const auto& f : s.faults)
-    if (f.kind == FaultKind::kUpgrade) add(f.to_profile);
+    add(f.to_profile);  // upgrades' target versions (null for other kinds)
   return out;
 }
 

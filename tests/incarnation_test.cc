@@ -83,7 +83,7 @@ TEST_CASE("incarnation: 300 restarts - no stale timer reaches a later process, n
       start_seq[e.a] = e.seq;
       ++restarts;
     }
-    if (e.kind == sim::EventKind::kFaultStart && sc.faults[e.a].kind == sim::FaultKind::kCrash)
+    if (e.kind == sim::EventKind::kFaultStart && sc.faults[e.a].kind->name == "crash")
       for (auto n : sc.faults[e.a].nodes)
         up[n] = false;
     if (e.kind == sim::EventKind::kTimer) {

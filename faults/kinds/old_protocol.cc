@@ -1,0 +1,38 @@
+// old_protocol (one-shot): the pre-NDJSON binary framing (magic, length, payload) and a newline,
+// written into every open connection's matching directions, in order with the stream
+// (docs/faults.md "Byzantine bytes").
+#include "faults/fault.h"
+#include "node_core/codec.h"
+
+namespace ts::sim {
+namespace {
+
+using node::CloseReason;
+constexpr CloseReason kEnds[] = {CloseReason::kInvalidMessage, CloseReason::kLineTooLong,
+                                 CloseReason::kOldProtocol, CloseReason::kInvalidUtf8};
+
+std::string bytes(const Fault&, Prng&) {
+  return std::string("~W~M\x00\x00\x00\x10", 8) + std::string(16, '\x01') + "\n";
+}
+
+void draw(Fault& f, Prng& rng, std::uint32_t n, Duration) {
+  draw_chaos_link(f, rng, n);
+}
+
+void start(const Fault& f, std::uint32_t, FaultEngine& e) {
+  e.inject(f, bytes);
+}
+
+}  // namespace
+
+extern const FaultKindInfo kind_old_protocol{
+    .name = "old_protocol",
+    .order = 9,
+    .one_shot = true,
+    .end_event = false,
+    .can_end = kEnds,
+    .draw = draw,
+    .start = start,
+};
+
+}  // namespace ts::sim
