@@ -162,6 +162,9 @@ template <auto Member>
 struct Broadcast {
   static FieldValue get(const VersionProfile& p) { return wrap(p.broadcast.*Member); }
   static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.broadcast.*Member, v); }
+};
+
+template <auto Member>
 struct Pex {
   static FieldValue get(const VersionProfile& p) { return wrap(p.pex.*Member); }
   static void set(VersionProfile& p, const FieldValue& v) { unwrap(p.pex.*Member, v); }
@@ -547,9 +550,9 @@ constexpr std::array kFields = {
     field<Pex<&PexPolicy::listener_learns>>(
         "pex.listener_learns", kBool, 0,
         "a PeersResponse on an inbound connection adds its addresses as dial candidates"),
-    field<Pex<&PexPolicy::dialer_learns>>(
-        "pex.dialer_learns", kBool, 0,
-        "... on an outbound connection, if the dialer handles it (6fad5f6/2d52001)"),
+    field<Pex<&PexPolicy::dialer_learns>>("pex.dialer_learns", kBool, 0,
+                                          "... on an outbound connection (hypothetical: through "
+                                          "49f500d the dialer has no peer manager)"),
     field<Pex<&PexPolicy::purge_interval_ns>>(
         "pex.purge_interval", kDur, 0,
         "cleanup_stale_peers' period from the start: each tick drops every learned candidate "
