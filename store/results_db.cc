@@ -81,8 +81,7 @@ CREATE TABLE IF NOT EXISTS connections (
   rtt_min_ns        INTEGER,
   rtt_avg_ns        INTEGER,
   rtt_max_ns        INTEGER,
-  fault_id          INTEGER,
-  PRIMARY KEY (run_id, conn_id)
+  fault_id          INTEGER
 );
 CREATE TABLE IF NOT EXISTS faults (
   run_id    INTEGER NOT NULL REFERENCES runs(run_id),
@@ -189,8 +188,13 @@ CREATE VIEW IF NOT EXISTS connection_lifetimes AS
 )sql";
 
 // Built at the end of a run: maintaining them row by row costs more than one bulk build.
+// Schema 6: the connections' (run_id, conn_id) key is one of them, no longer the table's
+// PRIMARY KEY. A run killed before its end leaves the table without it: the DB is still
+// valid and readable (lookups by conn_id scan), and the next run that ends in it builds it.
 constexpr const char* kIndexes = R"sql(
-CREATE INDEX IF NOT EXISTS connections_link ON connections(run_id, dialer, listener, t_dial_ns);
+CREATE UNIQUE INDEX IF NOT EXISTS connections_id ON connections(run_id, conn_id);
+-- conn_id last: the summary's order (dialer, listener, t_dial_ns, conn_id) needs no sort.
+CREATE INDEX IF NOT EXISTS connections_link ON connections(run_id, dialer, listener, t_dial_ns, conn_id);
 CREATE INDEX IF NOT EXISTS protocol_errors_conn ON protocol_errors(run_id, conn_id);
 CREATE INDEX IF NOT EXISTS blocks_height ON blocks(run_id, height, node);
 )sql";

@@ -26,8 +26,10 @@ namespace ts::sim {
 // 2: runs.fingerprint; 3: blocks, proposals, samples (then, without a bump, transactions,
 // samples.mempool, blocks.transactions, messages); 4: application_id, every table in the
 // current shape; 5: profiles and bans (additive: a v4 DB gains the tables, nothing else
-// changes).
-inline constexpr int kSchemaVersion = 5;
+// changes); 6: connections' (run_id, conn_id) key is a unique index built at the end of a
+// run instead of the PRIMARY KEY maintained on every insert (a v5 DB keeps its key and
+// gains the index; rows and columns are unchanged).
+inline constexpr int kSchemaVersion = 6;
 
 // The current schema as `CREATE ... IF NOT EXISTS` statements, and its indexes (built at the
 // end of a run: maintaining them row by row costs more than one bulk build).

@@ -237,7 +237,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
   // A DB timesim writes now says so.
   CHECK(sql_value(fx.dir / "x.db", "PRAGMA application_id") ==
         std::to_string(kResultsDbApplicationId));
-  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "5");
+  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "6");
 
   // Every schema timesim ever wrote (tests/fixtures/schema: kSchema verbatim at each change),
   // with one row in every table: read as it is, then appended to (migrated).
@@ -278,10 +278,13 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     CAPTURE(o.err);
     CHECK(o.exit_code == 0);
     CHECK(sql_value(legacy, "PRAGMA application_id") == std::to_string(kResultsDbApplicationId));
-    CHECK(sql_value(legacy, "PRAGMA user_version") == "5");
+    CHECK(sql_value(legacy, "PRAGMA user_version") == "6");
     // Schema 5 (additive): the run appended records its profiles.
     CHECK(sql_value(legacy, "SELECT count(*) FROM profiles WHERE run_id = 2") != "0");
     CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'bans'") == "1");
+    // Schema 6: the (run_id, conn_id) key is an index built when the run ends.
+    CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'connections_id'") ==
+          "1");
     CHECK(sql_value(legacy, "SELECT count(*) FROM runs") == "2");
     for (const auto& t : tables) {
       CAPTURE(t);
