@@ -5,8 +5,8 @@
 #include <memory>
 #include <string_view>
 
-#include "store/recorder.h"
 #include "sim/world.h"
+#include "store/recorder.h"
 
 namespace ts::sim {
 namespace {

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "cli/command.h"
 #include "analysis/determinism.h"
+#include "cli/command.h"
 
 namespace ts::cli {
 namespace {

@@ -13,12 +13,12 @@
 #include <cmath>
 #include <memory>
 
+#include "analysis/summary.h"
 #include "cli/command.h"
 #include "live/live_world.h"
-#include "store/recorder.h"
 #include "scenario/scenario.h"
-#include "analysis/summary.h"
 #include "sim/world.h"
+#include "store/recorder.h"
 
 namespace ts::cli {
 namespace {

@@ -12,15 +12,15 @@
 #include <deque>
 #include <memory>
 
+#include "analysis/summary.h"
 #include "cli/command.h"
 #include "node_core/profile_fields.h"
 #include "real/address_plan.h"
 #include "real/fidelity.h"
+#include "scenario/scenario_versions.h"
+#include "sim/world.h"
 #include "store/recorder.h"
 #include "store/results_db.h"
-#include "scenario/scenario_versions.h"
-#include "analysis/summary.h"
-#include "sim/world.h"
 
 namespace ts::cli {
 namespace {

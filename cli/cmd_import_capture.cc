@@ -7,12 +7,12 @@
 
 #include <memory>
 
+#include "analysis/summary.h"
 #include "cli/command.h"
 #include "cli/output_path.h"
 #include "real/address_plan.h"
 #include "real/capture_import.h"
 #include "store/recorder.h"
-#include "analysis/summary.h"
 
 namespace ts::cli {
 namespace {

@@ -17,13 +17,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "analysis/summary.h"
 #include "cli/command.h"
 #include "cli/output_path.h"
 #include "live/live_world.h"
 #include "real/address_plan.h"
-#include "store/recorder.h"
 #include "scenario/scenario.h"
-#include "analysis/summary.h"
+#include "store/recorder.h"
 
 namespace ts::cli {
 namespace {

@@ -8,14 +8,14 @@
 #include <filesystem>
 #include <memory>
 
+#include "analysis/summary.h"
 #include "cli/command.h"
 #include "cli/output_path.h"
 #include "hunt/property.h"
+#include "scenario/scenario.h"
+#include "sim/world.h"
 #include "store/pcap_writer.h"
 #include "store/recorder.h"
-#include "scenario/scenario.h"
-#include "analysis/summary.h"
-#include "sim/world.h"
 
 namespace ts::cli {
 namespace {

@@ -8,8 +8,8 @@
 #include "common/assert.h"
 #include "common/streams.h"
 #include "driver/note_sink.h"
-#include "store/profile_rows.h"
 #include "scenario/topology.h"
+#include "store/profile_rows.h"
 
 namespace ts::live {
 
@@ -396,8 +396,7 @@ Duration LiveWorld::sample(Conn& c, int dir) {
                       dst = dir == 0 ? c.listener : c.dialer;
   const sim::LatencyModel* model = &sc_.latency(src, dst);
   for (auto fi : active_faults_)
-    if (faults_[fi].kind->link_effect == sim::LinkEffect::kLatency &&
-        faults_[fi].matches(src, dst))
+    if (faults_[fi].kind->link_effect == sim::LinkEffect::kLatency && faults_[fi].matches(src, dst))
       model = &faults_[fi].latency;
   return model->sample(c.rng[dir]);
 }

@@ -32,14 +32,14 @@
 
 #include "common/prng.h"
 #include "common/result.h"
-#include "node_core/node.h"
 #include "driver/chain_sink.h"
-#include "store/conn_record.h"
-#include "store/recorder.h"
+#include "node_core/node.h"
 #include "scenario/scenario.h"
 #include "sim/host_index.h"
 #include "sim/scheduler.h"
 #include "sim/world.h"
+#include "store/conn_record.h"
+#include "store/recorder.h"
 
 namespace ts::live {
 

@@ -23,8 +23,8 @@
 #include "real/address_plan.h"
 #include "real/node_log.h"
 #include "real/pcap_tcp.h"
-#include "store/recorder.h"
 #include "scenario/scenario.h"
+#include "store/recorder.h"
 
 namespace ts::real {
 

@@ -11,11 +11,11 @@
 
 #include "common/result.h"
 #include "common/time.h"
-#include "node_core/version_profile.h"
 #include "faults/fault.h"
-#include "sim/latency.h"
+#include "node_core/version_profile.h"
 #include "scenario/topology.h"
 #include "scenario/user_profile.h"
+#include "sim/latency.h"
 
 namespace ts::sim {
 

@@ -31,8 +31,8 @@ namespace ts::sim {
 
 class Scheduler {
  public:
-  static constexpr int kEpochBits = 24;        // one epoch = 2^24 ns ≈ 16.8 ms
-  static constexpr std::int64_t kRing = 4096;  // epochs the bucket ring spans (≈ 68.7 s)
+  static constexpr int kEpochBits = 24;             // one epoch = 2^24 ns ≈ 16.8 ms
+  static constexpr std::int64_t kRing = 4096;       // epochs the bucket ring spans (≈ 68.7 s)
   static constexpr std::size_t kKeepCapacity = 64;  // events a cleared bucket keeps room for
 
   Scheduler() : ring_(static_cast<std::size_t>(kRing)) {}

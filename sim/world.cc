@@ -4,8 +4,8 @@
 
 #include "common/assert.h"
 #include "common/streams.h"
-#include "sim/linux_tcp.h"
 #include "driver/note_sink.h"
+#include "sim/linux_tcp.h"
 #include "store/profile_rows.h"
 
 namespace ts::sim {

@@ -30,18 +30,18 @@
 
 #include "common/prng.h"
 #include "common/result.h"
-#include "node_core/node.h"
 #include "driver/chain_sink.h"
-#include "store/conn_record.h"
 #include "faults/fault.h"
+#include "node_core/node.h"
+#include "scenario/scenario.h"
 #include "sim/host_index.h"
 #include "sim/latency.h"
-#include "store/recorder.h"
 #include "sim/retransmit.h"
-#include "scenario/scenario.h"
 #include "sim/scheduler.h"
 #include "sim/stream_ledger.h"
 #include "sim/wire_observer.h"
+#include "store/conn_record.h"
+#include "store/recorder.h"
 
 namespace ts::sim {
 

@@ -6,8 +6,8 @@
 
 #include "common/result.h"
 #include "node_core/version_profile.h"
-#include "store/recorder.h"
 #include "scenario/scenario.h"
+#include "store/recorder.h"
 
 namespace ts::sim {
 

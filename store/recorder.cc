@@ -126,9 +126,9 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   r->path_ = path;
   sqlite3* raw = nullptr;
   // NOMUTEX: one thread uses the connection, so SQLite's per-call mutexes are pure cost.
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   r->db_.reset(raw);
   if (rc != SQLITE_OK)
     return Error{"cannot open results DB '" + path +

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "run_cli.h"
 #include "analysis/determinism.h"
+#include "run_cli.h"
 #include "sim/wire_observer.h"
 #include "test_util.h"
 

@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "sim/linux_tcp.h"
 #include "analysis/summary.h"
+#include "sim/linux_tcp.h"
 #include "test_util.h"
 
 using namespace ts;

@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include "node_core/node.h"
 #include "analysis/summary.h"
+#include "node_core/node.h"
 #include "test_util.h"
 
 using namespace ts;

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "store/recorder.h"
 #include "scenario/scenario.h"
 #include "sim/world.h"
+#include "store/recorder.h"
 
 namespace ts::test {
 

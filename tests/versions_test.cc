@@ -6,12 +6,12 @@
 #include <fstream>
 #include <string>
 
+#include "analysis/summary.h"
 #include "node_core/profile_fields.h"
 #include "run_cli.h"
-#include "store/profile_rows.h"
 #include "scenario/scenario.h"
 #include "scenario/scenario_versions.h"
-#include "analysis/summary.h"
+#include "store/profile_rows.h"
 #include "test_util.h"
 
 using namespace ts;
