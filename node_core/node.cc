@@ -246,6 +246,23 @@ std::string Node::remote_ip(const Conn& c) const {
   return ip;
 }
 
+bool Node::same_remote_ip(const Conn& a, const Conn& b) const {
+  // IPv4 when the address parses as one (an inbound Conn keeps remote_text only if not).
+  const auto numeric = [this](const Conn& c, std::uint32_t& v) {
+    if (c.dir == Direction::kOutbound) return parse_ipv4(cfg_.peers[c.peer].ip, v);
+    v = c.remote_ipv4;
+    return !c.remote_text;
+  };
+  const auto text = [this](const Conn& c) -> std::string_view {
+    return c.dir == Direction::kOutbound ? std::string_view(cfg_.peers[c.peer].ip)
+                                         : std::string_view(*c.remote_text);
+  };
+  std::uint32_t va = 0, vb = 0;
+  const bool na = numeric(a, va), nb = numeric(b, vb);
+  if (na != nb) return false;
+  return na ? va == vb : text(a) == text(b);
+}
+
 std::string Node::remote(const Conn& c) const {
   const std::uint16_t port =
       c.dir == Direction::kOutbound ? cfg_.peers[c.peer].port : c.remote_port;
@@ -287,7 +304,9 @@ void Node::on_start(SimTime now) {
 // PHASE1 at start-up, 100 ms apart). In the periodic pass their branch (PHASE3-MN) dials
 // them all at once, without the spacing and without the is_reconnecting check: a peer
 // waiting out a back-off is dialled now (upstream starts a second connection task; the
-// model's one slot per peer dials early instead).
+// model's one slot per peer dials early instead). Either branch reads only the first
+// reserved_masternode_slots() masternodes; the peer branch (PHASE2, PHASE3-PEER) reads only
+// the first max_peers - connected entries of the peer list, masternodes among them skipped.
 void Node::start_pass(SimTime now, bool startup) {
   pass_queue_.clear();
   pass_next_ = 0;
@@ -298,8 +317,9 @@ void Node::start_pass(SimTime now, bool startup) {
       slots_[p].redial.failures = 0;
     }
   }
+  select_pass_masternodes(now);
   for (std::uint32_t p = 0; p < slots_.size(); ++p) {
-    if (!masternode_peer(now, p)) continue;
+    if (!pass_masternode_[p]) continue;
     const SlotState st = slots_[p].state;
     if (startup && st == SlotState::kNotDialed)
       pass_queue_.push_back(p);
@@ -308,7 +328,11 @@ void Node::start_pass(SimTime now, bool startup) {
              !inbound_established_from(cfg_.peers[p].ip))   // PHASE3-MN: !is_connected
       dial(now, p);
   }
-  for (std::uint32_t p = 0; p < slots_.size(); ++p) {
+  const std::uint32_t connected = connected_ip_count();
+  std::uint32_t read = profile_->max_peers > connected ? profile_->max_peers - connected : 0;
+  for (std::uint32_t p = 0; p < slots_.size() && read > 0; ++p) {
+    if (!pex_.listed(p)) continue;  // not in get_all_peers() now
+    --read;
     if (masternode_peer(now, p)) continue;
     if (slots_[p].state == SlotState::kNotDialed) pass_queue_.push_back(p);
   }
@@ -316,6 +340,57 @@ void Node::start_pass(SimTime now, bool startup) {
   // either direction: the queue is filtered when each dial comes up (kPassStep).
   pass_step_at_ = now;
   on_timer(now, TimerId{TimerKind::kPassStep, 0});
+}
+
+// client.rs:57 (ea701a4 ... 49f500d): (max_peers * 40 / 100).clamp(20, 30).
+std::uint32_t Node::reserved_masternode_slots() const {
+  return std::clamp<std::uint32_t>(profile_->max_peers * 40 / 100, 20, 30);
+}
+
+// The masternode list is the registry in its HashMap order (list_all, or list_active at the
+// commits that read that), or, at the seed-flag commits, the flagged seeds in list order. The
+// own address, when listed, uses up one of the reserved entries (the branch skips it after
+// `take`); an address with no peer entry is one the model cannot dial (see fidelity.md).
+void Node::select_pass_masternodes(SimTime now) {
+  pass_masternode_.assign(slots_.size(), 0);
+  std::uint32_t left = reserved_masternode_slots();
+  if (profile_->gossip.masternode_peers == MasternodePeers::kSeedFlag) {
+    for (std::uint32_t p = 0; p < slots_.size() && left > 0; ++p) {
+      if (!masternode_peer(now, p)) continue;
+      pass_masternode_[p] = 1;
+      --left;
+    }
+    return;
+  }
+  if (!cfg_.consensus) return;
+  if (profile_->gossip.masternode_peers == MasternodePeers::kRegistryAll)
+    registry_.registered_in_map_order(now, active_scratch_);
+  else
+    registry_.active_in_map_order(now, active_scratch_);
+  const auto ip_of = [this](std::uint32_t i) -> const std::string& { return cfg_.peers[i].ip; };
+  const auto count = static_cast<std::uint32_t>(cfg_.peers.size());
+  for (const std::string_view ip : active_scratch_) {
+    if (left == 0) break;
+    --left;
+    const std::uint32_t p = pex_.find(ip, count, ip_of);
+    if (p != PeerExchange::kNone) pass_masternode_[p] = 1;
+  }
+}
+
+std::uint32_t Node::connected_ip_count() const {
+  std::uint32_t n = 0;
+  for (std::size_t i = 0; i < conns_.size(); ++i) {
+    const Conn& c = conns_[i];
+    if (c.dir == Direction::kInbound && !c.handshaken) continue;
+    bool seen = false;  // an earlier connection with the same IP counted already
+    for (std::size_t j = 0; j < i && !seen; ++j) {
+      const Conn& d = conns_[j];
+      if (d.dir == Direction::kInbound && !d.handshaken) continue;
+      seen = same_remote_ip(c, d);
+    }
+    if (!seen) ++n;
+  }
+  return n;
 }
 
 void Node::dial(SimTime now, std::uint32_t peer, bool new_task) {

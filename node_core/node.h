@@ -227,11 +227,19 @@ class Node {
   void forget(SimTime now, ConnId id);                     // drop state after any close
   void arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at);
   void start_pass(SimTime now, bool startup);
+  // Marks in pass_masternode_ the masternode peers this pass's masternode branch reads: the
+  // first reserved_masternode_slots() entries of the masternode list (client.rs `take`).
+  void select_pass_masternodes(SimTime now);
+  std::uint32_t reserved_masternode_slots() const;
+  // connection_manager.connected_count(): distinct IPs with an open outbound connection or
+  // a handshaken inbound one.
+  std::uint32_t connected_ip_count() const;
   void note(ConnId conn, NoteKind kind, std::int64_t value = 0, std::string text = {});
 
   Conn* find(ConnId id);
   std::string remote(const Conn& c) const;     // "ip:port", as upstream's log lines name a peer
   std::string remote_ip(const Conn& c) const;  // the address alone (the blacklist's key)
+  bool same_remote_ip(const Conn& a, const Conn& b) const;  // without building strings
 
   // ---- consensus (node_consensus.cc) ----
   void consensus_start(SimTime now);
@@ -301,16 +309,17 @@ class Node {
   const VersionProfile* profile_;
   Prng prng_;
   bool started_ = false;
-  IpBlacklist blacklist_;                  // the listener's, for all inbound connections
-  RateLimiter rate_;                       // the listener's, for all inbound connections
-  PeerExchange pex_;                       // learned dial candidates (entries past the seeds)
-  InboundAdmission admission_;             // the listener's connection limits
-  WriterRegistry writers_;                 // one writer per remote IP
-  BroadcastChannel channel_;               // the listener's broadcast subscribers
-  std::vector<std::string> cm_inbound_;    // octet tie-break: the manager's inbound IPs
-  std::vector<PeerSlot> slots_;            // parallel to cfg_.peers
-  std::vector<Conn> conns_;                // open connections, few per node
-  std::vector<std::uint32_t> pass_queue_;  // peers left to dial in the current pass
+  IpBlacklist blacklist_;                      // the listener's, for all inbound connections
+  RateLimiter rate_;                           // the listener's, for all inbound connections
+  PeerExchange pex_;                           // learned dial candidates (entries past the seeds)
+  InboundAdmission admission_;                 // the listener's connection limits
+  WriterRegistry writers_;                     // one writer per remote IP
+  BroadcastChannel channel_;                   // the listener's broadcast subscribers
+  std::vector<std::string> cm_inbound_;        // octet tie-break: the manager's inbound IPs
+  std::vector<PeerSlot> slots_;                // parallel to cfg_.peers
+  std::vector<Conn> conns_;                    // open connections, few per node
+  std::vector<std::uint32_t> pass_queue_;      // peers left to dial in the current pass
+  std::vector<std::uint8_t> pass_masternode_;  // per slot: read by this pass's masternode branch
   std::size_t pass_next_ = 0;
   SimTime pass_at_ = kNever;
   SimTime pass_step_at_ = kNever;

@@ -258,6 +258,9 @@ constexpr std::array kFields = {
     field<Top<&VP::invalid_utf8_ends_connection>>(
         "invalid_utf8_ends_connection", kBool, 0,
         "a line that is not UTF-8 ends the connection on either side (no violation)"),
+    field<Top<&VP::max_peers>>("max_peers", kCount, 1,
+                               "config max_peers: a pass reads the first clamp(40 %, 20, 30) "
+                               "masternodes and the first max_peers - connected peers"),
     field<Top<&VP::remote_masternodes_active>>(
         "remote_masternodes_active", kBool, 0,
         "remote masternodes are dialled by the masternode branches (give-up limit, 120 s pass)"),

@@ -191,6 +191,11 @@ struct VersionProfile {
   // dials them with no spacing and no back-off check). False at the incident commits:
   // nobody sends MasternodeAnnouncement, so every peer is a regular peer (limit 10).
   bool remote_masternodes_active = false;
+  // config.network.max_peers (config.rs default and config.toml: 50). It caps what a pass
+  // reads (client.rs PHASE1-3, every commit from ea701a4 on): the masternode branches take
+  // the first clamp(max_peers * 40 / 100, 20, 30) registry entries (reserved slots); the
+  // peer branch takes the first max_peers - connected entries of the peer list.
+  std::uint32_t max_peers = 50;
   // When an outbound connection ends, the peer's IP is removed from the writer registry
   // (b5513be, client.rs): an inbound connection from that IP can no longer be written to.
   bool outbound_close_unregisters_ip = false;
