@@ -3,8 +3,8 @@
 // channel's capacity costs a listener connection whose writes are blocked. Model code:
 // node_core/broadcast_channel.{h,cc}; docs/fidelity.md "Server broadcast channel".
 //
-// relay_bft defaults to false, the model's behaviour before this policy existed (the
-// incident commits relay: see docs/fidelity.md for why the default was kept).
+// relay_bft is false by default; `pre-fix` (and so every incident profile) turns it on,
+// 6e08456 (`heartbeat-relay` here) and the hypothetical later transport turn it off.
 #pragma once
 
 #include <cstdint>

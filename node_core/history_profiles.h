@@ -65,6 +65,7 @@ constexpr VersionProfile heartbeat_relay(const VersionProfile& b) {
   p.gossip.relays_heartbeats = true;
   p.gossip.outbound_handles_masternodes = true;
   p.wire.bft = false;
+  p.broadcast.relay_bft = false;  // 6e08456 deleted the relay handler with the variants
   p.conn.duplicate = DuplicatePolicy::kAccept;
   return p;
 }

@@ -12,6 +12,7 @@ constexpr VersionProfile make_pre_fix() {
   p.name = "pre-fix";
   p.commit = "ea701a4";
   p.description = "outbound sends Ping with no Handshake; drops non-ping/pong silently";
+  p.broadcast.relay_bft = true;  // server.rs:716-728 at ea701a4, b5513be, 31ad283
   return p;
 }
 
@@ -51,7 +52,8 @@ constexpr VersionProfile make_full_outbound() {
       "HYPOTHETICAL: post-fix, but outbound handles every message and carries broadcasts";
   p.outbound_handles_all_messages = true;
   p.outbound_writes_broadcasts = true;
-  p.max_line_bytes = 2'000'000;  // server.rs MAX_MESSAGE_SIZE at 51218aa
+  p.max_line_bytes = 2'000'000;   // server.rs MAX_MESSAGE_SIZE at 51218aa
+  p.broadcast.relay_bft = false;  // the later transport: 6e08456 removed the relay
   return p;
 }
 

@@ -79,13 +79,21 @@ const Message kCommit = BlockCommit{77, 5, {"3.3.3.3"}};
 
 }  // namespace
 
-TEST_CASE("broadcast: the defaults - no BFT relay, channel capacity 1024") {
+TEST_CASE("broadcast: the defaults - the incident commits relay BFT, channel capacity 1024") {
+  // server.rs:716-728 at ea701a4/b5513be/31ad283 relays; 6e08456 removed the handler (and
+  // the variants: wire.bft off); the hypothetical later transport has none either.
   for (const auto& p : all_profiles()) {
     CAPTURE(p.name);
-    CHECK_FALSE(p.broadcast.relay_bft);   // the model's behaviour before the policy
+    const bool upstream = p.commit != "none" && p.commit != "planted";
+    CHECK(p.broadcast.relay_bft == (upstream && p.wire.bft));
     CHECK(p.broadcast.capacity == 1024);  // broadcast::channel(1024), server.rs:58
   }
-  Harness h(*find_profile("pre-fix"), false);
+  for (const char* name : {"pre-fix", "logging-fix", "post-fix"})
+    CHECK(find_profile(name)->broadcast.relay_bft);
+  CHECK_FALSE(find_profile("hypothetical-full-outbound")->broadcast.relay_bft);
+  VersionProfile quiet = *find_profile("pre-fix");
+  quiet.broadcast.relay_bft = false;
+  Harness h(quiet, false);
   h.three_listeners(0);
   h.feed(seconds(1), BytesIn{2, encode(kVote)});
   for (ConnId id = 1; id <= 3; ++id)
