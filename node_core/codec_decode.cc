@@ -12,7 +12,9 @@
 // their canonical dump() text; the model never sends them.
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
+#include <unordered_map>
 
 #include "node_core/codec.h"
 #include "node_core/json_cursor.h"
@@ -591,8 +593,9 @@ Decoded decode_document(JsonCursor& c) {
 
 }  // namespace
 
-Result<Message, DecodeError> decode_line(std::string_view line) {
-  line = trim(line);
+namespace {
+
+Result<Message, DecodeError> decode_trimmed(std::string_view line) {
   // nlohmann's lexer reads a NUL byte as the end of the input: what follows one is never
   // read (and a NUL inside a string or literal leaves it unfinished either way).
   JsonCursor c(line.substr(0, line.find('\0')));
@@ -605,6 +608,35 @@ Result<Message, DecodeError> decode_line(std::string_view line) {
     return DecodeError{DecodeErrorKind::kInvalidJson, "not a JSON value: '" + shown + "'"};
   }
   return d;
+}
+
+}  // namespace
+
+// A long line's result is memoised per thread: decoding is a pure function of the line, and
+// the long lines (masternode lists: ~15 KB each at 100 nodes, sent on every connection every
+// minute) repeat. The memo is never iterated; it is dropped whole past kMemoBytes.
+Result<Message, DecodeError> decode_line(std::string_view line) {
+  line = trim(line);
+  constexpr std::size_t kMemoFromBytes = 1024;  // shorter lines decode faster than a lookup
+  constexpr std::size_t kMemoBytes = 64u << 20;
+  if (line.size() < kMemoFromBytes) return decode_trimmed(line);
+  struct Entry {
+    std::string line;
+    Result<Message, DecodeError> result;
+  };
+  thread_local std::unordered_map<std::size_t, Entry> memo;
+  thread_local std::size_t memo_bytes = 0;
+  const std::size_t key = std::hash<std::string_view>{}(line);
+  if (auto it = memo.find(key); it != memo.end() && it->second.line == line)
+    return it->second.result;
+  if (memo_bytes > kMemoBytes) {
+    memo.clear();
+    memo_bytes = 0;
+  }
+  memo_bytes += 2 * line.size();  // the line and, at most about as much, its content
+  auto result = decode_trimmed(line);
+  memo.insert_or_assign(key, Entry{std::string(line), result});  // a collision replaces
+  return result;
 }
 
 }  // namespace ts::node

@@ -9,8 +9,8 @@
 // public_key}; MasternodesResponse(Vec<MasternodeAnnouncementData>) with the same fields)
 // and reads back only `address`. The registry is the masternode layer's, so nothing is
 // registered or announced unless the node runs it (NodeConfig::consensus).
-#include <nlohmann/json.hpp>
 
+#include "node_core/json_cursor.h"
 #include "node_core/node.h"
 
 namespace ts::node {
@@ -39,13 +39,26 @@ Opaque get_masternodes() {
   return Opaque{MsgKind::kGetMasternodes, {}};
 }
 
-// The `address` of one announcement's content; false if there is none.
-bool announced_address(const nlohmann::json& j, std::string& out) {
-  if (!j.is_object()) return false;
-  const auto it = j.find("address");
-  if (it == j.end() || !it->is_string()) return false;
-  out = it->get<std::string>();
-  return true;
+// The `address` of one announcement's content, the value `c` is at (consumed); false if it
+// is not an object with a string `address`. The content is nlohmann's dump (decode_opaque):
+// valid JSON, every key once.
+bool read_announced_address(JsonCursor& c, std::string& out) {
+  if (c.peek_value() != '{') return c.skip_value() && false;
+  bool found = false;
+  std::string_view key;
+  c.begin_object();
+  while (c.next_member(key)) {
+    if (key != "address" || c.peek_value() != '"') {
+      c.skip_value();
+      continue;
+    }
+    std::string_view value;
+    if (c.string(value)) {
+      out.assign(value);
+      found = true;
+    }
+  }
+  return found && !c.failed();
 }
 
 }  // namespace
@@ -138,9 +151,9 @@ bool Node::handle_gossip(SimTime now, Conn& c, const Message& m) {
         return true;
       }
       // peer_connection.rs:527-556 at 80b5edf: the announced address.
-      const auto j = nlohmann::json::parse(o->payload_json, nullptr, false);
+      JsonCursor cur(o->payload_json);
       std::string address;
-      if (announced_address(j, address)) registry_.register_at(address, now);
+      if (read_announced_address(cur, address)) registry_.register_at(address, now);
       return true;
     }
     case MsgKind::kGetMasternodes: {
@@ -159,11 +172,12 @@ bool Node::handle_gossip(SimTime now, Conn& c, const Message& m) {
     case MsgKind::kMasternodesResponse: {
       // Listener: f0b577d server.rs:606-632; dialer: 80b5edf peer_connection.rs:560-595.
       if (!cfg_.consensus || (inbound && !g.listener_registers_masternode_lists)) return true;
-      const auto j = nlohmann::json::parse(o->payload_json, nullptr, false);
-      if (!j.is_array()) return true;
+      JsonCursor cur(o->payload_json);
+      if (cur.peek_value() != '[') return true;
       std::string address;
-      for (const auto& e : j)
-        if (announced_address(e, address)) registry_.register_at(address, now);
+      cur.begin_array();
+      while (cur.next_element())
+        if (read_announced_address(cur, address)) registry_.register_at(address, now);
       return true;
     }
     default:

@@ -54,6 +54,7 @@ class MasternodeRegistry {
       return;
     }
     Entry e{std::string(address), now, rank(address), false};
+    earliest_removal_ = std::min(earliest_removal_, removal_at(e));
     auto at = std::lower_bound(entries_.begin(), entries_.end(), e, by_rank);
     entries_.insert(at, std::move(e));
   }
@@ -126,9 +127,13 @@ class MasternodeRegistry {
     h.add(address);
     return mix_seed(order_key_, h.value());  // a full-avalanche mix: FNV's last byte is weak
   }
+  // entries_ is sorted by (rank, address): a binary search on the address's rank.
   Entry* find(std::string_view address) {
-    for (auto& e : entries_)
-      if (e.address == address) return &e;
+    const std::uint64_t r = rank(address);
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), r,
+                               [](const Entry& e, std::uint64_t key) { return e.rank < key; });
+    for (; it != entries_.end() && it->rank == r; ++it)
+      if (it->address == address) return &*it;
     return nullptr;
   }
   const Entry* find(std::string_view address) const {
@@ -148,23 +153,29 @@ class MasternodeRegistry {
     if (policy_.check_interval_ns == 0) return now - e.last_seen <= policy_.offline_after_ns;
     return now < offline_tick(e);
   }
-  bool removed(const Entry& e, SimTime now) const {
-    if (policy_.remove_after_ns == 0 || policy_.check_interval_ns == 0) return false;
-    // Removed at the first tick after the offline tick that is more than remove_after past
-    // the last heartbeat.
+  // When `e` is removed: at the first tick after the offline tick that is more than
+  // remove_after past the last heartbeat (kNever if entries are never removed).
+  SimTime removal_at(const Entry& e) const {
+    if (policy_.remove_after_ns == 0 || policy_.check_interval_ns == 0) return kNever;
     const SimTime off = offline_tick(e);
-    const SimTime at =
-        std::max(first_tick_after(off), first_tick_after(e.last_seen + policy_.remove_after_ns));
-    return now >= at;
+    return std::max(first_tick_after(off), first_tick_after(e.last_seen + policy_.remove_after_ns));
   }
+  bool removed(const Entry& e, SimTime now) const { return now >= removal_at(e); }
+  // earliest_removal_ is a lower bound on every entry's removal_at (last_seen only grows,
+  // so removal times only move later): no scan is needed before it.
   void drop_removed(SimTime now) {
+    if (now < earliest_removal_) return;
     std::erase_if(entries_, [&](const Entry& e) { return removed(e, now); });
+    earliest_removal_ = kNever;
+    for (const auto& e : entries_)
+      earliest_removal_ = std::min(earliest_removal_, removal_at(e));
   }
 
   Policy policy_;
   SimTime origin_ = 0;
   std::uint64_t order_key_ = 0;
   std::vector<Entry> entries_;  // by rank: the HashMap's iteration order
+  SimTime earliest_removal_ = kNever;
 };
 
 }  // namespace ts::node

@@ -222,3 +222,32 @@ TEST_CASE("codec: consensus variants have upstream's serde shapes") {
       decode_line("{\"BlockVote\":{\"block_hash\":1,\"height\":1,\"voter\":\"a\"}}").error().kind ==
       DecodeErrorKind::kInvalidFields);
 }
+
+TEST_CASE("codec: long lines (memoised) decode to their own content, repeated or not") {
+  // decode_line memoises lines of 1 KiB and more; alternating two long lines that differ in
+  // one byte, and a long invalid line, must each give their own result every time.
+  auto list = [](char last) {
+    std::string s = "{\"MasternodesResponse\":[";
+    for (int i = 0; i < 60; ++i)
+      s += std::string(i ? "," : "") + "{\"address\":\"10.0.0." + std::to_string(i) + "\"}";
+    s += ",{\"address\":\"10.0.1.";
+    s += last;
+    return s + "\"}]}";
+  };
+  const std::string a = list('1'), b = list('2');
+  REQUIRE(a.size() >= 1024);
+  const std::string bad = a.substr(0, a.size() - 1);  // the closing brace missing
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string* line : {&a, &b, &bad}) {
+      auto m = decode_line(*line);
+      if (line == &bad) {
+        CHECK_FALSE(m.ok());
+        continue;
+      }
+      REQUIRE(m.ok());
+      const auto& o = std::get<Opaque>(*m);
+      CHECK(o.kind == MsgKind::kMasternodesResponse);
+      CHECK(o.payload_json.find(line == &a ? "10.0.1.1\"" : "10.0.1.2\"") != std::string::npos);
+    }
+  }
+}
