@@ -136,7 +136,7 @@ SimTime LiveWorld::now() const {
   return static_cast<SimTime>(static_cast<double>(uv_hrtime() - start_hr_) / scale_);
 }
 
-// Live events reuse the simulator's POD event and scheduler; the kind byte holds an Ev.
+// Live events run on the engines' shared event queue (driver/event_queue.h), over Ev.
 void LiveWorld::schedule(SimTime at, Ev kind, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
   sched_.schedule(std::max(at, sched_.now()), kind, a, b, c);
 }
@@ -212,10 +212,7 @@ Result<sim::RunStats> LiveWorld::finish() {
   for (auto& [serial, c] : conns_) {
     c->rec.open_at_end = true;
     if (c->rec.close_reason == CloseReason::kNone) c->rec.close_reason = CloseReason::kEndOfRun;
-    if (rec_) {
-      auto ok = rec_->add_connection(c->rec);
-      record_error(std::move(ok));
-    }
+    if (rec_) record_error(rec_->add_connection(c->rec));
     for (auto* s : c->sock)
       if (s && !s->closing) {
         s->closing = true;
@@ -612,10 +609,7 @@ void LiveWorld::close_side(Conn& c, int side, CloseReason reason, bool reset) {
 
 void LiveWorld::maybe_finish(Conn& c) {
   if (!(c.done[0] && c.done[1])) return;
-  if (rec_) {
-    auto ok = rec_->add_connection(c.rec);
-    record_error(std::move(ok));
-  }
+  if (rec_) record_error(rec_->add_connection(c.rec));
   conns_.erase(c.serial);
 }
 
