@@ -32,7 +32,6 @@
 #endif
 
 #include "common/prng.h"
-#include "sim/quad_heap.h"
 #include "sim/scheduler.h"
 
 namespace {

@@ -41,7 +41,7 @@ Result<sim::RunSummary> run_mode(const sim::Scenario& sc, bool live, double scal
   info.mode = live ? "live" : "sim";
   auto run_id = (*rec)->begin_run(info);
   if (!run_id) return run_id.error();
-  Result<sim::WorldStats> stats = Error{""};
+  Result<sim::RunStats> stats = Error{""};
   if (live) {
     live::LiveWorld w(sc, sc.seed, rec->get(), scale);
     stats = w.run(sc.duration_ns, &g_interrupted);

@@ -15,8 +15,8 @@ class LiveWorld::FaultAdapter final : public sim::FaultEngine {
   explicit FaultAdapter(LiveWorld& w) : w_(w) {}
 
   SimTime now() const override { return w_.sched_.now(); }
-  void activate_link_fault(std::uint32_t index) override { w_.active_faults_.push_back(index); }
-  void deactivate_link_fault(std::uint32_t index) override { std::erase(w_.active_faults_, index); }
+  void activate_link_fault(std::uint32_t index) override { w_.link_faults_.activate(index); }
+  void deactivate_link_fault(std::uint32_t index) override { w_.link_faults_.deactivate(index); }
   void arm_keepalives() override {}  // the kernels' own keepalives run on loopback
   void schedule_phase(SimTime at, std::uint32_t index) override {
     w_.schedule(at, Ev::kFaultStart, index, 1);
@@ -57,10 +57,10 @@ void LiveWorld::FaultAdapter::reset_connections(const sim::Fault& f) {
   }
 }
 
-void LiveWorld::fault_event(const sim::Event& e) {
+void LiveWorld::fault_event(const Event& e) {
   const sim::Fault& f = faults_[e.a];
   FaultAdapter engine(*this);
-  if (static_cast<Ev>(e.kind) == Ev::kFaultEnd) {
+  if (e.kind == Ev::kFaultEnd) {
     if (f.kind->end) f.kind->end(f, e.a, engine);
   } else if (e.b == 0) {
     f.kind->start(f, e.a, engine);

@@ -7,14 +7,12 @@
 
 #include "common/assert.h"
 #include "common/streams.h"
-#include "driver/note_sink.h"
+#include "driver/node_setup.h"
 #include "scenario/topology.h"
-#include "store/profile_rows.h"
 
 namespace ts::live {
 
 using node::CloseReason;
-using sim::EventKind;
 using sim::Side;
 
 namespace {
@@ -77,6 +75,7 @@ LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Rec
       seed_(seed),
       link_seed_(mix_seed(seed, stream_id(Stream::kLinks))),
       rec_(recorder),
+      router_(recorder, sim::scenario_ips(scenario), scenario.consensus.enabled),
       scale_(time_scale),
       port_base_(port_base) {
   TS_ASSERT(time_scale > 0);
@@ -85,17 +84,12 @@ LiveWorld::LiveWorld(const sim::Scenario& scenario, std::uint64_t seed, sim::Rec
   uv_timer_init(&loop_, &wake_);
   read_buf_.resize(64 * 1024);
   const auto n = static_cast<std::uint32_t>(sc_.nodes.size());
-  if (sc_.consensus.enabled) {
-    std::vector<std::string> ips;
-    for (const auto& nd : sc_.nodes)
-      ips.push_back(nd.ip);
-    chain_sink_ = std::make_unique<sim::ChainSink>(ips);
-  }
+  router_.on_protocol_error = [this](std::uint32_t node, const std::string& text) {
+    if (on_protocol_error) on_protocol_error(node, text);
+  };
   nodes_.resize(n);
-  std::vector<std::string> ips;
-  for (const auto& nd : sc_.nodes)
-    ips.push_back(nd.ip);
-  hosts_ = sim::HostIndex(ips);
+  core_ips_ = sim::scenario_ips(sc_);
+  hosts_ = sim::HostIndex(core_ips_);
   auto peers = sim::build_topology(sc_.topology, n, seed);
   for (std::uint32_t i = 0; i < n; ++i) {
     nodes_[i].peer_node = std::move(peers[i]);
@@ -127,12 +121,9 @@ Result<bool> LiveWorld::set_addresses(std::vector<NodeAddress> addrs) {
         return Error{fmt::format("set_addresses: nodes {} and {} share {}", j, i, addrs[i].ip)};
   }
   addrs_ = std::move(addrs);
-  if (chain_sink_) {
-    std::vector<std::string> ips;
-    for (const auto& a : addrs_)
-      ips.push_back(a.ip);
-    chain_sink_ = std::make_unique<sim::ChainSink>(ips);
-  }
+  for (std::size_t i = 0; i < addrs_.size(); ++i)
+    core_ips_[i] = addrs_[i].ip;
+  router_.set_ips(core_ips_);
   return true;
 }
 
@@ -145,12 +136,12 @@ SimTime LiveWorld::now() const {
   return static_cast<SimTime>(static_cast<double>(uv_hrtime() - start_hr_) / scale_);
 }
 
-// Live events reuse the simulator's POD event and scheduler; the kind byte holds an Ev.
+// Live events run on the engines' shared event queue (driver/event_queue.h), over Ev.
 void LiveWorld::schedule(SimTime at, Ev kind, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
-  sched_.schedule(std::max(at, sched_.now()), static_cast<EventKind>(kind), a, b, c);
+  sched_.schedule(std::max(at, sched_.now()), kind, a, b, c);
 }
 
-Result<sim::WorldStats> LiveWorld::run(Duration duration_ns, const std::atomic<bool>* interrupt) {
+Result<sim::RunStats> LiveWorld::run(Duration duration_ns, const std::atomic<bool>* interrupt) {
   auto r = run_until(duration_ns, interrupt);
   if (!r) return r.error();
   return finish();
@@ -159,24 +150,8 @@ Result<sim::WorldStats> LiveWorld::run(Duration duration_ns, const std::atomic<b
 Result<bool> LiveWorld::run_until(SimTime t_ns, const std::atomic<bool>* interrupt) {
   if (start_hr_ == 0) {
     if (auto ok = check_live_scenario(sc_); !ok) return ok.error();
-    if (rec_) {
-      for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-        const auto& spec = sc_.nodes[i];
-        auto ok = rec_->add_node(i, spec.name, spec.ip, spec.profile->name, spec.profile->commit,
-                                 spec.start_ns, spec.region);
-        if (!ok) return ok.error();
-      }
-      if (auto ok = sim::record_profiles(*rec_, sc_); !ok) return ok.error();
-      for (const auto& f : faults_) {
-        std::vector<std::string> names;
-        for (const auto& n : sc_.nodes)
-          names.push_back(n.name);
-        auto ok =
-            rec_->add_fault(f.id, sim::fault_kind_name(f.kind), f.describe_targets(names),
-                            f.start_ns, f.end_ns, f.describe_params(), f.source, f.to_yaml(names));
-        if (!ok) return ok.error();
-      }
-    }
+    if (rec_)
+      if (auto ok = sim::record_setup(*rec_, sc_, faults_); !ok) return ok.error();
     for (std::uint32_t i = 0; i < nodes_.size(); ++i)
       if (sc_.nodes[i].start_ns <= 0 && here(i)) listen(i);
     if (!first_error_.empty()) return Error{first_error_};
@@ -198,7 +173,7 @@ void LiveWorld::pump(SimTime until, const std::atomic<bool>* interrupt) {
       break;
     }
     const SimTime t = now();
-    sim::Event e;
+    Event e;
     while (sched_.next_time() <= std::min(t, until) && first_error_.empty()) {
       sched_.pop(e);
       // The host reaches an event a little after it fell due (real microseconds, times
@@ -229,17 +204,15 @@ void LiveWorld::pump(SimTime until, const std::atomic<bool>* interrupt) {
   }
 }
 
-Result<sim::WorldStats> LiveWorld::finish() {
+Result<sim::RunStats> LiveWorld::finish() {
   finished_ = true;
   stats_.end_ns = std::max<SimTime>(0, now());
   stats_.events = sched_.executed();
+  stats_.protocol_errors = router_.protocol_errors();
   for (auto& [serial, c] : conns_) {
     c->rec.open_at_end = true;
     if (c->rec.close_reason == CloseReason::kNone) c->rec.close_reason = CloseReason::kEndOfRun;
-    if (rec_) {
-      auto ok = rec_->add_connection(c->rec);
-      if (!ok && first_error_.empty()) first_error_ = ok.error().message;
-    }
+    if (rec_) record_error(rec_->add_connection(c->rec));
     for (auto* s : c->sock)
       if (s && !s->closing) {
         s->closing = true;
@@ -292,19 +265,11 @@ void LiveWorld::start_node(std::uint32_t n) {
   if (!first_error_.empty()) return;
   LiveNode& ln = nodes_[n];
   const auto& spec = sc_.nodes[n];
-  node::NodeConfig cfg;
-  // The scenario address (same dial rule, same log lines as the sim), or in mixed runs the
-  // address on the wire (the real-node plan keeps the scenario's string order).
-  cfg.ip = core_ip(n);
-  cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
-  for (std::uint32_t j : ln.peer_node)
-    cfg.peers.push_back(node::PeerAddr{core_ip(j), node::kTestnetPort});
-  cfg.dialable_ips = &hosts_.sorted();
-  cfg.consensus = sc_.consensus.enabled;
-  if (sc_.consensus.quorum_of_active) cfg.quorum_base = node::NodeConfig::QuorumBase::kActive;
-  ln.core = std::make_unique<node::Node>(
-      std::move(cfg), *spec.profile,
-      mix_seed(mix_seed(seed_, stream_id(Stream::kNodes)), (std::uint64_t{1} << 32) | n));
+  // Node_core knows the nodes by the scenario addresses (same dial rule, same log lines as
+  // the sim), or in mixed runs by the addresses on the wire (the real-node plan keeps the
+  // scenario's string order). Live nodes never restart: incarnation 1.
+  ln.core = std::make_unique<node::Node>(sim::node_config(sc_, n, ln.peer_node, core_ips_, hosts_),
+                                         *spec.profile, sim::node_process_seed(seed_, n, 1));
   if (rec_) (void)rec_->add_node_event(t_now(), n, -1, "start", std::string(spec.profile->name));
   handle(n, node::Start{});
 }
@@ -356,35 +321,21 @@ void LiveWorld::carry_out(std::uint32_t node) {
         schedule(t->at, Ev::kTimer, node, static_cast<std::uint32_t>(t->id.kind), t->id.slot);
     } else if (auto* note = std::get_if<node::Note>(&out)) {
       Conn* c = note->conn ? conn_of(note->conn) : nullptr;
-      sim::NoteContext ctx;
-      ctx.recorder = rec_;
-      ctx.node = node;
-      ctx.now = t_now();
+      sim::ConnView at;
       if (c) {
-        ctx.conn = &c->rec;
-        ctx.side = static_cast<Side>(side_of(*c, node));
-        ctx.peer = c->external ? -1 : (c->dialer == node ? c->listener : c->dialer);
-      } else if (note->kind == node::NoteKind::kPeerGivenUp ||
-                 note->kind == node::NoteKind::kPeerCooldown) {
-        ctx.peer = peer_to_node(node, static_cast<std::uint32_t>(note->value));
+        at.rec = &c->rec;
+        at.side = static_cast<Side>(side_of(*c, node));
+        at.peer = c->external ? -1 : (c->dialer == node ? c->listener : c->dialer);
+      } else if (const auto peer = sim::OutputRouter::peer_index(*note)) {
+        at.peer = peer_to_node(node, *peer);
       }
-      if (note->kind == node::NoteKind::kProtocolError) {
-        ++stats_.protocol_errors;
-        if (on_protocol_error) on_protocol_error(node, note->text);
-      }
-      auto ok = sim::apply_note(ctx, *note);
-      if (!ok && first_error_.empty()) first_error_ = ok.error().message;
+      record_error(router_.note(node, t_now(), *note, at));
     } else if (auto* ev = std::get_if<node::ChainEvent>(&out)) {
-      if (!chain_sink_) continue;
-      auto ok = chain_sink_->apply(rec_, node, t_now(), *ev);
-      if (!ok && first_error_.empty()) first_error_ = ok.error().message;
+      record_error(router_.chain(node, t_now(), *ev));
     } else if (auto* ban = std::get_if<node::Ban>(&out)) {
-      if (!rec_) continue;
       Conn* c = conn_of(ban->conn);
-      const std::int64_t peer = c && !c->external ? std::int64_t{c->dialer} : -1;
-      auto ok = rec_->add_ban(t_now(), node, peer, ban->ip, c ? c->rec.conn_id : 0, ban->violations,
-                              ban->duration_ns, ban->reason);
-      if (!ok && first_error_.empty()) first_error_ = ok.error().message;
+      record_error(router_.ban(node, t_now(), *ban, c ? &c->rec : nullptr,
+                               c && !c->external ? std::int64_t{c->dialer} : -1));
     }
   }
 }
@@ -394,19 +345,7 @@ void LiveWorld::carry_out(std::uint32_t node) {
 Duration LiveWorld::sample(Conn& c, int dir) {
   const std::uint32_t src = dir == 0 ? c.dialer : c.listener,
                       dst = dir == 0 ? c.listener : c.dialer;
-  const sim::LatencyModel* model = &sc_.latency(src, dst);
-  for (auto fi : active_faults_)
-    if (faults_[fi].kind->link_effect == sim::LinkEffect::kLatency && faults_[fi].matches(src, dst))
-      model = &faults_[fi].latency;
-  return model->sample(c.rng[dir]);
-}
-
-SimTime LiveWorld::blocked_until(std::uint32_t src, std::uint32_t dst) const {
-  SimTime until = 0;
-  for (auto fi : active_faults_)
-    if (faults_[fi].kind->link_effect == sim::LinkEffect::kBlock && faults_[fi].matches(src, dst))
-      until = std::max(until, faults_[fi].kind->blocked_until(faults_[fi], sched_.now()));
-  return until;
+  return link_faults_.latency(src, dst, &sc_.latency(src, dst))->sample(c.rng[dir]);
 }
 
 void LiveWorld::enqueue(Conn& c, int dir, Item item, SimTime sent_at) {
@@ -670,17 +609,14 @@ void LiveWorld::close_side(Conn& c, int side, CloseReason reason, bool reset) {
 
 void LiveWorld::maybe_finish(Conn& c) {
   if (!(c.done[0] && c.done[1])) return;
-  if (rec_) {
-    auto ok = rec_->add_connection(c.rec);
-    if (!ok && first_error_.empty()) first_error_ = ok.error().message;
-  }
+  if (rec_) record_error(rec_->add_connection(c.rec));
   conns_.erase(c.serial);
 }
 
 // ---- events ------------------------------------------------------------------------------
 
-void LiveWorld::dispatch(const sim::Event& e) {
-  switch (static_cast<Ev>(e.kind)) {
+void LiveWorld::dispatch(const Event& e) {
+  switch (e.kind) {
     case Ev::kNodeStart:
       if (here(e.a)) start_node(e.a);
       return;
@@ -692,98 +628,96 @@ void LiveWorld::dispatch(const sim::Event& e) {
     case Ev::kFaultEnd:
       fault_event(e);
       return;
-    default:
+    case Ev::kDialResolved:
+    case Ev::kConnectTimeout:
+    case Ev::kItem:
       break;
   }
   auto it = conns_.find(e.a);
   if (it == conns_.end()) return;
-  Conn& c = *it->second;
-  switch (static_cast<Ev>(e.kind)) {
-    case Ev::kDialResolved:
-    case Ev::kConnectTimeout: {
-      if (!c.connecting) return;
-      c.connecting = false;
-      const bool ok = static_cast<Ev>(e.kind) == Ev::kDialResolved && e.b == 0;
-      if (ok) {
-        if (SimTime heal = blocked_until(c.listener, c.dialer)) {  // SYN-ACK stalled
-          c.connecting = true;
-          if (heal != kNever) schedule(heal + sample(c, 1), Ev::kDialResolved, c.serial, 0);
-          return;
-        }
-        c.open[0] = true;
-        c.rec.t_connect = t_now();
-        node::Connected in;
-        in.conn = id_of(c.serial);
-        in.dir = node::Direction::kOutbound;
-        in.peer = c.dialer_peer;
-        handle(c.dialer, in);
-        return;
-      }
-      const auto reason = static_cast<Ev>(e.kind) == Ev::kConnectTimeout
-                              ? CloseReason::kConnectTimeout
-                              : CloseReason::kConnectRefused;
-      const std::uint32_t d = c.dialer, peer = c.dialer_peer;
-      c.done[1] = true;
-      // A failed dial is closed by nobody; set before close_side, which may finish (and
-      // erase) the connection.
-      c.rec.t_close = t_now();
-      c.rec.close_reason = reason;
-      c.rec.closed_by = Side::kNone;
-      close_side(c, 0, reason, false);
-      handle(d, node::DialFailed{peer, reason});
+  if (e.kind == Ev::kItem)
+    hand_over(*it->second, e);
+  else
+    dial_resolved(*it->second, e);
+}
+
+void LiveWorld::dial_resolved(Conn& c, const Event& e) {
+  if (!c.connecting) return;
+  c.connecting = false;
+  const bool ok = e.kind == Ev::kDialResolved && e.b == 0;
+  if (ok) {
+    if (SimTime heal = blocked_until(c.listener, c.dialer)) {  // SYN-ACK stalled
+      c.connecting = true;
+      if (heal != kNever) schedule(heal + sample(c, 1), Ev::kDialResolved, c.serial, 0);
       return;
     }
-    case Ev::kItem: {
-      const int dir = static_cast<int>(e.b), receiver = 1 - dir;
-      auto& q = c.inbound[dir];
-      if (q.empty()) return;
-      const std::uint32_t src = dir == 0 ? c.dialer : c.listener,
-                          dst = dir == 0 ? c.listener : c.dialer;
-      if (SimTime heal = blocked_until(src, dst); heal && !c.external) {
-        // stalled by a partition: the whole direction waits for the heal
-        if (heal == kNever) return;
-        const SimTime t = heal + sample(c, dir);
-        for (auto& item : q)
-          item.at = std::max(item.at, t);
-        c.last_at[dir] = std::max(c.last_at[dir], t);
-        schedule(t, Ev::kItem, c.serial, e.b);
-        return;
-      }
-      if (q.front().at > sched_.now()) return;  // an earlier wake-up for a moved item
-      Item item = std::move(q.front());
-      q.pop_front();
-      const std::uint32_t node = receiver == 0 ? c.dialer : c.listener;
-      const node::ConnId id = id_of(c.serial);
-      switch (item.kind) {
-        case Item::kAccept: {
-          if (c.open[1] || c.done[1]) return;
-          c.open[1] = true;
-          c.rec.t_accept = t_now();
-          node::Connected in;
-          in.conn = id;
-          in.dir = node::Direction::kInbound;
-          in.remote_ip = core_ip(c.dialer);
-          in.remote_port = c.dialer_port;
-          handle(node, in);
-          return;
-        }
-        case Item::kData:
-          if (c.open[receiver]) handle(node, node::BytesIn{id, item.bytes});
-          return;
-        case Item::kFin:
-        case Item::kReset: {
-          const bool was_open = c.open[receiver];
-          const auto reason =
-              item.kind == Item::kFin ? CloseReason::kPeerClosed : CloseReason::kReset;
-          close_side(c, receiver, reason, false);
-          if (was_open) handle(node, node::Closed{id, reason});
-          return;
-        }
-      }
+    c.open[0] = true;
+    c.rec.t_connect = t_now();
+    node::Connected in;
+    in.conn = id_of(c.serial);
+    in.dir = node::Direction::kOutbound;
+    in.peer = c.dialer_peer;
+    handle(c.dialer, in);
+    return;
+  }
+  const auto reason =
+      e.kind == Ev::kConnectTimeout ? CloseReason::kConnectTimeout : CloseReason::kConnectRefused;
+  const std::uint32_t d = c.dialer, peer = c.dialer_peer;
+  c.done[1] = true;
+  // A failed dial is closed by nobody; set before close_side, which may finish (and
+  // erase) the connection.
+  c.rec.t_close = t_now();
+  c.rec.close_reason = reason;
+  c.rec.closed_by = Side::kNone;
+  close_side(c, 0, reason, false);
+  handle(d, node::DialFailed{peer, reason});
+}
+
+void LiveWorld::hand_over(Conn& c, const Event& e) {
+  const int dir = static_cast<int>(e.b), receiver = 1 - dir;
+  auto& q = c.inbound[dir];
+  if (q.empty()) return;
+  const std::uint32_t src = dir == 0 ? c.dialer : c.listener,
+                      dst = dir == 0 ? c.listener : c.dialer;
+  if (SimTime heal = blocked_until(src, dst); heal && !c.external) {
+    // stalled by a partition: the whole direction waits for the heal
+    if (heal == kNever) return;
+    const SimTime t = heal + sample(c, dir);
+    for (auto& item : q)
+      item.at = std::max(item.at, t);
+    c.last_at[dir] = std::max(c.last_at[dir], t);
+    schedule(t, Ev::kItem, c.serial, e.b);
+    return;
+  }
+  if (q.front().at > sched_.now()) return;  // an earlier wake-up for a moved item
+  Item item = std::move(q.front());
+  q.pop_front();
+  const std::uint32_t node = receiver == 0 ? c.dialer : c.listener;
+  const node::ConnId id = id_of(c.serial);
+  switch (item.kind) {
+    case Item::kAccept: {
+      if (c.open[1] || c.done[1]) return;
+      c.open[1] = true;
+      c.rec.t_accept = t_now();
+      node::Connected in;
+      in.conn = id;
+      in.dir = node::Direction::kInbound;
+      in.remote_ip = core_ip(c.dialer);
+      in.remote_port = c.dialer_port;
+      handle(node, in);
       return;
     }
-    default:
+    case Item::kData:
+      if (c.open[receiver]) handle(node, node::BytesIn{id, item.bytes});
       return;
+    case Item::kFin:
+    case Item::kReset: {
+      const bool was_open = c.open[receiver];
+      const auto reason = item.kind == Item::kFin ? CloseReason::kPeerClosed : CloseReason::kReset;
+      close_side(c, receiver, reason, false);
+      if (was_open) handle(node, node::Closed{id, reason});
+      return;
+    }
   }
 }
 

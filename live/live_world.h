@@ -32,12 +32,13 @@
 
 #include "common/prng.h"
 #include "common/result.h"
-#include "driver/chain_sink.h"
+#include "driver/event_queue.h"
+#include "driver/host_index.h"
+#include "driver/link_faults.h"
+#include "driver/output_router.h"
+#include "driver/run_stats.h"
 #include "node_core/node.h"
 #include "scenario/scenario.h"
-#include "sim/host_index.h"
-#include "sim/scheduler.h"
-#include "sim/world.h"
 #include "store/conn_record.h"
 #include "store/recorder.h"
 
@@ -76,7 +77,7 @@ class LiveWorld {
 
   // Runs for `duration_ns` of protocol time (or until *interrupt): closes every socket,
   // records every connection, then returns.
-  Result<sim::WorldStats> run(Duration duration_ns, const std::atomic<bool>* interrupt = nullptr);
+  Result<sim::RunStats> run(Duration duration_ns, const std::atomic<bool>* interrupt = nullptr);
 
   // The address node `index` listens on (valid once it started): for tests that talk to
   // a live node from outside.
@@ -100,7 +101,7 @@ class LiveWorld {
   std::function<void(std::uint32_t, const std::string&, int)> on_listen;
   // Runs the loop until protocol time `t_ns` (for tests driving a node step by step).
   Result<bool> run_until(SimTime t_ns, const std::atomic<bool>* interrupt = nullptr);
-  Result<sim::WorldStats> finish();
+  Result<sim::RunStats> finish();
 
  private:
   struct Socket;
@@ -155,6 +156,7 @@ class LiveWorld {
     kFaultStart,
     kFaultEnd
   };
+  using Event = sim::BasicEvent<Ev>;
 
   SimTime now() const;
   // Protocol time for node inputs and records: the due time of the event being dispatched,
@@ -164,7 +166,11 @@ class LiveWorld {
     return clock_ >= 0 && !host_clock_ ? clock_ : std::max(now(), sched_.now());
   }
   void schedule(SimTime at, Ev kind, std::uint32_t a = 0, std::uint32_t b = 0, std::uint32_t c = 0);
-  void dispatch(const sim::Event& e);
+  void dispatch(const Event& e);
+  // The dial's outcome (kDialResolved, b = 0: connected) or its connect timeout.
+  void dial_resolved(Conn& c, const Event& e);
+  // Hands the next item of direction e.b to its node, unless a partition stalls it.
+  void hand_over(Conn& c, const Event& e);
   void pump(SimTime until, const std::atomic<bool>* interrupt);
   void handle(std::uint32_t node, const node::Input& in);
   void carry_out(std::uint32_t node);
@@ -178,15 +184,20 @@ class LiveWorld {
   void close_side(Conn& c, int side, node::CloseReason reason, bool reset);
   void maybe_finish(Conn& c);
   Conn* conn_of(node::ConnId id);
+  void record_error(Result<bool> r) {
+    if (!r.ok() && first_error_.empty()) first_error_ = r.error().message;
+  }
   // The side (0 dialer, 1 listener) `node` holds of `c`; external peers only have side 1.
   static int side_of(const Conn& c, std::uint32_t node) {
     return c.external || c.dialer != node ? 1 : 0;
   }
   static node::ConnId id_of(std::uint32_t serial) { return serial; }
-  SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const;
+  SimTime blocked_until(std::uint32_t src, std::uint32_t dst) const {
+    return link_faults_.blocked_until(src, dst, sched_.now());
+  }
   // Faults (live/live_faults.cc): LiveWorld as the engine the kinds' handlers act through.
   class FaultAdapter;
-  void fault_event(const sim::Event& e);  // kFaultStart (b = 1: a phase) or kFaultEnd
+  void fault_event(const Event& e);  // kFaultStart (b = 1: a phase) or kFaultEnd
 
   static void on_new_connection(uv_stream_t* server, int status);
   static void on_connect(uv_connect_t* req, int status);
@@ -200,13 +211,13 @@ class LiveWorld {
   std::uint64_t seed_;
   std::uint64_t link_seed_;
   sim::Recorder* rec_;
-  std::unique_ptr<sim::ChainSink> chain_sink_;  // consensus rows; null when consensus is off
+  sim::OutputRouter router_;  // notes, chain events, bans: to the recorder and sinks
   double scale_;
   int port_base_;
   uv_loop_t loop_;
   uv_timer_t wake_;  // wakes the loop for the next scheduled event
   std::uint64_t start_hr_ = 0;
-  sim::Scheduler sched_;
+  sim::BasicScheduler<Ev> sched_;
   std::vector<LiveNode> nodes_;
   sim::HostIndex hosts_;  // the nodes by address: peers learned by peer exchange
   // The node behind `node`'s peer index `peer` (a seed, or an address it learned).
@@ -215,19 +226,18 @@ class LiveWorld {
   std::map<std::pair<std::uint32_t, int>, std::uint32_t>
       by_local_port_;  // (dialer, port) -> serial
   std::vector<sim::Fault> faults_;
-  std::vector<std::uint32_t> active_faults_;
+  sim::LinkFaults link_faults_{faults_};
   std::vector<node::Output> outputs_;
   std::uint32_t next_serial_ = 1;
   std::vector<char> read_buf_;
-  sim::WorldStats stats_;
+  sim::RunStats stats_;
   std::string first_error_;
   bool finished_ = false;
   bool host_clock_ = false;
   std::vector<NodeAddress> addrs_;  // empty: loopback_ip(i), port_base_
   // The address node_core knows node i by: the scenario's, or addrs_[i].ip in mixed runs.
-  const std::string& core_ip(std::uint32_t i) const {
-    return addrs_.empty() ? sc_.nodes[i].ip : addrs_[i].ip;
-  }
+  const std::string& core_ip(std::uint32_t i) const { return core_ips_[i]; }
+  std::vector<std::string> core_ips_;
   bool here(std::uint32_t i) const { return addrs_.empty() || addrs_[i].here; }
   int listen_port_of(std::uint32_t i) const {
     return !addrs_.empty()   ? addrs_[i].port

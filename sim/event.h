@@ -1,11 +1,13 @@
-// A scheduled simulation event: a 32-byte POD. `kind` selects the handler; a, b, c are
-// kind-specific operands (see World::dispatch for each kind's meaning). No payload is
-// owned by an event: bytes in flight live in the World's payload pool, indexed by c.
+// A scheduled simulation event: the shared 32-byte BasicEvent (driver/timed_event.h) over
+// the simulator's kinds. `kind` selects the handler; a, b, c are kind-specific operands (see
+// World::dispatch for each kind's meaning). No payload is owned by an event: bytes in flight
+// live in the World's payload pool, indexed by c.
 #pragma once
 
 #include <cstdint>
 
 #include "common/time.h"
+#include "driver/timed_event.h"
 
 namespace ts::sim {
 
@@ -36,15 +38,7 @@ enum class EventKind : std::uint8_t {
                      // socket (linux_tcp::kWriteBlockedBytes unread in flight)
 };
 
-struct Event {
-  SimTime at;
-  std::uint64_t seq;  // insertion order: ties at equal `at` run FIFO
-  std::uint32_t a;
-  std::uint32_t b;
-  std::uint32_t c;
-  EventKind kind;
-  std::uint8_t d;
-};
+using Event = BasicEvent<EventKind>;
 static_assert(sizeof(Event) == 32, "events stay small PODs");
 
 // Folds one dispatched event (time, kind and operands; not `seq`) into a running trace

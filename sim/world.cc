@@ -4,14 +4,12 @@
 
 #include "common/assert.h"
 #include "common/streams.h"
-#include "driver/note_sink.h"
+#include "driver/node_setup.h"
 #include "sim/linux_tcp.h"
-#include "store/profile_rows.h"
 
 namespace ts::sim {
 
 using node::CloseReason;
-using node::NoteKind;
 
 namespace {
 // A close is charged to a fault that is active, or ended at most this long before:
@@ -23,18 +21,15 @@ World::World(const Scenario& scenario, std::uint64_t seed, Recorder* recorder)
     : sc_(scenario),
       seed_(seed),
       link_seed_(mix_seed(seed, stream_id(Stream::kLinks))),
-      node_seed_(mix_seed(seed, stream_id(Stream::kNodes))),
       rec_(recorder),
+      router_(recorder, scenario_ips(scenario), scenario.consensus.enabled),
       fault_rng_(Prng::derive(seed, stream_id(Stream::kFaults))) {
   const auto n = static_cast<std::uint32_t>(sc_.nodes.size());
   nodes_.resize(n);
   auto peers = build_topology(sc_.topology, n, seed);
-  std::vector<std::string> ips;
-  for (const auto& spec : sc_.nodes)
-    ips.push_back(spec.ip);
-  hosts_ = HostIndex(ips);
+  ips_ = scenario_ips(sc_);
+  hosts_ = HostIndex(ips_);
   for (std::uint32_t i = 0; i < n; ++i) {
-    node_names_.push_back(sc_.nodes[i].name);
     nodes_[i].peer_node = std::move(peers[i]);
     nodes_[i].profile = sc_.nodes[i].profile;
     sched_.schedule(sc_.nodes[i].start_ns, EventKind::kNodeStart, i);
@@ -56,7 +51,7 @@ void World::fail_invariant(const std::string& what) {
     first_error_ = "invariant violated at t=" + std::to_string(sched_.now()) + " ns: " + what;
 }
 
-Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* interrupt) {
+Result<RunStats> World::run(Duration duration_ns, const std::atomic<bool>* interrupt) {
   faults_ = sc_.faults;
   for (auto& f : draw_chaos(sc_.chaos, seed_, nodes_.size(), duration_ns)) {
     f.id = static_cast<std::uint32_t>(faults_.size() + 1);
@@ -65,26 +60,11 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
   stats_.faults = faults_.size();
   for (std::uint32_t i = 0; i < faults_.size(); ++i) {
     const Fault& f = faults_[i];
-    if (rec_)
-      record_error(rec_->add_fault(f.id, fault_kind_name(f.kind), f.describe_targets(node_names_),
-                                   f.start_ns, f.end_ns, f.describe_params(), f.source,
-                                   f.to_yaml(node_names_)));
     sched_.schedule(f.start_ns, EventKind::kFaultStart, i);
     if (f.end_ns != kNever && f.kind->end_event) sched_.schedule(f.end_ns, EventKind::kFaultEnd, i);
   }
-  if (rec_) {
-    for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-      const auto& spec = sc_.nodes[i];
-      record_error(rec_->add_node(i, spec.name, spec.ip, spec.profile->name, spec.profile->commit,
-                                  spec.start_ns, spec.region));
-    }
-    record_error(record_profiles(*rec_, sc_));
-  }
+  if (rec_) record_error(record_setup(*rec_, sc_, faults_));
   if (sc_.consensus.enabled) {
-    std::vector<std::string> ips;
-    for (const auto& n : sc_.nodes)
-      ips.push_back(n.ip);
-    chain_sink_ = std::make_unique<ChainSink>(ips);
     if (sc_.consensus.sample_interval_ns > 0)
       sched_.schedule(sc_.consensus.sample_interval_ns, EventKind::kSample);
     if (sc_.consensus.tx_per_hour > 0) {
@@ -110,6 +90,7 @@ Result<WorldStats> World::run(Duration duration_ns, const std::atomic<bool>* int
     dispatch(e);
   }
   stats_.end_ns = stats_.interrupted ? sched_.now() : duration_ns;
+  stats_.protocol_errors = router_.protocol_errors();
   stats_.events = sched_.executed();
   // Connections still open at the end get a row marked open_at_end.
   for (auto& c : conns_) {
@@ -189,17 +170,14 @@ World::SimConn* World::conn_from_id(node::ConnId id) {
 SimTime World::arrival(SimConn& c, int dir, std::size_t bytes, GiveUp* give_up, bool retransmits) {
   const SimTime now = sched_.now();
   const std::uint32_t src = node_of(c, dir), dst = node_of(c, 1 - dir);
-  const LatencyModel* model = c.latency[dir];
+  const LatencyModel* model = link_faults_.latency(src, dst, c.latency[dir]);
   SimTime depart = now;
   Retransmits rtx;  // every loss fault hitting the segment adds to one retransmission count
   std::uint32_t lost_to = kNoFault;
-  for (std::uint32_t fi : active_link_faults_) {
+  for (std::uint32_t fi : link_faults_.active()) {
     const Fault& f = faults_[fi];
     if (!f.matches(src, dst)) continue;
     switch (f.kind->link_effect) {
-      case LinkEffect::kLatency:
-        model = &f.latency;
-        break;
       case LinkEffect::kBandwidth: {
         const Duration ser =
             clamp_duration(static_cast<__int128>(bytes) * 8 * kSecond / f.bandwidth_bps);
@@ -291,13 +269,7 @@ void World::write_blocked(SimConn& c, const Event& e) {
 }
 
 SimTime World::blocked_until(std::uint32_t src, std::uint32_t dst) const {
-  SimTime until = 0;
-  for (std::uint32_t fi : active_link_faults_) {
-    const Fault& f = faults_[fi];
-    if (f.kind->link_effect == LinkEffect::kBlock && f.matches(src, dst))
-      until = std::max(until, f.kind->blocked_until(f, sched_.now()));
-  }
-  return until;
+  return link_faults_.blocked_until(src, dst, sched_.now());
 }
 
 // Hands the segment to the receiving node if it is the next in sequence, then any parked
@@ -435,25 +407,14 @@ void World::handle(std::uint32_t node, const node::Input& in) {
 
 void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   SimNode& sn = nodes_[n];
-  const auto& spec = sc_.nodes[n];
-  node::NodeConfig cfg;
-  cfg.ip = spec.ip;
-  cfg.clock_epoch_unix_s = sc_.epoch_unix_s;
-  cfg.peers.reserve(sn.peer_node.size());
-  for (std::uint32_t j : sn.peer_node)
-    cfg.peers.push_back(node::PeerAddr{sc_.nodes[j].ip, node::kTestnetPort});
-  cfg.whitelist = spec.has_whitelist ? spec.whitelist : sc_.whitelist;
-  cfg.dialable_ips = &hosts_.sorted();
-  cfg.consensus = sc_.consensus.enabled;
-  if (sc_.consensus.quorum_of_active) cfg.quorum_base = node::NodeConfig::QuorumBase::kActive;
+  node::NodeConfig cfg = node_config(sc_, n, sn.peer_node, ips_, hosts_);
   cfg.chain = std::move(sn.chain_on_disk);  // the blocks stored before a restart
   sn.chain_on_disk.clear();
   sn.profile = profile;
   ++sn.incarnation;
   sn.started_seq = sched_.scheduled();  // every event this process schedules comes after
-  // Each incarnation gets its own stream, so a restart does not replay the old nonces.
-  sn.core = std::make_unique<node::Node>(
-      std::move(cfg), *profile, mix_seed(node_seed_, (std::uint64_t{sn.incarnation} << 32) | n));
+  sn.core = std::make_unique<node::Node>(std::move(cfg), *profile,
+                                         node_process_seed(seed_, n, sn.incarnation));
   sn.core->set_clock(sn.clock_offset_ns, sn.drift_ppm, sn.drift_since);
   // All nodes write their outputs into the one scratch vector: carry_out() empties it
   // after every handle() and never re-enters a node, so no node keeps a buffer of its own.
@@ -539,7 +500,7 @@ void World::carry_out(std::uint32_t node) {
     } else if (auto* note = std::get_if<node::Note>(&out)) {
       record_note(node, *note);
     } else if (auto* ev = std::get_if<node::ChainEvent>(&out)) {
-      if (chain_sink_) record_error(chain_sink_->apply(rec_, node, sched_.now(), *ev));
+      record_error(router_.chain(node, sched_.now(), *ev));
     } else if (auto* ban = std::get_if<node::Ban>(&out)) {
       record_ban(node, *ban);
     }
@@ -549,9 +510,8 @@ void World::carry_out(std::uint32_t node) {
 void World::record_ban(std::uint32_t node, const node::Ban& ban) {
   if (!rec_) return;
   const SimConn* c = conn_from_id(ban.conn);
-  const std::int64_t peer = c ? std::int64_t{c->rec.dialer} : -1;
-  record_error(rec_->add_ban(sched_.now(), node, peer, ban.ip, c ? c->rec.conn_id : 0,
-                             ban.violations, ban.duration_ns, ban.reason));
+  record_error(router_.ban(node, sched_.now(), ban, c ? &c->rec : nullptr,
+                           c ? std::int64_t{c->rec.dialer} : -1));
 }
 
 // A client sends a transaction to a node drawn uniformly (lost if that node is down); the
@@ -580,19 +540,15 @@ void World::take_samples() {
 
 void World::record_note(std::uint32_t node, node::Note& note) {
   SimConn* c = note.conn ? conn_from_id(note.conn) : nullptr;
-  NoteContext ctx;
-  ctx.recorder = rec_;
-  ctx.node = node;
-  ctx.now = sched_.now();
+  ConnView at;
   if (c) {
-    ctx.conn = &c->rec;
-    ctx.side = side_of(*c, node);
-    ctx.peer = c->rec.dialer == node ? c->rec.listener : c->rec.dialer;
-  } else if (note.kind == NoteKind::kPeerGivenUp || note.kind == NoteKind::kPeerCooldown) {
-    ctx.peer = peer_to_node(node, static_cast<std::uint32_t>(note.value));
+    at.rec = &c->rec;
+    at.side = side_of(*c, node);
+    at.peer = c->rec.dialer == node ? c->rec.listener : c->rec.dialer;
+  } else if (const auto peer = OutputRouter::peer_index(note)) {
+    at.peer = peer_to_node(node, *peer);
   }
-  if (note.kind == NoteKind::kProtocolError) ++stats_.protocol_errors;
-  record_error(apply_note(ctx, note));
+  record_error(router_.note(node, sched_.now(), note, at));
 }
 
 // ---- connections -------------------------------------------------------------------------
@@ -841,33 +797,18 @@ void World::record_clock(std::uint32_t n) {
 
 // ---- dispatch ----------------------------------------------------------------------------
 
+// Node and run events here; connection events in dispatch_conn().
 void World::dispatch(const Event& e) {
   switch (e.kind) {
     case EventKind::kNodeStart:
       if (nodes_[e.a].state == NodeState::kNotStarted) start_node(e.a, nodes_[e.a].profile);
       return;
-    case EventKind::kRestart: {
-      const Fault& f = faults_[e.b];
-      if (nodes_[e.a].state == NodeState::kUp) return;
-      if (rec_ && !f.kind->restart_event.empty())
-        record_error(
-            rec_->add_node_event(sched_.now(), e.a, -1, std::string(f.kind->restart_event), ""));
-      start_node(e.a, nodes_[e.a].profile);
+    case EventKind::kRestart:
+      restart_node(e);
       return;
-    }
-    case EventKind::kTimer: {
-      SimNode& sn = nodes_[e.a];
-      if (sn.state != NodeState::kUp || e.seq < sn.started_seq) {  // an old process's timer
-        ++stale_timers_;
-        return;
-      }
-      if (app_paused(e.a)) {
-        sched_.schedule(sn.paused_until, e.kind, e.a, e.b, e.c, e.d);
-        return;
-      }
-      handle(e.a, node::TimerFired{node::TimerId{static_cast<node::TimerKind>(e.b), e.c}});
+    case EventKind::kTimer:
+      timer_fired(e);
       return;
-    }
     case EventKind::kFaultStart:  // b = 1: a phase the kind asked for
       if (e.b == 0)
         fault_start(e.a);
@@ -886,8 +827,6 @@ void World::dispatch(const Event& e) {
     default:
       break;
   }
-
-  // Connection events.
   SimConn* c = conn_from_event(e);
   if (!c) {
     // Bytes still travelling when their connection ended: dropped now, as an orphan
@@ -896,162 +835,203 @@ void World::dispatch(const Event& e) {
       release_segment(e.c, nullptr);
     return;
   }
+  dispatch_conn(*c, e);
+}
+
+void World::dispatch_conn(SimConn& c, const Event& e) {
   switch (e.kind) {
-    case EventKind::kSynArrive: {  // c = the transmission
-      if (c->side[0] != SideState::kConnecting) return;
-      const std::uint32_t l = c->rec.listener;
-      const NodeState st = nodes_[l].state;
-      if (blocked_until(c->rec.dialer, l) || st == NodeState::kHostDown) {
-        syn_lost(*c, e.c);  // no answer: the dialer's kernel retransmits
-        return;
-      }
-      const bool listening = st == NodeState::kUp && nodes_[l].refusing == 0;
-      if (wire_) wire_->on_syn_reply(sched_.now(), c->serial, listening);
-      if (const SimTime at = arrival(*c, 1, 60, nullptr, /*retransmits=*/false); at != kNever)
-        sched_.schedule(at, listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive, e.a,
-                        e.b, e.c);
-      else
-        syn_lost(*c, e.c);
+    case EventKind::kSynArrive:
+      syn_arrive(c, e);
       return;
-    }
     case EventKind::kSynRetransmit:
-      if (c->side[0] == SideState::kConnecting) send_syn(*c, e.c);
+      if (c.side[0] == SideState::kConnecting) send_syn(c, e.c);
       return;
     case EventKind::kKeepalive:
-      keepalive(*c, e);
+      keepalive(c, e);
       return;
-    case EventKind::kSynAckArrive: {
-      if (c->side[0] != SideState::kConnecting) return;
-      const std::uint32_t d = c->rec.dialer;
-      if (blocked_until(c->rec.listener, d)) {  // the SYN-ACK is lost: the SYN is retransmitted
-        syn_lost(*c, e.c);
-        return;
-      }
-      if (nodes_[d].state != NodeState::kUp) return;
-      if (app_paused(d)) {
-        sched_.schedule(nodes_[d].paused_until, e.kind, e.a, e.b);
-        return;
-      }
-      c->side[0] = SideState::kOpen;
-      c->rec.t_connect = sched_.now();
-      // The final ACK opens the dialer->listener stream; data sent now follows it.
-      send_segment(*c, 0, {}, kAccept);
-      node::Connected in;
-      in.conn = conn_id(e.a, e.b);
-      in.dir = node::Direction::kOutbound;
-      in.peer = c->dialer_peer;
-      handle(d, in);
+    case EventKind::kSynAckArrive:
+      syn_ack_arrive(c, e);
       return;
-    }
     case EventKind::kRefusedArrive:
-    case EventKind::kConnectTimeout: {
-      if (c->side[0] != SideState::kConnecting) return;
-      const std::uint32_t d = c->rec.dialer;
-      if (e.kind == EventKind::kRefusedArrive) {
-        if (blocked_until(c->rec.listener, d)) {  // the RST is lost: the SYN is retransmitted
-          syn_lost(*c, e.c);
-          return;
-        }
-      } else if (e.seq < nodes_[d].started_seq) {
-        return;  // the dialing process is gone
-      }
-      if (app_paused(d)) {
-        sched_.schedule(nodes_[d].paused_until, e.kind, e.a, e.b, e.c, e.d);
-        return;
-      }
-      const auto reason = e.kind == EventKind::kRefusedArrive ? CloseReason::kConnectRefused
-                                                              : CloseReason::kConnectTimeout;
-      c->side[0] = SideState::kClosed;
-      c->rec.t_close = c->rec.t_closed_dialer = sched_.now();
-      c->rec.close_reason = reason;
-      c->rec.closed_by = Side::kNone;
-      if (c->rec.fault_id == 0) c->rec.fault_id = blame(*c);
-      const std::uint32_t peer = c->dialer_peer;
-      finish(*c);
-      handle(d, node::DialFailed{peer, reason});
+    case EventKind::kConnectTimeout:
+      dial_failed(c, e);
       return;
-    }
-    case EventKind::kDeliver: {
-      const int dir = e.d, receiver = 1 - dir;
-      const std::uint32_t src = node_of(*c, dir), dst = node_of(*c, receiver);
-      if (segments_[e.c].owner != c->serial || segments_[e.c].dir != dir) {
-        fail_invariant("a delivery of connection " + std::to_string(c->serial) + " holds segment " +
-                       std::to_string(e.c) + " of another");
-        return;
-      }
-      if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
-        if (heal == kNever) {                        // never heals: the segment is never delivered
-          discard_segment(e.c, *c);
-          return;
-        }
-        sched_.schedule(
-            std::max(add_sat(heal, c->latency[dir]->sample(c->rng[dir])), c->last_arrival[dir]),
-            e.kind, e.a, e.b, e.c, e.d);
-        c->last_arrival[dir] = std::max(c->last_arrival[dir], heal);
-        return;
-      }
-      if (sabotage_once(TestSabotage::kDropSegment, segments_[e.c])) {
-        release_segment(e.c, c);  // a path that loses the bytes without accounting for them
-        return;
-      }
-      const NodeState st = nodes_[dst].state;
-      const bool stale = c->side[receiver] != SideState::kOpen && c->crashed[receiver];
-      if (st == NodeState::kHostDown) {  // vanishes
-        discard_segment(e.c, *c);
-        return;
-      }
-      if (stale || (st != NodeState::kUp && c->side[receiver] != SideState::kClosed)) {
-        // A restarted host (or a stopped process) has no socket for it: RST the sender.
-        discard_segment(e.c, *c);
-        if (c->side[dir] == SideState::kOpen) {
-          if (wire_) wire_->on_rst(sched_.now(), c->serial, receiver);
-          sched_.schedule(add_sat(sched_.now(), c->latency[receiver]->sample(c->rng[receiver])),
-                          EventKind::kRstArrive, e.a, e.b, 0, static_cast<std::uint8_t>(receiver));
-        }
-        return;
-      }
-      if (app_paused(dst)) {
-        sched_.schedule(nodes_[dst].paused_until, e.kind, e.a, e.b, e.c, e.d);
-        return;
-      }
-      std::uint32_t* tail = &c->parked[dir];  // append: the list keeps arrival order
-      while (*tail != kNoSegment)
-        tail = &segments_[*tail].next_parked;
-      *tail = e.c;
-      deliver_in_order(*c, dir);
+    case EventKind::kDeliver:
+      deliver(c, e);
       return;
-    }
-    case EventKind::kRstArrive: {
-      const int receiver = 1 - e.d;
-      if (c->side[receiver] != SideState::kOpen) return;
-      const std::uint32_t n = node_of(*c, receiver);
-      if (SimTime heal = blocked_until(node_of(*c, e.d), n)) {  // an RST stalls like any segment
-        if (heal != kNever)
-          sched_.schedule(add_sat(heal, c->latency[e.d]->sample(c->rng[e.d])), e.kind, e.a, e.b,
-                          e.c, e.d);
-        return;
-      }
-      if (nodes_[n].state != NodeState::kUp) return;
-      if (app_paused(n)) {
-        sched_.schedule(nodes_[n].paused_until, e.kind, e.a, e.b, e.c, e.d);
-        return;
-      }
-      local_close(*c, static_cast<Side>(receiver), CloseReason::kReset, /*send_fin=*/false);
-      if (c->rec.closed_by == static_cast<Side>(receiver) &&
-          c->rec.close_reason == CloseReason::kReset)
-        c->rec.closed_by = static_cast<Side>(e.d);
-      handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kReset});
+    case EventKind::kRstArrive:
+      rst_arrive(c, e);
       return;
-    }
     case EventKind::kRetransmitAbort:
-      retransmit_abort(*c, e);
+      retransmit_abort(c, e);
       return;
     case EventKind::kWriteBlocked:
-      write_blocked(*c, e);
+      write_blocked(c, e);
       return;
     default:
       return;
   }
+}
+
+void World::restart_node(const Event& e) {  // a = node, b = fault index
+  const Fault& f = faults_[e.b];
+  if (nodes_[e.a].state == NodeState::kUp) return;
+  if (rec_ && !f.kind->restart_event.empty())
+    record_error(
+        rec_->add_node_event(sched_.now(), e.a, -1, std::string(f.kind->restart_event), ""));
+  start_node(e.a, nodes_[e.a].profile);
+}
+
+void World::timer_fired(const Event& e) {
+  SimNode& sn = nodes_[e.a];
+  if (sn.state != NodeState::kUp || e.seq < sn.started_seq) {  // an old process's timer
+    ++stale_timers_;
+    return;
+  }
+  if (app_paused(e.a)) {
+    sched_.schedule(sn.paused_until, e.kind, e.a, e.b, e.c, e.d);
+    return;
+  }
+  handle(e.a, node::TimerFired{node::TimerId{static_cast<node::TimerKind>(e.b), e.c}});
+}
+
+void World::syn_arrive(SimConn& c, const Event& e) {  // e.c = the transmission
+  if (c.side[0] != SideState::kConnecting) return;
+  const std::uint32_t l = c.rec.listener;
+  const NodeState st = nodes_[l].state;
+  if (blocked_until(c.rec.dialer, l) || st == NodeState::kHostDown) {
+    syn_lost(c, e.c);  // no answer: the dialer's kernel retransmits
+    return;
+  }
+  const bool listening = st == NodeState::kUp && nodes_[l].refusing == 0;
+  if (wire_) wire_->on_syn_reply(sched_.now(), c.serial, listening);
+  if (const SimTime at = arrival(c, 1, 60, nullptr, /*retransmits=*/false); at != kNever)
+    sched_.schedule(at, listening ? EventKind::kSynAckArrive : EventKind::kRefusedArrive, e.a, e.b,
+                    e.c);
+  else
+    syn_lost(c, e.c);
+}
+
+void World::syn_ack_arrive(SimConn& c, const Event& e) {
+  if (c.side[0] != SideState::kConnecting) return;
+  const std::uint32_t d = c.rec.dialer;
+  if (blocked_until(c.rec.listener, d)) {  // the SYN-ACK is lost: the SYN is retransmitted
+    syn_lost(c, e.c);
+    return;
+  }
+  if (nodes_[d].state != NodeState::kUp) return;
+  if (app_paused(d)) {
+    sched_.schedule(nodes_[d].paused_until, e.kind, e.a, e.b);
+    return;
+  }
+  c.side[0] = SideState::kOpen;
+  c.rec.t_connect = sched_.now();
+  // The final ACK opens the dialer->listener stream; data sent now follows it.
+  send_segment(c, 0, {}, kAccept);
+  node::Connected in;
+  in.conn = conn_id(e.a, e.b);
+  in.dir = node::Direction::kOutbound;
+  in.peer = c.dialer_peer;
+  handle(d, in);
+}
+
+// The dial's RST arrived (kRefusedArrive), or it timed out (kConnectTimeout).
+void World::dial_failed(SimConn& c, const Event& e) {
+  if (c.side[0] != SideState::kConnecting) return;
+  const std::uint32_t d = c.rec.dialer;
+  if (e.kind == EventKind::kRefusedArrive) {
+    if (blocked_until(c.rec.listener, d)) {  // the RST is lost: the SYN is retransmitted
+      syn_lost(c, e.c);
+      return;
+    }
+  } else if (e.seq < nodes_[d].started_seq) {
+    return;  // the dialing process is gone
+  }
+  if (app_paused(d)) {
+    sched_.schedule(nodes_[d].paused_until, e.kind, e.a, e.b, e.c, e.d);
+    return;
+  }
+  const auto reason = e.kind == EventKind::kRefusedArrive ? CloseReason::kConnectRefused
+                                                          : CloseReason::kConnectTimeout;
+  c.side[0] = SideState::kClosed;
+  c.rec.t_close = c.rec.t_closed_dialer = sched_.now();
+  c.rec.close_reason = reason;
+  c.rec.closed_by = Side::kNone;
+  if (c.rec.fault_id == 0) c.rec.fault_id = blame(c);
+  const std::uint32_t peer = c.dialer_peer;
+  finish(c);
+  handle(d, node::DialFailed{peer, reason});
+}
+
+void World::deliver(SimConn& c, const Event& e) {
+  const int dir = e.d, receiver = 1 - dir;
+  const std::uint32_t src = node_of(c, dir), dst = node_of(c, receiver);
+  if (segments_[e.c].owner != c.serial || segments_[e.c].dir != dir) {
+    fail_invariant("a delivery of connection " + std::to_string(c.serial) + " holds segment " +
+                   std::to_string(e.c) + " of another");
+    return;
+  }
+  if (SimTime heal = blocked_until(src, dst)) {  // stalls; TCP retransmits after heal
+    if (heal == kNever) {                        // never heals: the segment is never delivered
+      discard_segment(e.c, c);
+      return;
+    }
+    sched_.schedule(
+        std::max(add_sat(heal, c.latency[dir]->sample(c.rng[dir])), c.last_arrival[dir]), e.kind,
+        e.a, e.b, e.c, e.d);
+    c.last_arrival[dir] = std::max(c.last_arrival[dir], heal);
+    return;
+  }
+  if (sabotage_once(TestSabotage::kDropSegment, segments_[e.c])) {
+    release_segment(e.c, &c);  // a path that loses the bytes without accounting for them
+    return;
+  }
+  const NodeState st = nodes_[dst].state;
+  const bool stale = c.side[receiver] != SideState::kOpen && c.crashed[receiver];
+  if (st == NodeState::kHostDown) {  // vanishes
+    discard_segment(e.c, c);
+    return;
+  }
+  if (stale || (st != NodeState::kUp && c.side[receiver] != SideState::kClosed)) {
+    // A restarted host (or a stopped process) has no socket for it: RST the sender.
+    discard_segment(e.c, c);
+    if (c.side[dir] == SideState::kOpen) {
+      if (wire_) wire_->on_rst(sched_.now(), c.serial, receiver);
+      sched_.schedule(add_sat(sched_.now(), c.latency[receiver]->sample(c.rng[receiver])),
+                      EventKind::kRstArrive, e.a, e.b, 0, static_cast<std::uint8_t>(receiver));
+    }
+    return;
+  }
+  if (app_paused(dst)) {
+    sched_.schedule(nodes_[dst].paused_until, e.kind, e.a, e.b, e.c, e.d);
+    return;
+  }
+  std::uint32_t* tail = &c.parked[dir];  // append: the list keeps arrival order
+  while (*tail != kNoSegment)
+    tail = &segments_[*tail].next_parked;
+  *tail = e.c;
+  deliver_in_order(c, dir);
+}
+
+void World::rst_arrive(SimConn& c, const Event& e) {
+  const int receiver = 1 - e.d;
+  if (c.side[receiver] != SideState::kOpen) return;
+  const std::uint32_t n = node_of(c, receiver);
+  if (SimTime heal = blocked_until(node_of(c, e.d), n)) {  // an RST stalls like any segment
+    if (heal != kNever)
+      sched_.schedule(add_sat(heal, c.latency[e.d]->sample(c.rng[e.d])), e.kind, e.a, e.b, e.c,
+                      e.d);
+    return;
+  }
+  if (nodes_[n].state != NodeState::kUp) return;
+  if (app_paused(n)) {
+    sched_.schedule(nodes_[n].paused_until, e.kind, e.a, e.b, e.c, e.d);
+    return;
+  }
+  local_close(c, static_cast<Side>(receiver), CloseReason::kReset, /*send_fin=*/false);
+  if (c.rec.closed_by == static_cast<Side>(receiver) && c.rec.close_reason == CloseReason::kReset)
+    c.rec.closed_by = static_cast<Side>(e.d);
+  handle(n, node::Closed{conn_id(e.a, e.b), CloseReason::kReset});
 }
 
 }  // namespace ts::sim

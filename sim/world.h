@@ -30,11 +30,13 @@
 
 #include "common/prng.h"
 #include "common/result.h"
-#include "driver/chain_sink.h"
+#include "driver/host_index.h"
+#include "driver/link_faults.h"
+#include "driver/output_router.h"
+#include "driver/run_stats.h"
 #include "faults/fault.h"
 #include "node_core/node.h"
 #include "scenario/scenario.h"
-#include "sim/host_index.h"
 #include "sim/latency.h"
 #include "sim/retransmit.h"
 #include "sim/scheduler.h"
@@ -44,19 +46,6 @@
 #include "store/recorder.h"
 
 namespace ts::sim {
-
-struct WorldStats {
-  std::uint64_t events = 0;
-  std::uint64_t connections = 0;
-  std::uint64_t bytes = 0;
-  std::uint64_t protocol_errors = 0;
-  std::uint64_t faults = 0;
-  // Rolling hash of every dispatched event's (time, kind, operands): equal fingerprints mean
-  // the same event trace (OMNeT++-style fingerprint for determinism regressions).
-  std::uint64_t fingerprint = 0;
-  SimTime end_ns = 0;
-  bool interrupted = false;
-};
 
 // Told how far a run has got, every few thousand events (for a progress line). Must not
 // touch the World. Wall-clock use is the sink's business; the run never reads it.
@@ -80,7 +69,7 @@ class World {
 
   // Runs until virtual time `duration_ns` or until `*interrupt` becomes true (checked every
   // few thousand events). Records every connection; open ones are marked open_at_end.
-  Result<WorldStats> run(Duration duration_ns, const std::atomic<bool>* interrupt = nullptr);
+  Result<RunStats> run(Duration duration_ns, const std::atomic<bool>* interrupt = nullptr);
 
   std::size_t node_count() const { return nodes_.size(); }
   const std::vector<Fault>& faults() const { return faults_; }
@@ -172,6 +161,14 @@ class World {
   };
 
   void dispatch(const Event& e);
+  void dispatch_conn(SimConn& c, const Event& e);
+  void restart_node(const Event& e);
+  void timer_fired(const Event& e);
+  void syn_arrive(SimConn& c, const Event& e);
+  void syn_ack_arrive(SimConn& c, const Event& e);
+  void dial_failed(SimConn& c, const Event& e);
+  void deliver(SimConn& c, const Event& e);
+  void rst_arrive(SimConn& c, const Event& e);
   void handle(std::uint32_t node, const node::Input& in);
   void carry_out(std::uint32_t node);
   void record_note(std::uint32_t node, node::Note& note);
@@ -263,26 +260,25 @@ class World {
   const Scenario& sc_;
   std::uint64_t seed_;
   std::uint64_t link_seed_;
-  std::uint64_t node_seed_;
   Recorder* rec_;
   Scheduler sched_;
   std::vector<SimNode> nodes_;
-  std::vector<std::string> node_names_;
-  HostIndex hosts_;  // the nodes by address: peers learned by peer exchange
+  std::vector<std::string> ips_;  // the scenario's addresses, in node order
+  HostIndex hosts_;               // the nodes by address: peers learned by peer exchange
   // The world node behind `node`'s peer index `peer` (a seed, or an address it learned).
   std::uint32_t peer_to_node(std::uint32_t node, std::uint32_t peer) const;
-  std::unique_ptr<ChainSink> chain_sink_;  // consensus rows; null when consensus is off
-  Prng tx_rng_{0};                         // client transactions: times, nodes, txids
+  OutputRouter router_;  // notes, chain events, bans: to the recorder and sinks
+  Prng tx_rng_{0};       // client transactions: times, nodes, txids
   std::vector<SimConn> conns_;
   std::vector<std::uint32_t> free_conns_;
   std::vector<Segment> segments_;
   std::vector<std::uint32_t> free_segments_;
   std::vector<node::Output> outputs_;  // scratch, reused
   std::vector<Fault> faults_;
-  std::vector<std::uint32_t> active_link_faults_;  // indices into faults_
+  LinkFaults link_faults_{faults_};  // the active link faults
   Prng fault_rng_;
   std::uint32_t next_serial_ = 1;
-  WorldStats stats_;
+  RunStats stats_;
   std::string first_error_;
   std::int64_t event_node(const Event& e);
   TestSabotage sabotage_ = TestSabotage::kNone;

@@ -13,12 +13,8 @@ class World::FaultAdapter final : public FaultEngine {
   explicit FaultAdapter(World& w) : w_(w) {}
 
   SimTime now() const override { return w_.sched_.now(); }
-  void activate_link_fault(std::uint32_t index) override {
-    w_.active_link_faults_.push_back(index);
-  }
-  void deactivate_link_fault(std::uint32_t index) override {
-    std::erase(w_.active_link_faults_, index);
-  }
+  void activate_link_fault(std::uint32_t index) override { w_.link_faults_.activate(index); }
+  void deactivate_link_fault(std::uint32_t index) override { w_.link_faults_.deactivate(index); }
   void arm_keepalives() override { w_.arm_keepalives(); }
   void schedule_phase(SimTime at, std::uint32_t index) override {
     w_.sched_.schedule(at, EventKind::kFaultStart, index, 1);

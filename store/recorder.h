@@ -39,7 +39,7 @@ struct RunTotals {
   std::uint64_t events = 0;
   SimTime end_ns = 0;
   double wall_seconds = 0;        // informational only
-  std::uint64_t fingerprint = 0;  // WorldStats::fingerprint (stored as 16 hex digits)
+  std::uint64_t fingerprint = 0;  // RunStats::fingerprint (stored as 16 hex digits)
 };
 
 // What a run records (`timesim run --record LEVEL`), cumulative:

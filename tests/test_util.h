@@ -29,7 +29,7 @@ inline sim::Scenario load(const std::string& rel) {
 // A finished run held in an in-memory DB.
 struct Run {
   std::unique_ptr<sim::Recorder> rec;
-  sim::WorldStats stats;
+  sim::RunStats stats;
 
   sqlite3* db() const { return rec->db(); }
 

@@ -1,25 +1,28 @@
-// QuadHeap: a priority queue of events in (at, seq) order: earlier time first, and equal
+// BasicQuadHeap: a priority queue of events in (at, seq) order: earlier time first, and equal
 // times by `seq` (the caller's scheduling order). An implicit 4-ary min-heap of 16-byte keys
 // (at, seq << 26 | slot), so the four children of a node share one 64-byte cache line; an
 // event's operands wait in a slab at `slot` (slots are recycled, LIFO). No allocation per
 // event once the vectors have grown. Limits: seq < 2^38, 2^26 pending at once (asserted).
-// The Scheduler keeps the current epoch's events and the far-future ones in two of these
-// (sim/scheduler.h).
+// BasicScheduler keeps the current epoch's events and the far-future ones in two of these
+// (driver/event_queue.h). `Kind` is the engine's one-byte event kind enum.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "common/assert.h"
-#include "sim/event.h"
+#include "driver/timed_event.h"
 
 namespace ts::sim {
 
-class QuadHeap {
+template <class Kind>
+class BasicQuadHeap {
  public:
-  QuadHeap() = default;
-  QuadHeap(const QuadHeap&) = delete;
-  QuadHeap& operator=(const QuadHeap&) = delete;
+  using Event = BasicEvent<Kind>;
+
+  BasicQuadHeap() = default;
+  BasicQuadHeap(const BasicQuadHeap&) = delete;
+  BasicQuadHeap& operator=(const BasicQuadHeap&) = delete;
 
   // Adds `e` (its `seq` decides ties and must be unique).
   void push(const Event& e) {
@@ -81,7 +84,7 @@ class QuadHeap {
   static_assert(sizeof(Key) == 16, "four heap children per cache line");
   struct Operands {
     std::uint32_t a, b, c;
-    EventKind kind;
+    Kind kind;
     std::uint8_t d;
   };
 
