@@ -32,45 +32,27 @@ Error Statement::error(int rc) const {
   return Error{db && sqlite3_errcode(db) == rc ? sqlite3_errmsg(db) : sqlite3_errstr(rc)};
 }
 
+Result<bool> Statement::failed_bind() {
+  return Error{sqlite3_errstr(std::exchange(bind_rc_, SQLITE_OK))};
+}
+
+Result<bool> Statement::failed_run(int rc) const {
+  if (rc == SQLITE_ROW) return Error{"a statement run for its effect returned a row"};
+  return error(rc);  // reset() keeps the step's error message
+}
+
 Result<bool> Statement::step() {
-  if (bind_rc_ != SQLITE_OK) [[unlikely]] {
-    const int rc = std::exchange(bind_rc_, SQLITE_OK);
-    return Error{sqlite3_errstr(rc)};
-  }
+  if (bind_rc_ != SQLITE_OK) [[unlikely]]
+    return failed_bind();
   const int rc = sqlite3_step(get());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return error(rc);
 }
 
-Result<bool> Statement::run_and_reset() {
-  auto r = step();
-  // No sqlite3_clear_bindings: callers bind every parameter for each row.
-  sqlite3_reset(get());
-  if (!r) return r;
-  if (*r) return Error{"a statement run for its effect returned a row"};
-  return true;
-}
-
-bool Statement::next() {
-  if (bind_rc_ != SQLITE_OK) [[unlikely]] {
-    next_rc_ = std::exchange(bind_rc_, SQLITE_OK);
-    return false;
-  }
-  const int rc = sqlite3_step(get());
-  if (rc == SQLITE_ROW) return true;
-  if (rc != SQLITE_DONE) next_rc_ = rc;
-  return false;
-}
-
 Result<bool> Statement::status() const {
   if (next_rc_ == SQLITE_OK) return true;
   return error(next_rc_);
-}
-
-std::string Statement::text(int i) const {
-  const char* t = c_text(i);
-  return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(get(), i))) : "";
 }
 
 void Db::Close::operator()(sqlite3* db) const {

@@ -62,13 +62,33 @@ class Statement {
   // One step: true when a row is ready, false when the statement is done.
   Result<bool> step();
   // step() for a statement that returns no rows, then reset(): the way to run a statement
-  // prepared once and bound anew for each row. Bindings are kept.
-  Result<bool> run_and_reset();
+  // prepared once and bound anew for each row. Bindings are kept. Inline: the recorder's
+  // hot path (one call per row written).
+  Result<bool> run_and_reset() {
+    if (bind_rc_ != SQLITE_OK) [[unlikely]]
+      return failed_bind();
+    const int rc = sqlite3_step(get());
+    // No sqlite3_clear_bindings: callers bind every parameter for each row.
+    sqlite3_reset(get());
+    if (rc == SQLITE_DONE) [[likely]]
+      return true;
+    return failed_run(rc);
+  }
   // Back to before the first step; bindings are kept.
   void reset() { sqlite3_reset(get()); }
   // Steps to the next row: true while there is one. An error ends the rows like SQLITE_DONE
   // does and is kept: status() returns it.
-  bool next();
+  bool next() {
+    if (bind_rc_ != SQLITE_OK) [[unlikely]] {
+      next_rc_ = std::exchange(bind_rc_, SQLITE_OK);
+      return false;
+    }
+    const int rc = sqlite3_step(get());
+    if (rc == SQLITE_ROW) [[likely]]
+      return true;
+    if (rc != SQLITE_DONE) next_rc_ = rc;
+    return false;
+  }
   // The error that ended next()'s rows, if any.
   Result<bool> status() const;
 
@@ -79,7 +99,10 @@ class Statement {
   std::int64_t int64(int i) const { return sqlite3_column_int64(get(), i); }
   double real(int i) const { return sqlite3_column_double(get(), i); }
   // Column `i` as text: "" for NULL.
-  std::string text(int i) const;
+  std::string text(int i) const {
+    const char* t = c_text(i);
+    return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(get(), i))) : "";
+  }
   // Column `i` as text, nullptr for NULL; valid until the next step, reset or finalize.
   const char* c_text(int i) const {
     return reinterpret_cast<const char*>(sqlite3_column_text(get(), i));
@@ -97,6 +120,8 @@ class Statement {
     return *this;
   }
   Error error(int rc) const;
+  Result<bool> failed_bind();             // the kept bind error, now cleared
+  Result<bool> failed_run(int rc) const;  // a statement run for its effect did not finish
 
   std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
   int bind_rc_ = SQLITE_OK;  // the first failed bind since the last step
