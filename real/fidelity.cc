@@ -11,11 +11,11 @@
 namespace ts::real {
 namespace {
 
-// `sql` with `run_id` bound to ?1.
+// `sql` with `run_id` bound to ?1 when it has a parameter.
 Result<sql::Statement> prepare(sqlite3* db, const char* sql, std::int64_t run_id) {
   auto s = sql::Statement::prepare(db, sql);
   if (!s) return Error{"results DB: " + s.error().message};
-  s->bind(1, run_id);
+  if (s->parameter_count() >= 1) s->bind(1, run_id);
   return s;
 }
 
