@@ -1,12 +1,11 @@
 #include "analysis/determinism.h"
 
-#include <sqlite3.h>
-
 #include <memory>
 #include <string_view>
 
 #include "sim/world.h"
 #include "store/recorder.h"
+#include "store/sqlite.h"
 
 namespace ts::sim {
 namespace {
@@ -121,34 +120,29 @@ Result<std::uint64_t> db_digest(void* sqlite_db, std::vector<TableDigest>* table
   auto* db = static_cast<sqlite3*>(sqlite_db);
   std::vector<std::string> names;
   {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE "
-                           "'sqlite_%' ORDER BY name",
-                           -1, &s, nullptr) != SQLITE_OK)
-      return Error{std::string("digest: ") + sqlite3_errmsg(db)};
-    while (sqlite3_step(s) == SQLITE_ROW)
-      names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-    sqlite3_finalize(s);
+    auto s = sql::Statement::prepare(db,
+                                     "SELECT name FROM sqlite_master WHERE type='table' AND name "
+                                     "NOT LIKE 'sqlite_%' ORDER BY name");
+    if (!s) return Error{"digest: " + s.error().message};
+    while (s->next())
+      names.emplace_back(s->text(0));
   }
   std::uint64_t all = 0xcbf29ce484222325ull;
   for (const auto& name : names) {
     const std::string sql = "SELECT * FROM \"" + name + "\" ORDER BY rowid";
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
-      return Error{std::string("digest: ") + sqlite3_errmsg(db)};
+    auto s = sql::Statement::prepare(db, sql);
+    if (!s) return Error{"digest: " + s.error().message};
     std::uint64_t h = fnv(0xcbf29ce484222325ull, name);
-    const int cols = sqlite3_column_count(s);
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    const int cols = s->column_count();
+    while (s->next()) {
       for (int i = 0; i < cols; ++i) {
-        if (std::string_view(sqlite3_column_name(s, i)).starts_with("wall")) continue;
-        const auto* t = sqlite3_column_text(s, i);
-        h = fnv(h, t ? std::string_view(reinterpret_cast<const char*>(t)) : "\x01NULL");
+        if (std::string_view(s->column_name(i)).starts_with("wall")) continue;
+        const char* t = s->c_text(i);
+        h = fnv(h, t ? std::string_view(t) : "\x01NULL");
         h = fnv(h, "\x1f");
       }
       h = fnv(h, "\x1e");
     }
-    sqlite3_finalize(s);
     if (tables) tables->push_back(TableDigest{name, h});
     all = fnv(all, std::string_view(reinterpret_cast<const char*>(&h), sizeof h));
   }

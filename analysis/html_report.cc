@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <memory>
 
 #include "analysis/compare.h"
 #include "analysis/metrics.h"
@@ -14,25 +13,15 @@
 #include "common/file_marks.h"
 #include "common/time.h"
 #include "scenario/scenario.h"
+#include "store/sqlite.h"
 
 namespace ts::analysis {
 namespace {
 
-struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
-Result<Stmt> query(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
-    return Error{std::string("report query failed: ") + sqlite3_errmsg(db)};
-  return Stmt(s);
-}
-
-std::string text(sqlite3_stmt* s, int i) {
-  const auto* t = sqlite3_column_text(s, i);
-  return t ? reinterpret_cast<const char*>(t) : "";
+Result<sql::Statement> query(sqlite3* db, const std::string& sql) {
+  auto s = sql::Statement::prepare(db, sql);
+  if (!s) return Error{"report query failed: " + s.error().message};
+  return s;
 }
 
 std::string html_escape(const std::string& s) {
@@ -61,7 +50,7 @@ std::string html_escape(const std::string& s) {
 
 bool has_table(sqlite3* db, const std::string& name) {
   auto q = query(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='" + name + "'");
-  return q && sqlite3_step(q->get()) == SQLITE_ROW;
+  return q && q->next();
 }
 
 std::string pair_colour(const std::string& d, const std::string& l) {
@@ -100,11 +89,10 @@ Result<std::vector<Conn>> established(sqlite3* db, std::int64_t run, SimTime end
                       end, run));
   if (!q) return q.error();
   std::vector<Conn> out;
-  while (sqlite3_step(q->get()) == SQLITE_ROW) {
-    auto* s = q->get();
-    out.push_back({static_cast<std::uint32_t>(sqlite3_column_int64(s, 0)),
-                   static_cast<std::uint32_t>(sqlite3_column_int64(s, 1)), text(s, 2), text(s, 3),
-                   sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5)});
+  while (q->next()) {
+    const auto& s = *q;
+    out.push_back({static_cast<std::uint32_t>(s.int64(0)), static_cast<std::uint32_t>(s.int64(1)),
+                   s.text(2), s.text(3), s.int64(4), s.int64(5)});
   }
   return out;
 }
@@ -118,11 +106,11 @@ Result<std::vector<FaultRow>> faults_of(sqlite3* db, std::int64_t run, SimTime e
                   "WHERE run_id={} ORDER BY start_ns, fault_id",
                   run));
   if (!q) return q.error();
-  while (sqlite3_step(q->get()) == SQLITE_ROW) {
-    auto* s = q->get();
-    const bool open = sqlite3_column_type(s, 6) == SQLITE_NULL;
-    out.push_back({sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), text(s, 3), text(s, 4),
-                   sqlite3_column_int64(s, 5), open ? end : sqlite3_column_int64(s, 6), open});
+  while (q->next()) {
+    const auto& s = *q;
+    const bool open = s.is_null(6);
+    out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5),
+                   open ? end : s.int64(6), open});
   }
   return out;
 }
@@ -130,7 +118,7 @@ Result<std::vector<FaultRow>> faults_of(sqlite3* db, std::int64_t run, SimTime e
 bool has_column(sqlite3* db, const std::string& table, const std::string& column) {
   auto q =
       query(db, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name='" + column + "'");
-  return q && sqlite3_step(q->get()) == SQLITE_ROW;
+  return q && q->next();
 }
 
 using Heights = std::map<std::string, std::vector<std::pair<SimTime, std::int64_t>>>;
@@ -153,9 +141,8 @@ Result<Heights> block_heights(sqlite3* db, std::int64_t run) {
                               tcol, table, run));
     if (!q) return q.error();
     Heights out;
-    while (sqlite3_step(q->get()) == SQLITE_ROW)
-      out[text(q->get(), 0)].push_back(
-          {sqlite3_column_int64(q->get(), 1), sqlite3_column_int64(q->get(), 2)});
+    while (q->next())
+      out[q->text(0)].push_back({q->int64(1), q->int64(2)});
     if (!out.empty()) return out;
   }
   return Heights{};
@@ -275,10 +262,10 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
   if (has_table(db, "compare_runs")) {
     auto q = query(db, "SELECT run_id, side, label FROM compare_runs ORDER BY run_id");
     if (!q) return q.error();
-    while (sqlite3_step(q->get()) == SQLITE_ROW) {
-      auto& s = sides[text(q->get(), 1)];
-      s.first = text(q->get(), 2);
-      s.second.push_back(sqlite3_column_int64(q->get(), 0));
+    while (q->next()) {
+      auto& s = sides[q->text(1)];
+      s.first = q->text(2);
+      s.second.push_back(q->int64(0));
     }
   }
   if (sides.count("A") && sides.count("B")) {

@@ -1,19 +1,12 @@
 #include "analysis/merge.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
-#include <memory>
 
 #include "store/recorder.h"
+#include "store/sqlite.h"
 
 namespace ts::analysis {
 namespace {
-
-struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 
 // The path of the output DB, for messages.
 std::string db_name(sqlite3* db) {
@@ -26,30 +19,107 @@ Error merge_error(sqlite3* db) {
 }
 
 Result<bool> exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errmsg(db);
-    sqlite3_free(err);
-    return Error{"merge into '" + db_name(db) + "': " + msg};
-  }
+  if (auto ok = sql::exec(db, sql.c_str()); !ok)
+    return Error{"merge into '" + db_name(db) + "': " + ok.error().message};
   return true;
 }
 
 Result<std::vector<std::string>> column_list(sqlite3* db, const std::string& schema,
                                              const std::string& table) {
-  sqlite3_stmt* raw = nullptr;
-  const std::string sql = "SELECT name FROM " + schema + ".pragma_table_info(?1) ORDER BY cid";
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) return merge_error(db);
-  Stmt s(raw);
-  sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  auto s = sql::Statement::prepare(
+      db, "SELECT name FROM " + schema + ".pragma_table_info(?1) ORDER BY cid");
+  if (!s) return merge_error(db);
+  s->bind(1, table);
   std::vector<std::string> cols;
-  while (sqlite3_step(raw) == SQLITE_ROW)
-    cols.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)));
+  while (s->next())
+    cols.emplace_back(s->text(0));
   return cols;
 }
 
 std::string quote(const std::string& id) {
   return "\"" + id + "\"";
+}
+
+// Appends table `name` of the attached `src` (`create`: its CREATE statement) to main's,
+// run ids shifted by `offset`.
+Result<bool> copy_table(sqlite3* db, const std::string& name, const std::string& create,
+                        std::int64_t offset) {
+  auto src_cols = column_list(db, "src", name);
+  if (!src_cols) return src_cols.error();
+  bool has_run_id = false;
+  for (const auto& c : *src_cols)
+    has_run_id = has_run_id || c == "run_id";
+  if (!has_run_id) return true;
+  auto dst_cols = column_list(db, "main", name);
+  if (!dst_cols) return dst_cols.error();
+  if (dst_cols->empty()) {
+    if (auto ok = exec(db, create); !ok) return ok;  // unqualified: created in main
+    dst_cols = src_cols;
+  }
+  std::string cols, sel;
+  for (const auto& c : *dst_cols) {
+    bool in_src = false;
+    for (const auto& sc : *src_cols)
+      in_src = in_src || sc == c;
+    // A legacy input lacks columns added since: they get the migration's value.
+    const std::string fill(sim::legacy_fill(name, c));
+    if (!in_src && fill == "NULL") continue;
+    cols += (cols.empty() ? "" : ", ") + quote(c);
+    sel += (sel.empty() ? "" : ", ") + (!in_src         ? fill
+                                        : c == "run_id" ? "run_id + " + std::to_string(offset)
+                                                        : quote(c));
+  }
+  return exec(db, "INSERT INTO main." + quote(name) + " (" + cols + ") SELECT " + sel +
+                      " FROM src." + quote(name));
+}
+
+// Appends the input attached as `src` to main in one transaction (rolled back on an error)
+// and adds its indexes' SQL to `index_sql`.
+Result<bool> fold_input(sqlite3* db, const MergeInput& in, std::vector<std::string>& index_sql) {
+  auto txn = sql::Transaction::begin(db);
+  if (!txn) return Error{"merge into '" + db_name(db) + "': " + txn.error().message};
+  std::int64_t offset = 0;
+  {
+    auto q = sql::Statement::prepare(db, "SELECT COALESCE(max(run_id), 0) FROM main.runs");
+    if (q && q->next()) offset = q->int64(0);
+  }
+  std::vector<std::pair<std::string, std::string>> tables;  // name, create sql
+  {
+    auto q = sql::Statement::prepare(db,
+                                     "SELECT name, sql FROM src.sqlite_master WHERE type='table' "
+                                     "ORDER BY CASE name WHEN 'runs' THEN 0 ELSE 1 END, name");
+    if (!q) return merge_error(db);
+    while (q->next())
+      tables.emplace_back(q->text(0), q->text(1));
+  }
+  {
+    auto q = sql::Statement::prepare(
+        db, "SELECT sql FROM src.sqlite_master WHERE type='index' AND sql IS NOT NULL");
+    if (!q) return merge_error(db);
+    while (q->next()) {
+      std::string sql = q->text(0);
+      if (sql.rfind("CREATE INDEX ", 0) == 0) sql.insert(13, "IF NOT EXISTS ");
+      if (std::find(index_sql.begin(), index_sql.end(), sql) == index_sql.end())
+        index_sql.push_back(sql);
+    }
+  }
+  for (const auto& [name, create] : tables) {
+    if (name == "compare_runs") continue;
+    if (auto ok = copy_table(db, name, create, offset); !ok) return ok;
+  }
+  if (!in.side.empty()) {
+    auto q = sql::Statement::prepare(
+        db, "INSERT INTO compare_runs SELECT run_id + ?1, ?2, ?3, ?4 FROM src.runs");
+    if (!q) return merge_error(db);
+    q->bind(1, offset)
+        .bind(2, in.side)
+        .bind(3, in.label)
+        .bind(4, static_cast<std::int64_t>(in.seed));
+    if (!q->step()) return merge_error(db);
+  }
+  if (auto ok = txn->commit(); !ok)
+    return Error{"merge into '" + db_name(db) + "': " + ok.error().message};
+  return true;
 }
 
 }  // namespace
@@ -80,98 +150,13 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
   for (const auto& in : inputs) {
     if (stop && stop(folded)) break;
     ++folded;
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS src", -1, &raw, nullptr) != SQLITE_OK)
-      return merge_error(db);
-    Stmt attach(raw);
-    sqlite3_bind_text(raw, 1, in.path.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(raw) != SQLITE_DONE)
-      return Error{"merge: cannot attach '" + in.path + "': " + sqlite3_errmsg(db)};
-    attach.reset();
-    auto result = [&]() -> Result<bool> {
-      if (auto ok = exec(db, "BEGIN"); !ok) return ok;
-      std::int64_t offset = 0;
-      {
-        sqlite3_stmt* q = nullptr;
-        sqlite3_prepare_v2(db, "SELECT COALESCE(max(run_id), 0) FROM main.runs", -1, &q, nullptr);
-        Stmt s(q);
-        if (q && sqlite3_step(q) == SQLITE_ROW) offset = sqlite3_column_int64(q, 0);
-      }
-      std::vector<std::pair<std::string, std::string>> tables;  // name, create sql
-      {
-        sqlite3_stmt* q = nullptr;
-        if (sqlite3_prepare_v2(db,
-                               "SELECT name, sql FROM src.sqlite_master WHERE type='table' "
-                               "ORDER BY CASE name WHEN 'runs' THEN 0 ELSE 1 END, name",
-                               -1, &q, nullptr) != SQLITE_OK)
-          return merge_error(db);
-        Stmt s(q);
-        while (sqlite3_step(q) == SQLITE_ROW)
-          tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
-                              reinterpret_cast<const char*>(sqlite3_column_text(q, 1)));
-      }
-      {
-        sqlite3_stmt* q = nullptr;
-        if (sqlite3_prepare_v2(
-                db, "SELECT sql FROM src.sqlite_master WHERE type='index' AND sql IS NOT NULL", -1,
-                &q, nullptr) != SQLITE_OK)
-          return merge_error(db);
-        Stmt s(q);
-        while (sqlite3_step(q) == SQLITE_ROW) {
-          std::string sql = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
-          if (sql.rfind("CREATE INDEX ", 0) == 0) sql.insert(13, "IF NOT EXISTS ");
-          if (std::find(index_sql.begin(), index_sql.end(), sql) == index_sql.end())
-            index_sql.push_back(sql);
-        }
-      }
-      for (const auto& [name, create] : tables) {
-        if (name == "compare_runs") continue;
-        auto src_cols = column_list(db, "src", name);
-        if (!src_cols) return src_cols.error();
-        bool has_run_id = false;
-        for (const auto& c : *src_cols)
-          has_run_id = has_run_id || c == "run_id";
-        if (!has_run_id) continue;
-        auto dst_cols = column_list(db, "main", name);
-        if (!dst_cols) return dst_cols.error();
-        if (dst_cols->empty()) {
-          if (auto ok = exec(db, create); !ok) return ok;  // unqualified: created in main
-          dst_cols = src_cols;
-        }
-        std::string cols, sel;
-        for (const auto& c : *dst_cols) {
-          bool in_src = false;
-          for (const auto& sc : *src_cols)
-            in_src = in_src || sc == c;
-          // A legacy input lacks columns added since: they get the migration's value.
-          const std::string fill(sim::legacy_fill(name, c));
-          if (!in_src && fill == "NULL") continue;
-          cols += (cols.empty() ? "" : ", ") + quote(c);
-          sel += (sel.empty() ? "" : ", ") + (!in_src         ? fill
-                                              : c == "run_id" ? "run_id + " + std::to_string(offset)
-                                                              : quote(c));
-        }
-        if (auto ok = exec(db, "INSERT INTO main." + quote(name) + " (" + cols + ") SELECT " + sel +
-                                   " FROM src." + quote(name));
-            !ok)
-          return ok;
-      }
-      if (in.side.empty()) return exec(db, "COMMIT");
-      sqlite3_stmt* q = nullptr;
-      if (sqlite3_prepare_v2(
-              db, "INSERT INTO compare_runs SELECT run_id + ?1, ?2, ?3, ?4 FROM src.runs", -1, &q,
-              nullptr) != SQLITE_OK)
-        return merge_error(db);
-      Stmt s(q);
-      sqlite3_bind_int64(q, 1, offset);
-      sqlite3_bind_text(q, 2, in.side.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(q, 3, in.label.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(q, 4, static_cast<std::int64_t>(in.seed));
-      if (sqlite3_step(q) != SQLITE_DONE) return merge_error(db);
-      return exec(db, "COMMIT");
-    }();
-    if (!result) {
-      (void)exec(db, "ROLLBACK");
+    {
+      auto attach = sql::Statement::prepare(db, "ATTACH DATABASE ?1 AS src");
+      if (!attach) return merge_error(db);
+      if (auto ok = attach->bind(1, in.path).step(); !ok)
+        return Error{"merge: cannot attach '" + in.path + "': " + ok.error().message};
+    }
+    if (auto result = fold_input(db, in, index_sql); !result) {
       (void)exec(db, "DETACH DATABASE src");
       return result;
     }

@@ -4,39 +4,30 @@
 
 #include <algorithm>
 #include <map>
-#include <memory>
 #include <stdexcept>
 
 #include "analysis/summary.h"
 #include "common/time.h"
 #include "store/results_db.h"
+#include "store/sqlite.h"
 
 namespace ts::analysis {
 namespace {
 
-struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
-Result<Stmt> query(sqlite3* db, const std::string& sql, std::int64_t run_id) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+// `sql`, with `run_id` bound to ?1 when it has a parameter.
+Result<sql::Statement> query(sqlite3* db, const std::string& sql, std::int64_t run_id) {
+  auto s = sql::Statement::prepare(db, sql);
+  if (!s)
     return Error{std::string("metrics query failed on '") + sqlite3_db_filename(db, "main") +
-                 "': " + sqlite3_errmsg(db)};
-  if (sqlite3_bind_parameter_count(s) >= 1) sqlite3_bind_int64(s, 1, run_id);
-  return Stmt(s);
+                 "': " + s.error().message};
+  if (s->parameter_count() >= 1) s->bind(1, run_id);
+  return s;
 }
 
 bool has_column(sqlite3* db, const std::string& table, const std::string& column) {
   auto q =
       query(db, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name='" + column + "'", 0);
-  return q && sqlite3_step(q->get()) == SQLITE_ROW;
-}
-
-std::string col_text(sqlite3_stmt* s, int i) {
-  const auto* t = sqlite3_column_text(s, i);
-  return t ? reinterpret_cast<const char*>(t) : "";
+  return q && q->next();
 }
 
 // Nearest-rank percentile of a sorted vector, 0 < q <= 1.
@@ -96,8 +87,8 @@ Result<std::vector<std::int64_t>> list_runs(sqlite3* db) {
   auto q = query(db, "SELECT run_id FROM runs ORDER BY run_id", 0);
   if (!q) return q.error();
   std::vector<std::int64_t> out;
-  while (sqlite3_step(q->get()) == SQLITE_ROW)
-    out.push_back(sqlite3_column_int64(q->get(), 0));
+  while (q->next())
+    out.push_back(q->int64(0));
   return out;
 }
 
@@ -129,7 +120,7 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
   if (has_column(db, "runs", "fingerprint")) {
     auto q = query(db, "SELECT COALESCE(fingerprint, '') FROM runs WHERE run_id=?1", run_id);
     if (!q) return q.error();
-    if (sqlite3_step(q->get()) == SQLITE_ROW) m.fingerprint = col_text(q->get(), 0);
+    if (q->next()) m.fingerprint = q->text(0);
   }
 
   // Link-time: the summary's links (the dial rule's pairs), each from the later node start.
@@ -137,8 +128,8 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
   {
     auto q = query(db, "SELECT start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
     if (!q) return q.error();
-    while (sqlite3_step(q->get()) == SQLITE_ROW)
-      starts.push_back(sqlite3_column_int64(q->get(), 0));
+    while (q->next())
+      starts.push_back(q->int64(0));
   }
   double link_ns = 0, up_ns = 0, conns = 0;
   for (const auto& l : summary->links) {
@@ -159,8 +150,8 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     auto q = query(db, "SELECT lifetime_ns FROM connection_lifetimes WHERE run_id=?1", run_id);
     if (!q) return q.error();
     std::vector<double> life;
-    while (sqlite3_step(q->get()) == SQLITE_ROW)
-      life.push_back(static_cast<double>(sqlite3_column_int64(q->get(), 0)) / kNsPerS);
+    while (q->next())
+      life.push_back(static_cast<double>(q->int64(0)) / kNsPerS);
     std::sort(life.begin(), life.end());
     if (!life.empty()) {
       m.at("lifetime_median_s") = median(life);
@@ -175,9 +166,7 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
                    "AND t_handshake_ns IS NULL AND open_at_end=0",
                    run_id);
     if (!q) return q.error();
-    if (sqlite3_step(q->get()) == SQLITE_ROW)
-      m.at("handshake_failures_per_hour") =
-          static_cast<double>(sqlite3_column_int64(q->get(), 0)) / hours;
+    if (q->next()) m.at("handshake_failures_per_hour") = static_cast<double>(q->int64(0)) / hours;
   }
   m.at("protocol_errors_per_hour") = static_cast<double>(summary->protocol_errors) / hours;
 
@@ -199,11 +188,9 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     if (!q) return q.error();
     double sum = 0;
     std::size_t n = 0;
-    while (sqlite3_step(q->get()) == SQLITE_ROW) {
-      auto* s = q->get();
-      const std::int64_t t0 = sqlite3_column_int64(s, 0);
-      const std::int64_t t1 = sqlite3_column_type(s, 1) == SQLITE_NULL ? sqlite3_column_int64(s, 2)
-                                                                       : sqlite3_column_int64(s, 1);
+    while (q->next()) {
+      const std::int64_t t0 = q->int64(0);
+      const std::int64_t t1 = q->is_null(1) ? q->int64(2) : q->int64(1);
       sum += static_cast<double>(std::max<std::int64_t>(t1 - t0, 0)) / kNsPerS;
       ++n;
     }
@@ -214,16 +201,14 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
   if (has_column(db, "blocks", "height") && has_column(db, "blocks", "run_id")) {
     auto q = query(db, "SELECT count(DISTINCT height) FROM blocks WHERE run_id=?1", run_id);
     if (!q) return q.error();
-    if (sqlite3_step(q->get()) == SQLITE_ROW)
-      m.at("blocks_committed") = static_cast<double>(sqlite3_column_int64(q->get(), 0));
+    if (q->next()) m.at("blocks_committed") = static_cast<double>(q->int64(0));
     if (has_column(db, "blocks", "t_finalized_ns") && has_column(db, "blocks", "t_proposed_ns")) {
       auto f = query(db,
                      "SELECT avg(t_finalized_ns - t_proposed_ns) FROM blocks WHERE run_id=?1 "
                      "AND t_proposed_ns IS NOT NULL",
                      run_id);
       if (!f) return f.error();
-      if (sqlite3_step(f->get()) == SQLITE_ROW && sqlite3_column_type(f->get(), 0) != SQLITE_NULL)
-        m.at("finality_s") = sqlite3_column_double(f->get(), 0) / kNsPerS;
+      if (f->next() && !f->is_null(0)) m.at("finality_s") = f->real(0) / kNsPerS;
     }
   }
   return m;

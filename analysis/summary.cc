@@ -6,33 +6,24 @@
 
 #include <algorithm>
 #include <map>
-#include <memory>
 #include <tuple>
 
 #include "node_core/node.h"
 #include "node_core/profile_fields.h"
 #include "scenario/scenario.h"
+#include "store/sqlite.h"
 
 namespace ts::sim {
 namespace {
 
-struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
-Result<Stmt> prepare(sqlite3* db, const char* sql, std::int64_t run_id) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+// `sql` with `run_id` bound to ?1.
+Result<sql::Statement> prepare(sqlite3* db, const char* sql, std::int64_t run_id) {
+  auto s = sql::Statement::prepare(db, sql);
+  if (!s)
     return Error{std::string("summary query failed on '") + sqlite3_db_filename(db, "main") +
-                 "': " + sqlite3_errmsg(db)};
-  sqlite3_bind_int64(s, 1, run_id);
-  return Stmt(s);
-}
-
-std::string col_text(sqlite3_stmt* s, int i) {
-  const auto* t = sqlite3_column_text(s, i);
-  return t ? reinterpret_cast<const char*>(t) : "";
+                 "': " + s.error().message};
+  s->bind(1, run_id);
+  return s;
 }
 
 Duration median(std::vector<Duration> v) {
@@ -61,13 +52,9 @@ std::string classify(std::uint64_t connections, double up_fraction, Duration med
 }
 
 bool has_table(sqlite3* db, const char* name) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1", -1, &s,
-                         nullptr) != SQLITE_OK)
-    return false;
-  Stmt q(s);
-  sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-  return sqlite3_step(s) == SQLITE_ROW;
+  auto q =
+      sql::Statement::prepare(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1");
+  return q && q->bind(1, name).next();
 }
 
 }  // namespace
@@ -85,10 +72,10 @@ Result<std::map<std::string, node::VersionProfile>> run_profiles(
                    "ORDER BY rowid",
                    run_id);
   if (!q) return q.error();
-  while (sqlite3_step(q->get()) == SQLITE_ROW) {
-    const auto* f = node::find_profile_field(col_text(q->get(), 1));
+  while (q->next()) {
+    const auto* f = node::find_profile_field(q->text(1));
     if (!f) continue;  // a field this timesim does not know (a newer DB's)
-    const std::int64_t n = sqlite3_column_int64(q->get(), 2);
+    const std::int64_t n = q->int64(2);
     node::FieldValue v;
     switch (f->type) {
       case node::FieldType::kBool:
@@ -107,7 +94,7 @@ Result<std::map<std::string, node::VersionProfile>> run_profiles(
       case node::FieldType::kEnum:
         continue;
     }
-    f->set(out[col_text(q->get(), 0)], v);
+    f->set(out[q->text(0)], v);
   }
   return out;
 }
@@ -122,8 +109,8 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, D
   auto one = [&](const char* sql) -> Result<std::int64_t> {
     auto q = prepare(db, sql, run_id);
     if (!q) return q.error();
-    if (sqlite3_step(q->get()) != SQLITE_ROW) return std::int64_t{0};
-    return sqlite3_column_int64(q->get(), 0);
+    if (!q->next()) return std::int64_t{0};
+    return q->int64(0);
   };
   auto any = one(
       "SELECT (SELECT count(*) FROM samples WHERE run_id=?1) + (SELECT count(*) FROM proposals "
@@ -179,8 +166,8 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, D
     auto q = prepare(db, sql, run_id);
     if (!q) return q.error();
     std::vector<Duration> v;
-    while (sqlite3_step(q->get()) == SQLITE_ROW)
-      v.push_back(sqlite3_column_int64(q->get(), 0));
+    while (q->next())
+      v.push_back(q->int64(0));
     if (!v.empty()) {
       med = median(v);
       p95 = v[std::min(v.size() - 1, (v.size() * 95 + 99) / 100 - 1)];
@@ -204,8 +191,8 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, D
                      run_id);
     if (!q) return q.error();
     SimTime last = 0;
-    while (sqlite3_step(q->get()) == SQLITE_ROW) {
-      const SimTime t = sqlite3_column_int64(q->get(), 0);
+    while (q->next()) {
+      const SimTime t = q->int64(0);
       c.longest_gap_ns = std::max(c.longest_gap_ns, t - last);
       last = std::max(last, t);
     }
@@ -231,9 +218,8 @@ struct NodeRow {
 Result<std::int64_t> latest_run(sqlite3* db) {
   auto q = prepare(db, "SELECT max(run_id) FROM runs WHERE ?1 IS NOT NULL", 0);
   if (!q) return q.error();
-  if (sqlite3_step(q->get()) != SQLITE_ROW || sqlite3_column_type(q->get(), 0) == SQLITE_NULL)
-    return Error{"the results DB holds no run"};
-  return sqlite3_column_int64(q->get(), 0);
+  if (!q->next() || q->is_null(0)) return Error{"the results DB holds no run"};
+  return q->int64(0);
 }
 
 // The run's `runs` row into `out` (id, scenario, mode, status, seed, duration, events).
@@ -243,15 +229,14 @@ Result<bool> read_run(sqlite3* db, std::int64_t run_id, RunSummary& out) {
                    "COALESCE(end_ns, duration_ns) FROM runs WHERE run_id=?1",
                    run_id);
   if (!q) return q.error();
-  if (sqlite3_step(q->get()) != SQLITE_ROW)
-    return Error{fmt::format("no run {} in the DB", run_id)};
+  if (!q->next()) return Error{fmt::format("no run {} in the DB", run_id)};
   out.run_id = run_id;
-  out.scenario = col_text(q->get(), 0);
-  out.mode = col_text(q->get(), 1);
-  out.status = col_text(q->get(), 2);
-  out.seed = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 3));
-  out.duration_ns = sqlite3_column_int64(q->get(), 6);
-  out.events = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 5));
+  out.scenario = q->text(0);
+  out.mode = q->text(1);
+  out.status = q->text(2);
+  out.seed = static_cast<std::uint64_t>(q->int64(3));
+  out.duration_ns = q->int64(6);
+  out.events = static_cast<std::uint64_t>(q->int64(5));
   return true;
 }
 
@@ -261,9 +246,8 @@ Result<std::vector<NodeRow>> read_nodes(sqlite3* db, std::int64_t run_id) {
       db, "SELECT name, ip, version, start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
   if (!q) return q.error();
   std::vector<NodeRow> nodes;
-  while (sqlite3_step(q->get()) == SQLITE_ROW)
-    nodes.push_back({col_text(q->get(), 0), col_text(q->get(), 1), col_text(q->get(), 2),
-                     sqlite3_column_int64(q->get(), 3)});
+  while (q->next())
+    nodes.push_back({q->text(0), q->text(1), q->text(2), q->int64(3)});
   return nodes;
 }
 
@@ -276,8 +260,8 @@ Result<std::vector<std::string>> run_versions(sqlite3* db, std::int64_t run_id) 
                    run_id);
   if (!q) return q.error();
   std::vector<std::string> versions;
-  while (sqlite3_step(q->get()) == SQLITE_ROW)
-    versions.push_back(col_text(q->get(), 0));
+  while (q->next())
+    versions.push_back(q->text(0));
   return versions;
 }
 
@@ -290,7 +274,7 @@ class LinkAccumulator {
       : out_(out), nodes_(nodes), profiles_(profiles) {}
 
   // One row of kLinkRowsSql.
-  void add(sqlite3_stmt* s);
+  void add(const sql::Statement& s);
   // After the last row: finishes the last link and fills out.pairs.
   void finish();
 
@@ -334,9 +318,9 @@ void LinkAccumulator::reset() {
   reasons_.clear();
 }
 
-void LinkAccumulator::add(sqlite3_stmt* s) {
-  const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
-  const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
+void LinkAccumulator::add(const sql::Statement& s) {
+  const auto d = static_cast<std::uint32_t>(s.int64(0));
+  const auto l = static_cast<std::uint32_t>(s.int64(1));
   if (d >= nodes_.size() || l >= nodes_.size()) return;
   if (out_.links.empty() || out_.links.back().dialer != d || out_.links.back().listener != l) {
     if (!out_.links.empty()) finish_link(out_.links.back());
@@ -345,37 +329,36 @@ void LinkAccumulator::add(sqlite3_stmt* s) {
     ls.listener = l;
     ls.dialer_name = nodes_[d].name;
     ls.listener_name = nodes_[l].name;
-    ls.dialer_version = col_text(s, 7);
-    ls.listener_version = col_text(s, 8);
+    ls.dialer_version = s.text(7);
+    ls.listener_version = s.text(8);
     out_.links.push_back(std::move(ls));
   }
   LinkSummary& link = out_.links.back();
   ++link.attempts;
   ++out_.connections;
-  const SimTime t_dial = sqlite3_column_int64(s, 2);
+  const SimTime t_dial = s.int64(2);
   if (last_close_ != kNever) gaps_.push_back(t_dial - last_close_);
-  const bool connected = sqlite3_column_type(s, 3) != SQLITE_NULL;
-  const SimTime closed =
-      sqlite3_column_type(s, 4) == SQLITE_NULL ? out_.duration_ns : sqlite3_column_int64(s, 4);
+  const bool connected = !s.is_null(3);
+  const SimTime closed = s.is_null(4) ? out_.duration_ns : s.int64(4);
   last_close_ = closed;
   if (connected) {
     ++link.connections;
-    const SimTime t_connect = sqlite3_column_int64(s, 3);
+    const SimTime t_connect = s.int64(3);
     lifetimes_.push_back(closed - t_connect);
     up_ += std::min(closed, out_.duration_ns) - t_connect;
-    const std::int64_t pings = sqlite3_column_int64(s, 9);
+    const std::int64_t pings = s.int64(9);
     if (pings > kConnectPings) {  // the later pings are the interval's ticks
-      ping_span_ += sqlite3_column_int64(s, 12) - t_connect;
+      ping_span_ += s.int64(12) - t_connect;
       periodic_pings_ += pings - kConnectPings;
     }
-    const std::int64_t pongs = sqlite3_column_int64(s, 10);
+    const std::int64_t pongs = s.int64(10);
     if (pongs > 0) {
       pongs_ += pongs;
-      rtt_sum_ += sqlite3_column_int64(s, 11) * pongs;
+      rtt_sum_ += s.int64(11) * pongs;
     }
   }
-  ++reasons_[col_text(s, 5)];
-  link.protocol_errors += static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
+  ++reasons_[s.text(5)];
+  link.protocol_errors += static_cast<std::uint64_t>(s.int64(6));
 }
 
 void LinkAccumulator::finish_link(LinkSummary& l) {
@@ -436,14 +419,13 @@ Result<bool> summarize_links(sqlite3* db, std::int64_t run_id, const std::vector
                      "dialer, listener)",
                      run_id);
     if (!q) return q.error();
-    if (sqlite3_step(q->get()) == SQLITE_ROW)
-      out.links.reserve(static_cast<std::size_t>(sqlite3_column_int64(q->get(), 0)));
+    if (q->next()) out.links.reserve(static_cast<std::size_t>(q->int64(0)));
   }
   auto q = prepare(db, kLinkRowsSql, run_id);
   if (!q) return q.error();
   LinkAccumulator acc(out, nodes, profiles);
-  while (sqlite3_step(q->get()) == SQLITE_ROW)
-    acc.add(q->get());
+  while (q->next())
+    acc.add(*q);
   acc.finish();
   return true;
 }
@@ -452,8 +434,7 @@ Result<bool> summarize_links(sqlite3* db, std::int64_t run_id, const std::vector
 Result<bool> count_into(sqlite3* db, const char* sql, std::int64_t run_id, std::uint64_t& n) {
   auto q = prepare(db, sql, run_id);
   if (!q) return q.error();
-  if (sqlite3_step(q->get()) == SQLITE_ROW)
-    n = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
+  if (q->next()) n = static_cast<std::uint64_t>(q->int64(0));
   return true;
 }
 
@@ -467,9 +448,9 @@ Result<std::vector<PhaseSummary>> read_phases(sqlite3* db, std::int64_t run_id, 
   if (!q) return q.error();
   std::vector<PhaseSummary> phases(1);
   phases[0].label = "start";
-  while (sqlite3_step(q->get()) == SQLITE_ROW) {
-    const SimTime t = sqlite3_column_int64(q->get(), 0);
-    const std::string label = "upgrade " + col_text(q->get(), 1) + " " + col_text(q->get(), 2);
+  while (q->next()) {
+    const SimTime t = q->int64(0);
+    const std::string label = "upgrade " + q->text(1) + " " + q->text(2);
     if (t == phases.back().start_ns && phases.size() > 1) {
       phases.back().label += ", " + label.substr(8);
       continue;
@@ -502,18 +483,18 @@ Result<std::map<PhaseKey, PhaseAcc>> accumulate_phases(sqlite3* db, std::int64_t
                    "NULL ORDER BY conn_id",
                    run_id);
   if (!c) return c.error();
-  sqlite3_bind_int64(c->get(), 2, end);
+  c->bind(2, end);
   std::map<PhaseKey, PhaseAcc> pa;
-  while (sqlite3_step(c->get()) == SQLITE_ROW) {
-    const auto d = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 0));
-    const auto l = static_cast<std::uint32_t>(sqlite3_column_int64(c->get(), 1));
-    const SimTime from = sqlite3_column_int64(c->get(), 2), to = sqlite3_column_int64(c->get(), 3);
+  while (c->next()) {
+    const auto d = static_cast<std::uint32_t>(c->int64(0));
+    const auto l = static_cast<std::uint32_t>(c->int64(1));
+    const SimTime from = c->int64(2), to = c->int64(3);
     for (std::size_t i = 0; i < phases.size(); ++i) {
       const SimTime a = std::max(from, phases[i].start_ns), b = std::min(to, phases[i].end_ns);
       if (b <= a && !(from >= phases[i].start_ns && from < phases[i].end_ns)) continue;
       auto& acc = pa[{i, d, l}];
       acc.up += std::max<Duration>(0, b - a);
-      if (acc.dialer_version.empty()) acc.dialer_version = col_text(c->get(), 4);
+      if (acc.dialer_version.empty()) acc.dialer_version = c->text(4);
       if (from >= phases[i].start_ns && from < phases[i].end_ns) {
         ++acc.conns;
         acc.lifetimes.push_back(to - from);
@@ -565,9 +546,9 @@ Result<bool> count_faults(sqlite3* db, std::int64_t run_id, RunSummary& out) {
                    "(SELECT count(*) FROM connections WHERE run_id=?1 AND fault_id IS NOT NULL)",
                    run_id);
   if (!q) return q.error();
-  if (sqlite3_step(q->get()) == SQLITE_ROW) {
-    out.faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 0));
-    out.connections_ended_by_faults = static_cast<std::uint64_t>(sqlite3_column_int64(q->get(), 1));
+  if (q->next()) {
+    out.faults = static_cast<std::uint64_t>(q->int64(0));
+    out.connections_ended_by_faults = static_cast<std::uint64_t>(q->int64(1));
   }
   return true;
 }

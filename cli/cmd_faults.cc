@@ -4,7 +4,6 @@
 // seed: the same faults at the same nanoseconds, hence the same rows. Each entry's comment
 // says where it came from and what it did: the connections it ended, by close reason.
 #include <fmt/core.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <map>
@@ -16,12 +15,6 @@
 namespace ts::cli {
 namespace {
 
-// Column `i` as text ("" for NULL).
-std::string col_text(sqlite3_stmt* s, int i) {
-  const auto* t = sqlite3_column_text(s, i);
-  return t ? reinterpret_cast<const char*>(t) : "";
-}
-
 struct FaultsOptions {
   std::string db;
   std::int64_t run = 0;  // <= 0: the newest run
@@ -31,64 +24,62 @@ int print_faults(const FaultsOptions& o) {
   if (!std::filesystem::exists(o.db)) return fail(2, "no such results DB: " + o.db);
   auto opened = sim::open_results_db_for_reading(o.db);
   if (!opened) return fail(2, opened.error().message);
-  const sim::DbHandle& db = *opened;
-  // Runs `sql` with ?1 bound to `arg`, calling on_row for each row; false on an SQL error.
-  auto query = [&](const char* sql, std::int64_t arg, auto&& on_row) -> bool {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr) != SQLITE_OK) return false;
-    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(s, &sqlite3_finalize);
-    sqlite3_bind_int64(s, 1, arg);
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW)
-      on_row(s);
-    return step == SQLITE_DONE;
+  const sql::Db& db = *opened;
+  // Runs `sql` with ?1 bound to `arg`, calling on_row for each row; the SQL error if any.
+  auto query = [&](const char* sql, std::int64_t arg, auto&& on_row) -> Result<bool> {
+    auto s = db.prepare(sql);
+    if (!s) return s.error();
+    s->bind(1, arg);
+    while (s->next())
+      on_row(*s);
+    return s->status();
   };
   std::int64_t run_id = 0;
   std::uint64_t seed = 0;
   std::string scenario;
-  if (!query("SELECT run_id, seed, scenario FROM runs WHERE run_id = ?1 OR ?1 <= 0 ORDER BY run_id "
-             "DESC LIMIT 1",
-             o.run, [&](sqlite3_stmt* s) {
-               run_id = sqlite3_column_int64(s, 0);
-               seed = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
-               scenario = col_text(s, 2);
-             }))
-    return fail(2, "results DB '" + o.db + "': " + sqlite3_errmsg(db.get()));
+  if (auto ok = query("SELECT run_id, seed, scenario FROM runs WHERE run_id = ?1 OR ?1 <= 0 ORDER "
+                      "BY run_id DESC LIMIT 1",
+                      o.run,
+                      [&](const sql::Statement& s) {
+                        run_id = s.int64(0);
+                        seed = static_cast<std::uint64_t>(s.int64(1));
+                        scenario = s.text(2);
+                      });
+      !ok)
+    return fail(2, "results DB '" + o.db + "': " + ok.error().message);
   if (run_id == 0)
     return fail(2, o.run > 0 ? fmt::format("no run {} in {}", o.run, o.db) : "no runs in " + o.db);
   // What each fault did: the connections it ended, by close reason.
   std::map<std::int64_t, std::pair<std::int64_t, std::string>> ended;
-  query(
+  (void)query(
       "SELECT fault_id, close_reason, count(*) FROM connections WHERE run_id = ?1 AND fault_id IS "
       "NOT NULL "
       "GROUP BY 1, 2 ORDER BY 1, 2",
-      run_id, [&](sqlite3_stmt* q) {
-        auto& [total, text] = ended[sqlite3_column_int64(q, 0)];
-        const auto count = sqlite3_column_int64(q, 2);
+      run_id, [&](const sql::Statement& q) {
+        auto& [total, text] = ended[q.int64(0)];
+        const auto count = q.int64(2);
         total += count;
-        text += fmt::format("{}{} {}", text.empty() ? "" : ", ", col_text(q, 1), count);
+        text += fmt::format("{}{} {}", text.empty() ? "" : ", ", q.text(1), count);
       });
   std::string out;
   std::size_t n = 0;
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(
-          db.get(), "SELECT spec, source, fault_id FROM faults WHERE run_id = ? ORDER BY fault_id",
-          -1, &s, nullptr) != SQLITE_OK)
+  auto s =
+      db.prepare("SELECT spec, source, fault_id FROM faults WHERE run_id = ? ORDER BY fault_id");
+  if (!s)
     return fail(2, "'" + o.db + "' has no fault specs (recorded by an older timesim?): " +
-                       sqlite3_errmsg(db.get()));
-  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(s, &sqlite3_finalize);
-  sqlite3_bind_int64(s, 1, run_id);
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    const auto it = ended.find(sqlite3_column_int64(s, 2));
+                       s.error().message);
+  s->bind(1, run_id);
+  while (s->next()) {
+    const auto it = ended.find(s->int64(2));
     const std::string impact =
         it == ended.end() ? "ended no connection"
                           : fmt::format("ended {} ({})", it->second.first, it->second.second);
-    const std::string spec = col_text(s, 0);
+    const std::string spec = s->text(0);
     if (spec.empty())  // a legacy DB migrated from before faults.spec (docs/schema.md)
-      out += fmt::format("  # fault {}: no replayable spec recorded  # {}, {}\n",
-                         sqlite3_column_int64(s, 2), col_text(s, 1), impact);
+      out += fmt::format("  # fault {}: no replayable spec recorded  # {}, {}\n", s->int64(2),
+                         s->text(1), impact);
     else
-      out += fmt::format("  - {}  # {}, {}\n", spec, col_text(s, 1), impact);
+      out += fmt::format("  - {}  # {}, {}\n", spec, s->text(1), impact);
     ++n;
   }
   fmt::print("# faults of run {} ({}, seed {}): {} fault(s)\n", run_id, scenario, seed, n);

@@ -199,24 +199,16 @@ hunt::SearchResult run_search(const HuntOptions& o, const HuntPlan& p, const std
 std::string events_before(const std::string& db, SimTime t_ns) {
   auto opened = sim::open_results_db_for_reading(db);
   if (!opened) return "";
-  sqlite3_stmt* raw = nullptr;
-  sqlite3_prepare_v2(opened->get(),
-                     "SELECT e.t_ns, COALESCE(n.name, e.node), e.kind, e.detail FROM node_events e "
-                     "LEFT JOIN nodes n ON n.run_id = e.run_id AND n.node_id = e.node "
-                     "WHERE e.t_ns <= ?1 ORDER BY e.t_ns DESC LIMIT 3",
-                     -1, &raw, nullptr);
-  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
-  if (!raw) return "";
-  sqlite3_bind_int64(raw, 1, t_ns);
+  auto q = opened->prepare(
+      "SELECT e.t_ns, COALESCE(n.name, e.node), e.kind, e.detail FROM node_events e "
+      "LEFT JOIN nodes n ON n.run_id = e.run_id AND n.node_id = e.node "
+      "WHERE e.t_ns <= ?1 ORDER BY e.t_ns DESC LIMIT 3");
+  if (!q) return "";
+  q->bind(1, t_ns);
   std::string out;
-  while (sqlite3_step(raw) == SQLITE_ROW) {
-    auto col = [&](int i) {
-      const auto* t = sqlite3_column_text(raw, i);
-      return std::string(t ? reinterpret_cast<const char*>(t) : "");
-    };
-    out += fmt::format("  event before it: t={} node {} {} {}\n",
-                       sim::format_duration(sqlite3_column_int64(raw, 0)), col(1), col(2), col(3));
-  }
+  while (q->next())
+    out += fmt::format("  event before it: t={} node {} {} {}\n", sim::format_duration(q->int64(0)),
+                       q->text(1), q->text(2), q->text(3));
   return out;
 }
 

@@ -1,7 +1,6 @@
 #include "hunt/oracle.h"
 
 #include <algorithm>
-#include <memory>
 
 namespace ts::hunt {
 
@@ -25,8 +24,6 @@ std::vector<Trial> Oracle::judge(const std::vector<std::string>& texts) {
 
 }  // namespace ts::hunt
 
-#include <sqlite3.h>
-
 #include "common/quote.h"
 #include "store/results_db.h"
 
@@ -45,18 +42,14 @@ Trial judge_run_db(const std::string& db, int exit_code, const std::vector<Prope
     t.detail = opened.error().message;
     return t;
   }
-  sqlite3_stmt* raw = nullptr;
-  sqlite3_prepare_v2(opened->get(), "SELECT run_id, status FROM runs ORDER BY run_id DESC LIMIT 1",
-                     -1, &raw, nullptr);
-  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
-  if (!raw || sqlite3_step(raw) != SQLITE_ROW) {
+  auto last = opened->prepare("SELECT run_id, status FROM runs ORDER BY run_id DESC LIMIT 1");
+  if (!last || !last->next()) {
     t.outcome = Outcome::kFailed;
     t.detail = "no run recorded";
     return t;
   }
-  const std::int64_t run_id = sqlite3_column_int64(raw, 0);
-  const auto* status = sqlite3_column_text(raw, 1);
-  const std::string st = status ? reinterpret_cast<const char*>(status) : "";
+  const std::int64_t run_id = last->int64(0);
+  const std::string st = last->text(1);
   if (st != "complete") {
     t.outcome = Outcome::kFailed;
     t.detail = "run status " + quote(st);

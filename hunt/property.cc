@@ -16,11 +16,6 @@ namespace {
 
 constexpr std::string_view kSqlPrefix = "sql:";
 
-struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -170,30 +165,25 @@ class Parser {
 
 // Compiles `sql` against an empty in-memory results DB (the current schema).
 Result<bool> check_sql(std::string_view sql, std::size_t offset, const Locate& where) {
-  sqlite3* raw = nullptr;
-  sqlite3_open(":memory:", &raw);
-  sim::DbHandle db(raw);
-  if (sqlite3_exec(raw, sim::results_db_schema(), nullptr, nullptr, nullptr) != SQLITE_OK)
-    return Error{std::string("cannot build the results schema: ") + sqlite3_errmsg(raw)};
+  auto db = sql::Db::open(":memory:");
+  if (!db) return Error{"cannot build the results schema: " + db.error().message};
+  if (auto ok = db->exec(sim::results_db_schema()); !ok)
+    return Error{"cannot build the results schema: " + ok.error().message};
   std::size_t begin = 0;
   while (begin < sql.size() && sql[begin] == ' ')
     ++begin;
   if (begin == sql.size()) return Error{where(offset) + "sql: needs a query"};
-  sqlite3_stmt* s = nullptr;
-  const char* tail = nullptr;
-  const std::string text(sql);
-  if (sqlite3_prepare_v2(raw, text.c_str(), -1, &s, &tail) != SQLITE_OK) {
-    const int at = sqlite3_error_offset(raw);
+  std::string_view tail;
+  auto s = sql::Statement::prepare(db->get(), sql, 0, &tail);
+  if (!s) {
+    const int at = sqlite3_error_offset(db->get());
     return Error{where(offset + (at >= 0 ? static_cast<std::size_t>(at) : begin)) +
-                 "sql: " + sqlite3_errmsg(raw)};
+                 "sql: " + s.error().message};
   }
-  Stmt stmt(s);
-  for (const char* p = tail; p && *p; ++p)
-    if (*p != ' ' && *p != ';' && *p != '\n' && *p != '\t')
-      return Error{where(offset + static_cast<std::size_t>(p - text.c_str())) +
-                   "sql: one query only"};
-  if (!sqlite3_stmt_readonly(s)) return Error{where(offset + begin) + "sql: must only read"};
-  if (sqlite3_column_count(s) == 0) return Error{where(offset + begin) + "sql: must be a query"};
+  if (const auto p = tail.find_first_not_of(" ;\n\t"); p != std::string_view::npos)
+    return Error{where(offset + sql.size() - tail.size() + p) + "sql: one query only"};
+  if (!s->readonly()) return Error{where(offset + begin) + "sql: must only read"};
+  if (s->column_count() == 0) return Error{where(offset + begin) + "sql: must be a query"};
   return true;
 }
 
@@ -262,21 +252,18 @@ std::string_view negated_op(CompareOp op) {
 }
 
 Result<Verdict> evaluate_sql(const Property& p, sqlite3* db, std::int64_t run_id) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, p.sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
-    return Error{"property " + quote(p.text) + ": " + sqlite3_errmsg(db)};
-  Stmt stmt(s);
-  if (sqlite3_bind_parameter_count(s) >= 1) sqlite3_bind_int64(s, 1, run_id);
+  auto s = sql::Statement::prepare(db, p.sql);
+  if (!s) return Error{"property " + quote(p.text) + ": " + s.error().message};
+  if (s->parameter_count() >= 1) s->bind(1, run_id);
   Verdict v;
-  const int step = sqlite3_step(s);
-  if (step == SQLITE_DONE) return v;
-  if (step != SQLITE_ROW) return Error{"property " + quote(p.text) + ": " + sqlite3_errmsg(db)};
+  const auto row_ready = s->step();
+  if (!row_ready) return Error{"property " + quote(p.text) + ": " + row_ready.error().message};
+  if (!*row_ready) return v;
   v.violated = true;
   std::string row;
-  for (int i = 0; i < sqlite3_column_count(s); ++i) {
-    const auto* text = sqlite3_column_text(s, i);
-    row += fmt::format("{}{} = {}", i ? ", " : "", sqlite3_column_name(s, i),
-                       text ? reinterpret_cast<const char*>(text) : "NULL");
+  for (int i = 0; i < s->column_count(); ++i) {
+    const char* text = s->c_text(i);
+    row += fmt::format("{}{} = {}", i ? ", " : "", s->column_name(i), text ? text : "NULL");
   }
   v.detail = "first row: " + row;
   return v;

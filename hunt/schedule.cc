@@ -4,7 +4,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <memory>
 #include <regex>
 
 #include "store/results_db.h"
@@ -156,20 +155,15 @@ Result<std::vector<sim::Fault>> faults_of_run(const ScenarioWriter& writer, cons
                                               std::int64_t run_id) {
   auto opened = sim::open_results_db_for_reading(db);
   if (!opened) return opened.error();
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(opened->get(),
-                         "SELECT fault_id, spec FROM faults WHERE run_id = ?1 ORDER BY fault_id",
-                         -1, &raw, nullptr) != SQLITE_OK)
-    return Error{"results DB '" + db + "': " + sqlite3_errmsg(opened->get())};
-  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
-  sqlite3_bind_int64(raw, 1, run_id);
+  auto q = opened->prepare("SELECT fault_id, spec FROM faults WHERE run_id = ?1 ORDER BY fault_id");
+  if (!q) return Error{"results DB '" + db + "': " + q.error().message};
+  q->bind(1, run_id);
   std::string specs;
-  while (sqlite3_step(raw) == SQLITE_ROW) {
-    const auto* t = sqlite3_column_text(raw, 1);
-    const std::string spec = t ? reinterpret_cast<const char*>(t) : "";
+  while (q->next()) {
+    const std::string spec = q->text(1);
     if (spec.empty())
-      return Error{fmt::format("results DB '{}': fault {} has no replayable spec", db,
-                               sqlite3_column_int64(raw, 0))};
+      return Error{
+          fmt::format("results DB '{}': fault {} has no replayable spec", db, q->int64(0))};
     specs += "  - " + spec + "\n";
   }
   if (specs.empty()) return std::vector<sim::Fault>{};

@@ -6,28 +6,22 @@
 #include <cmath>
 
 #include "real/node_log.h"
+#include "store/sqlite.h"
 
 namespace ts::real {
 namespace {
 
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  ~Stmt() { sqlite3_finalize(s); }
-};
-
-Result<bool> prepare(sqlite3* db, const char* sql, std::int64_t run_id, Stmt& st) {
-  if (sqlite3_prepare_v2(db, sql, -1, &st.s, nullptr) != SQLITE_OK)
-    return Error{std::string("results DB: ") + sqlite3_errmsg(db)};
-  sqlite3_bind_int64(st.s, 1, run_id);
-  return true;
+// `sql` with `run_id` bound to ?1 when it has a parameter.
+Result<sql::Statement> prepare(sqlite3* db, const char* sql, std::int64_t run_id) {
+  auto s = sql::Statement::prepare(db, sql);
+  if (!s) return Error{"results DB: " + s.error().message};
+  if (s->parameter_count() >= 1) s->bind(1, run_id);
+  return s;
 }
 
-std::string text(sqlite3_stmt* s, int i) {
-  const auto* t = sqlite3_column_text(s, i);
-  return t ? reinterpret_cast<const char*>(t) : "";
-}
-std::int64_t opt(sqlite3_stmt* s, int i) {
-  return sqlite3_column_type(s, i) == SQLITE_NULL ? kNever : sqlite3_column_int64(s, i);
+// Column `i`, kNever for NULL.
+std::int64_t opt(const sql::Statement& s, int i) {
+  return s.is_null(i) ? kNever : s.int64(i);
 }
 
 Duration median(std::vector<Duration> v) {
@@ -94,15 +88,13 @@ LinkMetrics link_of(const std::vector<Row>& rows, Duration end_ns,
 }  // namespace
 
 Result<std::string> real_engine(sqlite3* db, std::int64_t run_id) {
-  Stmt st;
-  if (auto ok = prepare(db,
-                        "SELECT detail FROM node_events WHERE run_id=?1 AND kind='start' AND "
-                        "detail LIKE 'real %' ORDER BY node LIMIT 1",
-                        run_id, st);
-      !ok)
-    return ok.error();
-  if (sqlite3_step(st.s) != SQLITE_ROW) return std::string();
-  const std::string d = text(st.s, 0);  // "real ENGINE COMMIT on IP:PORT"
+  auto st = prepare(db,
+                    "SELECT detail FROM node_events WHERE run_id=?1 AND kind='start' AND "
+                    "detail LIKE 'real %' ORDER BY node LIMIT 1",
+                    run_id);
+  if (!st) return st.error();
+  if (!st->next()) return std::string();
+  const std::string d = st->text(0);  // "real ENGINE COMMIT on IP:PORT"
   const auto a = d.find(' ') + 1, b = d.find(' ', a);
   return d.substr(a, b - a);
 }
@@ -110,73 +102,63 @@ Result<std::string> real_engine(sqlite3* db, std::int64_t run_id) {
 Result<RunMetrics> measure_run(sqlite3* db, std::int64_t run_id, bool first_only) {
   RunMetrics out;
   {
-    Stmt st;
-    if (auto ok = prepare(db,
-                          run_id > 0 ? "SELECT run_id, mode, COALESCE(end_ns, duration_ns) FROM "
-                                       "runs WHERE run_id=?1"
-                                     : "SELECT run_id, mode, COALESCE(end_ns, duration_ns) FROM "
-                                       "runs WHERE mode='real' ORDER BY run_id DESC LIMIT 1",
-                          run_id, st);
-        !ok)
-      return ok.error();
-    if (sqlite3_step(st.s) != SQLITE_ROW)
+    auto st = prepare(db,
+                      run_id > 0 ? "SELECT run_id, mode, COALESCE(end_ns, duration_ns) FROM "
+                                   "runs WHERE run_id=?1"
+                                 : "SELECT run_id, mode, COALESCE(end_ns, duration_ns) FROM "
+                                   "runs WHERE mode='real' ORDER BY run_id DESC LIMIT 1",
+                      run_id);
+    if (!st) return st.error();
+    if (!st->next())
       return Error{run_id > 0 ? fmt::format("no run {} in the DB", run_id)
                               : std::string("the DB holds no run with mode 'real'")};
-    out.run_id = sqlite3_column_int64(st.s, 0);
-    out.mode = text(st.s, 1);
-    out.end_ns = sqlite3_column_int64(st.s, 2);
+    out.run_id = st->int64(0);
+    out.mode = st->text(1);
+    out.end_ns = st->int64(2);
   }
   if (out.mode == "real") {
     auto e = real_engine(db, out.run_id);
     if (!e) return e.error();
     out.engine = *e;
-    Stmt st;
-    if (auto ok = prepare(db,
-                          "SELECT n.ip FROM node_events e JOIN nodes n ON n.run_id=e.run_id AND "
-                          "n.node_id=e.node WHERE e.run_id=?1 AND e.kind='start' AND e.detail "
-                          "LIKE 'model %' ORDER BY e.node",
-                          out.run_id, st);
-        !ok)
-      return ok.error();
-    while (sqlite3_step(st.s) == SQLITE_ROW)
-      out.model_ips.push_back(text(st.s, 0));
+    auto st = prepare(db,
+                      "SELECT n.ip FROM node_events e JOIN nodes n ON n.run_id=e.run_id AND "
+                      "n.node_id=e.node WHERE e.run_id=?1 AND e.kind='start' AND e.detail "
+                      "LIKE 'model %' ORDER BY e.node",
+                      out.run_id);
+    if (!st) return st.error();
+    while (st->next())
+      out.model_ips.push_back(st->text(0));
   }
   std::map<std::int64_t, std::string> ip;
   {
-    Stmt st;
-    if (auto ok = prepare(db, "SELECT node_id, ip FROM nodes WHERE run_id=?1", out.run_id, st); !ok)
-      return ok.error();
-    while (sqlite3_step(st.s) == SQLITE_ROW)
-      ip[sqlite3_column_int64(st.s, 0)] = text(st.s, 1);
+    auto st = prepare(db, "SELECT node_id, ip FROM nodes WHERE run_id=?1", out.run_id);
+    if (!st) return st.error();
+    while (st->next())
+      ip[st->int64(0)] = st->text(1);
   }
   std::map<std::int64_t, std::vector<std::string>> errors;
   {
-    Stmt st;
-    if (auto ok = prepare(db,
-                          "SELECT conn_id, text FROM protocol_errors WHERE run_id=?1 ORDER BY "
-                          "t_ns, rowid",
-                          out.run_id, st);
-        !ok)
-      return ok.error();
-    while (sqlite3_step(st.s) == SQLITE_ROW)
-      errors[sqlite3_column_int64(st.s, 0)].push_back(text(st.s, 1));
+    auto st = prepare(db,
+                      "SELECT conn_id, text FROM protocol_errors WHERE run_id=?1 ORDER BY "
+                      "t_ns, rowid",
+                      out.run_id);
+    if (!st) return st.error();
+    while (st->next())
+      errors[st->int64(0)].push_back(st->text(1));
   }
-  Stmt st;
-  if (auto ok = prepare(db,
-                        "SELECT dialer, listener, conn_id, t_dial_ns, t_connect_ns, "
-                        "t_closed_dialer_ns, close_reason, closed_by, open_at_end, pings_sent, "
-                        "t_last_ping_ns FROM connections WHERE run_id=?1 ORDER BY dialer, "
-                        "listener, conn_id",
-                        out.run_id, st);
-      !ok)
-    return ok.error();
+  auto st = prepare(db,
+                    "SELECT dialer, listener, conn_id, t_dial_ns, t_connect_ns, "
+                    "t_closed_dialer_ns, close_reason, closed_by, open_at_end, pings_sent, "
+                    "t_last_ping_ns FROM connections WHERE run_id=?1 ORDER BY dialer, "
+                    "listener, conn_id",
+                    out.run_id);
+  if (!st) return st.error();
   std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Row>> by_link;
-  while (sqlite3_step(st.s) == SQLITE_ROW) {
-    auto& rows = by_link[{sqlite3_column_int64(st.s, 0), sqlite3_column_int64(st.s, 1)}];
+  while (st->next()) {
+    auto& rows = by_link[{st->int64(0), st->int64(1)}];
     if (first_only && !rows.empty()) continue;
-    rows.push_back(Row{sqlite3_column_int64(st.s, 2), opt(st.s, 3), opt(st.s, 4), opt(st.s, 5),
-                       sqlite3_column_int64(st.s, 9), opt(st.s, 10), text(st.s, 6), text(st.s, 7),
-                       sqlite3_column_int64(st.s, 8) != 0});
+    rows.push_back(Row{st->int64(2), opt(*st, 3), opt(*st, 4), opt(*st, 5), st->int64(9),
+                       opt(*st, 10), st->text(6), st->text(7), st->int64(8) != 0});
   }
   for (const auto& [k, rows] : by_link) {
     LinkMetrics m = link_of(rows, out.end_ns, errors, first_only);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "node_core/profile_fields.h"
 
@@ -21,22 +22,19 @@ std::string_view side_name(Side s) {
 
 namespace {
 
-void bind_time(sqlite3_stmt* s, int i, SimTime t) {
+void bind_time(sql::Statement& s, int i, SimTime t) {
   if (t == kNever)
-    sqlite3_bind_null(s, i);
+    s.bind_null(i);
   else
-    sqlite3_bind_int64(s, i, t);
-}
-void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    s.bind(i, t);
 }
 
 // Binds `v` to parameter `i`, or NULL when `null`.
-void bind_int64_or_null(sqlite3_stmt* s, int i, std::int64_t v, bool null) {
+void bind_int64_or_null(sql::Statement& s, int i, std::int64_t v, bool null) {
   if (null)
-    sqlite3_bind_null(s, i);
+    s.bind_null(i);
   else
-    sqlite3_bind_int64(s, i, v);
+    s.bind(i, v);
 }
 
 std::string hex64(std::uint64_t v) {
@@ -96,43 +94,32 @@ bool record_level_from_name(std::string_view name, RecordLevel& out) {
 
 Result<bool> Recorder::exec(const char* sql) {
   SqliteTimer timer(timing_, sqlite_ns_);
-  char* err = nullptr;
-  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return Error{"results DB '" + path_ + "': " + msg};
-  }
+  if (auto ok = db_.exec(sql); !ok)
+    return Error{"results DB '" + path_ + "': " + ok.error().message};
   return true;
 }
 
-Result<Recorder::Stmt> Recorder::prepare(const char* sql) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
-    return db_error("prepare");
-  return Stmt(s);
+Result<sql::Statement> Recorder::prepare(const char* sql) {
+  auto s = db_.prepare(sql, SQLITE_PREPARE_PERSISTENT);
+  if (!s) return db_error("prepare");
+  return s;
 }
 
-Result<bool> Recorder::step_reset(sqlite3_stmt* s) {
+Result<bool> Recorder::step_reset(sql::Statement& s) {
   SqliteTimer timer(timing_, sqlite_ns_);
-  const int rc = sqlite3_step(s);
-  // No sqlite3_clear_bindings: every add_* binds every parameter of its statement.
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return db_error("insert");
+  if (auto ok = s.run_and_reset(); !ok)
+    return Error{"results DB '" + path_ + "': insert: " + ok.error().message};
   return true;
 }
 
 Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   std::unique_ptr<Recorder> r(new Recorder());
   r->path_ = path;
-  sqlite3* raw = nullptr;
   // NOMUTEX: one thread uses the connection, so SQLite's per-call mutexes are pure cost.
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  r->db_.reset(raw);
-  if (rc != SQLITE_OK)
-    return Error{"cannot open results DB '" + path +
-                 "': " + (raw ? sqlite3_errmsg(raw) : "out of memory")};
+  auto db = sql::Db::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  if (!db) return Error{"cannot open results DB '" + path + "': " + db.error().message};
+  r->db_ = std::move(*db);
+  sqlite3* raw = r->db_.get();
   sqlite3_busy_timeout(raw, 5000);
   // Classify the file before touching anything: never adopt another application's DB.
   auto state = inspect_results_db(raw, path);
@@ -149,44 +136,27 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
     return ok.error();
   if (auto ok = prepare_results_db(raw, path, *state); !ok) return ok.error();
 
-  auto pr = r->prepare("INSERT INTO profiles VALUES (?,?,?,?,?,?,?)");
-  if (!pr) return pr.error();
-  r->ins_profile_ = std::move(*pr);
-  auto n = r->prepare("INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)");
-  if (!n) return n.error();
-  r->ins_node_ = std::move(*n);
-  auto c = r->prepare(
-      "INSERT INTO connections VALUES "
-      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  if (!c) return c.error();
-  r->ins_conn_ = std::move(*c);
-  auto e = r->prepare("INSERT INTO protocol_errors VALUES (?,?,?,?,?,?,?)");
-  if (!e) return e.error();
-  r->ins_error_ = std::move(*e);
-  auto v = r->prepare("INSERT INTO node_events VALUES (?,?,?,?,?,?)");
-  if (!v) return v.error();
-  r->ins_event_ = std::move(*v);
-  auto bn = r->prepare("INSERT INTO bans VALUES (?,?,?,?,?,?,?,?,?)");
-  if (!bn) return bn.error();
-  r->ins_ban_ = std::move(*bn);
-  auto f = r->prepare("INSERT INTO faults VALUES (?,?,?,?,?,?,?,?,?)");
-  if (!f) return f.error();
-  r->ins_fault_ = std::move(*f);
-  auto b = r->prepare("INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-  if (!b) return b.error();
-  r->ins_block_ = std::move(*b);
-  auto p = r->prepare("INSERT INTO proposals VALUES (?,?,?,?,?,?)");
-  if (!p) return p.error();
-  r->ins_proposal_ = std::move(*p);
-  auto sm = r->prepare("INSERT INTO samples VALUES (?,?,?,?,?,?,?)");
-  if (!sm) return sm.error();
-  r->ins_sample_ = std::move(*sm);
-  auto msg = r->prepare("INSERT INTO messages VALUES (?,?,?,?,?,?)");
-  if (!msg) return msg.error();
-  r->ins_msg_ = std::move(*msg);
-  auto tx = r->prepare("INSERT INTO transactions VALUES (?,?,?,?,?,?,?)");
-  if (!tx) return tx.error();
-  r->ins_tx_ = std::move(*tx);
+  const std::pair<sql::Statement Recorder::*, const char*> kInserts[] = {
+      {&Recorder::ins_profile_, "INSERT INTO profiles VALUES (?,?,?,?,?,?,?)"},
+      {&Recorder::ins_node_, "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_conn_,
+       "INSERT INTO connections VALUES "
+       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_error_, "INSERT INTO protocol_errors VALUES (?,?,?,?,?,?,?)"},
+      {&Recorder::ins_event_, "INSERT INTO node_events VALUES (?,?,?,?,?,?)"},
+      {&Recorder::ins_ban_, "INSERT INTO bans VALUES (?,?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_fault_, "INSERT INTO faults VALUES (?,?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_block_, "INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_proposal_, "INSERT INTO proposals VALUES (?,?,?,?,?,?)"},
+      {&Recorder::ins_sample_, "INSERT INTO samples VALUES (?,?,?,?,?,?,?)"},
+      {&Recorder::ins_msg_, "INSERT INTO messages VALUES (?,?,?,?,?,?)"},
+      {&Recorder::ins_tx_, "INSERT INTO transactions VALUES (?,?,?,?,?,?,?)"},
+  };
+  for (const auto& [member, sql] : kInserts) {
+    auto s = r->prepare(sql);
+    if (!s) return s.error();
+    (*r).*member = std::move(*s);
+  }
   return r;
 }
 
@@ -205,23 +175,20 @@ Recorder::~Recorder() {
 }
 
 Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_.get(),
-                         "INSERT INTO runs (scenario, scenario_path, scenario_hash, seed, "
-                         "duration_ns, mode, status, args, timesim_version) "
-                         "VALUES (?,?,?,?,?,?,'running',?,?)",
-                         -1, &raw, nullptr) != SQLITE_OK)
-    return db_error("begin run");
-  Stmt s(raw);
-  bind_text(raw, 1, info.scenario_name);
-  bind_text(raw, 2, info.scenario_path);
-  bind_text(raw, 3, hex64(info.scenario_hash));
-  sqlite3_bind_int64(raw, 4, static_cast<std::int64_t>(info.seed));
-  sqlite3_bind_int64(raw, 5, info.duration_ns);
-  bind_text(raw, 6, info.mode);
-  bind_text(raw, 7, info.args);
-  bind_text(raw, 8, TIMESIM_VERSION);
-  if (sqlite3_step(raw) != SQLITE_DONE) return db_error("begin run");
+  auto s = db_.prepare(
+      "INSERT INTO runs (scenario, scenario_path, scenario_hash, seed, "
+      "duration_ns, mode, status, args, timesim_version) "
+      "VALUES (?,?,?,?,?,?,'running',?,?)");
+  if (!s) return db_error("begin run");
+  s->bind(1, info.scenario_name)
+      .bind(2, info.scenario_path)
+      .bind(3, hex64(info.scenario_hash))
+      .bind(4, static_cast<std::int64_t>(info.seed))
+      .bind(5, info.duration_ns)
+      .bind(6, info.mode)
+      .bind(7, info.args)
+      .bind(8, TIMESIM_VERSION);
+  if (auto ok = s->step(); !ok || *ok) return db_error("begin run");
   run_id_ = sqlite3_last_insert_rowid(db_.get());
   run_open_ = true;
   return run_id_;
@@ -246,17 +213,17 @@ Result<bool> Recorder::flush() {
 Result<bool> Recorder::add_profile(const node::VersionProfile& p) {
   auto row = [&](std::string_view key, const std::string& value, const std::int64_t* number) {
     if (auto ok = row_added(); !ok) return ok;
-    auto* s = ins_profile_.get();
-    sqlite3_bind_int64(s, 1, run_id_);
-    bind_text(s, 2, p.name);
-    bind_text(s, 3, p.base.empty() ? std::string_view("") : p.base);  // '', not NULL
-    bind_text(s, 4, p.commit);
-    bind_text(s, 5, key);
-    bind_text(s, 6, value);
+    auto& s = ins_profile_;
+    s.bind(1, run_id_);
+    s.bind(2, p.name);
+    s.bind(3, p.base.empty() ? std::string_view("") : p.base);  // '', not NULL
+    s.bind(4, p.commit);
+    s.bind(5, key);
+    s.bind(6, value);
     if (number)
-      sqlite3_bind_int64(s, 7, *number);
+      s.bind(7, *number);
     else
-      sqlite3_bind_null(s, 7);
+      s.bind_null(7);
     return step_reset(s);
   };
   if (auto ok = row("description", std::string(p.description), nullptr); !ok) return ok;
@@ -274,66 +241,66 @@ Result<bool> Recorder::add_node(std::uint32_t node, std::string_view name, std::
                                 std::string_view version, std::string_view commit, SimTime start_ns,
                                 std::string_view region) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_node_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, node);
-  bind_text(s, 3, name);
-  bind_text(s, 4, ip);
-  bind_text(s, 5, version);
-  bind_text(s, 6, commit);
-  sqlite3_bind_int64(s, 7, start_ns);
+  auto& s = ins_node_;
+  s.bind(1, run_id_);
+  s.bind(2, node);
+  s.bind(3, name);
+  s.bind(4, ip);
+  s.bind(5, version);
+  s.bind(6, commit);
+  s.bind(7, start_ns);
   if (region.empty())
-    sqlite3_bind_null(s, 8);
+    s.bind_null(8);
   else
-    bind_text(s, 8, region);
+    s.bind(8, region);
   return step_reset(s);
 }
 
 Result<bool> Recorder::add_connection(const ConnRecord& r) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_conn_.get();
+  auto& s = ins_conn_;
   int i = 1;
-  sqlite3_bind_int64(s, i++, run_id_);
-  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.conn_id));
-  sqlite3_bind_int64(s, i++, r.dialer);
-  sqlite3_bind_int64(s, i++, r.listener);
-  bind_text(s, i++, r.dialer_version);
-  bind_text(s, i++, r.listener_version);
-  sqlite3_bind_int64(s, i++, r.t_dial);
+  s.bind(i++, run_id_);
+  s.bind(i++, static_cast<std::int64_t>(r.conn_id));
+  s.bind(i++, r.dialer);
+  s.bind(i++, r.listener);
+  s.bind(i++, r.dialer_version);
+  s.bind(i++, r.listener_version);
+  s.bind(i++, r.t_dial);
   bind_time(s, i++, r.t_connect);
   bind_time(s, i++, r.t_accept);
   bind_time(s, i++, r.t_handshake);
   bind_time(s, i++, r.t_close);
   bind_time(s, i++, r.t_closed_dialer);
   bind_time(s, i++, r.t_closed_listener);
-  bind_text(s, i++, node::close_reason_name(r.close_reason));
-  bind_text(s, i++, side_name(r.closed_by));
-  sqlite3_bind_int(s, i++, r.open_at_end ? 1 : 0);
-  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.msgs_d2l));
-  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.bytes_d2l));
-  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.msgs_l2d));
-  sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(r.bytes_l2d));
-  sqlite3_bind_int64(s, i++, r.pings_sent);
+  s.bind(i++, node::close_reason_name(r.close_reason));
+  s.bind(i++, side_name(r.closed_by));
+  s.bind(i++, r.open_at_end ? 1 : 0);
+  s.bind(i++, static_cast<std::int64_t>(r.msgs_d2l));
+  s.bind(i++, static_cast<std::int64_t>(r.bytes_d2l));
+  s.bind(i++, static_cast<std::int64_t>(r.msgs_l2d));
+  s.bind(i++, static_cast<std::int64_t>(r.bytes_l2d));
+  s.bind(i++, r.pings_sent);
   bind_time(s, i++, r.t_last_ping);
-  sqlite3_bind_int64(s, i++, r.pongs_matched);
-  sqlite3_bind_int64(s, i++, r.pongs_unmatched);
-  sqlite3_bind_int64(s, i++, r.pings_missed);
-  sqlite3_bind_int64(s, i++, r.pings_answered);
-  sqlite3_bind_int64(s, i++, r.msgs_dropped);
-  sqlite3_bind_int64(s, i++, r.protocol_errors);
+  s.bind(i++, r.pongs_matched);
+  s.bind(i++, r.pongs_unmatched);
+  s.bind(i++, r.pings_missed);
+  s.bind(i++, r.pings_answered);
+  s.bind(i++, r.msgs_dropped);
+  s.bind(i++, r.protocol_errors);
   if (r.pongs_matched > 0) {
-    sqlite3_bind_int64(s, i++, r.rtt_min);
-    sqlite3_bind_int64(s, i++, r.rtt_sum / r.pongs_matched);
-    sqlite3_bind_int64(s, i++, r.rtt_max);
+    s.bind(i++, r.rtt_min);
+    s.bind(i++, r.rtt_sum / r.pongs_matched);
+    s.bind(i++, r.rtt_max);
   } else {
-    sqlite3_bind_null(s, i++);
-    sqlite3_bind_null(s, i++);
-    sqlite3_bind_null(s, i++);
+    s.bind_null(i++);
+    s.bind_null(i++);
+    s.bind_null(i++);
   }
   if (r.fault_id == 0)
-    sqlite3_bind_null(s, i++);
+    s.bind_null(i++);
   else
-    sqlite3_bind_int64(s, i++, r.fault_id);
+    s.bind(i++, r.fault_id);
   return step_reset(s);
 }
 
@@ -341,27 +308,27 @@ Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::in
                                           std::uint64_t conn_id, std::string_view kind,
                                           std::string_view text) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_error_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, t);
-  sqlite3_bind_int64(s, 3, node);
+  auto& s = ins_error_;
+  s.bind(1, run_id_);
+  s.bind(2, t);
+  s.bind(3, node);
   bind_int64_or_null(s, 4, peer, peer < 0);
   bind_int64_or_null(s, 5, static_cast<std::int64_t>(conn_id), conn_id == 0);
-  bind_text(s, 6, kind);
-  bind_text(s, 7, text);
+  s.bind(6, kind);
+  s.bind(7, text);
   return step_reset(s);
 }
 
 Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_t peer,
                                       std::string_view kind, std::string_view detail) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_event_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, t);
-  sqlite3_bind_int64(s, 3, node);
+  auto& s = ins_event_;
+  s.bind(1, run_id_);
+  s.bind(2, t);
+  s.bind(3, node);
   bind_int64_or_null(s, 4, peer, peer < 0);
-  bind_text(s, 5, kind);
-  bind_text(s, 6, detail);
+  s.bind(5, kind);
+  s.bind(6, detail);
   return step_reset(s);
 }
 
@@ -370,34 +337,34 @@ Result<bool> Recorder::add_ban(SimTime t, std::uint32_t node, std::int64_t peer,
                                std::uint32_t violations, Duration duration_ns,
                                std::string_view reason) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_ban_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, t);
-  sqlite3_bind_int64(s, 3, node);
+  auto& s = ins_ban_;
+  s.bind(1, run_id_);
+  s.bind(2, t);
+  s.bind(3, node);
   bind_int64_or_null(s, 4, peer, peer < 0);
-  bind_text(s, 5, banned_ip);
+  s.bind(5, banned_ip);
   bind_int64_or_null(s, 6, static_cast<std::int64_t>(conn_id), conn_id == 0);
-  sqlite3_bind_int64(s, 7, violations);
+  s.bind(7, violations);
   bind_int64_or_null(s, 8, duration_ns, duration_ns == kNever);
-  bind_text(s, 9, reason);
+  s.bind(9, reason);
   return step_reset(s);
 }
 
 Result<bool> Recorder::add_block(const BlockRow& b) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_block_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, b.node);
-  sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(b.height));
-  bind_text(s, 4, hex64(b.hash));
+  auto& s = ins_block_;
+  s.bind(1, run_id_);
+  s.bind(2, b.node);
+  s.bind(3, static_cast<std::int64_t>(b.height));
+  s.bind(4, hex64(b.hash));
   bind_int64_or_null(s, 5, b.producer, b.producer < 0);
-  sqlite3_bind_int64(s, 6, b.slot_unix_s);
-  bind_text(s, 7, b.how);
+  s.bind(6, b.slot_unix_s);
+  s.bind(7, b.how);
   bind_time(s, 8, b.t_proposed_ns);
-  sqlite3_bind_int64(s, 9, b.t_finalized_ns);
-  sqlite3_bind_int64(s, 10, b.votes);
-  sqlite3_bind_int64(s, 11, b.active);
-  sqlite3_bind_int64(s, 12, b.transactions);
+  s.bind(9, b.t_finalized_ns);
+  s.bind(10, b.votes);
+  s.bind(11, b.active);
+  s.bind(12, b.transactions);
   return step_reset(s);
 }
 
@@ -405,27 +372,27 @@ Result<bool> Recorder::add_transaction(std::uint32_t node, std::uint64_t txid,
                                        SimTime t_submitted_ns, SimTime t_final_ns,
                                        std::uint32_t votes, std::uint32_t committee) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_tx_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, node);
-  bind_text(s, 3, hex64(txid));
+  auto& s = ins_tx_;
+  s.bind(1, run_id_);
+  s.bind(2, node);
+  s.bind(3, hex64(txid));
   bind_time(s, 4, t_submitted_ns);
-  sqlite3_bind_int64(s, 5, t_final_ns);
-  sqlite3_bind_int64(s, 6, votes);
-  sqlite3_bind_int64(s, 7, committee);
+  s.bind(5, t_final_ns);
+  s.bind(6, votes);
+  s.bind(7, committee);
   return step_reset(s);
 }
 
 Result<bool> Recorder::add_proposal(SimTime t, std::uint32_t node, std::uint64_t height,
                                     std::uint64_t hash, std::uint32_t active) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_proposal_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, t);
-  sqlite3_bind_int64(s, 3, node);
-  sqlite3_bind_int64(s, 4, static_cast<std::int64_t>(height));
-  bind_text(s, 5, hex64(hash));
-  sqlite3_bind_int64(s, 6, active);
+  auto& s = ins_proposal_;
+  s.bind(1, run_id_);
+  s.bind(2, t);
+  s.bind(3, node);
+  s.bind(4, static_cast<std::int64_t>(height));
+  s.bind(5, hex64(hash));
+  s.bind(6, active);
   return step_reset(s);
 }
 
@@ -433,13 +400,13 @@ Result<bool> Recorder::add_message(SimTime t, std::uint64_t conn_id, std::uint32
                                    std::string_view kind, std::uint64_t bytes) {
   if (!records(RecordLevel::kMessages)) return true;
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_msg_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, t);
-  sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(conn_id));
-  sqlite3_bind_int64(s, 4, node);
-  bind_text(s, 5, kind);
-  sqlite3_bind_int64(s, 6, static_cast<std::int64_t>(bytes));
+  auto& s = ins_msg_;
+  s.bind(1, run_id_);
+  s.bind(2, t);
+  s.bind(3, static_cast<std::int64_t>(conn_id));
+  s.bind(4, node);
+  s.bind(5, kind);
+  s.bind(6, static_cast<std::int64_t>(bytes));
   return step_reset(s);
 }
 
@@ -448,14 +415,14 @@ Result<bool> Recorder::add_sample(SimTime t, std::uint32_t node, std::uint64_t h
                                   std::uint32_t mempool) {
   if (!records(RecordLevel::kSamples)) return true;
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_sample_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, t);
-  sqlite3_bind_int64(s, 3, node);
-  sqlite3_bind_int64(s, 4, static_cast<std::int64_t>(height));
-  sqlite3_bind_int64(s, 5, peers);
-  sqlite3_bind_int64(s, 6, active);
-  sqlite3_bind_int64(s, 7, mempool);
+  auto& s = ins_sample_;
+  s.bind(1, run_id_);
+  s.bind(2, t);
+  s.bind(3, node);
+  s.bind(4, static_cast<std::int64_t>(height));
+  s.bind(5, peers);
+  s.bind(6, active);
+  s.bind(7, mempool);
   return step_reset(s);
 }
 
@@ -464,36 +431,33 @@ Result<bool> Recorder::add_fault(std::uint32_t fault_id, std::string_view kind,
                                  std::string_view params, std::string_view source,
                                  std::string_view spec) {
   if (auto ok = row_added(); !ok) return ok;
-  auto* s = ins_fault_.get();
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_int64(s, 2, fault_id);
-  bind_text(s, 3, kind);
-  bind_text(s, 4, targets);
-  sqlite3_bind_int64(s, 5, start_ns);
+  auto& s = ins_fault_;
+  s.bind(1, run_id_);
+  s.bind(2, fault_id);
+  s.bind(3, kind);
+  s.bind(4, targets);
+  s.bind(5, start_ns);
   bind_time(s, 6, end_ns);
-  bind_text(s, 7, params);
-  bind_text(s, 8, source);
-  bind_text(s, 9, spec);
+  s.bind(7, params);
+  s.bind(8, source);
+  s.bind(9, spec);
   return step_reset(s);
 }
 
 Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals) {
   if (auto ok = flush(); !ok) return ok;
   if (auto ok = exec(results_db_indexes()); !ok) return ok;
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_.get(),
-                         "UPDATE runs SET status=?, events=?, end_ns=?, wall_seconds=?, "
-                         "fingerprint=? WHERE run_id=?",
-                         -1, &raw, nullptr) != SQLITE_OK)
-    return db_error("end run");
-  Stmt s(raw);
-  bind_text(raw, 1, status);
-  sqlite3_bind_int64(raw, 2, static_cast<std::int64_t>(totals.events));
-  sqlite3_bind_int64(raw, 3, totals.end_ns);
-  sqlite3_bind_double(raw, 4, totals.wall_seconds);
-  bind_text(raw, 5, hex64(totals.fingerprint));
-  sqlite3_bind_int64(raw, 6, run_id_);
-  if (sqlite3_step(raw) != SQLITE_DONE) return db_error("end run");
+  auto s = db_.prepare(
+      "UPDATE runs SET status=?, events=?, end_ns=?, wall_seconds=?, "
+      "fingerprint=? WHERE run_id=?");
+  if (!s) return db_error("end run");
+  s->bind(1, status)
+      .bind(2, static_cast<std::int64_t>(totals.events))
+      .bind(3, totals.end_ns)
+      .bind(4, totals.wall_seconds)
+      .bind(5, hex64(totals.fingerprint))
+      .bind(6, run_id_);
+  if (auto ok = s->step(); !ok || *ok) return db_error("end run");
   run_open_ = false;
   return true;
 }

@@ -11,8 +11,6 @@
 // locked DB); a legacy timesim DB is migrated to the current schema.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,6 +20,7 @@
 #include "node_core/version_profile.h"
 #include "store/conn_record.h"
 #include "store/results_db.h"
+#include "store/sqlite.h"
 
 namespace ts::sim {
 
@@ -131,24 +130,19 @@ class Recorder {
   sqlite3* db() const { return db_.get(); }
 
  private:
-  struct StmtFinalize {
-    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-  };
-  using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
   Recorder() = default;
   Result<bool> exec(const char* sql);
-  Result<Stmt> prepare(const char* sql);
-  Result<bool> step_reset(sqlite3_stmt* s);
+  Result<sql::Statement> prepare(const char* sql);
+  Result<bool> step_reset(sql::Statement& s);
   Result<bool> row_added();
   Error db_error(std::string_view what) const;
 
   std::string path_;  // for messages
-  DbHandle db_;
-  Stmt ins_profile_;
-  Stmt ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_, ins_proposal_,
-      ins_sample_, ins_tx_, ins_ban_;
-  Stmt ins_msg_;
+  sql::Db db_;        // declared first: destroyed after its statements
+  sql::Statement ins_profile_;
+  sql::Statement ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_,
+      ins_proposal_, ins_sample_, ins_tx_, ins_ban_;
+  sql::Statement ins_msg_;
   RecordLevel level_ = RecordLevel::kSamples;
   bool timing_ = false;
   std::int64_t sqlite_ns_ = 0;

@@ -204,11 +204,6 @@ constexpr const char* kRunsColumnsV1[] = {
     "run_id",      "scenario", "scenario_path", "scenario_hash", "seed",
     "duration_ns", "mode",     "status",        "args",          "timesim_version"};
 
-struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
 std::string in_quotes(const std::string& path) {
   return "'" + path + "'";
 }
@@ -228,21 +223,23 @@ Error failure(sqlite3* db, int rc, const std::string& path) {
   }
 }
 
+// The error for the call on `db` (at `path`) that just failed.
+Error failure(sqlite3* db, const std::string& path) {
+  return failure(db, sqlite3_errcode(db), path);
+}
+
 Result<bool> exec(sqlite3* db, const std::string& sql, const std::string& path) {
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return failure(db, rc, path);
+  if (!sql::exec(db, sql.c_str())) return failure(db, path);
   return true;
 }
 
 // The integer the one-row query `sql` returns.
 Result<std::int64_t> query_int(sqlite3* db, const char* sql, const std::string& path) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
-  Stmt s(raw);
-  if (rc != SQLITE_OK) return failure(db, rc, path);
-  rc = sqlite3_step(raw);
-  if (rc != SQLITE_ROW) return failure(db, rc, path);
-  return sqlite3_column_int64(raw, 0);
+  auto s = sql::Statement::prepare(db, sql);
+  if (!s) return failure(db, path);
+  auto row = s->step();
+  if (!row || !*row) return failure(db, path);
+  return s->int64(0);
 }
 
 struct Column {
@@ -253,17 +250,14 @@ struct Column {
 // The columns of table `table` in `db`, in order (none: no such table).
 Result<std::vector<Column>> columns_of(sqlite3* db, const std::string& table,
                                        const std::string& path) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(
-      db, "SELECT name, \"notnull\" FROM pragma_table_info(?1) ORDER BY cid", -1, &raw, nullptr);
-  Stmt s(raw);
-  if (rc != SQLITE_OK) return failure(db, rc, path);
-  sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  auto s = sql::Statement::prepare(
+      db, "SELECT name, \"notnull\" FROM pragma_table_info(?1) ORDER BY cid");
+  if (!s) return failure(db, path);
+  s->bind(1, table);
   std::vector<Column> cols;
-  while ((rc = sqlite3_step(raw)) == SQLITE_ROW)
-    cols.push_back({reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)),
-                    sqlite3_column_int(raw, 1) != 0});
-  if (rc != SQLITE_DONE) return failure(db, rc, path);
+  while (s->next())
+    cols.push_back({s->text(0), s->int64(1) != 0});
+  if (!s->status()) return failure(db, path);
   return cols;
 }
 
@@ -282,18 +276,15 @@ Result<bool> has_timesim_runs(sqlite3* db, const std::string& path) {
 
 // The current schema's tables (name, CREATE statement), from a scratch in-memory DB.
 Result<std::vector<std::pair<std::string, std::string>>> current_tables() {
-  sqlite3* raw = nullptr;
-  sqlite3_open(":memory:", &raw);
-  DbHandle ref(raw);
-  if (auto ok = exec(raw, kSchema, ":memory:"); !ok) return ok.error();
-  sqlite3_stmt* q = nullptr;
-  sqlite3_prepare_v2(raw, "SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name",
-                     -1, &q, nullptr);
-  Stmt s(q);
+  auto ref = sql::Db::open(":memory:");
+  if (!ref) return Error{"results DB ':memory:': " + ref.error().message};
+  if (auto ok = exec(ref->get(), kSchema, ":memory:"); !ok) return ok.error();
+  auto s = ref->prepare("SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name");
+  if (!s) return failure(ref->get(), ":memory:");
   std::vector<std::pair<std::string, std::string>> out;
-  while (sqlite3_step(q) == SQLITE_ROW)
-    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
-                     reinterpret_cast<const char*>(sqlite3_column_text(q, 1)));
+  while (s->next())
+    out.emplace_back(s->text(0), s->text(1));
+  if (!s->status()) return failure(ref->get(), ":memory:");
   return out;
 }
 
@@ -308,11 +299,10 @@ Result<bool> conform_table(sqlite3* db, const std::string& path, const std::stri
   auto have = columns_of(db, name, path);
   if (!have) return have.error();
   if (have->empty()) return true;  // missing: created by the schema
-  sqlite3* ref_raw = nullptr;
-  sqlite3_open(":memory:", &ref_raw);
-  DbHandle ref(ref_raw);
-  if (auto ok = exec(ref_raw, create, ":memory:"); !ok) return ok.error();
-  auto want = columns_of(ref_raw, name, ":memory:");
+  auto ref = sql::Db::open(":memory:");
+  if (!ref) return Error{"results DB ':memory:': " + ref.error().message};
+  if (auto ok = exec(ref->get(), create, ":memory:"); !ok) return ok.error();
+  auto want = columns_of(ref->get(), name, ":memory:");
   if (!want) return want.error();
   bool same = have->size() == want->size();
   for (std::size_t i = 0; same && i < have->size(); ++i)
@@ -375,6 +365,15 @@ Result<bool> check_regular_file(const std::string& path) {
   return Error{in_quotes(path) + " is " + what + ", not a regular file; it is not a results DB"};
 }
 
+// `path`, a regular file, opened read-only with a busy timeout.
+Result<sql::Db> open_read_only(const std::string& path) {
+  if (auto ok = check_regular_file(path); !ok) return ok.error();
+  auto db = sql::Db::open(path, SQLITE_OPEN_READONLY);
+  if (!db) return Error{"cannot open results DB " + in_quotes(path) + ": " + db.error().message};
+  sqlite3_busy_timeout(db->get(), 5000);
+  return db;
+}
+
 }  // namespace
 
 const char* results_db_schema() {
@@ -424,58 +423,45 @@ Result<DbState> inspect_results_db(sqlite3* db, const std::string& path) {
 }
 
 Result<DbState> inspect_results_db_file(const std::string& path) {
-  if (auto ok = check_regular_file(path); !ok) return ok.error();
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  DbHandle db(raw);
-  if (rc != SQLITE_OK)
-    return Error{"cannot open results DB " + in_quotes(path) + ": " +
-                 (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc))};
-  sqlite3_busy_timeout(raw, 5000);
-  return inspect_results_db(raw, path);
+  auto db = open_read_only(path);
+  if (!db) return db.error();
+  return inspect_results_db(db->get(), path);
 }
 
 Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState state) {
   if (state == DbState::kCurrent) return true;
-  if (auto ok = exec(db, "BEGIN IMMEDIATE", path); !ok) return ok;
-  auto body = [&]() -> Result<bool> {
-    if (state == DbState::kLegacy) {
-      if (auto ok = migrate(db, path); !ok) return ok;
-    }
-    if (auto ok = exec(db, kSchema, path); !ok) return ok;
-    if (state == DbState::kLegacy) {  // rebuilt tables lost their indexes
-      if (auto ok = exec(db, kIndexes, path); !ok) return ok;
-    }
-    return exec(db,
-                "PRAGMA application_id=" + std::to_string(kResultsDbApplicationId) +
-                    "; PRAGMA user_version=" + std::to_string(kSchemaVersion),
-                path);
-  }();
-  if (!body) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    return body;
+  auto txn = sql::Transaction::begin(db, "BEGIN IMMEDIATE");  // rolled back on any error
+  if (!txn) return failure(db, path);
+  if (state == DbState::kLegacy) {
+    if (auto ok = migrate(db, path); !ok) return ok;
   }
-  return exec(db, "COMMIT", path);
+  if (auto ok = exec(db, kSchema, path); !ok) return ok;
+  if (state == DbState::kLegacy) {  // rebuilt tables lost their indexes
+    if (auto ok = exec(db, kIndexes, path); !ok) return ok;
+  }
+  if (auto ok = exec(db,
+                     "PRAGMA application_id=" + std::to_string(kResultsDbApplicationId) +
+                         "; PRAGMA user_version=" + std::to_string(kSchemaVersion),
+                     path);
+      !ok)
+    return ok;
+  if (!txn->commit()) return failure(db, path);
+  return true;
 }
 
-Result<DbHandle> open_results_db_for_reading(const std::string& path) {
-  if (auto ok = check_regular_file(path); !ok) return ok.error();
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  DbHandle db(raw);
-  if (rc != SQLITE_OK)
-    return Error{"cannot open results DB " + in_quotes(path) + ": " +
-                 (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc))};
-  sqlite3_busy_timeout(raw, 5000);
+Result<sql::Db> open_results_db_for_reading(const std::string& path) {
+  auto db = open_read_only(path);
+  if (!db) return db.error();
+  sqlite3* raw = db->get();
   auto state = inspect_results_db(raw, path);
   if (!state) return state.error();
   if (*state == DbState::kNew)
     return Error{in_quotes(path) + " is not a timesim results DB (it is empty: no runs)"};
   if (*state == DbState::kCurrent) return db;
   // Legacy: migrate a private in-memory copy.
-  sqlite3* mem_raw = nullptr;
-  sqlite3_open(":memory:", &mem_raw);
-  DbHandle mem(mem_raw);
+  auto mem = sql::Db::open(":memory:");
+  if (!mem) return Error{"results DB " + in_quotes(path) + ": " + mem.error().message};
+  sqlite3* mem_raw = mem->get();
   sqlite3_backup* b = sqlite3_backup_init(mem_raw, "main", raw, "main");
   if (!b) return failure(mem_raw, sqlite3_errcode(mem_raw), path);
   const int step = sqlite3_backup_step(b, -1);

@@ -12,14 +12,12 @@
 // Anything else is refused, and nothing is written to it.
 #pragma once
 
-#include <sqlite3.h>
-
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/file_marks.h"
 #include "common/result.h"
+#include "store/sqlite.h"
 
 namespace ts::sim {
 
@@ -57,15 +55,10 @@ Result<DbState> inspect_results_db_file(const std::string& path);
 // transaction: on an error nothing has changed.
 Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState state);
 
-struct DbClose {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using DbHandle = std::unique_ptr<sqlite3, DbClose>;
-
 // For readers: `path` opened read-only and checked. A legacy DB is copied into memory and
 // migrated there (the file is never changed), so readers only ever see the current schema.
 // An empty (new) DB is refused: it holds no runs.
-Result<DbHandle> open_results_db_for_reading(const std::string& path);
+Result<sql::Db> open_results_db_for_reading(const std::string& path);
 
 // The SQL value a column older schemas lack takes when their rows are copied into the
 // current shape: "0" or "''" for the NOT NULL columns added after schema 1 without a bump

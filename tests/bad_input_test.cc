@@ -2,7 +2,6 @@
 // on stderr that contains the documented message, and must write nothing. The table is the
 // single list of cases, so the docs and the tests cannot drift apart.
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -87,24 +86,14 @@ void make_fixtures(const fs::path& dir) {
   }
   write(dir / "big.yaml", std::string(17u << 20, '#'));
   fs::create_directory(dir / "adir");
-  {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / "newer.db").c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "CREATE TABLE t(x); PRAGMA user_version = 99;", nullptr, nullptr,
-                         nullptr) == SQLITE_OK);
-    sqlite3_close(db);
-  }
+  test::exec_file((dir / "newer.db").string(), "CREATE TABLE t(x); PRAGMA user_version = 99;");
   write(dir / "notdb.db", "this is not a database\n");
   for (const auto& [name, sql] :
        {std::pair<const char*, const char*>{"foreign.db",
                                             "CREATE TABLE contacts(name TEXT); INSERT INTO "
                                             "contacts VALUES ('ada'); PRAGMA user_version = 2;"},
-        {"otherapp.db", "CREATE TABLE t(x); PRAGMA application_id = 305419896;"}}) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / name).c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
-  }
+        {"otherapp.db", "CREATE TABLE t(x); PRAGMA application_id = 305419896;"}})
+    test::exec_file((dir / name).string(), sql);
   write(dir / "side.db-journal", "my notes\n");  // not SQLite's journal
   fs::create_symlink("notdb.db", dir / "link.db");
   REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);

@@ -259,15 +259,15 @@ TEST_CASE("metrics: consensus metrics come from a blocks table when the DB has o
   // time is unknown counts as a block but not towards finality.
   auto r = test::run(test::load("topologies/six_nodes_postfix.yaml"), 1, 5 * kMinute);
   REQUIRE(
-      sqlite3_exec(
+      sql::exec(
           r.db(),
           "INSERT INTO blocks (run_id, node, height, block_hash, producer, "
           "slot_unix_s, how, t_proposed_ns, t_finalized_ns, votes, active, transactions) VALUES "
           "(1, 0, 1, 'a', 0, 0, 'consensus', 0, 2000000000, 4, 6, 0),"
           "(1, 1, 1, 'a', 0, 0, 'consensus', 0, 2000000000, 4, 6, 0),"
           "(1, 0, 2, 'b', 0, 0, 'consensus', 600000000000, 604000000000, 4, 6, 0),"
-          "(1, 0, 3, 'c', 0, 0, 'sync', NULL, 1300000000000, 0, 0, 0);",
-          nullptr, nullptr, nullptr) == SQLITE_OK);
+          "(1, 0, 3, 'c', 0, 0, 'sync', NULL, 1300000000000, 0, 0, 0);")
+          .ok());
   auto m = analysis::compute_metrics(r.db(), 0);
   REQUIRE(m.ok());
   const auto blocks = m->at("blocks_committed");

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,23 +42,13 @@ pid_t spawn_timesim(const std::vector<std::string>& args) {
 
 // Opens `path` read-only and returns the first column of `sql` (-1 on any error).
 std::int64_t query(const std::string& path, const std::string& sql, std::string* text = nullptr) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* s = nullptr;
-  std::int64_t v = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW) {
-    v = sqlite3_column_int64(s, 0);
-    if (text && sqlite3_column_text(s, 0))
-      *text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return v;
+  auto db = sql::Db::open(path, SQLITE_OPEN_READONLY);
+  if (!db) return -1;
+  sqlite3_busy_timeout(db->get(), 5000);
+  auto s = db->prepare(sql);
+  if (!s || !s->next()) return -1;
+  if (text && !s->is_null(0)) *text = s->text(0);
+  return s->int64(0);
 }
 
 // Waits until the running process has committed some connection rows, then sends `sig`.

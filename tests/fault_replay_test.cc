@@ -9,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include <sqlite3.h>
-
 #include "faults/fault.h"
 #include "test_util.h"
 
@@ -173,24 +171,16 @@ TEST_CASE("cli: timesim faults prints the replayable schedule - exit 2 on a miss
                "[[\"50.28.104.50\"], [\"64.91.241.10\"]]}  # scenario, ended no connection\n") !=
       std::string::npos);
   // the upgrade's count and reasons are the DB's
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2((dir / "r.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   std::string expect;
   std::int64_t total = 0;
-  sqlite3_stmt* q = nullptr;
-  REQUIRE(
-      sqlite3_prepare_v2(
-          db,
-          "SELECT close_reason, count(*) FROM connections WHERE fault_id = 2 GROUP BY 1 ORDER BY 1",
-          -1, &q, nullptr) == SQLITE_OK);
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    expect += std::string(expect.empty() ? "" : ", ") +
-              reinterpret_cast<const char*>(sqlite3_column_text(q, 0)) + " " +
-              std::to_string(sqlite3_column_int64(q, 1));
-    total += sqlite3_column_int64(q, 1);
+  const auto db = test::open_read_only((dir / "r.db").string());
+  for (const auto& row :
+       test::rows(db.get(),
+                  "SELECT close_reason, count(*) FROM connections WHERE fault_id = 2 GROUP BY 1 "
+                  "ORDER BY 1")) {
+    expect += std::string(expect.empty() ? "" : ", ") + row[0] + " " + row[1];
+    total += std::stoll(row[1]);
   }
-  sqlite3_finalize(q);
-  sqlite3_close(db);
   CHECK(total >= 5);  // node 5's five inbound links at least
   CHECK(
       out.find(

@@ -1,7 +1,6 @@
 // Nothing a user types may destroy a file (issue 14): one test case per class of data loss.
 // Each runs the real binary (tests/run_cli.h) in a scratch directory.
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,30 +26,18 @@ void write(const fs::path& p, const std::string& text) {
 
 // Runs `sql` on the DB at `path` (created if missing).
 void sql_exec(const fs::path& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const std::string msg = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, msg);
+  test::exec_file(path.string(), sql);
 }
 
 // First column of the first row of `sql` on the DB at `path`, as text ("" when none).
 std::string sql_value(const fs::path& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  std::string v;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-    v = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-  const std::string err = sqlite3_errmsg(db);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  CAPTURE(err);
-  return v;
+  const auto db = test::open_read_only(path.string());
+  auto s = sql::Statement::prepare(db.get(), sql);
+  if (!s) {
+    CAPTURE(s.error().message);
+    return "";
+  }
+  return s->next() ? s->text(0) : "";
 }
 
 // A directory with six.yaml and a results DB `x.db` holding two runs.
@@ -248,15 +235,10 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     sql_exec(legacy, test::slurp(e.path()));
     std::vector<std::string> tables;
     {
-      sqlite3* db = nullptr;
-      REQUIRE(sqlite3_open(legacy.c_str(), &db) == SQLITE_OK);
-      sqlite3_stmt* s = nullptr;
-      sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name", -1,
-                         &s, nullptr);
-      while (sqlite3_step(s) == SQLITE_ROW)
-        tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-      sqlite3_finalize(s);
-      sqlite3_close(db);
+      const auto db = test::open_read_only(legacy.string());
+      for (const auto& row :
+           test::rows(db.get(), "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"))
+        tables.push_back(row[0]);
     }
     for (const auto& t : tables) {  // one row, every column 1 (run 1)
       std::string values;
@@ -301,14 +283,15 @@ TEST_CASE("file safety: a locked DB is reported as locked, naming the file") {
   Fixture fx("locked");
   // Read before locking: closing any descriptor of the file drops this process's locks.
   const std::string before = fx.bytes("x.db");
-  sqlite3* holder = nullptr;
-  REQUIRE(sqlite3_open((fx.dir / "x.db").c_str(), &holder) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
-  // Used to say "'x.db' is not a timesim results DB: database is locked".
-  refused(test::timesim("run six.yaml --duration 2m --db x.db", fx.dir),
-          "results DB 'x.db' is locked by another process");
-  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(holder);
+  {
+    auto holder = sql::Db::open((fx.dir / "x.db").string());
+    REQUIRE(holder.ok());
+    auto lock = sql::Transaction::begin(holder->get(), "BEGIN EXCLUSIVE");  // rolled back below
+    REQUIRE(lock.ok());
+    // Used to say "'x.db' is not a timesim results DB: database is locked".
+    refused(test::timesim("run six.yaml --duration 2m --db x.db", fx.dir),
+            "results DB 'x.db' is locked by another process");
+  }
   CHECK(fx.bytes("x.db") == before);
 }
 

@@ -183,14 +183,10 @@ TEST_CASE(
     ::usleep(300'000);
     REQUIRE(w.run_until(seconds(60)).ok());
     REQUIRE(w.finish().ok());
-    sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2((*rec)->db(),
-                               "SELECT t_ns FROM node_events WHERE node=1 AND kind='start'", -1, &s,
-                               nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-    const std::int64_t t = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return t;
+    auto s =
+        test::query((*rec)->db(), "SELECT t_ns FROM node_events WHERE node=1 AND kind='start'");
+    REQUIRE(s.next());
+    return s.int64(0);
   };
   CHECK(start_of_node1(false) == seconds(10));
   CHECK(start_of_node1(true) >= seconds(35));

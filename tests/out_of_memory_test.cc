@@ -2,7 +2,6 @@
 // (not left 'running'). The child timesim gets a small address space (RLIMIT_AS), so a
 // generated network of 200,000 nodes runs out of memory deterministically.
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "run_cli.h"
+#include "store/sqlite.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TIMESIM_ASAN 1
@@ -51,17 +51,11 @@ int run_limited(const std::filesystem::path& dir, rlim_t limit_bytes,
 }
 
 std::string run_status(const std::string& db_path) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "SELECT group_concat(status) FROM runs", -1, &q, nullptr) ==
-          SQLITE_OK);
-  std::string s;
-  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-    s = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  return s;
+  auto db = ts::sql::Db::open(db_path, SQLITE_OPEN_READONLY);
+  REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
+  auto q = db->prepare("SELECT group_concat(status) FROM runs");
+  REQUIRE_MESSAGE(q.ok(), (q.ok() ? "" : q.error().message));
+  return q->next() ? q->text(0) : "";
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <fmt/core.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -67,15 +66,9 @@ std::map<std::string, json> chart_specs(const std::string& html) {
 }
 
 std::int64_t db_int(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open_v2(db.string().c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
-  std::int64_t v = -1;
-  if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(h);
-  return v;
+  const auto h = test::open_read_only(db.string());
+  auto s = test::query(h.get(), sql);
+  return s.next() ? s.int64(0) : -1;
 }
 
 // The layer of a chart spec that draws `field` on x (the fault layer draws "a").

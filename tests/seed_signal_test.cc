@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,22 +88,14 @@ void wait_for_logs(const fs::path& tmp, std::size_t logs) {
 }
 
 std::int64_t count_runs(const std::string& path, std::string* integrity = nullptr) {
-  sqlite3* db = nullptr;
   std::int64_t n = -1;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE status = 'complete'", -1, &s,
-                           nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-      n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    if (integrity &&
-        sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-      *integrity = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
+  auto db = sql::Db::open(path, SQLITE_OPEN_READONLY);
+  if (!db) return n;
+  if (auto s = db->prepare("SELECT count(*) FROM runs WHERE status = 'complete'"); s && s->next())
+    n = s->int64(0);
+  if (integrity) {
+    if (auto s = db->prepare("PRAGMA integrity_check"); s && s->next()) *integrity = s->text(0);
   }
-  sqlite3_close(db);
   return n;
 }
 

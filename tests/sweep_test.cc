@@ -1,7 +1,6 @@
 // `timesim sweep` and `timesim merge`: a sweep split into shards and merged holds the same
 // runs, row for row, as the unsharded sweep (run ids aside).
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <map>
 #include <string>
@@ -17,44 +16,31 @@ namespace {
 // columns that legitimately differ between invocations (wall time, the child's command
 // line with its temporary DB path) left out.
 std::map<std::uint64_t, std::vector<std::string>> rows_by_seed(const std::string& path) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  const auto db = test::open_read_only(path);
   std::map<std::int64_t, std::uint64_t> seed_of;
-  std::vector<std::string> tables;
-  auto each = [&](const std::string& sql, auto&& fn) {
-    sqlite3_stmt* s = nullptr;
-    REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK,
-                    sqlite3_errmsg(db));
-    while (sqlite3_step(s) == SQLITE_ROW)
-      fn(s);
-    sqlite3_finalize(s);
-  };
-  each("SELECT run_id, seed FROM runs", [&](sqlite3_stmt* s) {
-    seed_of[sqlite3_column_int64(s, 0)] = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
-  });
-  each("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", [&](sqlite3_stmt* s) {
-    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-  });
+  for (auto s = test::query(db.get(), "SELECT run_id, seed FROM runs"); s.next();)
+    seed_of[s.int64(0)] = static_cast<std::uint64_t>(s.int64(1));
   std::map<std::uint64_t, std::vector<std::string>> out;
-  for (const auto& t : tables) {
-    each("SELECT * FROM \"" + t + "\" ORDER BY rowid", [&](sqlite3_stmt* s) {
+  for (const auto& t : test::rows(db.get(),
+                                  "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                  "ORDER BY name")) {
+    for (auto s = test::query(db.get(), "SELECT * FROM \"" + t[0] + "\" ORDER BY rowid");
+         s.next();) {
       std::int64_t run = -1;
-      std::string row = t;
-      for (int i = 0; i < sqlite3_column_count(s); ++i) {
-        const std::string col = sqlite3_column_name(s, i);
+      std::string row = t[0];
+      for (int i = 0; i < s.column_count(); ++i) {
+        const std::string col = s.column_name(i);
         if (col == "run_id") {
-          run = sqlite3_column_int64(s, i);
+          run = s.int64(i);
           continue;
         }
         if (col.rfind("wall", 0) == 0 || col == "args") continue;
-        const auto* v = sqlite3_column_text(s, i);
         row += '|';
-        row += v ? reinterpret_cast<const char*>(v) : "NULL";
+        row += s.is_null(i) ? "NULL" : s.text(i);
       }
       if (run >= 0) out[seed_of.at(run)].push_back(row);
-    });
+    }
   }
-  sqlite3_close(db);
   return out;
 }
 

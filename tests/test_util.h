@@ -2,7 +2,6 @@
 #pragma once
 
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <cstdint>
 #include <memory>
@@ -13,6 +12,7 @@
 #include "scenario/scenario.h"
 #include "sim/world.h"
 #include "store/recorder.h"
+#include "store/sqlite.h"
 
 namespace ts::test {
 
@@ -26,6 +26,53 @@ inline sim::Scenario load(const std::string& rel) {
   return std::move(*sc);
 }
 
+// The statement `sql` on `db`, prepared (a failure fails the test).
+inline sql::Statement query(sqlite3* db, const std::string& sql) {
+  auto s = sql::Statement::prepare(db, sql);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
+  return std::move(*s);
+}
+
+// First column of the first row of `sql`, as int64 (0 when NULL or no row).
+inline std::int64_t scalar(sqlite3* db, const std::string& sql) {
+  auto s = query(db, sql);
+  return s.next() ? s.int64(0) : 0;
+}
+
+// First column of the first row of `sql` as text ("" when NULL or no row).
+inline std::string scalar_text(sqlite3* db, const std::string& sql) {
+  auto s = query(db, sql);
+  return s.next() ? s.text(0) : "";
+}
+
+// All rows of `sql`, each column rendered as text ("NULL" for NULL).
+inline std::vector<std::vector<std::string>> rows(sqlite3* db, const std::string& sql) {
+  auto s = query(db, sql);
+  std::vector<std::vector<std::string>> out;
+  while (s.next()) {
+    std::vector<std::string> row;
+    for (int i = 0; i < s.column_count(); ++i)
+      row.push_back(s.is_null(i) ? "NULL" : s.text(i));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+// Runs `sql` on the SQLite file at `path`, created if missing (a failure fails the test).
+inline void exec_file(const std::string& path, const std::string& sql) {
+  auto db = sql::Db::open(path);
+  REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
+  const auto ok = db->exec(sql.c_str());
+  REQUIRE_MESSAGE(ok.ok(), (ok.ok() ? "" : ok.error().message));
+}
+
+// The results DB file at `path`, opened read-only (a failure fails the test).
+inline sql::Db open_read_only(const std::string& path) {
+  auto db = sql::Db::open(path, SQLITE_OPEN_READONLY);
+  REQUIRE_MESSAGE(db.ok(), (db.ok() ? "" : db.error().message));
+  return std::move(*db);
+}
+
 // A finished run held in an in-memory DB.
 struct Run {
   std::unique_ptr<sim::Recorder> rec;
@@ -33,32 +80,9 @@ struct Run {
 
   sqlite3* db() const { return rec->db(); }
 
-  // First column of the first row of `sql`, as int64 (0 when NULL or no row).
-  std::int64_t scalar(const std::string& sql) const {
-    sqlite3_stmt* s = nullptr;
-    REQUIRE_MESSAGE(sqlite3_prepare_v2(db(), sql.c_str(), -1, &s, nullptr) == SQLITE_OK,
-                    sqlite3_errmsg(db()));
-    std::int64_t v = 0;
-    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-  }
-  // All rows of `sql`, each column rendered as text ("NULL" for NULL).
+  std::int64_t scalar(const std::string& sql) const { return test::scalar(db(), sql); }
   std::vector<std::vector<std::string>> rows(const std::string& sql) const {
-    sqlite3_stmt* s = nullptr;
-    REQUIRE_MESSAGE(sqlite3_prepare_v2(db(), sql.c_str(), -1, &s, nullptr) == SQLITE_OK,
-                    sqlite3_errmsg(db()));
-    std::vector<std::vector<std::string>> out;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-      std::vector<std::string> row;
-      for (int i = 0; i < sqlite3_column_count(s); ++i) {
-        const auto* t = sqlite3_column_text(s, i);
-        row.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-      }
-      out.push_back(std::move(row));
-    }
-    sqlite3_finalize(s);
-    return out;
+    return test::rows(db(), sql);
   }
 };
 
