@@ -86,7 +86,7 @@ Result<RunStats> World::run(Duration duration_ns, const std::atomic<bool>* inter
     }
     sched_.pop(e);
     stats_.fingerprint = fingerprint_mix(stats_.fingerprint, e);
-    if (trace_) trace_->push_back(TracedEvent{e, event_node(e)});
+    if (trace_) trace_->push_back(TracedEvent{e, event_node(e), sched_.scheduled()});
     dispatch(e);
   }
   stats_.end_ns = stats_.interrupted ? sched_.now() : duration_ns;
@@ -375,6 +375,7 @@ void World::check_balance(const SimConn& c) {
 void World::check_pool_at_end() {
   Event e;
   while (sched_.pop(e)) {
+    if (undispatched_) undispatched_->push_back(e);
     if (e.kind != EventKind::kDeliver) continue;
     if (segments_[e.c].owner != e.b)
       fail_invariant("a delivery of connection " + std::to_string(e.b) + " holds segment " +

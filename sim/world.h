@@ -82,8 +82,15 @@ class World {
   struct TracedEvent {
     Event event;
     std::int64_t node;  // the node the event is for, -1 if none (faults, samples)
+    // Events scheduled before this one was popped (the scheduler's seq counter then): the
+    // events with seq in [previous one's scheduled_before, this one's) were scheduled while
+    // the previous event was dispatched (bench/event_trace.h rebuilds delays from this).
+    std::uint64_t scheduled_before = 0;
   };
   void set_trace(std::vector<TracedEvent>* trace) { trace_ = trace; }
+  // The events still pending when run() ends (never dispatched), appended in (at, seq)
+  // order; null: none. `out` must outlive run().
+  void set_undispatched(std::vector<Event>* out) { undispatched_ = out; }
   // Progress reports during run(); null: none. `sink` must outlive run().
   void set_progress(ProgressSink* sink) { progress_ = sink; }
   // Packets as they are sent (pcap export); `obs` must outlive run(). Null: none.
@@ -287,6 +294,7 @@ class World {
   std::uint64_t stale_timers_ = 0;
   std::uint64_t orphan_bytes_ = 0;  // in flight for connections already finished
   std::vector<TracedEvent>* trace_ = nullptr;
+  std::vector<Event>* undispatched_ = nullptr;
   ProgressSink* progress_ = nullptr;
   WireObserver* wire_ = nullptr;
 };
