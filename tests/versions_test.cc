@@ -97,7 +97,8 @@ TEST_CASE("versions: every bad definition is an error at its file:line:col") {
   CHECK(bad("  my-fix: {base: post-fix, pingg: {interval: 1s}}\n") ==
         "t.yaml:2:28: unknown key 'pingg' in version 'my-fix' (expected one of: base, "
         "description, commit, dial_rule, handshake, wire, outbound, max_line, "
-        "invalid_utf8_ends_connection, max_peers, remote_masternodes_active, planted, blacklist, keepalive, "
+        "invalid_utf8_ends_connection, max_peers, remote_masternodes_active, planted, blacklist, "
+        "keepalive, "
         "ping, reconnect, connect_timeout, heartbeat, blocks, sync, consensus, rate_limit, "
         "line_limit, parse, gossip, conn, broadcast, pex)");
   CHECK(bad("  my-fix: {base: post-fix, dial_rule: lower}\n") ==
