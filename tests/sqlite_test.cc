@@ -102,6 +102,15 @@ TEST_CASE("sqlite: a Transaction rolls back unless committed") {
   }
   CHECK(test::scalar(db.get(), "SELECT count(*) FROM t") == 1);
   CHECK(sqlite3_get_autocommit(db.get()) != 0);  // nothing left open
+  {
+    auto txn = sql::Transaction::begin(db.get());
+    REQUIRE(txn.ok());
+    REQUIRE(txn->commit().ok());
+    REQUIRE(db.exec("BEGIN").ok());  // later work on the connection, not txn's
+    REQUIRE(db.exec("INSERT INTO t VALUES (3)").ok());
+  }  // a committed Transaction leaves it alone when it goes
+  REQUIRE(db.exec("COMMIT").ok());
+  CHECK(test::scalar(db.get(), "SELECT count(*) FROM t") == 2);
   auto nested = sql::Transaction::begin(db.get());
   REQUIRE(nested.ok());
   auto inner = sql::Transaction::begin(db.get());  // SQLite has no nested BEGIN
