@@ -27,6 +27,7 @@ std::uint64_t fnv1a64(std::string_view s) {
 class Loader {
  public:
   explicit Loader(const std::string& path) : path_(path) {}
+  const std::string& path() const { return path_; }
 
   [[nodiscard]] Error at(const YAML::Mark& m, const std::string& msg) const {
     return Error{path_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
@@ -957,21 +958,18 @@ static Result<bool> parse_properties(const Loader& L, const YAML::Node& root, st
   return true;
 }
 
-Result<Scenario> parse_scenario(std::string_view text, const std::string& path) {
-  Loader L(path);
-  Scenario s;
-  s.path = path;
-  s.text_hash = fnv1a64(text);
-  {
-    auto slash = path.find_last_of('/');
-    std::string stem = path.substr(slash == std::string::npos ? 0 : slash + 1);
-    auto dot = stem.find_last_of('.');
-    s.name = dot == std::string::npos ? stem : stem.substr(0, dot);
-  }
-  if (text.find('\0') != std::string_view::npos)
-    return Error{path + ":1:1: not a text file (contains NUL bytes)"};
-  if (auto deep = check_nesting(text, path); !deep) return deep.error();
-  YAML::Node root;
+namespace {
+
+// "topologies/six_nodes.yaml" -> "six_nodes".
+std::string stem_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  std::string stem = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  auto dot = stem.find_last_of('.');
+  return dot == std::string::npos ? stem : stem.substr(0, dot);
+}
+
+// The file's one YAML document (null when empty).
+Result<YAML::Node> load_document(const Loader& L, std::string_view text) {
   try {
     auto docs = YAML::LoadAll(std::string(text));
     // A scenario is one document: a second one (after `---`) would be silently ignored.
@@ -980,227 +978,295 @@ Result<Scenario> parse_scenario(std::string_view text, const std::string& path) 
       if (!docs[i].IsNull())
         return L.at(docs[i].Mark(),
                     "a second YAML document (after '---'): a scenario file holds one document");
-    if (!docs.empty()) root = docs[0];
+    if (!docs.empty()) return docs[0];
+    return YAML::Node();
   } catch (const YAML::Exception& e) {
     return L.at(e.mark, "invalid YAML: " + e.msg);
   }
-  if (!root || root.IsNull())
+}
+
+// name, description, seed, duration, epoch.
+Result<bool> parse_header(const Loader& L, const YAML::Node& root, Scenario& s) {
+  if (auto n = root["name"]) {
+    auto v = L.string(n, "name");
+    if (!v) return v.error();
+    if (auto why = unsafe_name_reason(*v); !why.empty()) return L.at(n.Mark(), "'name' " + why);
+    s.name = *v;
+  }
+  if (auto n = root["description"]) {
+    auto v = L.string(n, "description");
+    if (!v) return v.error();
+    s.description = *v;
+  }
+  if (auto n = root["seed"]) {
+    auto v = L.u64(n, "seed", kMaxSeed);
+    if (!v) return v.error();
+    s.seed = *v;
+  }
+  if (auto n = root["duration"]) {
+    auto v = L.duration(n, "duration", false);
+    if (!v) return v.error();
+    s.duration_ns = *v;
+  }
+  if (auto n = root["epoch"]) {
+    auto v = L.u64(n, "epoch");
+    if (!v) return v.error();
+    if (*v > 4102444800ULL) return L.at(n.Mark(), "'epoch' must be unix seconds before 2100");
+    s.epoch_unix_s = static_cast<std::int64_t>(*v);
+  }
+  return true;
+}
+
+// `topology:` (kind, k).
+Result<bool> parse_topology(const Loader& L, const YAML::Node& t, TopologySpec& topology) {
+  if (auto r = L.keys(t, "topology", {"kind", "k"}); !r) return r.error();
+  auto kind = t["kind"];
+  if (!kind || !kind.IsScalar())
+    return L.at(t.Mark(), "topology: missing key 'kind' (full-mesh, random-k-out or line)");
+  if (kind.Scalar() == "full-mesh") {
+    topology.kind = TopologySpec::Kind::kFullMesh;
+    if (t["k"]) return L.at(t["k"].Mark(), "topology 'full-mesh' takes no 'k'");
+  } else if (kind.Scalar() == "line") {
+    topology.kind = TopologySpec::Kind::kLine;
+    if (t["k"]) return L.at(t["k"].Mark(), "topology 'line' takes no 'k'");
+  } else if (kind.Scalar() == "random-k-out") {
+    topology.kind = TopologySpec::Kind::kRandomKOut;
+    if (t["k"]) {
+      auto k = L.u64(t["k"], "k");
+      if (!k) return k.error();
+      if (*k < 1 || *k > 1000) return L.at(t["k"].Mark(), "'k' must be 1 to 1000");
+      topology.k = static_cast<std::uint32_t>(*k);
+    }
+  } else {
+    return L.at(kind.Mark(), "unknown topology kind " + quote(kind.Scalar()) +
+                                 " (full-mesh, random-k-out or line)");
+  }
+  return true;
+}
+
+// `consensus:` (enabled, sample_interval, quorum_of, tx_rate); its presence enables it.
+Result<bool> parse_consensus(const Loader& L, const YAML::Node& c, ConsensusSpec& consensus) {
+  if (auto r = L.keys(c, "consensus", {"enabled", "sample_interval", "quorum_of", "tx_rate"}); !r)
+    return r.error();
+  if (auto tr = c["tx_rate"]) {
+    std::string t = tr.IsScalar() ? tr.Scalar() : "";
+    if (t.size() > 2 && t.substr(t.size() - 2) == "/h") t = t.substr(0, t.size() - 2);
+    const bool digits =
+        !t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits)
+      return L.at(tr.Mark(), "'tx_rate' must be a number of transactions per hour, e.g. 60/h");
+    consensus.tx_per_hour = std::stoull(t);
+  }
+  if (auto q = c["quorum_of"]) {
+    if (!q.IsScalar() || (q.Scalar() != "registered" && q.Scalar() != "active"))
+      return L.at(q.Mark(), "'quorum_of' must be registered or active");
+    consensus.quorum_of_active = q.Scalar() == "active";
+  }
+  consensus.enabled = true;
+  if (auto e = c["enabled"]) {
+    if (!e.IsScalar() || (e.Scalar() != "true" && e.Scalar() != "false"))
+      return L.at(e.Mark(), "'enabled' must be true or false");
+    consensus.enabled = e.Scalar() == "true";
+  }
+  if (auto si = c["sample_interval"]) {
+    auto d = L.duration(si, "sample_interval", /*allow_zero=*/true);
+    if (!d) return d.error();
+    consensus.sample_interval_ns = *d;
+  }
+  return true;
+}
+
+// One `nodes:` entry (versions must be parsed first: it names one).
+Result<NodeSpec> parse_node(const Loader& L, const YAML::Node& n, const Scenario& s) {
+  if (auto r = L.keys(n, "node", {"name", "ip", "version", "start", "region", "whitelist"}); !r)
+    return r.error();
+  NodeSpec spec;
+  if (!n["ip"]) return L.at(n.Mark(), "node: missing key 'ip'");
+  auto ip = L.string(n["ip"], "ip");
+  if (!ip) return ip.error();
+  if (!Loader::valid_ipv4(*ip)) return L.at(n["ip"].Mark(), quote(*ip) + " is not an IPv4 address");
+  spec.ip = *ip;
+  spec.name = spec.ip;
+  if (n["name"]) {
+    auto v = L.string(n["name"], "name");
+    if (!v) return v.error();
+    if (v->empty()) return L.at(n["name"].Mark(), "node name must not be empty");
+    spec.name = *v;
+  }
+  if (!n["version"]) return L.at(n.Mark(), "node " + quote(spec.name) + ": missing key 'version'");
+  auto ver = L.string(n["version"], "version");
+  if (!ver) return ver.error();
+  spec.profile = s.find_version(*ver);
+  if (spec.profile == nullptr)
+    return L.at(n["version"].Mark(), "unknown version " + quote(*ver) + " (" +
+                                         known_versions(s.user_profiles, *ver) + ")");
+  if (n["start"]) {
+    auto v = L.duration(n["start"], "start", true);
+    if (!v) return v.error();
+    spec.start_ns = *v;
+  }
+  if (n["region"]) {
+    auto v = L.string(n["region"], "region");
+    if (!v) return v.error();
+    spec.region = *v;
+  }
+  if (auto w = n["whitelist"]) {
+    auto wl = parse_whitelist(L, w);
+    if (!wl) return wl.error();
+    spec.has_whitelist = true;
+    spec.whitelist = std::move(*wl);
+  }
+  return spec;
+}
+
+// `nodes:` and `generate:`: names and IPs unique across both.
+Result<bool> parse_nodes(const Loader& L, const YAML::Node& root, Scenario& s) {
+  auto nodes = root["nodes"];
+  auto gen = root["generate"];
+  if (!nodes && !gen) return L.at(root.Mark(), "missing key 'nodes' (or 'generate')");
+  if (nodes && (!nodes.IsSequence() || nodes.size() == 0))
+    return L.at(nodes.Mark(), "'nodes' must be a non-empty list");
+  std::set<std::string> names, ips;
+  if (gen) {
+    if (auto r = generate_nodes(L, gen, s); !r) return r.error();
+    for (const auto& n : s.nodes)
+      names.insert(n.name), ips.insert(n.ip);
+  }
+  if (auto t = root["topology"]) {
+    if (auto r = parse_topology(L, t, s.topology); !r) return r.error();
+  }
+  if (auto c = root["consensus"]) {
+    if (auto r = parse_consensus(L, c, s.consensus); !r) return r.error();
+  }
+  for (const auto& n : nodes ? nodes : YAML::Node(YAML::NodeType::Sequence)) {
+    auto spec = parse_node(L, n, s);
+    if (!spec) return spec.error();
+    if (!ips.insert(spec->ip).second)
+      return L.at(n["ip"].Mark(), "duplicate node ip " + quote(spec->ip));
+    if (!names.insert(spec->name).second)
+      return L.at(n["name"] ? n["name"].Mark() : n.Mark(),
+                  "duplicate node name " + quote(spec->name));
+    s.nodes.push_back(std::move(*spec));
+  }
+  return true;
+}
+
+// `latency.regions`: rules between the nodes' regions.
+Result<bool> parse_region_latency(const Loader& L, const YAML::Node& regions, Scenario& s) {
+  if (!regions.IsSequence()) return L.at(regions.Mark(), "'latency.regions' must be a list");
+  std::set<std::string> known;  // the nodes' regions
+  for (const auto& n : s.nodes)
+    if (!n.region.empty()) known.insert(n.region);
+  for (const auto& r : regions) {
+    auto m = L.latency(r, "latency.regions entry", {"between"});
+    if (!m) return m.error();
+    auto b = r["between"];
+    if (!b || !b.IsSequence() || b.size() != 2)
+      return L.at(r.Mark(), "latency.regions entry needs 'between: [region, region]'");
+    for (const auto& x : {b[0], b[1]})
+      if (auto k = known_region(L, x, known); !k) return k.error();
+    LatencyRule rule{b[0].Scalar(), b[1].Scalar(), false, *m};
+    s.region_latency.push_back(std::move(rule));
+  }
+  return true;
+}
+
+// `latency.links`: rules between two nodes (`between`) or one way (`from`/`to`).
+Result<bool> parse_link_latency(const Loader& L, const YAML::Node& links, Scenario& s) {
+  if (!links.IsSequence()) return L.at(links.Mark(), "'latency.links' must be a list");
+  for (const auto& r : links) {
+    auto m = L.latency(r, "latency.links entry", {"between", "from", "to"});
+    if (!m) return m.error();
+    LatencyRule rule;
+    rule.model = *m;
+    if (auto b = r["between"]) {
+      if (r["from"] || r["to"])
+        return L.at(r.Mark(), "latency.links entry: use either 'between' or 'from'/'to'");
+      if (!b.IsSequence() || b.size() != 2)
+        return L.at(b.Mark(), "'between' must be a list of two node names");
+      rule.a = b[0].Scalar();
+      rule.b = b[1].Scalar();
+      for (const auto& x : {b[0], b[1]})
+        if (s.node_index(x.Scalar()) < 0)
+          return L.at(x.Mark(), "unknown node " + quote(x.Scalar()));
+    } else if (r["from"] && r["to"]) {
+      rule.a = r["from"].Scalar();
+      rule.b = r["to"].Scalar();
+      rule.one_way = true;
+      for (const auto& x : {r["from"], r["to"]})
+        if (s.node_index(x.Scalar()) < 0)
+          return L.at(x.Mark(), "unknown node " + quote(x.Scalar()));
+    } else {
+      return L.at(r.Mark(), "latency.links entry needs 'between: [a, b]' or 'from:'+'to:'");
+    }
+    s.link_latency.push_back(std::move(rule));
+  }
+  return true;
+}
+
+// `latency:` (default, regions, links).
+Result<bool> parse_latency(const Loader& L, const YAML::Node& lat, Scenario& s) {
+  if (auto r = L.keys(lat, "latency", {"default", "regions", "links"}); !r) return r.error();
+  if (auto d = lat["default"]) {
+    auto m = L.latency(d, "latency.default", {});
+    if (!m) return m.error();
+    s.default_latency = *m;
+  }
+  if (auto regions = lat["regions"]) {
+    if (auto r = parse_region_latency(L, regions, s); !r) return r.error();
+  }
+  if (auto links = lat["links"]) {
+    if (auto r = parse_link_latency(L, links, s); !r) return r.error();
+  }
+  return true;
+}
+
+// Every section of the scenario mapping, in dependency order.
+Result<bool> parse_sections(const Loader& L, const YAML::Node& root, std::string_view text,
+                            Scenario& s) {
+  if (auto r = parse_header(L, root, s); !r) return r.error();
+  if (auto v = root["versions"]) {  // before the nodes, upgrades and shares that name them
+    auto own = parse_versions(v, L.path());
+    if (!own) return own.error();
+    s.user_profiles = std::move(*own);
+  }
+  if (auto w = root["whitelist"]) {
+    auto ips = parse_whitelist(L, w);
+    if (!ips) return ips.error();
+    s.whitelist = std::move(*ips);
+  }
+  if (auto r = parse_nodes(L, root, s); !r) return r.error();
+  if (auto r = check_links(L, root, s); !r) return r.error();
+  if (auto lat = root["latency"]) {
+    if (auto r = parse_latency(L, lat, s); !r) return r.error();
+  }
+  if (auto r = parse_faults(L, root, s); !r) return r.error();
+  return parse_properties(L, root, text, s);
+}
+
+}  // namespace
+
+Result<Scenario> parse_scenario(std::string_view text, const std::string& path) {
+  Loader L(path);
+  Scenario s;
+  s.path = path;
+  s.text_hash = fnv1a64(text);
+  s.name = stem_of(path);
+  if (text.find('\0') != std::string_view::npos)
+    return Error{path + ":1:1: not a text file (contains NUL bytes)"};
+  if (auto deep = check_nesting(text, path); !deep) return deep.error();
+  auto root = load_document(L, text);
+  if (!root) return root.error();
+  if (!*root || root->IsNull())
     return Error{path + ":1:1: empty scenario (expected a mapping with 'nodes')"};
-  if (auto r = L.keys(root, "scenario",
+  if (auto r = L.keys(*root, "scenario",
                       {"name", "description", "seed", "duration", "epoch", "latency", "nodes",
                        "generate", "topology", "faults", "upgrades", "chaos", "consensus",
                        "versions", "properties", "whitelist"});
       !r)
     return r.error();
   try {
-    if (auto n = root["name"]) {
-      auto v = L.string(n, "name");
-      if (!v) return v.error();
-      if (auto why = unsafe_name_reason(*v); !why.empty()) return L.at(n.Mark(), "'name' " + why);
-      s.name = *v;
-    }
-    if (auto n = root["description"]) {
-      auto v = L.string(n, "description");
-      if (!v) return v.error();
-      s.description = *v;
-    }
-    if (auto n = root["seed"]) {
-      auto v = L.u64(n, "seed", kMaxSeed);
-      if (!v) return v.error();
-      s.seed = *v;
-    }
-    if (auto n = root["duration"]) {
-      auto v = L.duration(n, "duration", false);
-      if (!v) return v.error();
-      s.duration_ns = *v;
-    }
-    if (auto n = root["epoch"]) {
-      auto v = L.u64(n, "epoch");
-      if (!v) return v.error();
-      if (*v > 4102444800ULL) return L.at(n.Mark(), "'epoch' must be unix seconds before 2100");
-      s.epoch_unix_s = static_cast<std::int64_t>(*v);
-    }
-    if (auto v = root["versions"]) {  // before the nodes, upgrades and shares that name them
-      auto own = parse_versions(v, path);
-      if (!own) return own.error();
-      s.user_profiles = std::move(*own);
-    }
-    if (auto w = root["whitelist"]) {
-      auto ips = parse_whitelist(L, w);
-      if (!ips) return ips.error();
-      s.whitelist = std::move(*ips);
-    }
-    auto nodes = root["nodes"];
-    auto gen = root["generate"];
-    if (!nodes && !gen) return L.at(root.Mark(), "missing key 'nodes' (or 'generate')");
-    if (nodes && (!nodes.IsSequence() || nodes.size() == 0))
-      return L.at(nodes.Mark(), "'nodes' must be a non-empty list");
-    std::set<std::string> names, ips;
-    if (gen) {
-      if (auto r = generate_nodes(L, gen, s); !r) return r.error();
-      for (const auto& n : s.nodes)
-        names.insert(n.name), ips.insert(n.ip);
-    }
-    if (auto t = root["topology"]) {
-      if (auto r = L.keys(t, "topology", {"kind", "k"}); !r) return r.error();
-      auto kind = t["kind"];
-      if (!kind || !kind.IsScalar())
-        return L.at(t.Mark(), "topology: missing key 'kind' (full-mesh, random-k-out or line)");
-      if (kind.Scalar() == "full-mesh") {
-        s.topology.kind = TopologySpec::Kind::kFullMesh;
-        if (t["k"]) return L.at(t["k"].Mark(), "topology 'full-mesh' takes no 'k'");
-      } else if (kind.Scalar() == "line") {
-        s.topology.kind = TopologySpec::Kind::kLine;
-        if (t["k"]) return L.at(t["k"].Mark(), "topology 'line' takes no 'k'");
-      } else if (kind.Scalar() == "random-k-out") {
-        s.topology.kind = TopologySpec::Kind::kRandomKOut;
-        if (t["k"]) {
-          auto k = L.u64(t["k"], "k");
-          if (!k) return k.error();
-          if (*k < 1 || *k > 1000) return L.at(t["k"].Mark(), "'k' must be 1 to 1000");
-          s.topology.k = static_cast<std::uint32_t>(*k);
-        }
-      } else {
-        return L.at(kind.Mark(), "unknown topology kind " + quote(kind.Scalar()) +
-                                     " (full-mesh, random-k-out or line)");
-      }
-    }
-    if (auto c = root["consensus"]) {
-      if (auto r = L.keys(c, "consensus", {"enabled", "sample_interval", "quorum_of", "tx_rate"});
-          !r)
-        return r.error();
-      if (auto tr = c["tx_rate"]) {
-        std::string t = tr.IsScalar() ? tr.Scalar() : "";
-        if (t.size() > 2 && t.substr(t.size() - 2) == "/h") t = t.substr(0, t.size() - 2);
-        const bool digits =
-            !t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos;
-        if (!digits)
-          return L.at(tr.Mark(), "'tx_rate' must be a number of transactions per hour, e.g. 60/h");
-        s.consensus.tx_per_hour = std::stoull(t);
-      }
-      if (auto q = c["quorum_of"]) {
-        if (!q.IsScalar() || (q.Scalar() != "registered" && q.Scalar() != "active"))
-          return L.at(q.Mark(), "'quorum_of' must be registered or active");
-        s.consensus.quorum_of_active = q.Scalar() == "active";
-      }
-      s.consensus.enabled = true;
-      if (auto e = c["enabled"]) {
-        if (!e.IsScalar() || (e.Scalar() != "true" && e.Scalar() != "false"))
-          return L.at(e.Mark(), "'enabled' must be true or false");
-        s.consensus.enabled = e.Scalar() == "true";
-      }
-      if (auto si = c["sample_interval"]) {
-        auto d = L.duration(si, "sample_interval", /*allow_zero=*/true);
-        if (!d) return d.error();
-        s.consensus.sample_interval_ns = *d;
-      }
-    }
-    for (const auto& n : nodes ? nodes : YAML::Node(YAML::NodeType::Sequence)) {
-      if (auto r = L.keys(n, "node", {"name", "ip", "version", "start", "region", "whitelist"}); !r)
-        return r.error();
-      NodeSpec spec;
-      if (!n["ip"]) return L.at(n.Mark(), "node: missing key 'ip'");
-      auto ip = L.string(n["ip"], "ip");
-      if (!ip) return ip.error();
-      if (!Loader::valid_ipv4(*ip))
-        return L.at(n["ip"].Mark(), quote(*ip) + " is not an IPv4 address");
-      spec.ip = *ip;
-      spec.name = spec.ip;
-      if (n["name"]) {
-        auto v = L.string(n["name"], "name");
-        if (!v) return v.error();
-        if (v->empty()) return L.at(n["name"].Mark(), "node name must not be empty");
-        spec.name = *v;
-      }
-      if (!n["version"])
-        return L.at(n.Mark(), "node " + quote(spec.name) + ": missing key 'version'");
-      auto ver = L.string(n["version"], "version");
-      if (!ver) return ver.error();
-      spec.profile = s.find_version(*ver);
-      if (spec.profile == nullptr)
-        return L.at(n["version"].Mark(), "unknown version " + quote(*ver) + " (" +
-                                             known_versions(s.user_profiles, *ver) + ")");
-      if (n["start"]) {
-        auto v = L.duration(n["start"], "start", true);
-        if (!v) return v.error();
-        spec.start_ns = *v;
-      }
-      if (n["region"]) {
-        auto v = L.string(n["region"], "region");
-        if (!v) return v.error();
-        spec.region = *v;
-      }
-      if (auto w = n["whitelist"]) {
-        auto wl = parse_whitelist(L, w);
-        if (!wl) return wl.error();
-        spec.has_whitelist = true;
-        spec.whitelist = std::move(*wl);
-      }
-      if (!ips.insert(spec.ip).second)
-        return L.at(n["ip"].Mark(), "duplicate node ip " + quote(spec.ip));
-      if (!names.insert(spec.name).second)
-        return L.at(n["name"] ? n["name"].Mark() : n.Mark(),
-                    "duplicate node name " + quote(spec.name));
-      s.nodes.push_back(std::move(spec));
-    }
-    if (auto r = check_links(L, root, s); !r) return r.error();
-    if (auto lat = root["latency"]) {
-      if (auto r = L.keys(lat, "latency", {"default", "regions", "links"}); !r) return r.error();
-      if (auto d = lat["default"]) {
-        auto m = L.latency(d, "latency.default", {});
-        if (!m) return m.error();
-        s.default_latency = *m;
-      }
-      if (auto regions = lat["regions"]) {
-        if (!regions.IsSequence()) return L.at(regions.Mark(), "'latency.regions' must be a list");
-        std::set<std::string> known;  // the nodes' regions
-        for (const auto& n : s.nodes)
-          if (!n.region.empty()) known.insert(n.region);
-        for (const auto& r : regions) {
-          auto m = L.latency(r, "latency.regions entry", {"between"});
-          if (!m) return m.error();
-          auto b = r["between"];
-          if (!b || !b.IsSequence() || b.size() != 2)
-            return L.at(r.Mark(), "latency.regions entry needs 'between: [region, region]'");
-          for (const auto& x : {b[0], b[1]})
-            if (auto k = known_region(L, x, known); !k) return k.error();
-          LatencyRule rule{b[0].Scalar(), b[1].Scalar(), false, *m};
-          s.region_latency.push_back(std::move(rule));
-        }
-      }
-      if (auto links = lat["links"]) {
-        if (!links.IsSequence()) return L.at(links.Mark(), "'latency.links' must be a list");
-        for (const auto& r : links) {
-          auto m = L.latency(r, "latency.links entry", {"between", "from", "to"});
-          if (!m) return m.error();
-          LatencyRule rule;
-          rule.model = *m;
-          if (auto b = r["between"]) {
-            if (r["from"] || r["to"])
-              return L.at(r.Mark(), "latency.links entry: use either 'between' or 'from'/'to'");
-            if (!b.IsSequence() || b.size() != 2)
-              return L.at(b.Mark(), "'between' must be a list of two node names");
-            rule.a = b[0].Scalar();
-            rule.b = b[1].Scalar();
-            for (const auto& x : {b[0], b[1]})
-              if (s.node_index(x.Scalar()) < 0)
-                return L.at(x.Mark(), "unknown node " + quote(x.Scalar()));
-          } else if (r["from"] && r["to"]) {
-            rule.a = r["from"].Scalar();
-            rule.b = r["to"].Scalar();
-            rule.one_way = true;
-            for (const auto& x : {r["from"], r["to"]})
-              if (s.node_index(x.Scalar()) < 0)
-                return L.at(x.Mark(), "unknown node " + quote(x.Scalar()));
-          } else {
-            return L.at(r.Mark(), "latency.links entry needs 'between: [a, b]' or 'from:'+'to:'");
-          }
-          s.link_latency.push_back(std::move(rule));
-        }
-      }
-    }
-    if (auto r = parse_faults(L, root, s); !r) return r.error();
-    if (auto r = parse_properties(L, root, text, s); !r) return r.error();
+    if (auto r = parse_sections(L, *root, text, s); !r) return r.error();
   } catch (const YAML::Exception& e) {
     return L.at(e.mark, e.msg);
   }
