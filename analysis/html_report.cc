@@ -221,151 +221,141 @@ std::string metric_value(const std::optional<double>& v) {
   return v ? fmt_num(*v) : "n/a";
 }
 
-}  // namespace
+// The report, section by section, into `h`. Run summaries are computed once each.
+class ReportWriter {
+ public:
+  using Sides = std::map<std::string, std::pair<std::string, std::vector<std::int64_t>>>;
+  explicit ReportWriter(sqlite3* db) : db_(db) {}
 
-Result<std::string> render_html_report(sqlite3* db, const std::string& source_name) {
-  auto ids = list_runs(db);
-  if (!ids) return Error{"not a timesim results DB: " + ids.error().message};
-  if (ids->empty()) return Error{"the results DB holds no run"};
   std::string h;
-  h += "<!DOCTYPE html>\n";
-  h += kReportMarker;  // lets `timesim report -o` recognise its own output (common/file_marks.h)
-  h += "\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
-  h += "<title>timesim report: " + html_escape(source_name) + "</title>\n<style>" + kStyle +
-       "</style></head>\n<body>\n";
-  h += "<h1>timesim report</h1>\n<p class=\"note\">Source: <code>" + html_escape(source_name) +
-       "</code> · " + std::to_string(ids->size()) +
-       " run(s). Everything below is computed from the results DB alone.</p>\n";
 
-  // Metrics of every run.
-  std::vector<RunMetrics> metrics;
-  for (auto id : *ids) {
-    auto m = compute_metrics(db, id);
-    if (!m) return m.error();
-    metrics.push_back(std::move(*m));
-  }
+  // The comparison table of sides A and B (`timesim compare` DBs), and its charts.
+  Result<bool> comparison(const std::vector<RunMetrics>& metrics, Sides& sides);
+  // Every run with its metrics (the first kMaxRunRows).
+  Result<bool> runs_table(const std::vector<RunMetrics>& metrics);
+  // One run in detail: tables per version pair, link and fault; timeline, CDF, churn, blocks.
+  Result<bool> run_detail(std::int64_t run);
 
-  // Run summaries, computed once each.
-  std::map<std::int64_t, sim::RunSummary> summaries;
-  auto summary_of = [&](std::int64_t id) -> Result<const sim::RunSummary*> {
-    auto it = summaries.find(id);
-    if (it == summaries.end()) {
-      auto s = sim::summarize(db, id);
+ private:
+  Result<const sim::RunSummary*> summary_of(std::int64_t id) {
+    auto it = summaries_.find(id);
+    if (it == summaries_.end()) {
+      auto s = sim::summarize(db_, id);
       if (!s) return s.error();
-      it = summaries.emplace(id, std::move(*s)).first;
+      it = summaries_.emplace(id, std::move(*s)).first;
     }
     return &it->second;
-  };
-
-  // Compare DB: sides.
-  std::map<std::string, std::pair<std::string, std::vector<std::int64_t>>> sides;
-  if (has_table(db, "compare_runs")) {
-    auto q = query(db, "SELECT run_id, side, label FROM compare_runs ORDER BY run_id");
-    if (!q) return q.error();
-    while (q->next()) {
-      auto& s = sides[q->text(1)];
-      s.first = q->text(2);
-      s.second.push_back(q->int64(0));
-    }
   }
-  if (sides.count("A") && sides.count("B")) {
-    std::vector<RunMetrics> a, b;
-    for (const auto& m : metrics) {
-      const auto& ra = sides["A"].second;
-      if (std::find(ra.begin(), ra.end(), m.run_id) != ra.end())
-        a.push_back(m);
-      else
-        b.push_back(m);
+  Result<bool> comparison_charts(Sides& sides);
+  Result<bool> run_tables(const sim::RunSummary& s, const std::vector<FaultRow>& faults);
+  Result<bool> run_charts(std::int64_t run, const sim::RunSummary& s,
+                          const std::vector<Conn>& conns, const std::vector<FaultRow>& faults);
+
+  sqlite3* db_;
+  std::map<std::int64_t, sim::RunSummary> summaries_;
+};
+
+Result<bool> ReportWriter::comparison(const std::vector<RunMetrics>& metrics, Sides& sides) {
+  std::vector<RunMetrics> a, b;
+  for (const auto& m : metrics) {
+    const auto& ra = sides["A"].second;
+    if (std::find(ra.begin(), ra.end(), m.run_id) != ra.end())
+      a.push_back(m);
+    else
+      b.push_back(m);
+  }
+  h += "<h2 id=\"comparison\">Comparison</h2>\n";
+  h += "<p>A: <b>" + html_escape(sides["A"].first) + "</b> (" + std::to_string(a.size()) +
+       " runs) · B: <b>" + html_escape(sides["B"].first) + "</b> (" + std::to_string(b.size()) +
+       " runs). Mean and 95 % confidence interval (Student t) per side; delta = B − A with "
+       "Welch's "
+       "interval; a verdict needs the interval to exclude 0 and a change of at least 1 % of "
+       "A.</p>\n";
+  h += "<table id=\"comparison-table\"><tr><th class=\"l\">metric</th><th>A mean</th><th>A 95% "
+       "CI</th>"
+       "<th>B mean</th><th>B 95% CI</th><th>delta</th><th>delta %</th><th "
+       "class=\"l\">verdict</th></tr>\n";
+  for (const auto& c : compare_runs(a, b)) {
+    const auto& def = metric_defs()[static_cast<std::size_t>(c.metric)];
+    auto ci = [](const Describe& d) {
+      return d.n ? fmt::format("[{}, {}]", fmt_num(d.ci_lo), fmt_num(d.ci_hi)) : std::string("n/a");
+    };
+    const std::string cls = c.verdict == "better"  ? "better"
+                            : c.verdict == "worse" ? "worse"
+                                                   : "na";
+    h += fmt::format(
+        "<tr><td "
+        "class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td class=\"l {}\">{}</td></tr>\n",
+        def.name, c.a.n ? fmt_num(c.a.mean) : "n/a", ci(c.a), c.b.n ? fmt_num(c.b.mean) : "n/a",
+        ci(c.b), c.na ? "n/a" : fmt_num(c.diff.delta),
+        c.na || !std::isfinite(c.rel_delta) ? "n/a" : fmt::format("{:+.1f}%", 100 * c.rel_delta),
+        cls, c.verdict == "same" ? "no significant difference" : c.verdict);
+  }
+  h += "</table>\n";
+  return comparison_charts(sides);
+}
+
+Result<bool> ReportWriter::comparison_charts(Sides& sides) {
+  auto* db = db_;
+  std::vector<ChartSeries> cdf;
+  std::vector<ChartSeries> churn;
+  Duration end = 0;
+  std::vector<FaultRow> all_faults;
+  for (const char* side : {"A", "B"}) {
+    ChartSeries s{std::string(side) + ": " + sides[side].first, side_colour(side), {}};
+    ChartSeries cs{s.label + " (mean of runs)", s.colour, {}};
+    const auto& runs = sides[side].second;
+    for (auto id : runs) {
+      auto sum_r = summary_of(id);
+      if (!sum_r) return sum_r.error();
+      const sim::RunSummary* sum = *sum_r;
+      end = std::max(end, sum->duration_ns);
     }
-    h += "<h2 id=\"comparison\">Comparison</h2>\n";
-    h += "<p>A: <b>" + html_escape(sides["A"].first) + "</b> (" + std::to_string(a.size()) +
-         " runs) · B: <b>" + html_escape(sides["B"].first) + "</b> (" + std::to_string(b.size()) +
-         " runs). Mean and 95 % confidence interval (Student t) per side; delta = B − A with "
-         "Welch's "
-         "interval; a verdict needs the interval to exclude 0 and a change of at least 1 % of "
-         "A.</p>\n";
-    h += "<table id=\"comparison-table\"><tr><th class=\"l\">metric</th><th>A mean</th><th>A 95% "
-         "CI</th>"
-         "<th>B mean</th><th>B 95% CI</th><th>delta</th><th>delta %</th><th "
-         "class=\"l\">verdict</th></tr>\n";
-    for (const auto& c : compare_runs(a, b)) {
-      const auto& def = metric_defs()[static_cast<std::size_t>(c.metric)];
-      auto ci = [](const Describe& d) {
-        return d.n ? fmt::format("[{}, {}]", fmt_num(d.ci_lo), fmt_num(d.ci_hi))
-                   : std::string("n/a");
-      };
-      const std::string cls = c.verdict == "better"  ? "better"
-                              : c.verdict == "worse" ? "worse"
-                                                     : "na";
-      h += fmt::format(
-          "<tr><td "
-          "class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-          "<td class=\"l {}\">{}</td></tr>\n",
-          def.name, c.a.n ? fmt_num(c.a.mean) : "n/a", ci(c.a), c.b.n ? fmt_num(c.b.mean) : "n/a",
-          ci(c.b), c.na ? "n/a" : fmt_num(c.diff.delta),
-          c.na || !std::isfinite(c.rel_delta) ? "n/a" : fmt::format("{:+.1f}%", 100 * c.rel_delta),
-          cls, c.verdict == "same" ? "no significant difference" : c.verdict);
-    }
-    h += "</table>\n";
-    // A vs B charts.
-    std::vector<ChartSeries> cdf;
-    std::vector<ChartSeries> churn;
-    Duration end = 0;
-    std::vector<FaultRow> all_faults;
-    for (const char* side : {"A", "B"}) {
-      ChartSeries s{std::string(side) + ": " + sides[side].first, side_colour(side), {}};
-      ChartSeries cs{s.label + " (mean of runs)", s.colour, {}};
-      const auto& runs = sides[side].second;
-      for (auto id : runs) {
-        auto sum_r = summary_of(id);
-        if (!sum_r) return sum_r.error();
-        const sim::RunSummary* sum = *sum_r;
-        end = std::max(end, sum->duration_ns);
-      }
-      const Duration bin = churn_bin(end);
-      cs.values.assign(static_cast<std::size_t>((end + bin - 1) / bin), 0.0);
-      for (auto id : runs) {
-        auto sum_r = summary_of(id);
-        if (!sum_r) return sum_r.error();
-        const sim::RunSummary* sum = *sum_r;
-        auto conns = established(db, id, sum->duration_ns);
-        if (!conns) return conns.error();
-        for (const auto& c : *conns)
-          s.values.push_back(static_cast<double>(c.t1 - c.t0) / 1e9);
-        add_churn(cs.values, *conns, sum->links.size(), bin);
-        if (id == runs.front()) {
-          auto f = faults_of(db, id, sum->duration_ns);
-          if (!f) return f.error();
-          all_faults.insert(all_faults.end(), f->begin(), f->end());
-        }
-      }
-      for (auto& v : cs.values)
-        v /= static_cast<double>(std::max<std::size_t>(runs.size(), 1));
-      cdf.push_back(std::move(s));
-      churn.push_back(std::move(cs));
-    }
-    h += chart_figure("chart-cdf", cdf_spec("connection lifetime CDF: A vs B (all runs)", cdf));
-    h += chart_figure("chart-churn",
-                      churn_spec("churn over time: A vs B", churn, churn_bin(end), end,
-                                 chart_faults(all_faults), "connections per link-hour"));
-    for (const char* side : {"A", "B"}) {
-      const auto id = sides[side].second.front();
+    const Duration bin = churn_bin(end);
+    cs.values.assign(static_cast<std::size_t>((end + bin - 1) / bin), 0.0);
+    for (auto id : runs) {
       auto sum_r = summary_of(id);
       if (!sum_r) return sum_r.error();
       const sim::RunSummary* sum = *sum_r;
       auto conns = established(db, id, sum->duration_ns);
       if (!conns) return conns.error();
-      auto f = faults_of(db, id, sum->duration_ns);
-      if (!f) return f.error();
-      h +=
-          chart_figure("chart-timeline-" + std::string(side),
-                       timeline_chart(*sum, *conns, *f,
-                                      fmt::format("{}: {} — connections per link (run {}, seed {})",
-                                                  side, sides[side].first, id, sum->seed)));
+      for (const auto& c : *conns)
+        s.values.push_back(static_cast<double>(c.t1 - c.t0) / 1e9);
+      add_churn(cs.values, *conns, sum->links.size(), bin);
+      if (id == runs.front()) {
+        auto f = faults_of(db, id, sum->duration_ns);
+        if (!f) return f.error();
+        all_faults.insert(all_faults.end(), f->begin(), f->end());
+      }
     }
+    for (auto& v : cs.values)
+      v /= static_cast<double>(std::max<std::size_t>(runs.size(), 1));
+    cdf.push_back(std::move(s));
+    churn.push_back(std::move(cs));
   }
+  h += chart_figure("chart-cdf", cdf_spec("connection lifetime CDF: A vs B (all runs)", cdf));
+  h += chart_figure("chart-churn",
+                    churn_spec("churn over time: A vs B", churn, churn_bin(end), end,
+                               chart_faults(all_faults), "connections per link-hour"));
+  for (const char* side : {"A", "B"}) {
+    const auto id = sides[side].second.front();
+    auto sum_r = summary_of(id);
+    if (!sum_r) return sum_r.error();
+    const sim::RunSummary* sum = *sum_r;
+    auto conns = established(db, id, sum->duration_ns);
+    if (!conns) return conns.error();
+    auto f = faults_of(db, id, sum->duration_ns);
+    if (!f) return f.error();
+    h += chart_figure("chart-timeline-" + std::string(side),
+                      timeline_chart(*sum, *conns, *f,
+                                     fmt::format("{}: {} — connections per link (run {}, seed {})",
+                                                 side, sides[side].first, id, sum->seed)));
+  }
+  return true;
+}
 
-  // Runs and their metrics.
+Result<bool> ReportWriter::runs_table(const std::vector<RunMetrics>& metrics) {
   h +=
       "<h2 id=\"runs\">Runs</h2>\n<div class=\"wide\"><table id=\"runs-table\"><tr><th>run</th><th "
       "class=\"l\">scenario</th><th>seed</th>"
@@ -394,28 +384,36 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
     h += fmt::format("<p class=\"note\">{} more runs not listed.</p>\n",
                      metrics.size() - kMaxRunRows);
 
-  // The first run in detail.
-  const auto run = ids->front();
+  return true;
+}
+
+Result<bool> ReportWriter::run_detail(std::int64_t run) {
   auto s_r = summary_of(run);
   if (!s_r) return s_r.error();
   const sim::RunSummary* s = *s_r;
-  auto conns = established(db, run, s->duration_ns);
+  auto conns = established(db_, run, s->duration_ns);
   if (!conns) return conns.error();
-  auto faults = faults_of(db, run, s->duration_ns);
+  auto faults = faults_of(db_, run, s->duration_ns);
   if (!faults) return faults.error();
-  h += fmt::format("<h2 id=\"run-detail\">Run {}: {} (seed {}, {})</h2>\n", run,
-                   html_escape(s->scenario), s->seed, fmt_dur(s->duration_ns));
+  if (auto r = run_tables(*s, *faults); !r) return r;
+  return run_charts(run, *s, *conns, *faults);
+}
+
+Result<bool> ReportWriter::run_tables(const sim::RunSummary& s,
+                                      const std::vector<FaultRow>& faults) {
+  h += fmt::format("<h2 id=\"run-detail\">Run {}: {} (seed {}, {})</h2>\n", s.run_id,
+                   html_escape(s.scenario), s.seed, fmt_dur(s.duration_ns));
   h += fmt::format(
       "<p>{} nodes · {} links: {} cycling, {} stable, {} flapping, {} down · {} connections · {} "
       "protocol errors</p>\n",
-      s->nodes, s->links.size(), s->cycling, s->stable, s->flapping, s->down, s->connections,
-      s->protocol_errors);
+      s.nodes, s.links.size(), s.cycling, s.stable, s.flapping, s.down, s.connections,
+      s.protocol_errors);
   h += "<h3>Per version pair</h3>\n<table id=\"pairs-table\"><tr><th class=\"l\">dialer → "
        "listener</th><th>links</th>"
        "<th>cycling</th><th>stable</th><th>flapping</th><th>down</th><th>connections</th><th>conn/"
        "link/h</th>"
        "<th>median lifetime</th><th>up</th><th>protocol errors</th></tr>\n";
-  for (const auto& p : s->pairs)
+  for (const auto& p : s.pairs)
     h += fmt::format(
         "<tr><td class=\"l\">{} → "
         "{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
@@ -427,7 +425,7 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
        "class=\"l\">versions</th>"
        "<th>connections</th><th>conn/h</th><th>median lifetime</th><th>up</th><th>redial gap</th>"
        "<th class=\"l\">main close reason</th><th class=\"l\">class</th></tr>\n";
-  for (const auto& l : s->links)
+  for (const auto& l : s.links)
     h += fmt::format(
         "<tr><td class=\"l\">{} → {}</td><td class=\"l\">{} → "
         "{}</td><td>{}</td><td>{:.1f}</td><td>{}</td>"
@@ -437,12 +435,12 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
         fmt_dur(l.median_lifetime_ns), 100 * l.up_fraction, fmt_dur(l.median_redial_gap_ns),
         html_escape(l.main_close_reason), html_escape(l.link_class));
   h += "</table>\n";
-  if (!faults->empty()) {
+  if (!faults.empty()) {
     h += "<h3>Faults</h3>\n<table id=\"faults-table\"><tr><th>id</th><th class=\"l\">kind</th><th "
          "class=\"l\">targets"
          "</th><th>start</th><th>end</th><th class=\"l\">parameters</th><th "
          "class=\"l\">source</th></tr>\n";
-    for (const auto& f : *faults)
+    for (const auto& f : faults)
       h += fmt::format(
           "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td>"
           "<td class=\"l\">{}</td><td class=\"l\">{}</td></tr>\n",
@@ -450,25 +448,31 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
           f.open_ended ? "-" : fmt_dur(f.end), html_escape(f.params), html_escape(f.source));
     h += "</table>\n";
   }
+  return true;
+}
+
+Result<bool> ReportWriter::run_charts(std::int64_t run, const sim::RunSummary& s,
+                                      const std::vector<Conn>& conns,
+                                      const std::vector<FaultRow>& faults) {
   h += chart_figure(
       "chart-timeline",
-      timeline_chart(*s, *conns, *faults,
-                     fmt::format("connections per link (run {}, seed {})", run, s->seed)));
+      timeline_chart(s, conns, faults,
+                     fmt::format("connections per link (run {}, seed {})", run, s.seed)));
   std::vector<ChartSeries> cdf;
   std::vector<ChartSeries> churn;
-  const Duration bin = churn_bin(s->duration_ns);
-  for (const auto& p : s->pairs) {
+  const Duration bin = churn_bin(s.duration_ns);
+  for (const auto& p : s.pairs) {
     ChartSeries ser{p.dialer_version + " → " + p.listener_version,
                     pair_colour(p.dialer_version, p.listener_version),
                     {}};
     ChartSeries cs{
         ser.label, ser.colour,
-        std::vector<double>(static_cast<std::size_t>((s->duration_ns + bin - 1) / bin), 0.0)};
-    for (const auto& c : *conns)
+        std::vector<double>(static_cast<std::size_t>((s.duration_ns + bin - 1) / bin), 0.0)};
+    for (const auto& c : conns)
       if (c.dv == p.dialer_version && c.lv == p.listener_version)
         ser.values.push_back(static_cast<double>(c.t1 - c.t0) / 1e9);
     // Per hour, not per link: upgrades move connections between version pairs mid-run.
-    add_churn(cs.values, *conns, 1, bin, p.dialer_version, p.listener_version);
+    add_churn(cs.values, conns, 1, bin, p.dialer_version, p.listener_version);
     cdf.push_back(std::move(ser));
     churn.push_back(std::move(cs));
   }
@@ -476,13 +480,57 @@ Result<std::string> render_html_report(sqlite3* db, const std::string& source_na
   h += chart_figure(
       "chart-run-churn",
       churn_spec("churn over time per version pair (version at dial time)", churn, bin,
-                 s->duration_ns, chart_faults(*faults), "connections established per hour"));
-  auto heights = block_heights(db, run);
+                 s.duration_ns, chart_faults(faults), "connections established per hour"));
+  auto heights = block_heights(db_, run);
   if (!heights) return heights.error();
   if (!heights->empty())
     h += chart_figure("chart-blocks",
                       blocks_spec(fmt::format("block height over time (run {})", run), *heights,
-                                  s->duration_ns, chart_faults(*faults)));
+                                  s.duration_ns, chart_faults(faults)));
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> render_html_report(sqlite3* db, const std::string& source_name) {
+  auto ids = list_runs(db);
+  if (!ids) return Error{"not a timesim results DB: " + ids.error().message};
+  if (ids->empty()) return Error{"the results DB holds no run"};
+  ReportWriter w(db);
+  std::string& h = w.h;
+  h += "<!DOCTYPE html>\n";
+  h += kReportMarker;  // lets `timesim report -o` recognise its own output (common/file_marks.h)
+  h += "\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  h += "<title>timesim report: " + html_escape(source_name) + "</title>\n<style>" + kStyle +
+       "</style></head>\n<body>\n";
+  h += "<h1>timesim report</h1>\n<p class=\"note\">Source: <code>" + html_escape(source_name) +
+       "</code> · " + std::to_string(ids->size()) +
+       " run(s). Everything below is computed from the results DB alone.</p>\n";
+
+  // Metrics of every run.
+  std::vector<RunMetrics> metrics;
+  for (auto id : *ids) {
+    auto m = compute_metrics(db, id);
+    if (!m) return m.error();
+    metrics.push_back(std::move(*m));
+  }
+
+  // Compare DB: sides.
+  ReportWriter::Sides sides;
+  if (has_table(db, "compare_runs")) {
+    auto q = query(db, "SELECT run_id, side, label FROM compare_runs ORDER BY run_id");
+    if (!q) return q.error();
+    while (q->next()) {
+      auto& s = sides[q->text(1)];
+      s.first = q->text(2);
+      s.second.push_back(q->int64(0));
+    }
+  }
+  if (sides.count("A") && sides.count("B")) {
+    if (auto r = w.comparison(metrics, sides); !r) return r.error();
+  }
+  if (auto r = w.runs_table(metrics); !r) return r.error();
+  if (auto r = w.run_detail(ids->front()); !r) return r.error();
   h +=
       "<p class=\"note\">Metric definitions: docs/metrics.md. Generated by timesim " TIMESIM_VERSION
       ".</p>\n";
