@@ -20,8 +20,13 @@ ALLOWED = {
     "live": {"common", "node_core", "faults", "scenario", "store", "driver"},
     "analysis": {"common", "node_core", "faults", "scenario", "store", "driver", "sim"},
 }
-# Headers no room but the engines and tools may include: I/O and wall clocks.
-NODE_CORE_FORBIDDEN_SYSTEM = re.compile(r"#include\s*<(uv\.h|sqlite3\.h|chrono|thread)>")
+# node_core is sans-IO and deterministic: no I/O, no clocks, no threads, no unseeded randomness,
+# no environment (the engines and tools may use all of these).
+NODE_CORE_FORBIDDEN_SYSTEM = re.compile(
+    r"#include\s*<(uv\.h|sqlite3\.h|chrono|thread|ctime|time\.h|random|fstream|iostream|"
+    r"cstdio|stdio\.h|unistd\.h|sys/[a-z_]+\.h|netinet/[a-z_]+\.h|arpa/[a-z_]+\.h|future|mutex)>")
+NODE_CORE_FORBIDDEN_CALL = re.compile(r"\b(getenv|secure_getenv|std::rand|srand|random_device|"
+                                      r"system_clock|steady_clock|clock_gettime|gettimeofday)\b")
 INCLUDE = re.compile(r'#include\s*"([a-z_]+)/([A-Za-z0-9_./]+)"')
 
 
@@ -33,6 +38,9 @@ def violations(root: pathlib.Path):
             for lineno, line in enumerate(path.read_text().splitlines(), 1):
                 if room == "node_core" and NODE_CORE_FORBIDDEN_SYSTEM.search(line):
                     yield f"{path.relative_to(root)}:{lineno}: node_core includes I/O: {line.strip()}"
+                if room == "node_core" and NODE_CORE_FORBIDDEN_CALL.search(line.split("//")[0]):
+                    yield (f"{path.relative_to(root)}:{lineno}: node_core reads a clock, the "
+                           f"environment or unseeded randomness: {line.strip()}")
                 m = INCLUDE.search(line)
                 if not m:
                     continue
