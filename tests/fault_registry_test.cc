@@ -36,7 +36,7 @@ TEST_CASE("fault kinds: the table is complete, ordered and documented") {
   // The order of listings ("unknown fault kind ... (known: ...)") as before kinds were files.
   CHECK(sim::fault_kind_list() ==
         "partition, latency, loss, bandwidth, reset, corrupt, truncate, garbage, oversize, "
-        "old_protocol, wrong_kind, refuse, crash, pause, clock_skew, upgrade, flap");
+        "old_protocol, wrong_kind, refuse, crash, pause, clock_skew, upgrade, flap, reset_every");
   CHECK(sim::find_fault_kind("meteor") == nullptr);
 }
 
