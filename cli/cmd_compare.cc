@@ -45,67 +45,90 @@ struct Side {
   std::uint64_t seed_base = 1;
 };
 
-int run_compare(const CompareOptions& o) {
-  // ---- validate everything before running anything
-  std::vector<Side> sides(2);
+// What a compare will run, validated before anything runs.
+struct ComparePlan {
+  std::vector<Side> sides = std::vector<Side>(2);
+  std::uint64_t seeds = 0;  // per side
+  std::vector<analysis::Threshold> thresholds;
+  int jobs = 1;
+};
+
+// Every option checked and every scenario loaded; an error is a usage error (exit 2).
+Result<ComparePlan> plan_compare(const CompareOptions& o) {
+  ComparePlan plan;
+  auto& sides = plan.sides;
   if (!o.versions.empty()) {
-    if (o.scenarios.size() != 1) return fail(2, "--versions takes exactly one scenario");
+    if (o.scenarios.size() != 1) return Error{"--versions takes exactly one scenario"};
     const auto comma = o.versions.find(',');
     if (comma == std::string::npos || o.versions.find(',', comma + 1) != std::string::npos)
-      return fail(2, "--versions: expected two versions, e.g. pre-fix,post-fix");
+      return Error{"--versions: expected two versions, e.g. pre-fix,post-fix"};
     sides[0].version = o.versions.substr(0, comma);
     sides[1].version = o.versions.substr(comma + 1);
     for (auto& s : sides)
       s.scenario = o.scenarios[0];
   } else {
     if (o.scenarios.size() != 2)
-      return fail(2, "compare needs two scenarios (A.yaml B.yaml) or one with --versions X,Y");
+      return Error{"compare needs two scenarios (A.yaml B.yaml) or one with --versions X,Y"};
     sides[0].scenario = o.scenarios[0];
     sides[1].scenario = o.scenarios[1];
   }
   for (auto& s : sides) {
     auto sc = load_scenario_with_overrides(s.scenario, nullptr, 0, o.duration);
-    if (!sc) return fail(2, sc.error().message);
+    if (!sc) return Error{sc.error().message};
     if (!s.version.empty() && !sc->find_version(s.version))  // a built-in or the scenario's own
-      return fail(2, "--versions: unknown version '" + s.version + "'");
+      return Error{"--versions: unknown version '" + s.version + "'"};
     s.label = s.version.empty() ? sc->name : sc->name + " @ " + s.version;
   }
   if (sides[0].label == sides[1].label) {
     sides[0].label += " (A)";
     sides[1].label += " (B)";
   }
-  if (!(o.min_effect_pct >= 0)) return fail(2, "--min-effect must be >= 0");
+  if (!(o.min_effect_pct >= 0)) return Error{"--min-effect must be >= 0"};
   auto range = parse_seed_range(o.seeds);
-  if (!range) return fail(2, range.error().message);
+  if (!range) return Error{range.error().message};
   const bool is_range = o.seeds.find("..") != std::string::npos;
   if (is_range && o.seed_base_opt->count() > 0)
-    return fail(2, "--seed-base cannot be combined with a seed range --seeds A..B");
-  const std::uint64_t seeds = range->second - range->first + 1;
+    return Error{"--seed-base cannot be combined with a seed range --seeds A..B"};
+  const std::uint64_t seeds = plan.seeds = range->second - range->first + 1;
   if (seeds < 2)
-    return fail(2, "--seeds must give at least 2 seeds (a confidence interval needs two runs)");
+    return Error{"--seeds must give at least 2 seeds (a confidence interval needs two runs)"};
   const std::uint64_t base_a = is_range ? range->first : o.seed_base;
   const std::uint64_t base_b = o.seed_base_b_opt->count() > 0 ? o.seed_base_b : base_a;
   if (std::max(base_a, base_b) > UINT64_MAX - (seeds - 1))
-    return fail(2, "--seed-base: the last seed would be past 18446744073709551615");
+    return Error{"--seed-base: the last seed would be past 18446744073709551615"};
   if (!o.duration.empty()) {
     auto d = sim::parse_duration(o.duration);
-    if (!d) return fail(2, "--duration: " + d.error().message);
+    if (!d) return Error{"--duration: " + d.error().message};
   }
-  std::vector<analysis::Threshold> thresholds;
   for (const auto& t : o.fail_if) {
     auto th = analysis::parse_threshold(t);
-    if (!th) return fail(2, th.error().message);
-    thresholds.push_back(*th);
+    if (!th) return Error{th.error().message};
+    plan.thresholds.push_back(*th);
   }
   if (!o.db.empty())
     if (auto ok = check_seed_db_output(o.db, o.scenarios, false); !ok)
-      return fail(2, "--db: " + ok.error().message);
+      return Error{"--db: " + ok.error().message};
   sides[0].seed_base = base_a;
   sides[1].seed_base = base_b;
-  int jobs =
+  plan.jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return plan;
+}
 
-  // ---- run
+// What the runs gave: per-metric comparisons and the --fail-if checks.
+struct CompareOutcome {
+  std::vector<analysis::MetricComparison> rows;
+  std::vector<analysis::ThresholdCheck> checks;
+  bool regression = false;
+  std::size_t runs = 0;
+};
+
+// Runs both sides (keeping finished runs in --db if interrupted), compares them and merges
+// the runs into --db. Returns the exit code on failure.
+Result<CompareOutcome, int> run_sides(const CompareOptions& o, const ComparePlan& plan) {
+  const auto& sides = plan.sides;
+  const std::uint64_t seeds = plan.seeds;
+  const int jobs = plan.jobs;
   auto tmp = make_temp_dir("timesim-compare");
   if (!tmp) return fail(1, tmp.error().message);
   RemoveOnExit cleanup{*tmp};
@@ -146,7 +169,7 @@ int run_compare(const CompareOptions& o) {
   const auto rows = analysis::compare_runs(runs[0], runs[1], o.min_effect_pct / 100);
   std::vector<analysis::ThresholdCheck> checks;
   bool regression = false;
-  for (const auto& t : thresholds) {
+  for (const auto& t : plan.thresholds) {
     checks.push_back(analysis::check_threshold(t, rows[static_cast<std::size_t>(t.metric)]));
     regression = regression || checks.back().triggered;
   }
@@ -155,7 +178,15 @@ int run_compare(const CompareOptions& o) {
       return fail(1, ok.error().message);
   }
 
-  // ---- report
+  return CompareOutcome{rows, std::move(checks), regression, jobs_list.size()};
+}
+
+void print_outcome(const CompareOptions& o, const ComparePlan& plan, const CompareOutcome& out) {
+  const auto& sides = plan.sides;
+  const std::uint64_t seeds = plan.seeds;
+  const auto& rows = out.rows;
+  const auto& checks = out.checks;
+  const bool regression = out.regression;
   const std::string seeds_a =
       fmt::format("{}..{}", sides[0].seed_base, sides[0].seed_base + seeds - 1);
   const std::string seeds_b =
@@ -186,11 +217,18 @@ int run_compare(const CompareOptions& o) {
       fmt::print("fail-if {:<40} {}  {}\n", "'" + c.threshold.text + "'",
                  c.triggered ? "REGRESSION" : "ok", c.detail);
     if (!o.db.empty())
-      fmt::print("\nresults: {} ({} runs; table compare_runs says which side)\n", o.db,
-                 jobs_list.size());
+      fmt::print("\nresults: {} ({} runs; table compare_runs says which side)\n", o.db, out.runs);
   }
   std::fflush(stdout);
-  return regression ? 1 : 0;
+}
+
+int run_compare(const CompareOptions& o) {
+  auto plan = plan_compare(o);
+  if (!plan) return fail(2, plan.error().message);
+  auto out = run_sides(o, *plan);
+  if (!out) return out.error();
+  print_outcome(o, *plan, *out);
+  return out->regression ? 1 : 0;
 }
 
 }  // namespace
