@@ -107,23 +107,13 @@ Result<std::vector<RunMetrics>> metrics_of_file(const std::string& path) {
   return out;
 }
 
-Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
-  auto summary = sim::summarize(db, run_id);
-  if (!summary) return summary.error();
-  RunMetrics m;
-  m.run_id = summary->run_id;
-  m.seed = summary->seed;
-  m.scenario = summary->scenario;
-  m.values.assign(metric_defs().size(), std::nullopt);
-  run_id = summary->run_id;
-  const SimTime end = summary->duration_ns;
-  if (has_column(db, "runs", "fingerprint")) {
-    auto q = query(db, "SELECT COALESCE(fingerprint, '') FROM runs WHERE run_id=?1", run_id);
-    if (!q) return q.error();
-    if (q->next()) m.fingerprint = q->text(0);
-  }
+namespace {
 
-  // Link-time: the summary's links (the dial rule's pairs), each from the later node start.
+// churn_per_link_hour, connected_fraction: over the summary's links (the dial rule's
+// pairs), each from the later of its two nodes' starts.
+Result<bool> link_time_metrics(sqlite3* db, const sim::RunSummary& summary, RunMetrics& m) {
+  const std::int64_t run_id = summary.run_id;
+  const SimTime end = summary.duration_ns;
   std::vector<SimTime> starts;
   {
     auto q = query(db, "SELECT start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
@@ -132,7 +122,7 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
       starts.push_back(q->int64(0));
   }
   double link_ns = 0, up_ns = 0, conns = 0;
-  for (const auto& l : summary->links) {
+  for (const auto& l : summary.links) {
     if (l.dialer >= starts.size() || l.listener >= starts.size()) continue;
     const double span = static_cast<double>(
         std::max<SimTime>(end - std::max(starts[l.dialer], starts[l.listener]), 1));
@@ -145,7 +135,11 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     m.at("connected_fraction") = up_ns / link_ns;
   }
 
-  // Lifetimes (view connection_lifetimes, created by the recorder).
+  return true;
+}
+
+// lifetime_median_s, lifetime_p95_s (view connection_lifetimes, created by the recorder).
+Result<bool> lifetime_metrics(sqlite3* db, std::int64_t run_id, RunMetrics& m) {
   {
     auto q = query(db, "SELECT lifetime_ns FROM connection_lifetimes WHERE run_id=?1", run_id);
     if (!q) return q.error();
@@ -159,6 +153,13 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     }
   }
 
+  return true;
+}
+
+// handshake_failures_per_hour, protocol_errors_per_hour.
+Result<bool> failure_metrics(sqlite3* db, const sim::RunSummary& summary, RunMetrics& m) {
+  const std::int64_t run_id = summary.run_id;
+  const SimTime end = summary.duration_ns;
   const double hours = static_cast<double>(std::max<SimTime>(end, 1)) / kNsPerHour;
   {
     auto q = query(db,
@@ -168,9 +169,13 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     if (!q) return q.error();
     if (q->next()) m.at("handshake_failures_per_hour") = static_cast<double>(q->int64(0)) / hours;
   }
-  m.at("protocol_errors_per_hour") = static_cast<double>(summary->protocol_errors) / hours;
+  m.at("protocol_errors_per_hour") = static_cast<double>(summary.protocol_errors) / hours;
 
-  // Reconnect after a fault.
+  return true;
+}
+
+// reconnect_after_fault_s: from each fault-charged close to the link's next connection.
+Result<bool> reconnect_metrics(sqlite3* db, std::int64_t run_id, RunMetrics& m) {
   if (has_column(db, "connections", "fault_id") && has_column(db, "faults", "end_ns")) {
     auto q =
         query(db,
@@ -197,7 +202,12 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
     if (n > 0) m.at("reconnect_after_fault_s") = sum / static_cast<double>(n);
   }
 
-  // Consensus: only when a blocks table exists (the consensus model writes it).
+  return true;
+}
+
+// blocks_committed, finality_s: only when a blocks table exists (the consensus model
+// writes it).
+Result<bool> consensus_metrics(sqlite3* db, std::int64_t run_id, RunMetrics& m) {
   if (has_column(db, "blocks", "height") && has_column(db, "blocks", "run_id")) {
     auto q = query(db, "SELECT count(DISTINCT height) FROM blocks WHERE run_id=?1", run_id);
     if (!q) return q.error();
@@ -211,6 +221,30 @@ Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
       if (f->next() && !f->is_null(0)) m.at("finality_s") = f->real(0) / kNsPerS;
     }
   }
+  return true;
+}
+
+}  // namespace
+
+Result<RunMetrics> compute_metrics(sqlite3* db, std::int64_t run_id) {
+  auto summary = sim::summarize(db, run_id);
+  if (!summary) return summary.error();
+  RunMetrics m;
+  m.run_id = summary->run_id;
+  m.seed = summary->seed;
+  m.scenario = summary->scenario;
+  m.values.assign(metric_defs().size(), std::nullopt);
+  run_id = summary->run_id;
+  if (has_column(db, "runs", "fingerprint")) {
+    auto q = query(db, "SELECT COALESCE(fingerprint, '') FROM runs WHERE run_id=?1", run_id);
+    if (!q) return q.error();
+    if (q->next()) m.fingerprint = q->text(0);
+  }
+  if (auto r = link_time_metrics(db, *summary, m); !r) return r.error();
+  if (auto r = lifetime_metrics(db, run_id, m); !r) return r.error();
+  if (auto r = failure_metrics(db, *summary, m); !r) return r.error();
+  if (auto r = reconnect_metrics(db, run_id, m); !r) return r.error();
+  if (auto r = consensus_metrics(db, run_id, m); !r) return r.error();
   return m;
 }
 
