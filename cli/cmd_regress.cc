@@ -103,111 +103,141 @@ Result<Baseline> load_baseline(const std::string& path) {
   return b;
 }
 
-int run_regress(const RegressOptions& o) {
+// The baselines to check: --baseline files, or every *.json in --dir (sorted). Errors are
+// usage errors (exit 2).
+Result<std::vector<Baseline>> load_baselines(const RegressOptions& o) {
   std::vector<std::string> files = o.baselines;
   if (files.empty()) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(o.dir, ec))
       if (e.path().extension() == ".json") files.push_back(e.path().string());
-    if (ec) return fail(2, "cannot list baselines in '" + o.dir + "': " + ec.message());
+    if (ec) return Error{"cannot list baselines in '" + o.dir + "': " + ec.message()};
     std::sort(files.begin(), files.end());
-    if (files.empty()) return fail(2, "no baselines (*.json) in '" + o.dir + "'");
+    if (files.empty()) return Error{"no baselines (*.json) in '" + o.dir + "'"};
   }
   std::vector<Baseline> baselines;
   for (const auto& f : files) {
     auto b = load_baseline(f);
-    if (!b) return fail(2, b.error().message);
+    if (!b) return b.error();
     if (!o.update && (!b->doc.contains("metrics") || !b->doc.contains("fingerprints")))
-      return fail(
-          2, f + ": no stored results yet; create them with `timesim regress --update " + f + "`");
+      return Error{f + ": no stored results yet; create them with `timesim regress --update " + f +
+                   "`"};
     baselines.push_back(std::move(*b));
   }
+  return baselines;
+}
+
+// The baseline's seeds run now, one metrics row each.
+Result<std::vector<analysis::RunMetrics>> run_baseline(const Baseline& b, int jobs) {
+  auto tmp = make_temp_dir("timesim-regress");
+  if (!tmp) return tmp.error();
+  RemoveOnExit cleanup{*tmp};
+  std::vector<SeedJob> jobs_list;
+  for (std::uint64_t k = 0; k < b.seeds; ++k)
+    jobs_list.push_back({b.scenario, b.seed_base + k,
+                         fmt::format("{}/{}.db", *tmp, b.seed_base + k), b.duration, b.version});
+  if (const auto r = run_seed_jobs(jobs_list, jobs); !r.ok())
+    return Error{b.path + ": " + r.summary()};
+  std::vector<analysis::RunMetrics> runs;
+  for (const auto& j : jobs_list) {
+    auto m = analysis::metrics_of_file(j.db);
+    if (!m) return m.error();
+    runs.push_back(std::move(m->front()));
+  }
+  return runs;
+}
+
+// --update: the baseline's stored metrics and fingerprints rewritten from `runs`.
+Result<bool> update_baseline(Baseline& b, const std::vector<analysis::RunMetrics>& runs) {
+  json metrics = json::object(), fps = json::object();
+  for (int m = 0; m < static_cast<int>(analysis::metric_defs().size()); ++m) {
+    const auto d = analysis::describe(analysis::metric_values(runs, m));
+    if (d.n == 0) continue;
+    metrics[std::string(analysis::metric_defs()[static_cast<std::size_t>(m)].name)] = {
+        {"n", d.n}, {"mean", d.mean}, {"sd", d.sd}};
+  }
+  for (const auto& r : runs)
+    fps[std::to_string(r.seed)] = r.fingerprint;
+  b.doc["metrics"] = metrics;
+  b.doc["fingerprints"] = fps;
+  b.doc["timesim_version"] = TIMESIM_VERSION;
+  // Through a temporary file: an interrupted update leaves the old baseline whole.
+  auto out = AtomicFile::create(b.path);
+  if (!out) return out.error();
+  const std::string text = b.doc.dump(2) + "\n";
+  if (std::fwrite(text.data(), 1, text.size(), (*out)->file()) != text.size())
+    return Error{"cannot write '" + b.path + "'"};
+  if (auto ok = (*out)->commit(); !ok) return ok.error();
+  fmt::print("updated: {} metrics, {} fingerprints\n\n", metrics.size(), fps.size());
+  return true;
+}
+
+// The stored metric `name` (mean, sd, n) with its Student-t 95 % interval.
+analysis::Describe stored_metric(const json& doc, const std::string& name) {
+  analysis::Describe stored;
+  if (!doc["metrics"].contains(name)) return stored;
+  const auto& s = doc["metrics"][name];
+  stored.n = s.value("n", std::size_t{0});
+  stored.mean = s.value("mean", 0.0);
+  stored.sd = s.value("sd", 0.0);
+  const double half = stored.n > 1
+                          ? analysis::student_t_quantile(0.975, static_cast<double>(stored.n - 1)) *
+                                stored.sd / std::sqrt(static_cast<double>(stored.n))
+                          : 0;
+  stored.ci_lo = stored.mean - half;
+  stored.ci_hi = stored.mean + half;
+  return stored;
+}
+
+// Stored (A) against now (B): the statistical table, the thresholds and (unless
+// --no-fingerprint) every seed's fingerprint. True if anything regressed or changed.
+bool check_baseline(const RegressOptions& o, const Baseline& b,
+                    const std::vector<analysis::RunMetrics>& runs) {
+  bool failed = false;
+  std::vector<analysis::MetricComparison> rows;
+  for (int m = 0; m < static_cast<int>(analysis::metric_defs().size()); ++m) {
+    const std::string name(analysis::metric_defs()[static_cast<std::size_t>(m)].name);
+    rows.push_back(analysis::compare_metric(m, stored_metric(b.doc, name),
+                                            analysis::describe(analysis::metric_values(runs, m))));
+  }
+  fmt::print("A = stored baseline, B = this build\n{}", analysis::format_comparison(rows));
+  for (const auto& t : b.thresholds) {
+    const auto c = analysis::check_threshold(t, rows[static_cast<std::size_t>(t.metric)]);
+    fmt::print("fail-if {:<40} {}  {}\n", "'" + t.text + "'", c.triggered ? "REGRESSION" : "ok",
+               c.detail);
+    failed = failed || c.triggered;
+  }
+  if (o.no_fingerprint) return failed;
+  std::size_t same = 0;
+  for (const auto& r : runs) {
+    const std::string stored = b.doc["fingerprints"].value(std::to_string(r.seed), std::string());
+    if (stored == r.fingerprint) {
+      ++same;
+    } else {
+      fmt::print("fingerprint CHANGED for seed {}: stored {}, now {}\n", r.seed,
+                 stored.empty() ? "-" : stored, r.fingerprint);
+    }
+  }
+  fmt::print("fingerprints: {}/{} unchanged\n", same, runs.size());
+  return failed || same != runs.size();
+}
+
+int run_regress(const RegressOptions& o) {
+  auto baselines = load_baselines(o);
+  if (!baselines) return fail(2, baselines.error().message);
   const int jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool failed = false;
-  for (auto& b : baselines) {
-    auto tmp = make_temp_dir("timesim-regress");
-    if (!tmp) return fail(1, tmp.error().message);
-    RemoveOnExit cleanup{*tmp};
-    std::vector<SeedJob> jobs_list;
-    for (std::uint64_t k = 0; k < b.seeds; ++k)
-      jobs_list.push_back({b.scenario, b.seed_base + k,
-                           fmt::format("{}/{}.db", *tmp, b.seed_base + k), b.duration, b.version});
-    if (const auto r = run_seed_jobs(jobs_list, jobs); !r.ok())
-      return fail(1, b.path + ": " + r.summary());
-    std::vector<analysis::RunMetrics> runs;
-    for (const auto& j : jobs_list) {
-      auto m = analysis::metrics_of_file(j.db);
-      if (!m) return fail(1, m.error().message);
-      runs.push_back(std::move(m->front()));
-    }
+  for (auto& b : *baselines) {
+    auto runs = run_baseline(b, jobs);
+    if (!runs) return fail(1, runs.error().message);
     fmt::print("== {} ({}{}, seeds {}..{})\n", b.path, b.doc["scenario"].get<std::string>(),
                b.version.empty() ? "" : " @ " + b.version, b.seed_base, b.seed_base + b.seeds - 1);
     if (o.update) {
-      json metrics = json::object(), fps = json::object();
-      for (int m = 0; m < static_cast<int>(analysis::metric_defs().size()); ++m) {
-        const auto d = analysis::describe(analysis::metric_values(runs, m));
-        if (d.n == 0) continue;
-        metrics[std::string(analysis::metric_defs()[static_cast<std::size_t>(m)].name)] = {
-            {"n", d.n}, {"mean", d.mean}, {"sd", d.sd}};
-      }
-      for (const auto& r : runs)
-        fps[std::to_string(r.seed)] = r.fingerprint;
-      b.doc["metrics"] = metrics;
-      b.doc["fingerprints"] = fps;
-      b.doc["timesim_version"] = TIMESIM_VERSION;
-      // Through a temporary file: an interrupted update leaves the old baseline whole.
-      auto out = AtomicFile::create(b.path);
-      if (!out) return fail(1, out.error().message);
-      const std::string text = b.doc.dump(2) + "\n";
-      if (std::fwrite(text.data(), 1, text.size(), (*out)->file()) != text.size())
-        return fail(1, "cannot write '" + b.path + "'");
-      if (auto ok = (*out)->commit(); !ok) return fail(1, ok.error().message);
-      fmt::print("updated: {} metrics, {} fingerprints\n\n", metrics.size(), fps.size());
+      if (auto ok = update_baseline(b, *runs); !ok) return fail(1, ok.error().message);
       continue;
     }
-    // Statistical comparison: stored (A) vs now (B).
-    std::vector<analysis::MetricComparison> rows;
-    for (int m = 0; m < static_cast<int>(analysis::metric_defs().size()); ++m) {
-      const std::string name(analysis::metric_defs()[static_cast<std::size_t>(m)].name);
-      analysis::Describe stored;
-      if (b.doc["metrics"].contains(name)) {
-        const auto& s = b.doc["metrics"][name];
-        stored.n = s.value("n", std::size_t{0});
-        stored.mean = s.value("mean", 0.0);
-        stored.sd = s.value("sd", 0.0);
-        const double half =
-            stored.n > 1 ? analysis::student_t_quantile(0.975, static_cast<double>(stored.n - 1)) *
-                               stored.sd / std::sqrt(static_cast<double>(stored.n))
-                         : 0;
-        stored.ci_lo = stored.mean - half;
-        stored.ci_hi = stored.mean + half;
-      }
-      rows.push_back(analysis::compare_metric(
-          m, stored, analysis::describe(analysis::metric_values(runs, m))));
-    }
-    fmt::print("A = stored baseline, B = this build\n{}", analysis::format_comparison(rows));
-    for (const auto& t : b.thresholds) {
-      const auto c = analysis::check_threshold(t, rows[static_cast<std::size_t>(t.metric)]);
-      fmt::print("fail-if {:<40} {}  {}\n", "'" + t.text + "'", c.triggered ? "REGRESSION" : "ok",
-                 c.detail);
-      failed = failed || c.triggered;
-    }
-    if (!o.no_fingerprint) {
-      std::size_t same = 0;
-      for (const auto& r : runs) {
-        const std::string key = std::to_string(r.seed);
-        const std::string stored = b.doc["fingerprints"].value(key, std::string());
-        if (stored == r.fingerprint) {
-          ++same;
-        } else {
-          fmt::print("fingerprint CHANGED for seed {}: stored {}, now {}\n", r.seed,
-                     stored.empty() ? "-" : stored, r.fingerprint);
-        }
-      }
-      fmt::print("fingerprints: {}/{} unchanged\n", same, runs.size());
-      failed = failed || same != runs.size();
-    }
+    failed = check_baseline(o, b, *runs) || failed;
     fmt::print("\n");
   }
   std::fflush(stdout);
