@@ -359,7 +359,7 @@ void World::check_delivery(SimConn& c, int dir, const Segment& seg) {
                    ": the segment handed over at offset " + std::to_string(at) +
                    (seg.offset != at ? " was sent at offset " + std::to_string(seg.offset) +
                                            " (bytes lost, duplicated or reordered)"
-                                     : " does not match the bytes sent there (CRC-32)"));
+                                     : " does not match the bytes sent there (CRC-32C)"));
   l.delivered_crc = crc;
 }
 

@@ -16,7 +16,7 @@
 // direction). Every connection becomes one ConnRecord row when both sides are done.
 //
 // Invariants checked while running (a violation ends the run with an Error): every
-// direction of every stream keeps byte accounts and CRC-32s at both ends
+// direction of every stream keeps byte accounts and CRC-32Cs at both ends
 // (sim/stream_ledger.h); each delivery must continue the delivered stream byte for byte, a
 // connection's accounts must balance when it ends, and at the end of the run every pooled
 // segment must be accounted for (in flight, or returned).
@@ -159,7 +159,7 @@ class World {
   struct Segment {
     std::string bytes;
     std::uint64_t offset = 0;     // stream offset of bytes[0]
-    std::uint32_t crc_after = 0;  // the sender's stream CRC-32 through these bytes
+    std::uint32_t crc_after = 0;  // the sender's stream CRC-32C through these bytes
     std::uint32_t owner = 0;      // the connection's serial; 0 = a free slot
     std::uint32_t seq = 0;
     std::uint32_t next_parked = kNoSegment;  // see SimConn::parked
