@@ -192,6 +192,13 @@ bool JsonCursor::utf8_tail(unsigned char lead) {
 bool JsonCursor::string(std::string_view& out) {
   if (!expect('"')) return false;
   const std::size_t start = pos_;
+  // Fast path: the run of printable ASCII before the first quote, backslash, control or
+  // non-ASCII byte needs no work (the loop below would only step over it).
+  while (pos_ < text_.size()) {
+    const auto c = static_cast<unsigned char>(text_[pos_]);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+    ++pos_;
+  }
   bool escaped = false;
   while (true) {
     if (pos_ >= text_.size()) return fail();
@@ -229,8 +236,16 @@ bool JsonCursor::number(Number& out) {
   if (text_[pos_] == '0') {
     ++pos_;
   } else {
+    const std::size_t first = pos_;
     while (pos_ < text_.size() && is_digit(text_[pos_]))
-      digit(text_[pos_++]);
+      ++pos_;
+    if (pos_ - first <= 19) {  // below 10^19 < 2^64: no digit can overflow
+      for (std::size_t i = first; i < pos_; ++i)
+        mag = mag * 10 + static_cast<std::uint64_t>(text_[i] - '0');
+    } else {
+      for (std::size_t i = first; i < pos_; ++i)
+        digit(text_[i]);
+    }
   }
   bool is_float = false;
   if (pos_ < text_.size() && text_[pos_] == '.') {
