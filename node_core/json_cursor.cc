@@ -236,15 +236,13 @@ bool JsonCursor::number(Number& out) {
   if (text_[pos_] == '0') {
     ++pos_;
   } else {
-    const std::size_t first = pos_;
-    while (pos_ < text_.size() && is_digit(text_[pos_]))
-      ++pos_;
-    if (pos_ - first <= 19) {  // below 10^19 < 2^64: no digit can overflow
-      for (std::size_t i = first; i < pos_; ++i)
-        mag = mag * 10 + static_cast<std::uint64_t>(text_[i] - '0');
-    } else {
-      for (std::size_t i = first; i < pos_; ++i)
-        digit(text_[i]);
+    std::size_t digits = 0;
+    while (pos_ < text_.size() && is_digit(text_[pos_])) {
+      const char c = text_[pos_++];
+      if (++digits <= 19)  // below 10^19 < 2^64: the first 19 digits cannot overflow
+        mag = mag * 10 + static_cast<std::uint64_t>(c - '0');
+      else
+        digit(c);
     }
   }
   bool is_float = false;

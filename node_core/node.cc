@@ -5,6 +5,7 @@
 
 #include "common/assert.h"
 #include "common/streams.h"
+#include "node_core/utf8.h"
 
 namespace ts::node {
 
@@ -704,42 +705,6 @@ void Node::dispatch(SimTime now, Conn& c, const Message& m) {
 void Node::protocol_error(const Conn& c, ProtocolErrorKind kind, std::string text) {
   note(c.id, NoteKind::kProtocolError, static_cast<std::int64_t>(kind), std::move(text));
 }
-
-// Rust's str::from_utf8: well-formed UTF-8, no overlong forms, surrogates or > U+10FFFF.
-namespace {
-bool is_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
-    if (b >= 0xc2 && b <= 0xdf) {
-      len = 2;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      len = 3;
-      if (b == 0xe0) lo = 0xa0;
-      if (b == 0xed) hi = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      len = 4;
-      if (b == 0xf0) lo = 0x90;
-      if (b == 0xf4) hi = 0x8f;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xbf)) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-}  // namespace
 
 void Node::on_line(SimTime now, Conn& c, std::string_view line) {
   // tokio's read_line fails on bytes that are not UTF-8; both message loops then end.
