@@ -236,14 +236,16 @@ bool JsonCursor::number(Number& out) {
   if (text_[pos_] == '0') {
     ++pos_;
   } else {
-    std::size_t digits = 0;
-    while (pos_ < text_.size() && is_digit(text_[pos_])) {
-      const char c = text_[pos_++];
-      if (++digits <= 19)  // below 10^19 < 2^64: the first 19 digits cannot overflow
-        mag = mag * 10 + static_cast<std::uint64_t>(c - '0');
-      else
-        digit(c);
-    }
+    // Local pointers: the loop keeps them in registers (members would be reloaded).
+    const char* p = text_.data() + pos_;
+    const char* const end = text_.data() + text_.size();
+    const char* const unchecked_end = end - p > 19 ? p + 19 : end;
+    // Below 10^19 < 2^64: the first 19 digits cannot overflow.
+    while (p < unchecked_end && static_cast<unsigned>(*p - '0') < 10)
+      mag = mag * 10 + static_cast<std::uint64_t>(*p++ - '0');
+    while (p < end && static_cast<unsigned>(*p - '0') < 10)
+      digit(*p++);
+    pos_ = static_cast<std::size_t>(p - text_.data());
   }
   bool is_float = false;
   if (pos_ < text_.size() && text_[pos_] == '.') {
