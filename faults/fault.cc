@@ -136,6 +136,14 @@ std::string yaml_signed_ns(Duration d) {
   std::string s = "-";
   return s += yaml_ns(-d);
 }
+Result<bool> read_fraction(const ParamReader& r, Fault& f) {
+  if (!r.has("fraction")) return true;
+  auto v = r.ratio("fraction");
+  if (!v) return v.error();
+  f.fraction = *v;
+  return true;
+}
+
 std::string yaml_ratio(Ratio r) {
   return std::to_string(r.num) + "/" + std::to_string(r.den);
 }

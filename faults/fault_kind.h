@@ -137,6 +137,8 @@ class FaultEngine {
 // Chaos helpers for the kinds' draw(): one node, or one link (both directions).
 void draw_chaos_node(Fault& f, Prng& rng, std::uint32_t nodes);
 void draw_chaos_link(Fault& f, Prng& rng, std::uint32_t nodes);
+// The optional `fraction` key (reset, reset_every) into Fault::fraction; absent: all (1/1).
+Result<bool> read_fraction(const ParamReader& r, Fault& f);
 // Text helpers for describe()/yaml().
 std::string describe_ms(Duration d);  // "1500ms"
 std::string yaml_ns(Duration d);      // "0s" or "<n>ns", exact

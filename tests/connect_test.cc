@@ -19,11 +19,7 @@ namespace lt = ts::sim::linux_tcp;
 namespace {
 
 sim::Scenario postfix_with(const std::string& yaml) {
-  std::ifstream in(test::source_path("topologies/six_nodes_postfix.yaml"));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto sc = sim::parse_scenario(text + yaml, "six_nodes_postfix.yaml");
-  REQUIRE_MESSAGE(sc.ok(), (sc.ok() ? "" : sc.error().message));
-  return std::move(*sc);
+  return test::load_with("topologies/six_nodes_postfix.yaml", yaml);
 }
 
 const std::string kLink01 = " dialer = 0 AND listener = 1 ";

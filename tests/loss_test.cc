@@ -40,11 +40,7 @@ constexpr const char* kLossFaults = R"(faults:
 )";
 
 sim::Scenario postfix_with(const std::string& yaml) {
-  std::ifstream in(test::source_path("topologies/six_nodes_postfix.yaml"));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto sc = sim::parse_scenario(text + yaml, "six_nodes_postfix.yaml");
-  REQUIRE_MESSAGE(sc.ok(), (sc.ok() ? "" : sc.error().message));
-  return std::move(*sc);
+  return test::load_with("topologies/six_nodes_postfix.yaml", yaml);
 }
 
 // Every segment's send time, per (connection serial, sending side).

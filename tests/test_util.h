@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +24,15 @@ inline std::string source_path(const std::string& rel) {
 
 inline sim::Scenario load(const std::string& rel) {
   auto sc = sim::load_scenario_file(source_path(rel));
+  REQUIRE_MESSAGE(sc.ok(), (sc.ok() ? "" : sc.error().message));
+  return std::move(*sc);
+}
+
+// The scenario file `rel` with `yaml` appended (e.g. a `faults:` block), parsed.
+inline sim::Scenario load_with(const std::string& rel, const std::string& yaml) {
+  std::ifstream in(source_path(rel));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto sc = sim::parse_scenario(text + yaml, rel.substr(rel.find_last_of('/') + 1));
   REQUIRE_MESSAGE(sc.ok(), (sc.ok() ? "" : sc.error().message));
   return std::move(*sc);
 }

@@ -10,15 +10,11 @@ constexpr CloseReason kEnds[] = {CloseReason::kReset};
 constexpr std::string_view kParams[] = {"fraction"};
 
 Result<bool> parse(const ParamReader& r, Fault& f) {
-  if (!r.has("fraction")) return true;
-  auto v = r.ratio("fraction");
-  if (!v) return v.error();
-  f.fraction = *v;
-  return true;
+  return read_fraction(r, f);
 }
 
 std::string describe(const Fault& f) {
-  return "fraction " + std::to_string(f.fraction.num) + "/" + std::to_string(f.fraction.den);
+  return "fraction " + yaml_ratio(f.fraction);
 }
 
 std::string yaml(const Fault& f) {

@@ -23,16 +23,11 @@ Result<bool> parse(const ParamReader& r, Fault& f) {
   if (!period) return period.error();
   if (*period < kSecond) return r.error_at("period", r.what() + ": 'period' must be at least 1s");
   f.kind_params[0] = *period;
-  if (!r.has("fraction")) return true;
-  auto v = r.ratio("fraction");
-  if (!v) return v.error();
-  f.fraction = *v;
-  return true;
+  return read_fraction(r, f);
 }
 
 std::string describe(const Fault& f) {
-  return "every " + describe_ms(period_of(f)) + ", fraction " + std::to_string(f.fraction.num) +
-         "/" + std::to_string(f.fraction.den);
+  return "every " + describe_ms(period_of(f)) + ", fraction " + yaml_ratio(f.fraction);
 }
 
 std::string yaml(const Fault& f) {
