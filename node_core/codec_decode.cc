@@ -12,6 +12,7 @@
 // their canonical dump() text; the model never sends them.
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <unordered_map>
@@ -595,7 +596,51 @@ Decoded decode_document(JsonCursor& c) {
 
 namespace {
 
+// The digits of a JSON integer at the front of `s`, as `v`: the canonical form only (no
+// sign, no leading zero, at most 19 digits, so no overflow). Returns the digit count, 0
+// when `s` does not start with such a number (the general decoder then decides).
+std::size_t canonical_u64(std::string_view s, std::uint64_t& v) {
+  if (s.empty() || s[0] < '0' || s[0] > '9') return 0;
+  std::size_t i = 0;
+  v = 0;
+  while (i < s.size() && i < 20 && s[i] >= '0' && s[i] <= '9')
+    v = v * 10 + static_cast<std::uint64_t>(s[i++] - '0');
+  if (i == 20 || (i > 1 && s[0] == '0')) return 0;
+  return i;
+}
+
+// Ping and Pong in the exact bytes encode() writes, {"Ping":{"nonce":N,"timestamp":T}} with
+// N and T canonical and T >= 0: the most frequent lines, decoded without the cursor. Any
+// other spelling (spaces, key order, signs, exponents, NUL, trailing bytes) returns false
+// and goes through decode_document, so the result is the general decoder's either way.
+struct CanonicalPingPong {
+  bool ping = false;
+  std::uint64_t nonce = 0;
+  std::int64_t timestamp = 0;
+};
+bool decode_canonical_ping_pong(std::string_view line, CanonicalPingPong& out) {
+  constexpr std::string_view kPing = "{\"Ping\":{\"nonce\":", kPong = "{\"Pong\":{\"nonce\":";
+  constexpr std::string_view kTimestamp = ",\"timestamp\":", kEnd = "}}";
+  const bool ping = line.starts_with(kPing);
+  if (!ping && !line.starts_with(kPong)) return false;
+  line.remove_prefix(kPing.size());
+  std::uint64_t nonce = 0, ts = 0;
+  const std::size_t n = canonical_u64(line, nonce);
+  if (n == 0) return false;
+  line.remove_prefix(n);
+  if (!line.starts_with(kTimestamp)) return false;
+  line.remove_prefix(kTimestamp.size());
+  const std::size_t t = canonical_u64(line, ts);
+  if (t == 0 || ts > static_cast<std::uint64_t>(INT64_MAX) || line.substr(t) != kEnd) return false;
+  out = {ping, nonce, static_cast<std::int64_t>(ts)};
+  return true;
+}
+
 Result<Message, DecodeError> decode_trimmed(std::string_view line) {
+  if (CanonicalPingPong p; decode_canonical_ping_pong(line, p)) {
+    if (p.ping) return Message{Ping{p.nonce, p.timestamp}};
+    return Message{Pong{p.nonce, p.timestamp}};
+  }
   // nlohmann's lexer reads a NUL byte as the end of the input: what follows one is never
   // read (and a NUL inside a string or literal leaves it unfinished either way).
   JsonCursor c(line.substr(0, line.find('\0')));

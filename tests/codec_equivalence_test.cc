@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -120,6 +121,59 @@ TEST_CASE("codec equivalence: JSON corner cases") {
   auto opaque = decode_line("{\"GetMasternodes\":{\"b\":1,\"a\":[1.50,2e3],\"b\":2}}");
   REQUIRE(opaque.ok());
   CHECK(std::get<Opaque>(*opaque).payload_json == "{\"a\":[1.5,2000.0],\"b\":2}");
+}
+
+// decode_line reads the exact bytes encode() writes for Ping and Pong without the cursor
+// (codec_decode.cc); at the edges of that shape the general decoder must take over.
+TEST_CASE("codec equivalence: the edges of the canonical Ping/Pong shape") {
+  const auto ping = [](std::string_view nonce, std::string_view ts, std::string_view tail = "}}") {
+    return "{\"Ping\":{\"nonce\":" + std::string(nonce) + ",\"timestamp\":" + std::string(ts) +
+           std::string(tail);
+  };
+  const struct {
+    std::string line;
+    bool ok;
+    std::uint64_t nonce;
+    std::int64_t timestamp;
+  } cases[] = {
+      {ping("0", "0"), true, 0, 0},
+      {ping("9999999999999999999", "1"), true, 9999999999999999999u, 1},    // 19 digits
+      {ping("18446744073709551615", "1"), true, 18446744073709551615u, 1},  // 20: general
+      {ping("18446744073709551616", "1"), false, 0, 0},                     // over u64
+      {ping("1", "9223372036854775807"), true, 1, INT64_MAX},               // i64 max
+      {ping("1", "9223372036854775808"), false, 0, 0},                      // over i64
+      {ping("1", "9999999999999999999"), false, 0, 0},                      // 19, over i64
+      {ping("1", "-5"), true, 1, -5},                                       // sign: general
+      {ping("00", "1"), false, 0, 0},                                       // leading zero
+      {ping("1", "01"), false, 0, 0},
+      {ping("1", "2", "}}}"), false, 0, 0},  // trailing byte
+      {ping("1", "2", "} }"), true, 1, 2},   // space: general
+      {ping("1", "2", "}"), false, 0, 0},    // unfinished
+      {ping("1", "2.0"), false, 0, 0},
+      {ping("1", "2e0"), false, 0, 0},
+      {ping("1e0", "2"), false, 0, 0},
+      {ping("1", "2", std::string("}}\0x", 4)), true, 1, 2},  // NUL ends input
+      {"{\"Pong\":{\"nonce\":7,\"timestamp\":8}}", true, 7, 8},
+      {"{\"Pong\":{\"nonce\":7,\"timestamp\":8}} ", true, 7, 8},         // trimmed
+      {"{\"Pong\":{\"timestamp\":8,\"nonce\":7}}", true, 7, 8},          // key order
+      {"{\"Pong\":{\"nonce\":7,\"timestamp\":8,\"x\":1}}", true, 7, 8},  // extra key
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.line);
+    CHECK(codec_difference(c.line) == "");
+    const auto d = decode_line(c.line);
+    REQUIRE(d.ok() == c.ok);
+    if (!c.ok) continue;
+    if (const auto* p = std::get_if<Ping>(&*d)) {
+      CHECK(p->nonce == c.nonce);
+      CHECK(p->timestamp == c.timestamp);
+    } else {
+      const auto* q = std::get_if<Pong>(&*d);
+      REQUIRE(q);
+      CHECK(q->nonce == c.nonce);
+      CHECK(q->timestamp == c.timestamp);
+    }
+  }
 }
 
 namespace {
