@@ -73,9 +73,14 @@ Result<bool> copy_table(sqlite3* db, const std::string& name, const std::string&
                       " FROM src." + quote(name));
 }
 
+// An index of an input, built in the output at the end.
+struct SourceIndex {
+  std::string name, table, sql;
+};
+
 // Appends the input attached as `src` to main in one transaction (rolled back on an error)
-// and adds its indexes' SQL to `index_sql`.
-Result<bool> fold_input(sqlite3* db, const MergeInput& in, std::vector<std::string>& index_sql) {
+// and adds its indexes to `index_sql` (the first of each name).
+Result<bool> fold_input(sqlite3* db, const MergeInput& in, std::vector<SourceIndex>& index_sql) {
   auto txn = sql::Transaction::begin(db);
   if (!txn) return Error{"merge into '" + db_name(db) + "': " + txn.error().message};
   std::int64_t offset = 0;
@@ -94,13 +99,14 @@ Result<bool> fold_input(sqlite3* db, const MergeInput& in, std::vector<std::stri
   }
   {
     auto q = sql::Statement::prepare(
-        db, "SELECT sql FROM src.sqlite_master WHERE type='index' AND sql IS NOT NULL");
+        db,
+        "SELECT name, tbl_name, sql FROM src.sqlite_master WHERE type='index' AND sql IS NOT NULL");
     if (!q) return merge_error(db);
     while (q->next()) {
-      std::string sql = q->text(0);
-      if (sql.rfind("CREATE INDEX ", 0) == 0) sql.insert(13, "IF NOT EXISTS ");
-      if (std::find(index_sql.begin(), index_sql.end(), sql) == index_sql.end())
-        index_sql.push_back(sql);
+      SourceIndex ix{q->text(0), q->text(1), q->text(2)};
+      if (std::find_if(index_sql.begin(), index_sql.end(),
+                       [&](const SourceIndex& o) { return o.name == ix.name; }) == index_sql.end())
+        index_sql.push_back(std::move(ix));
     }
   }
   for (const auto& [name, create] : tables) {
@@ -145,7 +151,7 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
         !ok)
       return ok;
   }
-  std::vector<std::string> index_sql;  // the inputs' indexes, rebuilt once at the end
+  std::vector<SourceIndex> index_sql;  // the inputs' indexes, rebuilt once at the end
   std::size_t folded = 0;
   for (const auto& in : inputs) {
     if (stop && stop(folded)) break;
@@ -163,8 +169,20 @@ Result<bool> merge_results(const std::string& out, const std::vector<MergeInput>
     if (auto ok = exec(db, "DETACH DATABASE src"); !ok) return ok;
   }
   if (stop) (void)stop(folded);  // the final count
-  for (const auto& sql : index_sql)
-    if (auto ok = exec(db, sql); !ok) return ok;
+  // The current schema's indexes, then any other index an input had on a table the output
+  // has (not on one that is a view now: a legacy input's `connections`).
+  if (auto ok = exec(db, sim::results_db_indexes()); !ok) return ok;
+  for (const auto& ix : index_sql) {
+    auto q = sql::Statement::prepare(
+        db,
+        "SELECT (SELECT count(*) FROM main.sqlite_master WHERE type='index' AND name=?1), "
+        "(SELECT count(*) FROM main.sqlite_master WHERE type='table' AND name=?2)");
+    if (!q) return merge_error(db);
+    q->bind(1, ix.name).bind(2, ix.table);
+    if (!q->next()) return merge_error(db);
+    if (q->int64(0) != 0 || q->int64(1) == 0) continue;
+    if (auto ok = exec(db, ix.sql); !ok) return ok;
+  }
   return true;
 }
 

@@ -140,7 +140,7 @@ Result<RunMetrics> measure_run(sqlite3* db, std::int64_t run_id, bool first_only
   {
     auto st = prepare(db,
                       "SELECT conn_id, text FROM protocol_errors WHERE run_id=?1 ORDER BY "
-                      "t_ns, rowid",
+                      "t_ns, conn_id",
                       out.run_id);
     if (!st) return st.error();
     while (st->next())

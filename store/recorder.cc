@@ -29,6 +29,14 @@ void bind_time(sql::Statement& s, int i, SimTime t) {
     s.bind(i, t);
 }
 
+// Binds `t` as ns after `base`, or NULL when it did not happen.
+void bind_after(sql::Statement& s, int i, SimTime t, SimTime base) {
+  if (t == kNever)
+    s.bind_null(i);
+  else
+    s.bind(i, t - base);
+}
+
 // Binds `v` to parameter `i`, or NULL when `null`.
 void bind_int64_or_null(sql::Statement& s, int i, std::int64_t v, bool null) {
   if (null)
@@ -140,9 +148,10 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
       {&Recorder::ins_profile_, "INSERT INTO profiles VALUES (?,?,?,?,?,?,?)"},
       {&Recorder::ins_node_, "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)"},
       {&Recorder::ins_conn_,
-       "INSERT INTO connections VALUES "
+       "INSERT INTO connection_rows VALUES "
        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-      {&Recorder::ins_error_, "INSERT INTO protocol_errors VALUES (?,?,?,?,?,?,?)"},
+      {&Recorder::ins_error_, "INSERT INTO protocol_error_rows VALUES (?,?,?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_label_, "INSERT INTO labels VALUES (?,?,?)"},
       {&Recorder::ins_event_, "INSERT INTO node_events VALUES (?,?,?,?,?,?)"},
       {&Recorder::ins_ban_, "INSERT INTO bans VALUES (?,?,?,?,?,?,?,?,?)"},
       {&Recorder::ins_fault_, "INSERT INTO faults VALUES (?,?,?,?,?,?,?,?,?)"},
@@ -191,7 +200,44 @@ Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
   if (auto ok = s->step(); !ok || *ok) return db_error("begin run");
   run_id_ = sqlite3_last_insert_rowid(db_.get());
   run_open_ = true;
+  labels_.clear();
+  text_labels_ = 0;
+  reason_labels_.fill(0);
+  side_labels_.fill(0);
+  node_ips_.clear();
   return run_id_;
+}
+
+Result<std::int64_t> Recorder::label(std::string_view text) {
+  if (auto it = labels_.find(text); it != labels_.end()) return it->second;
+  const auto id = static_cast<std::int64_t>(labels_.size()) + 1;
+  if (auto ok = row_added(); !ok) return ok.error();
+  ins_label_.bind(1, run_id_);
+  ins_label_.bind(2, id);
+  ins_label_.bind(3, text);
+  if (auto ok = step_reset(ins_label_); !ok) return ok.error();
+  labels_.emplace(std::string(text), id);
+  return id;
+}
+
+Result<std::int64_t> Recorder::close_reason_label(node::CloseReason r) {
+  auto& id = reason_labels_.at(static_cast<std::size_t>(r));
+  if (id == 0) {
+    auto l = label(node::close_reason_name(r));
+    if (!l) return l;
+    id = *l;
+  }
+  return id;
+}
+
+Result<std::int64_t> Recorder::side_label(Side s) {
+  auto& id = side_labels_.at(static_cast<std::size_t>(s));
+  if (id == 0) {
+    auto l = label(side_name(s));
+    if (!l) return l;
+    id = *l;
+  }
+  return id;
 }
 
 Result<bool> Recorder::row_added() {
@@ -241,6 +287,8 @@ Result<bool> Recorder::add_node(std::uint32_t node, std::string_view name, std::
                                 std::string_view version, std::string_view commit, SimTime start_ns,
                                 std::string_view region) {
   if (auto ok = row_added(); !ok) return ok;
+  if (node_ips_.size() <= node) node_ips_.resize(node + 1);
+  node_ips_[node] = ip;
   auto& s = ins_node_;
   s.bind(1, run_id_);
   s.bind(2, node);
@@ -257,6 +305,14 @@ Result<bool> Recorder::add_node(std::uint32_t node, std::string_view name, std::
 }
 
 Result<bool> Recorder::add_connection(const ConnRecord& r) {
+  auto dialer_version = label(r.dialer_version);
+  if (!dialer_version) return dialer_version.error();
+  auto listener_version = label(r.listener_version);
+  if (!listener_version) return listener_version.error();
+  auto reason = close_reason_label(r.close_reason);
+  if (!reason) return reason.error();
+  auto closed_by = side_label(r.closed_by);
+  if (!closed_by) return closed_by.error();
   if (auto ok = row_added(); !ok) return ok;
   auto& s = ins_conn_;
   int i = 1;
@@ -264,24 +320,27 @@ Result<bool> Recorder::add_connection(const ConnRecord& r) {
   s.bind(i++, static_cast<std::int64_t>(r.conn_id));
   s.bind(i++, r.dialer);
   s.bind(i++, r.listener);
-  s.bind(i++, r.dialer_version);
-  s.bind(i++, r.listener_version);
+  s.bind(i++, *dialer_version);
+  s.bind(i++, *listener_version);
   s.bind(i++, r.t_dial);
-  bind_time(s, i++, r.t_connect);
-  bind_time(s, i++, r.t_accept);
-  bind_time(s, i++, r.t_handshake);
-  bind_time(s, i++, r.t_close);
-  bind_time(s, i++, r.t_closed_dialer);
-  bind_time(s, i++, r.t_closed_listener);
-  s.bind(i++, node::close_reason_name(r.close_reason));
-  s.bind(i++, side_name(r.closed_by));
+  // Each time after an earlier one, as the schema says (store/results_db.cc).
+  auto first_of = [](SimTime a, SimTime b) { return a != kNever ? a : b; };
+  const SimTime close_base = first_of(r.t_accept, first_of(r.t_connect, r.t_dial));
+  bind_after(s, i++, r.t_connect, r.t_dial);
+  bind_after(s, i++, r.t_accept, first_of(r.t_connect, r.t_dial));
+  bind_after(s, i++, r.t_handshake, first_of(r.t_accept, r.t_dial));
+  bind_after(s, i++, r.t_close, close_base);
+  bind_after(s, i++, r.t_closed_dialer, first_of(r.t_close, r.t_dial));
+  bind_after(s, i++, r.t_closed_listener, first_of(r.t_close, r.t_dial));
+  s.bind(i++, *reason);
+  s.bind(i++, *closed_by);
   s.bind(i++, r.open_at_end ? 1 : 0);
   s.bind(i++, static_cast<std::int64_t>(r.msgs_d2l));
   s.bind(i++, static_cast<std::int64_t>(r.bytes_d2l));
   s.bind(i++, static_cast<std::int64_t>(r.msgs_l2d));
   s.bind(i++, static_cast<std::int64_t>(r.bytes_l2d));
   s.bind(i++, r.pings_sent);
-  bind_time(s, i++, r.t_last_ping);
+  bind_after(s, i++, r.t_last_ping, first_of(r.t_connect, r.t_dial));
   s.bind(i++, r.pongs_matched);
   s.bind(i++, r.pongs_unmatched);
   s.bind(i++, r.pings_missed);
@@ -304,9 +363,63 @@ Result<bool> Recorder::add_connection(const ConnRecord& r) {
   return step_reset(s);
 }
 
+namespace {
+// Where `text` holds the address `ip`:`port`, taken out so that the rest is a template the
+// protocol_errors view puts it back into. Only where that is exact: the bytes before it are
+// ASCII (the view counts characters) and the port is written as SQLite writes an integer.
+struct AddressCut {
+  std::size_t at = std::string_view::npos;  // npos: none
+  std::size_t length = 0;
+  std::int64_t port = 0;
+};
+
+AddressCut find_address(std::string_view text, std::string_view ip) {
+  AddressCut cut;
+  if (ip.empty()) return cut;
+  for (std::size_t at = text.find(ip); at != std::string_view::npos; at = text.find(ip, at + 1)) {
+    std::size_t p = at + ip.size();
+    if (p >= text.size() || text[p] != ':') continue;
+    std::size_t digits = 0;
+    std::int64_t port = 0;
+    while (p + 1 + digits < text.size() && digits < 9 && text[p + 1 + digits] >= '0' &&
+           text[p + 1 + digits] <= '9')
+      port = port * 10 + (text[p + 1 + digits++] - '0');
+    if (digits == 0 || (digits > 1 && text[p + 1] == '0')) continue;
+    if (p + 1 + digits < text.size() && text[p + 1 + digits] >= '0' && text[p + 1 + digits] <= '9')
+      continue;  // more than 9 digits
+    for (std::size_t i = 0; i < at; ++i)
+      if (static_cast<unsigned char>(text[i]) >= 0x80) return cut;
+    cut.at = at;
+    cut.length = ip.size() + 1 + digits;
+    cut.port = port;
+    return cut;
+  }
+  return cut;
+}
+}  // namespace
+
 Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::int64_t peer,
                                           std::uint64_t conn_id, std::string_view kind,
                                           std::string_view text) {
+  auto kind_id = label(kind);
+  if (!kind_id) return kind_id.error();
+  const std::string_view ip =
+      peer >= 0 && static_cast<std::size_t>(peer) < node_ips_.size() ? node_ips_[peer] : "";
+  const AddressCut cut = find_address(text, ip);
+  std::string tmpl;
+  if (cut.at != std::string_view::npos) {
+    tmpl.reserve(text.size() - cut.length);
+    tmpl.append(text.substr(0, cut.at)).append(text.substr(cut.at + cut.length));
+  }
+  const std::string_view labelled = cut.at != std::string_view::npos ? tmpl : text;
+  std::int64_t text_id = 0;  // 0: stored whole
+  if (labels_.count(labelled) != 0 || text_labels_ < kMaxTextLabels) {
+    const std::size_t before = labels_.size();
+    auto l = label(labelled);
+    if (!l) return l.error();
+    text_labels_ += labels_.size() - before;
+    text_id = *l;
+  }
   if (auto ok = row_added(); !ok) return ok;
   auto& s = ins_error_;
   s.bind(1, run_id_);
@@ -314,8 +427,15 @@ Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::in
   s.bind(3, node);
   bind_int64_or_null(s, 4, peer, peer < 0);
   bind_int64_or_null(s, 5, static_cast<std::int64_t>(conn_id), conn_id == 0);
-  s.bind(6, kind);
-  s.bind(7, text);
+  s.bind(6, *kind_id);
+  const bool cut_out = text_id != 0 && cut.at != std::string_view::npos;
+  bind_int64_or_null(s, 7, text_id, text_id == 0);
+  bind_int64_or_null(s, 8, static_cast<std::int64_t>(cut.at), !cut_out);
+  bind_int64_or_null(s, 9, cut.port, !cut_out);
+  if (text_id == 0)
+    s.bind(10, text);
+  else
+    s.bind_null(10);
   return step_reset(s);
 }
 

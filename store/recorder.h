@@ -11,10 +11,13 @@
 // locked DB); a legacy timesim DB is migrated to the current schema.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "node_core/version_profile.h"
@@ -68,6 +71,8 @@ struct BlockRow {
 class Recorder {
  public:
   static constexpr int kBatchRows = 4096;
+  // A run's protocol error texts get labels up to this many; later new ones are stored whole.
+  static constexpr std::size_t kMaxTextLabels = 4096;
 
   // Opens (creating if needed) the DB at `path` (":memory:" allowed). Every error names it.
   static Result<std::unique_ptr<Recorder>> open(const std::string& path);
@@ -136,13 +141,22 @@ class Recorder {
   Result<bool> step_reset(sql::Statement& s);
   Result<bool> row_added();
   Error db_error(std::string_view what) const;
+  // The run's labels.label_id of `text`, its row written the first time.
+  Result<std::int64_t> label(std::string_view text);
+  Result<std::int64_t> close_reason_label(node::CloseReason r);
+  Result<std::int64_t> side_label(Side s);
 
   std::string path_;  // for messages
   sql::Db db_;        // declared first: destroyed after its statements
   sql::Statement ins_profile_;
   sql::Statement ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_,
       ins_proposal_, ins_sample_, ins_tx_, ins_ban_;
-  sql::Statement ins_msg_;
+  sql::Statement ins_msg_, ins_label_;
+  std::map<std::string, std::int64_t, std::less<>> labels_;  // this run's, by text
+  std::size_t text_labels_ = 0;                              // of labels_, error texts
+  std::array<std::int64_t, static_cast<std::size_t>(node::CloseReason::kCount)> reason_labels_{};
+  std::array<std::int64_t, 3> side_labels_{};  // by Side; 0: not labelled yet
+  std::vector<std::string> node_ips_;          // by node index (add_node)
   RecordLevel level_ = RecordLevel::kSamples;
   bool timing_ = false;
   std::int64_t sqlite_ns_ = 0;

@@ -49,29 +49,42 @@ CREATE TABLE IF NOT EXISTS profiles (
   value     TEXT NOT NULL, -- as a scenario writes it: 30s, true, 2000000, mainnet
   number    INTEGER        -- the value as an integer (ns, count, bytes, 0/1); NULL for text
 );
-CREATE TABLE IF NOT EXISTS connections (
+-- Schema 7: the per-run dictionary of the coded tables' text (versions, close reasons,
+-- sides, protocol error kinds, and protocol error texts or their templates).
+CREATE TABLE IF NOT EXISTS labels (
+  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+  label_id INTEGER NOT NULL, -- 1, 2, ... within the run
+  text     TEXT NOT NULL,
+  PRIMARY KEY (run_id, label_id),
+  UNIQUE (run_id, text)
+);
+-- Schema 7: the rows of the `connections` view, coded: labels as labels.label_id, every
+-- time but t_dial_ns as ns after an earlier one (NULL: did not happen). The earlier one is
+-- named, or t_dial_ns when that did not happen; t_close_ns's is t_accept_ns, else
+-- t_connect_ns, else t_dial_ns.
+CREATE TABLE IF NOT EXISTS connection_rows (
   run_id            INTEGER NOT NULL REFERENCES runs(run_id),
   conn_id           INTEGER NOT NULL,
   dialer            INTEGER NOT NULL,
   listener          INTEGER NOT NULL,
-  dialer_version    TEXT NOT NULL,
-  listener_version  TEXT NOT NULL,
+  dialer_version    INTEGER NOT NULL, -- labels
+  listener_version  INTEGER NOT NULL, -- labels
   t_dial_ns         INTEGER NOT NULL,
-  t_connect_ns      INTEGER,
-  t_accept_ns       INTEGER,
-  t_handshake_ns    INTEGER,
-  t_close_ns        INTEGER,
-  t_closed_dialer_ns   INTEGER,
-  t_closed_listener_ns INTEGER,
-  close_reason      TEXT NOT NULL,
-  closed_by         TEXT NOT NULL,
+  connect_after_dial_ns     INTEGER,
+  accept_after_connect_ns   INTEGER,
+  handshake_after_accept_ns INTEGER,
+  close_after_accept_ns     INTEGER,
+  closed_dialer_after_close_ns   INTEGER,
+  closed_listener_after_close_ns INTEGER,
+  close_reason      INTEGER NOT NULL, -- labels
+  closed_by         INTEGER NOT NULL, -- labels
   open_at_end       INTEGER NOT NULL,
   msgs_d2l          INTEGER NOT NULL,
   bytes_d2l         INTEGER NOT NULL,
   msgs_l2d          INTEGER NOT NULL,
   bytes_l2d         INTEGER NOT NULL,
   pings_sent        INTEGER NOT NULL,
-  t_last_ping_ns    INTEGER,
+  last_ping_after_connect_ns INTEGER,
   pongs_matched     INTEGER NOT NULL,
   pongs_unmatched   INTEGER NOT NULL,
   pings_missed      INTEGER NOT NULL,
@@ -95,14 +108,20 @@ CREATE TABLE IF NOT EXISTS faults (
   spec      TEXT NOT NULL,
   PRIMARY KEY (run_id, fault_id)
 );
-CREATE TABLE IF NOT EXISTS protocol_errors (
+-- Schema 7: the rows of the `protocol_errors` view, coded. The text is labels(text_id)
+-- with the peer's address `nodes.ip:port` put back at character `addr_at` (NULL: the label
+-- is the whole text), or `text` itself when it has no label.
+CREATE TABLE IF NOT EXISTS protocol_error_rows (
   run_id   INTEGER NOT NULL REFERENCES runs(run_id),
   t_ns     INTEGER NOT NULL,
   node     INTEGER NOT NULL,
   peer     INTEGER,
   conn_id  INTEGER,
-  kind     TEXT NOT NULL,
-  text     TEXT NOT NULL
+  kind     INTEGER NOT NULL, -- labels
+  text_id  INTEGER,          -- labels
+  addr_at  INTEGER,
+  port     INTEGER,
+  text     TEXT
 );
 CREATE TABLE IF NOT EXISTS node_events (
   run_id  INTEGER NOT NULL REFERENCES runs(run_id),
@@ -177,6 +196,75 @@ CREATE TABLE IF NOT EXISTS messages (
   kind    TEXT NOT NULL,    -- the variant, e.g. Ping
   bytes   INTEGER NOT NULL  -- on the wire, with the newline
 );
+-- Schema 7: the connections and protocol errors as every schema before showed them (the
+-- coded rows decoded), writable: an INSERT codes its row (migrations, merge, imports).
+CREATE VIEW IF NOT EXISTS connections AS
+  SELECT c.run_id, c.conn_id, c.dialer, c.listener,
+         dv.text AS dialer_version, lv.text AS listener_version, c.t_dial_ns,
+         c.t_dial_ns + c.connect_after_dial_ns AS t_connect_ns,
+         c.t_dial_ns + (COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns) AS t_accept_ns,
+         c.t_dial_ns + COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), 0) + c.handshake_after_accept_ns
+           AS t_handshake_ns,
+         c.t_dial_ns + (COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns) AS t_close_ns,
+         c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0) + c.closed_dialer_after_close_ns AS t_closed_dialer_ns,
+         c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0) + c.closed_listener_after_close_ns AS t_closed_listener_ns,
+         cr.text AS close_reason, cb.text AS closed_by, c.open_at_end,
+         c.msgs_d2l, c.bytes_d2l, c.msgs_l2d, c.bytes_l2d, c.pings_sent,
+         c.t_dial_ns + COALESCE(c.connect_after_dial_ns, 0) + c.last_ping_after_connect_ns AS t_last_ping_ns,
+         c.pongs_matched, c.pongs_unmatched, c.pings_missed, c.pings_answered, c.msgs_dropped,
+         c.protocol_errors, c.rtt_min_ns, c.rtt_avg_ns, c.rtt_max_ns, c.fault_id
+  FROM connection_rows c
+  JOIN labels dv ON dv.run_id = c.run_id AND dv.label_id = c.dialer_version
+  JOIN labels lv ON lv.run_id = c.run_id AND lv.label_id = c.listener_version
+  JOIN labels cr ON cr.run_id = c.run_id AND cr.label_id = c.close_reason
+  JOIN labels cb ON cb.run_id = c.run_id AND cb.label_id = c.closed_by;
+CREATE VIEW IF NOT EXISTS protocol_errors AS
+  SELECT e.run_id, e.t_ns, e.node, e.peer, e.conn_id, k.text AS kind,
+         CAST(CASE WHEN e.text IS NOT NULL THEN e.text
+                   WHEN e.addr_at IS NULL THEN t.text
+                   ELSE substr(t.text, 1, e.addr_at) || n.ip || ':' || e.port ||
+                        substr(t.text, e.addr_at + 1) END AS TEXT) AS text
+  FROM protocol_error_rows e
+  JOIN labels k ON k.run_id = e.run_id AND k.label_id = e.kind
+  LEFT JOIN labels t ON t.run_id = e.run_id AND t.label_id = e.text_id
+  LEFT JOIN nodes n ON n.run_id = e.run_id AND n.node_id = e.peer;
+CREATE TRIGGER IF NOT EXISTS connections_insert INSTEAD OF INSERT ON connections BEGIN
+  INSERT INTO labels SELECT NEW.run_id,
+      (SELECT COALESCE(max(label_id), 0) + 1 FROM labels WHERE run_id = NEW.run_id), NEW.dialer_version
+    WHERE NOT EXISTS (SELECT 1 FROM labels WHERE run_id = NEW.run_id AND text = NEW.dialer_version);
+  INSERT INTO labels SELECT NEW.run_id,
+      (SELECT COALESCE(max(label_id), 0) + 1 FROM labels WHERE run_id = NEW.run_id), NEW.listener_version
+    WHERE NOT EXISTS (SELECT 1 FROM labels WHERE run_id = NEW.run_id AND text = NEW.listener_version);
+  INSERT INTO labels SELECT NEW.run_id,
+      (SELECT COALESCE(max(label_id), 0) + 1 FROM labels WHERE run_id = NEW.run_id), NEW.close_reason
+    WHERE NOT EXISTS (SELECT 1 FROM labels WHERE run_id = NEW.run_id AND text = NEW.close_reason);
+  INSERT INTO labels SELECT NEW.run_id,
+      (SELECT COALESCE(max(label_id), 0) + 1 FROM labels WHERE run_id = NEW.run_id), NEW.closed_by
+    WHERE NOT EXISTS (SELECT 1 FROM labels WHERE run_id = NEW.run_id AND text = NEW.closed_by);
+  INSERT INTO connection_rows VALUES (NEW.run_id, NEW.conn_id, NEW.dialer, NEW.listener,
+      (SELECT label_id FROM labels WHERE run_id = NEW.run_id AND text = NEW.dialer_version),
+      (SELECT label_id FROM labels WHERE run_id = NEW.run_id AND text = NEW.listener_version),
+      NEW.t_dial_ns, NEW.t_connect_ns - NEW.t_dial_ns,
+      NEW.t_accept_ns - COALESCE(NEW.t_connect_ns, NEW.t_dial_ns),
+      NEW.t_handshake_ns - COALESCE(NEW.t_accept_ns, NEW.t_dial_ns),
+      NEW.t_close_ns - COALESCE(NEW.t_accept_ns, NEW.t_connect_ns, NEW.t_dial_ns),
+      NEW.t_closed_dialer_ns - COALESCE(NEW.t_close_ns, NEW.t_dial_ns),
+      NEW.t_closed_listener_ns - COALESCE(NEW.t_close_ns, NEW.t_dial_ns),
+      (SELECT label_id FROM labels WHERE run_id = NEW.run_id AND text = NEW.close_reason),
+      (SELECT label_id FROM labels WHERE run_id = NEW.run_id AND text = NEW.closed_by),
+      NEW.open_at_end, NEW.msgs_d2l, NEW.bytes_d2l, NEW.msgs_l2d, NEW.bytes_l2d, NEW.pings_sent,
+      NEW.t_last_ping_ns - COALESCE(NEW.t_connect_ns, NEW.t_dial_ns), NEW.pongs_matched, NEW.pongs_unmatched,
+      NEW.pings_missed, NEW.pings_answered, NEW.msgs_dropped, NEW.protocol_errors,
+      NEW.rtt_min_ns, NEW.rtt_avg_ns, NEW.rtt_max_ns, NEW.fault_id);
+END;
+CREATE TRIGGER IF NOT EXISTS protocol_errors_insert INSTEAD OF INSERT ON protocol_errors BEGIN
+  INSERT INTO labels SELECT NEW.run_id,
+      (SELECT COALESCE(max(label_id), 0) + 1 FROM labels WHERE run_id = NEW.run_id), NEW.kind
+    WHERE NOT EXISTS (SELECT 1 FROM labels WHERE run_id = NEW.run_id AND text = NEW.kind);
+  INSERT INTO protocol_error_rows VALUES (NEW.run_id, NEW.t_ns, NEW.node, NEW.peer, NEW.conn_id,
+      (SELECT label_id FROM labels WHERE run_id = NEW.run_id AND text = NEW.kind),
+      NULL, NULL, NULL, NEW.text);
+END;
 -- Convenience view: one row per established connection with its lifetime as the dialer saw it.
 CREATE VIEW IF NOT EXISTS connection_lifetimes AS
   SELECT c.run_id, c.conn_id, c.dialer, c.listener, c.dialer_version, c.listener_version,
@@ -187,15 +275,64 @@ CREATE VIEW IF NOT EXISTS connection_lifetimes AS
   WHERE c.t_connect_ns IS NOT NULL;
 )sql";
 
+// Schema 6's `connections` and `protocol_errors` tables (views since schema 7). A legacy DB's
+// tables are first brought to this shape, then their rows go through the views' INSERT
+// triggers into the coded tables.
+constexpr std::pair<const char*, const char*> kTablesNowViews[] = {
+    {"connections", R"sql(CREATE TABLE connections (
+  run_id            INTEGER NOT NULL REFERENCES runs(run_id),
+  conn_id           INTEGER NOT NULL,
+  dialer            INTEGER NOT NULL,
+  listener          INTEGER NOT NULL,
+  dialer_version    TEXT NOT NULL,
+  listener_version  TEXT NOT NULL,
+  t_dial_ns         INTEGER NOT NULL,
+  t_connect_ns      INTEGER,
+  t_accept_ns       INTEGER,
+  t_handshake_ns    INTEGER,
+  t_close_ns        INTEGER,
+  t_closed_dialer_ns   INTEGER,
+  t_closed_listener_ns INTEGER,
+  close_reason      TEXT NOT NULL,
+  closed_by         TEXT NOT NULL,
+  open_at_end       INTEGER NOT NULL,
+  msgs_d2l          INTEGER NOT NULL,
+  bytes_d2l         INTEGER NOT NULL,
+  msgs_l2d          INTEGER NOT NULL,
+  bytes_l2d         INTEGER NOT NULL,
+  pings_sent        INTEGER NOT NULL,
+  t_last_ping_ns    INTEGER,
+  pongs_matched     INTEGER NOT NULL,
+  pongs_unmatched   INTEGER NOT NULL,
+  pings_missed      INTEGER NOT NULL,
+  pings_answered    INTEGER NOT NULL,
+  msgs_dropped      INTEGER NOT NULL,
+  protocol_errors   INTEGER NOT NULL,
+  rtt_min_ns        INTEGER,
+  rtt_avg_ns        INTEGER,
+  rtt_max_ns        INTEGER,
+  fault_id          INTEGER
+))sql"},
+    {"protocol_errors", R"sql(CREATE TABLE protocol_errors (
+  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+  t_ns     INTEGER NOT NULL,
+  node     INTEGER NOT NULL,
+  peer     INTEGER,
+  conn_id  INTEGER,
+  kind     TEXT NOT NULL,
+  text     TEXT NOT NULL
+))sql"},
+};
+
 // Built at the end of a run: maintaining them row by row costs more than one bulk build.
 // Schema 6: the connections' (run_id, conn_id) key is one of them, no longer the table's
 // PRIMARY KEY. A run killed before its end leaves the table without it: the DB is still
 // valid and readable (lookups by conn_id scan), and the next run that ends in it builds it.
 constexpr const char* kIndexes = R"sql(
-CREATE UNIQUE INDEX IF NOT EXISTS connections_id ON connections(run_id, conn_id);
+CREATE UNIQUE INDEX IF NOT EXISTS connections_id ON connection_rows(run_id, conn_id);
 -- conn_id last: the summary's order (dialer, listener, t_dial_ns, conn_id) needs no sort.
-CREATE INDEX IF NOT EXISTS connections_link ON connections(run_id, dialer, listener, t_dial_ns, conn_id);
-CREATE INDEX IF NOT EXISTS protocol_errors_conn ON protocol_errors(run_id, conn_id);
+CREATE INDEX IF NOT EXISTS connections_link ON connection_rows(run_id, dialer, listener, t_dial_ns, conn_id);
+CREATE INDEX IF NOT EXISTS protocol_errors_conn ON protocol_error_rows(run_id, conn_id);
 CREATE INDEX IF NOT EXISTS blocks_height ON blocks(run_id, height, node);
 )sql";
 
@@ -338,13 +475,57 @@ Result<bool> conform_table(sqlite3* db, const std::string& path, const std::stri
   return true;
 }
 
+// Whether `db` has a table (not a view) called `name`.
+Result<bool> has_table(sqlite3* db, const std::string& name, const std::string& path) {
+  auto s = sql::Statement::prepare(
+      db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1");
+  if (!s) return failure(db, path);
+  s->bind(1, name);
+  auto row = s->step();
+  if (!row || !*row) return failure(db, path);
+  return s->int64(0) != 0;
+}
+
+std::string parked_name(const std::string& table) {
+  return "_timesim_v6_" + table;
+}
+
+// Before the current schema is created: every table brought to its current shape, and the
+// tables that are views now (kTablesNowViews) brought to schema 6's shape and renamed aside.
 Result<bool> migrate(sqlite3* db, const std::string& path) {
   auto tables = current_tables();
   if (!tables) return tables.error();
   // The view names `connections` and `runs`; it is recreated by the schema below.
   if (auto ok = exec(db, "DROP VIEW IF EXISTS connection_lifetimes", path); !ok) return ok;
+  for (const auto& [name, create] : kTablesNowViews) {
+    auto has = has_table(db, name, path);
+    if (!has) return has.error();
+    if (!*has) continue;
+    if (auto ok = conform_table(db, path, name, create); !ok) return ok;
+    if (auto ok =
+            exec(db, "ALTER TABLE " + quote_id(name) + " RENAME TO " + quote_id(parked_name(name)),
+                 path);
+        !ok)
+      return ok;
+  }
   for (const auto& [name, create] : *tables)
     if (auto ok = conform_table(db, path, name, create); !ok) return ok;
+  return true;
+}
+
+// After the current schema is created: the parked rows go through the views' INSERT
+// triggers into the coded tables, in their order, and the parked tables go.
+Result<bool> finish_migration(sqlite3* db, const std::string& path) {
+  for (const auto& [name, create] : kTablesNowViews) {
+    const std::string parked = parked_name(name);
+    auto has = has_table(db, parked, path);
+    if (!has) return has.error();
+    if (!*has) continue;
+    for (const std::string& sql : {"INSERT INTO " + quote_id(name) + " SELECT * FROM " +
+                                       quote_id(parked) + " ORDER BY rowid",
+                                   "DROP TABLE " + quote_id(parked)})
+      if (auto ok = exec(db, sql, path); !ok) return ok;
+  }
   return true;
 }
 
@@ -437,6 +618,7 @@ Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState st
   }
   if (auto ok = exec(db, kSchema, path); !ok) return ok;
   if (state == DbState::kLegacy) {  // rebuilt tables lost their indexes
+    if (auto ok = finish_migration(db, path); !ok) return ok;
     if (auto ok = exec(db, kIndexes, path); !ok) return ok;
   }
   if (auto ok = exec(db,

@@ -26,8 +26,10 @@ namespace ts::sim {
 // current shape; 5: profiles and bans (additive: a v4 DB gains the tables, nothing else
 // changes); 6: connections' (run_id, conn_id) key is a unique index built at the end of a
 // run instead of the PRIMARY KEY maintained on every insert (a v5 DB keeps its key and
-// gains the index; rows and columns are unchanged).
-inline constexpr int kSchemaVersion = 6;
+// gains the index; rows and columns are unchanged); 7: `connections` and `protocol_errors`
+// are views, with the same columns and values, over coded tables (connection_rows,
+// protocol_error_rows, labels); a legacy DB's rows move into the coded tables.
+inline constexpr int kSchemaVersion = 7;
 
 // The current schema as `CREATE ... IF NOT EXISTS` statements, and its indexes (built at the
 // end of a run: maintaining them row by row costs more than one bulk build).

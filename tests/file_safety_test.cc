@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cstdlib>
 #include <filesystem>
@@ -224,7 +225,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
   // A DB timesim writes now says so.
   CHECK(sql_value(fx.dir / "x.db", "PRAGMA application_id") ==
         std::to_string(kResultsDbApplicationId));
-  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "6");
+  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "7");
 
   // Every schema timesim ever wrote (tests/fixtures/schema: kSchema verbatim at each change),
   // with one row in every table: read as it is, then appended to (migrated).
@@ -248,6 +249,18 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
         values += i ? ",1" : "1";
       sql_exec(legacy, "INSERT INTO " + t + " VALUES (" + values + ")");
     }
+    // Schema 7 made `connections` and `protocol_errors` views over coded tables: the legacy
+    // row must read back through them with every value it had.
+    std::vector<std::string> all_ones;  // per such table: a query counting the unchanged row
+    for (const std::string t : {"connections", "protocol_errors"}) {
+      if (std::find(tables.begin(), tables.end(), t) == tables.end()) continue;
+      std::string q = "SELECT count(*) FROM " + t + " WHERE run_id = 1";
+      const auto db = test::open_read_only(legacy.string());
+      for (const auto& col :
+           test::rows(db.get(), "SELECT name FROM pragma_table_info('" + t + "')"))
+        q += " AND " + col[0] + " = 1";
+      all_ones.push_back(q);
+    }
     const std::string old_bytes = test::slurp(legacy);
     // Readers accept it and leave it as it is.
     CHECK(test::timesim("report " + name + ".db -o " + name + ".html", fx.dir).exit_code == 0);
@@ -260,7 +273,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     CAPTURE(o.err);
     CHECK(o.exit_code == 0);
     CHECK(sql_value(legacy, "PRAGMA application_id") == std::to_string(kResultsDbApplicationId));
-    CHECK(sql_value(legacy, "PRAGMA user_version") == "6");
+    CHECK(sql_value(legacy, "PRAGMA user_version") == "7");
     // Schema 5 (additive): the run appended records its profiles.
     CHECK(sql_value(legacy, "SELECT count(*) FROM profiles WHERE run_id = 2") != "0");
     CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'bans'") == "1");
@@ -268,6 +281,11 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'connections_id'") ==
           "1");
     CHECK(sql_value(legacy, "SELECT count(*) FROM runs") == "2");
+    for (const auto& q : all_ones) {
+      CAPTURE(q);
+      CHECK(sql_value(legacy, q) == "1");
+      CHECK(sql_value(fx.dir / (name + "-m.db"), q) == "1");  // merged from the legacy file
+    }
     for (const auto& t : tables) {
       CAPTURE(t);
       CHECK(sql_value(legacy, "SELECT count(*) FROM " + t + " WHERE run_id = 1") == "1");
