@@ -240,6 +240,31 @@ Result<bool> read_run(sqlite3* db, std::int64_t run_id, RunSummary& out) {
   return true;
 }
 
+// The run's labels (schema 7: the text behind connection_times' *_label columns).
+class Labels {
+ public:
+  static Result<Labels> read(sqlite3* db, std::int64_t run_id) {
+    auto q = prepare(db, "SELECT label_id, text FROM labels WHERE run_id=?1", run_id);
+    if (!q) return q.error();
+    Labels out;
+    while (q->next()) {
+      const auto id = static_cast<std::size_t>(q->int64(0));
+      if (id >= out.text_.size()) out.text_.resize(id + 1);
+      out.text_[id] = q->text(1);
+    }
+    return out;
+  }
+  // The text of label `id` ("" for one the run does not have).
+  std::string_view text(std::int64_t id) const {
+    return id >= 0 && static_cast<std::size_t>(id) < text_.size()
+               ? std::string_view(text_[static_cast<std::size_t>(id)])
+               : std::string_view();
+  }
+
+ private:
+  std::vector<std::string> text_;  // by label_id
+};
+
 // The run's nodes, indexed by node id.
 Result<std::vector<NodeRow>> read_nodes(sqlite3* db, std::int64_t run_id) {
   auto q = prepare(
@@ -254,9 +279,10 @@ Result<std::vector<NodeRow>> read_nodes(sqlite3* db, std::int64_t run_id) {
 // Every version a node or a connection of the run names.
 Result<std::vector<std::string>> run_versions(sqlite3* db, std::int64_t run_id) {
   auto q = prepare(db,
-                   "SELECT version FROM nodes WHERE run_id=?1 UNION SELECT dialer_version FROM "
-                   "connections WHERE run_id=?1 UNION SELECT listener_version FROM connections "
-                   "WHERE run_id=?1",
+                   "SELECT version FROM nodes WHERE run_id=?1 UNION SELECT text FROM labels WHERE "
+                   "run_id=?1 AND label_id IN (SELECT dialer_version_label FROM connection_times "
+                   "WHERE run_id=?1 UNION SELECT listener_version_label FROM connection_times "
+                   "WHERE run_id=?1)",
                    run_id);
   if (!q) return q.error();
   std::vector<std::string> versions;
@@ -270,8 +296,9 @@ Result<std::vector<std::string>> run_versions(sqlite3* db, std::int64_t run_id) 
 // is the link list, not every link's samples. Finished links add to the per-pair totals.
 class LinkAccumulator {
  public:
-  LinkAccumulator(RunSummary& out, const std::vector<NodeRow>& nodes, const Profiles& profiles)
-      : out_(out), nodes_(nodes), profiles_(profiles) {}
+  LinkAccumulator(RunSummary& out, const std::vector<NodeRow>& nodes, const Profiles& profiles,
+                  const Labels& labels)
+      : out_(out), nodes_(nodes), profiles_(profiles), labels_(labels) {}
 
   // One row of kLinkRowsSql.
   void add(const sql::Statement& s);
@@ -286,6 +313,7 @@ class LinkAccumulator {
   RunSummary& out_;
   const std::vector<NodeRow>& nodes_;
   const Profiles& profiles_;
+  const Labels& labels_;
   // The current link's samples.
   std::vector<Duration> lifetimes_, gaps_;
   Duration up_ = 0;
@@ -294,7 +322,7 @@ class LinkAccumulator {
   std::int64_t periodic_pings_ = 0;
   std::int64_t pongs_ = 0;
   Duration rtt_sum_ = 0;
-  std::map<std::string, std::uint64_t> reasons_;
+  std::map<std::string_view, std::uint64_t> reasons_;
   // Per version pair.
   std::map<std::pair<std::string, std::string>, PairSummary> pairs_;
   std::map<std::pair<std::string, std::string>, std::vector<Duration>> pair_lifetimes_;
@@ -302,8 +330,8 @@ class LinkAccumulator {
 
 constexpr const char* kLinkRowsSql =
     "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
-    "close_reason, protocol_errors, dialer_version, listener_version, "
-    "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connections WHERE "
+    "close_reason_label, protocol_errors, dialer_version_label, listener_version_label, "
+    "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connection_times WHERE "
     "run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id";
 
 void LinkAccumulator::reset() {
@@ -329,8 +357,8 @@ void LinkAccumulator::add(const sql::Statement& s) {
     ls.listener = l;
     ls.dialer_name = nodes_[d].name;
     ls.listener_name = nodes_[l].name;
-    ls.dialer_version = s.text(7);
-    ls.listener_version = s.text(8);
+    ls.dialer_version = labels_.text(s.int64(7));
+    ls.listener_version = labels_.text(s.int64(8));
     out_.links.push_back(std::move(ls));
   }
   LinkSummary& link = out_.links.back();
@@ -357,7 +385,7 @@ void LinkAccumulator::add(const sql::Statement& s) {
       rtt_sum_ += s.int64(11) * pongs;
     }
   }
-  ++reasons_[s.text(5)];
+  ++reasons_[labels_.text(s.int64(5))];
   link.protocol_errors += static_cast<std::uint64_t>(s.int64(6));
 }
 
@@ -415,7 +443,7 @@ Result<bool> summarize_links(sqlite3* db, std::int64_t run_id, const std::vector
                              const Profiles& profiles, RunSummary& out) {
   {
     auto q = prepare(db,
-                     "SELECT count(*) FROM (SELECT 1 FROM connections WHERE run_id=?1 GROUP BY "
+                     "SELECT count(*) FROM (SELECT 1 FROM connection_rows WHERE run_id=?1 GROUP BY "
                      "dialer, listener)",
                      run_id);
     if (!q) return q.error();
@@ -423,7 +451,9 @@ Result<bool> summarize_links(sqlite3* db, std::int64_t run_id, const std::vector
   }
   auto q = prepare(db, kLinkRowsSql, run_id);
   if (!q) return q.error();
-  LinkAccumulator acc(out, nodes, profiles);
+  auto labels = Labels::read(db, run_id);
+  if (!labels) return labels.error();
+  LinkAccumulator acc(out, nodes, profiles, *labels);
   while (q->next())
     acc.add(*q);
   acc.finish();
@@ -477,11 +507,14 @@ using PhaseKey = std::tuple<std::size_t, std::uint32_t, std::uint32_t>;  // phas
 Result<std::map<PhaseKey, PhaseAcc>> accumulate_phases(sqlite3* db, std::int64_t run_id,
                                                        SimTime end,
                                                        const std::vector<PhaseSummary>& phases) {
-  auto c = prepare(db,
-                   "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2), "
-                   "dialer_version FROM connections WHERE run_id=?1 AND t_connect_ns IS NOT "
-                   "NULL ORDER BY conn_id",
-                   run_id);
+  auto labels = Labels::read(db, run_id);
+  if (!labels) return labels.error();
+  auto c =
+      prepare(db,
+              "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2), "
+              "dialer_version_label FROM connection_times WHERE run_id=?1 AND t_connect_ns IS NOT "
+              "NULL ORDER BY conn_id",
+              run_id);
   if (!c) return c.error();
   c->bind(2, end);
   std::map<PhaseKey, PhaseAcc> pa;
@@ -494,7 +527,7 @@ Result<std::map<PhaseKey, PhaseAcc>> accumulate_phases(sqlite3* db, std::int64_t
       if (b <= a && !(from >= phases[i].start_ns && from < phases[i].end_ns)) continue;
       auto& acc = pa[{i, d, l}];
       acc.up += std::max<Duration>(0, b - a);
-      if (acc.dialer_version.empty()) acc.dialer_version = c->text(4);
+      if (acc.dialer_version.empty()) acc.dialer_version = labels->text(c->int64(4));
       if (from >= phases[i].start_ns && from < phases[i].end_ns) {
         ++acc.conns;
         acc.lifetimes.push_back(to - from);
@@ -541,10 +574,11 @@ Result<bool> summarize_phases(sqlite3* db, std::int64_t run_id, const Profiles& 
 }
 
 Result<bool> count_faults(sqlite3* db, std::int64_t run_id, RunSummary& out) {
-  auto q = prepare(db,
-                   "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
-                   "(SELECT count(*) FROM connections WHERE run_id=?1 AND fault_id IS NOT NULL)",
-                   run_id);
+  auto q =
+      prepare(db,
+              "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
+              "(SELECT count(*) FROM connection_rows WHERE run_id=?1 AND fault_id IS NOT NULL)",
+              run_id);
   if (!q) return q.error();
   if (q->next()) {
     out.faults = static_cast<std::uint64_t>(q->int64(0));
@@ -586,7 +620,7 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
   auto profiles = run_profiles(db, run_id, *versions);
   if (!profiles) return profiles.error();
   if (auto r = summarize_links(db, run_id, *nodes, *profiles, out); !r) return r.error();
-  if (auto r = count_into(db, "SELECT count(*) FROM protocol_errors WHERE run_id=?1", run_id,
+  if (auto r = count_into(db, "SELECT count(*) FROM protocol_error_rows WHERE run_id=?1", run_id,
                           out.protocol_errors);
       !r)
     return r.error();

@@ -198,26 +198,41 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 -- Schema 7: the connections and protocol errors as every schema before showed them (the
 -- coded rows decoded), writable: an INSERT codes its row (migrations, merge, imports).
-CREATE VIEW IF NOT EXISTS connections AS
+-- connection_rows with its times decoded and its labels still label_ids (for readers that
+-- decode labels themselves: the summary); `connections` adds the labels' text.
+CREATE VIEW IF NOT EXISTS connection_times AS
   SELECT c.run_id, c.conn_id, c.dialer, c.listener,
-         dv.text AS dialer_version, lv.text AS listener_version, c.t_dial_ns,
+         c.dialer_version AS dialer_version_label, c.listener_version AS listener_version_label,
+         c.t_dial_ns,
          c.t_dial_ns + c.connect_after_dial_ns AS t_connect_ns,
          c.t_dial_ns + (COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns) AS t_accept_ns,
          c.t_dial_ns + COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), 0) + c.handshake_after_accept_ns
            AS t_handshake_ns,
-         c.t_dial_ns + (COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns) AS t_close_ns,
-         c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0) + c.closed_dialer_after_close_ns AS t_closed_dialer_ns,
-         c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0) + c.closed_listener_after_close_ns AS t_closed_listener_ns,
-         cr.text AS close_reason, cb.text AS closed_by, c.open_at_end,
+         c.t_dial_ns + (COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns)
+           AS t_close_ns,
+         c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0)
+           + c.closed_dialer_after_close_ns AS t_closed_dialer_ns,
+         c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0)
+           + c.closed_listener_after_close_ns AS t_closed_listener_ns,
+         c.close_reason AS close_reason_label, c.closed_by AS closed_by_label, c.open_at_end,
          c.msgs_d2l, c.bytes_d2l, c.msgs_l2d, c.bytes_l2d, c.pings_sent,
          c.t_dial_ns + COALESCE(c.connect_after_dial_ns, 0) + c.last_ping_after_connect_ns AS t_last_ping_ns,
          c.pongs_matched, c.pongs_unmatched, c.pings_missed, c.pings_answered, c.msgs_dropped,
          c.protocol_errors, c.rtt_min_ns, c.rtt_avg_ns, c.rtt_max_ns, c.fault_id
-  FROM connection_rows c
-  JOIN labels dv ON dv.run_id = c.run_id AND dv.label_id = c.dialer_version
-  JOIN labels lv ON lv.run_id = c.run_id AND lv.label_id = c.listener_version
-  JOIN labels cr ON cr.run_id = c.run_id AND cr.label_id = c.close_reason
-  JOIN labels cb ON cb.run_id = c.run_id AND cb.label_id = c.closed_by;
+  FROM connection_rows c;
+CREATE VIEW IF NOT EXISTS connections AS
+  SELECT c.run_id, c.conn_id, c.dialer, c.listener,
+         dv.text AS dialer_version, lv.text AS listener_version, c.t_dial_ns,
+         c.t_connect_ns, c.t_accept_ns, c.t_handshake_ns, c.t_close_ns, c.t_closed_dialer_ns,
+         c.t_closed_listener_ns, cr.text AS close_reason, cb.text AS closed_by, c.open_at_end,
+         c.msgs_d2l, c.bytes_d2l, c.msgs_l2d, c.bytes_l2d, c.pings_sent, c.t_last_ping_ns,
+         c.pongs_matched, c.pongs_unmatched, c.pings_missed, c.pings_answered, c.msgs_dropped,
+         c.protocol_errors, c.rtt_min_ns, c.rtt_avg_ns, c.rtt_max_ns, c.fault_id
+  FROM connection_times c
+  JOIN labels dv ON dv.run_id = c.run_id AND dv.label_id = c.dialer_version_label
+  JOIN labels lv ON lv.run_id = c.run_id AND lv.label_id = c.listener_version_label
+  JOIN labels cr ON cr.run_id = c.run_id AND cr.label_id = c.close_reason_label
+  JOIN labels cb ON cb.run_id = c.run_id AND cb.label_id = c.closed_by_label;
 CREATE VIEW IF NOT EXISTS protocol_errors AS
   SELECT e.run_id, e.t_ns, e.node, e.peer, e.conn_id, k.text AS kind,
          CAST(CASE WHEN e.text IS NOT NULL THEN e.text
