@@ -276,13 +276,16 @@ Result<std::vector<NodeRow>> read_nodes(sqlite3* db, std::int64_t run_id) {
   return nodes;
 }
 
-// Every version a node or a connection of the run names.
+// Every version a node or a connection of the run names. `+run_id` (here and in
+// count_faults) keeps SQLite from walking an index that starts with run_id and then fetching
+// every row by rowid, a random read each; a plain scan reads the table in order (16.6 s ->
+// 1.3 s on the 2.7 million rows of the 1,000-node churn hour).
 Result<std::vector<std::string>> run_versions(sqlite3* db, std::int64_t run_id) {
   auto q = prepare(db,
                    "SELECT version FROM nodes WHERE run_id=?1 UNION SELECT text FROM labels WHERE "
-                   "run_id=?1 AND label_id IN (SELECT dialer_version_label FROM connection_times "
-                   "WHERE run_id=?1 UNION SELECT listener_version_label FROM connection_times "
-                   "WHERE run_id=?1)",
+                   "run_id=?1 AND label_id IN (SELECT dialer_version FROM connection_rows "
+                   "WHERE +run_id=?1 UNION SELECT listener_version FROM connection_rows "
+                   "WHERE +run_id=?1)",
                    run_id);
   if (!q) return q.error();
   std::vector<std::string> versions;
@@ -577,7 +580,7 @@ Result<bool> count_faults(sqlite3* db, std::int64_t run_id, RunSummary& out) {
   auto q =
       prepare(db,
               "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
-              "(SELECT count(*) FROM connection_rows WHERE run_id=?1 AND fault_id IS NOT NULL)",
+              "(SELECT count(*) FROM connection_rows WHERE +run_id=?1 AND fault_id IS NOT NULL)",
               run_id);
   if (!q) return q.error();
   if (q->next()) {

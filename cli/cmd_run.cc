@@ -195,6 +195,10 @@ int run_scenario(const RunOptions& o) {
   }
   totals.wall_seconds = wall;
   const bool interrupted = stats && stats->interrupted;
+  const auto since = [](std::chrono::steady_clock::time_point from) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - from).count();
+  };
+  const auto t_end_run = std::chrono::steady_clock::now();
   auto ended = (*rec)->end_run(!stats        ? "failed"
                                : interrupted ? "interrupted"
                                              : "complete",
@@ -205,8 +209,11 @@ int run_scenario(const RunOptions& o) {
     if (auto ok = pcap->close(); !ok) return fail(1, o.pcap + ": " + ok.error().message);
   }
 
+  const double end_run_s = since(t_end_run);
+  const auto t_summary = std::chrono::steady_clock::now();
   auto summary = sim::summarize((*rec)->db(), *run_id);
   if (!summary) return fail(1, summary.error().message);
+  const double summary_s = since(t_summary);
   if (!o.quiet) {
     sim::print_summary(stdout, *summary);
   } else {
@@ -225,6 +232,9 @@ int run_scenario(const RunOptions& o) {
     fmt::print(stderr, "SQLite: {:.3f} s of {:.3f} s wall ({:.1f} %), --record {}\n",
                (*rec)->sqlite_seconds(), wall,
                wall > 0 ? 100 * (*rec)->sqlite_seconds() / wall : 0.0, o.record);
+  if (o.profile)
+    fmt::print(stderr, "after the loop: {:.3f} s ending the run (indexes), {:.3f} s summary\n",
+               end_run_s, summary_s);
   if (interrupted) return fail(1, "interrupted: the run is recorded with status 'interrupted'");
   return check_properties(plan->properties, (*rec)->db(), *run_id);
 }
@@ -248,7 +258,8 @@ Command add_run_command(CLI::App& app) {
                   "what to record: connections, samples (default) or messages (docs/schema.md)");
   cmd->add_flag("--progress", opts->progress,
                 "progress line on stderr even when it is not a terminal");
-  cmd->add_flag("--profile", opts->profile, "report the wall time spent in SQLite (stderr)");
+  cmd->add_flag("--profile", opts->profile,
+                "report the wall time spent in SQLite, ending the run and summarizing (stderr)");
   cmd->add_flag("--force", opts->force,
                 "replace an existing results DB (default: append this run to it)");
   return Command{cmd, [opts] { return run_scenario(*opts); }};

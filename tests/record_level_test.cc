@@ -73,6 +73,8 @@ TEST_CASE("record levels: --progress and --profile write to stderr only") {
   CHECK(loud.err.find("SQLite: ") != std::string::npos);
   CHECK(loud.err.find("% of") == std::string::npos);
   CHECK(loud.err.find(" %), --record samples") != std::string::npos);
+  CHECK(plain.err.find("after the loop:") == std::string::npos);
+  CHECK(loud.err.find(" s ending the run (indexes), ") != std::string::npos);
   // A run long enough to report: the line is rewritten in place (\r) and cleared at the end.
   std::string big = "'";
   big += test::source_path("topologies/k_out_1000.yaml");
