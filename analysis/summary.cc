@@ -246,12 +246,16 @@ class Labels {
   static Result<Labels> read(sqlite3* db, std::int64_t run_id) {
     auto q = prepare(db, "SELECT label_id, text FROM labels WHERE run_id=?1", run_id);
     if (!q) return q.error();
+    std::vector<std::pair<std::int64_t, std::string>> rows;
+    while (q->next())
+      rows.emplace_back(q->int64(0), q->text(1));
+    // The recorder numbers a run's labels 1..n; an id outside that (a DB written by hand)
+    // is left out rather than sizing the table by it.
     Labels out;
-    while (q->next()) {
-      const auto id = static_cast<std::size_t>(q->int64(0));
-      if (id >= out.text_.size()) out.text_.resize(id + 1);
-      out.text_[id] = q->text(1);
-    }
+    out.text_.resize(rows.size() + 1);
+    for (auto& [id, text] : rows)
+      if (id >= 1 && static_cast<std::size_t>(id) <= rows.size())
+        out.text_[static_cast<std::size_t>(id)] = std::move(text);
     return out;
   }
   // The text of label `id` ("" for one the run does not have).

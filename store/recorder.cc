@@ -365,8 +365,8 @@ Result<bool> Recorder::add_connection(const ConnRecord& r) {
 
 namespace {
 // Where `text` holds the address `ip`:`port`, taken out so that the rest is a template the
-// protocol_errors view puts it back into. Only where that is exact: the bytes before it are
-// ASCII (the view counts characters) and the port is written as SQLite writes an integer.
+// protocol_errors view puts it back into (at a byte offset). Only where that is exact: the
+// port is written as SQLite writes an integer (no sign, no leading zero, at most 9 digits).
 struct AddressCut {
   std::size_t at = std::string_view::npos;  // npos: none
   std::size_t length = 0;
@@ -387,8 +387,6 @@ AddressCut find_address(std::string_view text, std::string_view ip) {
     if (digits == 0 || (digits > 1 && text[p + 1] == '0')) continue;
     if (p + 1 + digits < text.size() && text[p + 1 + digits] >= '0' && text[p + 1 + digits] <= '9')
       continue;  // more than 9 digits
-    for (std::size_t i = 0; i < at; ++i)
-      if (static_cast<unsigned char>(text[i]) >= 0x80) return cut;
     cut.at = at;
     cut.length = ip.size() + 1 + digits;
     cut.port = port;
@@ -403,8 +401,8 @@ Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::in
                                           std::string_view text) {
   auto kind_id = label(kind);
   if (!kind_id) return kind_id.error();
-  const std::string_view ip =
-      peer >= 0 && static_cast<std::size_t>(peer) < node_ips_.size() ? node_ips_[peer] : "";
+  std::string_view ip;  // "" when not a scenario node: nothing is cut
+  if (peer >= 0 && static_cast<std::size_t>(peer) < node_ips_.size()) ip = node_ips_[peer];
   const AddressCut cut = find_address(text, ip);
   std::string tmpl;
   if (cut.at != std::string_view::npos) {

@@ -109,8 +109,9 @@ CREATE TABLE IF NOT EXISTS faults (
   PRIMARY KEY (run_id, fault_id)
 );
 -- Schema 7: the rows of the `protocol_errors` view, coded. The text is labels(text_id)
--- with the peer's address `nodes.ip:port` put back at character `addr_at` (NULL: the label
--- is the whole text), or `text` itself when it has no label.
+-- with the peer's address `nodes.ip:port` put back at byte `addr_at` (NULL: the label is
+-- the whole text), or `text` itself when it has no label. The view cuts the template as a
+-- BLOB: substr() on TEXT counts characters and stops at a NUL byte.
 CREATE TABLE IF NOT EXISTS protocol_error_rows (
   run_id   INTEGER NOT NULL REFERENCES runs(run_id),
   t_ns     INTEGER NOT NULL,
@@ -199,24 +200,25 @@ CREATE TABLE IF NOT EXISTS messages (
 -- Schema 7: the connections and protocol errors as every schema before showed them (the
 -- coded rows decoded), writable: an INSERT codes its row (migrations, merge, imports).
 -- connection_rows with its times decoded and its labels still label_ids (for readers that
--- decode labels themselves: the summary); `connections` adds the labels' text.
+-- decode labels themselves: the summary); `connections` adds the labels' text. The times
+-- are CAST to INTEGER so that they compare as the INTEGER columns of schema 6 did.
 CREATE VIEW IF NOT EXISTS connection_times AS
   SELECT c.run_id, c.conn_id, c.dialer, c.listener,
          c.dialer_version AS dialer_version_label, c.listener_version AS listener_version_label,
          c.t_dial_ns,
-         c.t_dial_ns + c.connect_after_dial_ns AS t_connect_ns,
-         c.t_dial_ns + (COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns) AS t_accept_ns,
-         c.t_dial_ns + COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), 0) + c.handshake_after_accept_ns
-           AS t_handshake_ns,
-         c.t_dial_ns + (COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns)
-           AS t_close_ns,
-         c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0)
-           + c.closed_dialer_after_close_ns AS t_closed_dialer_ns,
-         c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0)
-           + c.closed_listener_after_close_ns AS t_closed_listener_ns,
+         CAST(c.t_dial_ns + c.connect_after_dial_ns AS INTEGER) AS t_connect_ns,
+         CAST(c.t_dial_ns + (COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns) AS INTEGER) AS t_accept_ns,
+         CAST(c.t_dial_ns + COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), 0) + c.handshake_after_accept_ns
+           AS INTEGER) AS t_handshake_ns,
+         CAST(c.t_dial_ns + (COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns)
+           AS INTEGER) AS t_close_ns,
+         CAST(c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0)
+           + c.closed_dialer_after_close_ns AS INTEGER) AS t_closed_dialer_ns,
+         CAST(c.t_dial_ns + COALESCE((COALESCE((COALESCE(c.connect_after_dial_ns, 0) + c.accept_after_connect_ns), c.connect_after_dial_ns, 0) + c.close_after_accept_ns), 0)
+           + c.closed_listener_after_close_ns AS INTEGER) AS t_closed_listener_ns,
          c.close_reason AS close_reason_label, c.closed_by AS closed_by_label, c.open_at_end,
          c.msgs_d2l, c.bytes_d2l, c.msgs_l2d, c.bytes_l2d, c.pings_sent,
-         c.t_dial_ns + COALESCE(c.connect_after_dial_ns, 0) + c.last_ping_after_connect_ns AS t_last_ping_ns,
+         CAST(c.t_dial_ns + COALESCE(c.connect_after_dial_ns, 0) + c.last_ping_after_connect_ns AS INTEGER) AS t_last_ping_ns,
          c.pongs_matched, c.pongs_unmatched, c.pings_missed, c.pings_answered, c.msgs_dropped,
          c.protocol_errors, c.rtt_min_ns, c.rtt_avg_ns, c.rtt_max_ns, c.fault_id
   FROM connection_rows c;
@@ -237,8 +239,8 @@ CREATE VIEW IF NOT EXISTS protocol_errors AS
   SELECT e.run_id, e.t_ns, e.node, e.peer, e.conn_id, k.text AS kind,
          CAST(CASE WHEN e.text IS NOT NULL THEN e.text
                    WHEN e.addr_at IS NULL THEN t.text
-                   ELSE substr(t.text, 1, e.addr_at) || n.ip || ':' || e.port ||
-                        substr(t.text, e.addr_at + 1) END AS TEXT) AS text
+                   ELSE substr(CAST(t.text AS BLOB), 1, e.addr_at) || n.ip || ':' || e.port ||
+                        substr(CAST(t.text AS BLOB), e.addr_at + 1) END AS TEXT) AS text
   FROM protocol_error_rows e
   JOIN labels k ON k.run_id = e.run_id AND k.label_id = e.kind
   LEFT JOIN labels t ON t.run_id = e.run_id AND t.label_id = e.text_id

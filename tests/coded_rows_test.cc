@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/summary.h"
 #include "store/recorder.h"
 #include "test_util.h"
 
@@ -43,6 +44,8 @@ TEST_CASE("coded rows: every protocol error text reads back as written") {
       {1, "10.0.0.17:1234567890 ten digits"},
       {1, "10.0.0.17: no port, then 10.0.0.17:80"},
       {1, "caf\xc3\xa9 10.0.0.17:80 after a non-ASCII byte"},
+      {1, std::string("a NUL \0 before 10.0.0.17:81 and \0 after", 39)},
+      {1, "\xff\xfe invalid UTF-8, then 10.0.0.17:82"},
       {1, "10.0.0.17:80 before a non-ASCII byte: caf\xc3\xa9 \xff\xfe"},
       {1, "no address at all"},
       {-1, "10.0.0.17:80 without a peer"},
@@ -66,10 +69,12 @@ TEST_CASE("coded rows: every protocol error text reads back as written") {
   CHECK(coded[0] == std::vector<std::string>{"0", "49152"});
   CHECK(coded[1] == std::vector<std::string>{"0", "49153"});
   CHECK(db.rows("SELECT DISTINCT text_id FROM protocol_error_rows WHERE t_ns < 1002").size() == 1);
-  CHECK(coded[2] == std::vector<std::string>{"54", "7"});  // 10.0.0.1, not 10.0.0.17, is peer 0
-  CHECK(coded[4] == std::vector<std::string>{"55", "5"});  // not the one with a leading 0
-  CHECK(coded[8] == std::vector<std::string>{"NULL", "NULL"});  // after a non-ASCII byte
-  CHECK(coded[9] == std::vector<std::string>{"0", "80"});
+  CHECK(coded[2] == std::vector<std::string>{"54", "7"});   // 10.0.0.1, not 10.0.0.17, is peer 0
+  CHECK(coded[4] == std::vector<std::string>{"55", "5"});   // not the one with a leading 0
+  CHECK(coded[8] == std::vector<std::string>{"6", "80"});   // a byte offset, not characters
+  CHECK(coded[9] == std::vector<std::string>{"15", "81"});  // a NUL before it, one after
+  CHECK(coded[10] == std::vector<std::string>{"23", "82"});
+  CHECK(coded[11] == std::vector<std::string>{"0", "80"});
   CHECK(db.rows("SELECT kind FROM protocol_errors GROUP BY kind") ==
         std::vector<std::vector<std::string>>{{"invalid_json"}});
 }
@@ -152,9 +157,37 @@ TEST_CASE("coded rows: a connection reads back with every time and label as writ
   CHECK(got[2] == std::vector<std::string>{"9", "pre-fix", "post-fix", "5000000000", "NULL",
                                            "5000041000", "5000052000", "5000063000", "5000074000",
                                            "NULL", "end_of_run", "none", "5000085000", "1"});
+  // The decoded times compare as schema 6's INTEGER columns did: with a text operand too.
+  CHECK(test::scalar(db.rec->db(),
+                     "SELECT count(*) FROM connections WHERE t_connect_ns = '5000013000'") == 1);
+  CHECK(test::scalar(db.rec->db(),
+                     "SELECT count(*) FROM connections WHERE t_last_ping_ns IN "
+                     "('5000030000', '5000085000')") == 3);
   CHECK(got[3] == std::vector<std::string>{"10", "pre-fix", "post-fix", "5000000000", "5000096000",
                                            "NULL", "NULL", "5000063000", "5000074000", "NULL",
                                            "end_of_run", "none", "5000085000", "1"});
+}
+
+TEST_CASE("coded rows: the summary ignores label ids a recorder never writes") {
+  Db db;
+  sim::ConnRecord r;
+  r.conn_id = 1;
+  r.dialer_version = "pre-fix";
+  r.listener_version = "post-fix";
+  r.t_dial = 0;
+  r.dialer = 0;
+  r.listener = 1;
+  REQUIRE(db.rec->add_connection(r).ok());
+  db.end();
+  // A hand-edited file: ids outside 1..n used to size (or overflow) the summary's table.
+  REQUIRE(sql::exec(db.rec->db(),
+                    "INSERT INTO labels VALUES (1, -1, 'x'), (1, 9000000000000000000, 'y')")
+              .ok());
+  auto s = sim::summarize(db.rec->db(), 1);
+  REQUIRE(s.ok());
+  CHECK(s->connections == 1);
+  REQUIRE(s->links.size() == 1);
+  CHECK(s->links[0].dialer_version == "pre-fix");
 }
 
 }  // namespace ts
