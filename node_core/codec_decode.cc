@@ -12,7 +12,10 @@
 // their canonical dump() text; the model never sends them.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <unordered_map>
@@ -597,15 +600,40 @@ Decoded decode_document(JsonCursor& c) {
 namespace {
 
 // The digits of a JSON integer at the front of `s`, as `v`: the canonical form only (no
-// sign, no leading zero, at most 19 digits, so no overflow). Returns the digit count, 0
-// when `s` does not start with such a number (the general decoder then decides).
-std::size_t canonical_u64(std::string_view s, std::uint64_t& v) {
-  if (s.empty() || s[0] < '0' || s[0] > '9') return 0;
+// sign, no leading zero, at most 20 digits and at most UINT64_MAX). Returns the digit count,
+// 0 when `s` does not start with such a number (the general decoder then decides).
+// Eight ASCII digits at `p` (little-endian load), or false (fast_float's SWAR test and sum).
+bool eight_digits(const char* p, std::uint64_t& value) {
+  static_assert(std::endian::native == std::endian::little);
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if ((((v + 0x4646464646464646u) | (v - 0x3030303030303030u)) & 0x8080808080808080u) != 0)
+    return false;
+  v -= 0x3030303030303030u;
+  v = v * 10 + (v >> 8);  // adjacent digits paired
+  v = (((v & 0x000000FF000000FFu) * 0x000F424000000064u) +
+       (((v >> 16) & 0x000000FF000000FFu) * 0x0000271000000001u)) >>
+      32;
+  value = v;
+  return true;
+}
+
+std::size_t canonical_u64(std::string_view s, std::uint64_t& out) {
+  const auto digit = [&s](std::size_t i) { return static_cast<unsigned>(s[i] - '0'); };
+  const std::size_t n = std::min<std::size_t>(s.size(), 21);
+  const std::size_t safe = std::min<std::size_t>(n, 19);  // 19 digits cannot overflow
+  std::uint64_t v = 0, eight = 0;
   std::size_t i = 0;
-  v = 0;
-  while (i < s.size() && i < 20 && s[i] >= '0' && s[i] <= '9')
-    v = v * 10 + static_cast<std::uint64_t>(s[i++] - '0');
-  if (i == 20 || (i > 1 && s[0] == '0')) return 0;
+  for (; i + 8 <= safe && eight_digits(s.data() + i, eight); i += 8)
+    v = v * 100'000'000 + eight;
+  for (; i < safe && digit(i) <= 9; ++i)
+    v = v * 10 + digit(i);
+  if (i == 0 || (i > 1 && s[0] == '0')) return 0;
+  if (i == 19 && i < n && digit(i) <= 9) {  // a 20th digit: only up to UINT64_MAX
+    if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, digit(i), &v)) return 0;
+    if (++i < n && digit(i) <= 9) return 0;  // 21 digits
+  }
+  out = v;
   return i;
 }
 

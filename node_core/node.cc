@@ -247,21 +247,18 @@ std::string Node::remote_ip(const Conn& c) const {
   return ip;
 }
 
-bool Node::same_remote_ip(const Conn& a, const Conn& b) const {
-  // IPv4 when the address parses as one (an inbound Conn keeps remote_text only if not).
-  const auto numeric = [this](const Conn& c, std::uint32_t& v) {
-    if (c.dir == Direction::kOutbound) return parse_ipv4(cfg_.peers[c.peer].ip, v);
-    v = c.remote_ipv4;
-    return !c.remote_text;
-  };
-  const auto text = [this](const Conn& c) -> std::string_view {
-    return c.dir == Direction::kOutbound ? std::string_view(cfg_.peers[c.peer].ip)
-                                         : std::string_view(*c.remote_text);
-  };
-  std::uint32_t va = 0, vb = 0;
-  const bool na = numeric(a, va), nb = numeric(b, vb);
-  if (na != nb) return false;
-  return na ? va == vb : text(a) == text(b);
+Node::RemoteIp Node::remote_ip_key(const Conn& c) const {
+  RemoteIp k;
+  if (c.dir == Direction::kOutbound) {
+    k.numeric = parse_ipv4(cfg_.peers[c.peer].ip, k.ipv4);
+    if (!k.numeric) k.text = cfg_.peers[c.peer].ip;
+  } else if (c.remote_text) {
+    k.text = *c.remote_text;
+  } else {
+    k.numeric = true;
+    k.ipv4 = c.remote_ipv4;
+  }
+  return k;
 }
 
 std::string Node::remote(const Conn& c) const {
@@ -378,18 +375,15 @@ void Node::select_pass_masternodes(SimTime now) {
   }
 }
 
-std::uint32_t Node::connected_ip_count() const {
+std::uint32_t Node::connected_ip_count() {
+  remote_ip_scratch_.clear();
+  for (const Conn& c : conns_)
+    if (c.dir == Direction::kOutbound || c.handshaken)
+      remote_ip_scratch_.push_back(remote_ip_key(c));
   std::uint32_t n = 0;
-  for (std::size_t i = 0; i < conns_.size(); ++i) {
-    const Conn& c = conns_[i];
-    if (c.dir == Direction::kInbound && !c.handshaken) continue;
-    bool seen = false;  // an earlier connection with the same IP counted already
-    for (std::size_t j = 0; j < i && !seen; ++j) {
-      const Conn& d = conns_[j];
-      if (d.dir == Direction::kInbound && !d.handshaken) continue;
-      seen = same_remote_ip(c, d);
-    }
-    if (!seen) ++n;
+  for (std::size_t i = 0; i < remote_ip_scratch_.size(); ++i) {
+    const auto earlier = remote_ip_scratch_.begin() + static_cast<std::ptrdiff_t>(i);
+    n += std::find(remote_ip_scratch_.begin(), earlier, remote_ip_scratch_[i]) == earlier;
   }
   return n;
 }
@@ -503,7 +497,17 @@ void Node::send(Conn& c, const Message& m) {
   const ConnId to = route(c);      // the IP's registered writer (usually c itself)
   if (to == 0) return;
   encode_for_wire(m);
-  out().push_back(Send{to, kind_of(m), scratch_});
+  out().push_back(Send{to, kind_of(m), scratch_payload()});
+}
+
+std::string Node::scratch_payload() {
+  std::string bytes;
+  if (payload_pool_ != nullptr && !payload_pool_->empty()) {
+    bytes = std::move(payload_pool_->back());
+    payload_pool_->pop_back();
+  }
+  bytes.assign(scratch_);
+  return bytes;
 }
 
 // 34bcf6e's frames carry bincode; the model keeps the JSON text as the payload (the

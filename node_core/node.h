@@ -96,6 +96,10 @@ class Node {
   // nodes on one thread gives them all one vector and empties it after each handle(), so
   // no node keeps an output buffer of its own. Null: back to the node's own buffer.
   void set_output_sink(std::vector<Output>* sink) { sink_ = sink; }
+  // A Send's bytes go into a buffer taken from the back of `pool` when it holds one: a
+  // driver that puts the buffers of delivered sends there lets steady traffic send without
+  // allocating. Only the buffers' capacity is used. Null (the default): each send allocates.
+  void set_payload_pool(std::vector<std::string>* pool) { payload_pool_ = pool; }
 
   const NodeConfig& config() const { return cfg_; }
   const VersionProfile& profile() const { return *profile_; }
@@ -180,6 +184,8 @@ class Node {
   void on_frames(SimTime now, ConnId id);                         // length-prefixed framing
   void on_frame(SimTime now, Conn& c, std::string_view payload);  // may close c
   void dispatch(SimTime now, Conn& c, const Message& m);
+  // scratch_'s bytes, for a Send, in a buffer from the payload pool when it has one.
+  std::string scratch_payload();
   // The wire bytes of `m` in this build's framing, into scratch_.
   void encode_for_wire(const Message& m);
   void on_inbound_message(SimTime now, Conn& c, const Message& m);
@@ -233,13 +239,23 @@ class Node {
   std::uint32_t reserved_masternode_slots() const;
   // connection_manager.connected_count(): distinct IPs with an open outbound connection or
   // a handshaken inbound one.
-  std::uint32_t connected_ip_count() const;
+  std::uint32_t connected_ip_count();
   void note(ConnId conn, NoteKind kind, std::int64_t value = 0, std::string text = {});
 
   Conn* find(ConnId id);
   std::string remote(const Conn& c) const;     // "ip:port", as upstream's log lines name a peer
   std::string remote_ip(const Conn& c) const;  // the address alone (the blacklist's key)
-  bool same_remote_ip(const Conn& a, const Conn& b) const;  // without building strings
+  // The remote address as connected_ip_count compares it, without building strings: IPv4
+  // when the address parses as one (an inbound Conn keeps remote_text only if not).
+  struct RemoteIp {
+    bool numeric = false;
+    std::uint32_t ipv4 = 0;
+    std::string_view text;  // when not numeric; valid while the Conn and config are
+    bool operator==(const RemoteIp& o) const {
+      return numeric == o.numeric && (numeric ? ipv4 == o.ipv4 : text == o.text);
+    }
+  };
+  RemoteIp remote_ip_key(const Conn& c) const;
 
   // ---- consensus (node_consensus.cc) ----
   void consensus_start(SimTime now);
@@ -327,6 +343,7 @@ class Node {
   std::vector<Output> out_;              // outputs when there is no sink
   std::vector<Output>* sink_ = nullptr;  // see set_output_sink
   std::string scratch_;
+  std::vector<std::string>* payload_pool_ = nullptr;  // see set_payload_pool
   std::int64_t drift_ppm_ = 0;
   SimTime drift_since_ = 0;
 
@@ -362,6 +379,7 @@ class Node {
   std::uint64_t sync_target_ = 0;
   SimTime sync_deadline_ = kNever;
   std::vector<std::string_view> active_scratch_;
+  std::vector<RemoteIp> remote_ip_scratch_;  // connected_ip_count's, reused
   struct TxState {
     bool body = false;      // the TransactionBroadcast (or the submission) was seen
     bool final = false;     // ceil(2n/3) approvals counted here

@@ -11,7 +11,7 @@ void Node::channel_send(const Conn& sub, ConnId target, MsgKind kind) {
     channel_.hold(sub.id, kind, scratch_, profile_->broadcast.capacity);
     return;
   }
-  out().push_back(Send{target, kind, scratch_});
+  out().push_back(Send{target, kind, scratch_payload()});
 }
 
 // ea701a4 server.rs:716-728: after handle_bft_message, whatever it returned,

@@ -326,6 +326,11 @@ void World::hand_over(SimConn& c, int dir, std::uint32_t s) {
     return;
   }
   handle(node, node::BytesIn{id, bytes});
+  // At most a few small buffers wait: enough for the next sends, not a second copy of
+  // the traffic in flight.
+  constexpr std::size_t kSparePayloads = 64, kSparePayloadBytes = 4096;
+  if (spare_payloads_.size() < kSparePayloads && bytes.capacity() <= kSparePayloadBytes)
+    spare_payloads_.push_back(std::move(bytes));
 }
 
 // ---- stream checks (sim/stream_ledger.h) -------------------------------------------------
@@ -420,6 +425,7 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   // All nodes write their outputs into the one scratch vector: carry_out() empties it
   // after every handle() and never re-enters a node, so no node keeps a buffer of its own.
   sn.core->set_output_sink(&outputs_);
+  sn.core->set_payload_pool(&spare_payloads_);
   sn.state = NodeState::kUp;
   if (rec_)
     record_error(rec_->add_node_event(sched_.now(), n, -1, "start", std::string(profile->name)));

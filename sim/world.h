@@ -281,6 +281,8 @@ class World {
   std::vector<Segment> segments_;
   std::vector<std::uint32_t> free_segments_;
   std::vector<node::Output> outputs_;  // scratch, reused
+  // Buffers of delivered data segments, for the nodes' next sends (Node::set_payload_pool).
+  std::vector<std::string> spare_payloads_;
   std::vector<Fault> faults_;
   LinkFaults link_faults_{faults_};  // the active link faults
   Prng fault_rng_;
