@@ -221,12 +221,12 @@ void Node::handle(SimTime now, const Input& in) {
 }
 
 void Node::note(ConnId conn, NoteKind kind, std::int64_t value, std::string text) {
-  out().push_back(Note{conn, kind, value, std::move(text)});
+  emit<Note>(conn, kind, value, std::move(text));
 }
 
 void Node::arm(TimerKind kind, std::uint32_t slot, SimTime& field, SimTime at) {
   field = at;
-  out().push_back(SetTimer{TimerId{kind, slot}, at});
+  emit<SetTimer>(TimerId{kind, slot}, at);
 }
 
 std::size_t Node::buffered_bytes() const {
@@ -394,7 +394,7 @@ void Node::dial(SimTime now, std::uint32_t peer, bool new_task) {
   s.state = SlotState::kDialing;
   s.redial_at = kNever;
   s.cm_forgotten = false;
-  out().push_back(Dial{peer});
+  emit<Dial>(peer);
 }
 
 void Node::on_dial_failed(SimTime now, const DialFailed& f) {
@@ -439,11 +439,11 @@ void Node::on_connected(SimTime now, const Connected& c) {
       conn.remote_text = std::make_unique<std::string>(c.remote_ip);
     // server.rs checks the blacklist after accept(): a banned IP's socket is dropped at once.
     if (blacklist_.is_banned(remote_ip(conn), now)) {
-      out().push_back(Close{c.conn, CloseReason::kBanned});
+      emit<Close>(c.conn, CloseReason::kBanned);
       return;
     }
     if (!admit_inbound(now, conn)) {  // a connection limit: dropped at accept (344e7e0)
-      out().push_back(Close{c.conn, CloseReason::kConnectionLimit});
+      emit<Close>(c.conn, CloseReason::kConnectionLimit);
       return;
     }
     conns_.push_back(std::move(conn));
@@ -497,7 +497,7 @@ void Node::send(Conn& c, const Message& m) {
   const ConnId to = route(c);      // the IP's registered writer (usually c itself)
   if (to == 0) return;
   encode_for_wire(m);
-  out().push_back(Send{to, kind_of(m), scratch_payload()});
+  emit<Send>(to, kind_of(m), scratch_payload());
 }
 
 std::string Node::scratch_payload() {
@@ -778,7 +778,7 @@ bool Node::violation(SimTime now, const Conn& c, std::string_view reason) {
   if (c.dir != Direction::kInbound) return false;
   std::string ip = remote_ip(c);
   const IpBlacklist::Verdict v = blacklist_.record_violation(ip, now);
-  if (v.banned) out().push_back(Ban{c.id, std::move(ip), v.count, v.ban_ns, std::string(reason)});
+  if (v.banned) emit<Ban>(c.id, std::move(ip), v.count, v.ban_ns, std::string(reason));
   return v.disconnect;
 }
 
@@ -875,7 +875,7 @@ void Node::handle_established(SimTime now, Conn& c, const Message& m) {
 }
 
 void Node::close(SimTime now, ConnId id, CloseReason reason) {
-  out().push_back(Close{id, reason});
+  emit<Close>(id, reason);
   forget(now, id);
 }
 
@@ -980,10 +980,10 @@ void Node::on_timer(SimTime now, TimerId id) {
       }
       if (dialled) {  // sleep 100 ms, then the next peer (or the end of the pass)
         pass_step_at_ = now + profile_->timers.redial_pass_spacing_ns;
-        out().push_back(SetTimer{TimerId{TimerKind::kPassStep, 0}, pass_step_at_});
+        emit<SetTimer>(TimerId{TimerKind::kPassStep, 0}, pass_step_at_);
       } else {  // pass over: the next one starts after the pass interval
         pass_at_ = now + profile_->timers.redial_pass_interval_ns;
-        out().push_back(SetTimer{TimerId{TimerKind::kRedialPass, 0}, pass_at_});
+        emit<SetTimer>(TimerId{TimerKind::kRedialPass, 0}, pass_at_);
       }
       return;
     }

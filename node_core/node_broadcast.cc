@@ -11,7 +11,7 @@ void Node::channel_send(const Conn& sub, ConnId target, MsgKind kind) {
     channel_.hold(sub.id, kind, scratch_, profile_->broadcast.capacity);
     return;
   }
-  out().push_back(Send{target, kind, scratch_payload()});
+  emit<Send>(target, kind, scratch_payload());
 }
 
 // ea701a4 server.rs:716-728: after handle_bft_message, whatever it returned,
@@ -54,7 +54,7 @@ void Node::on_write_blocked(SimTime now, const WriteBlocked& w) {
     }
     if (to == 0) continue;  // its IP has no writer any more: send_to_peer fails
     for (auto& h : r.held)
-      out().push_back(Send{to, h.kind, std::move(h.bytes)});
+      emit<Send>(to, h.kind, std::move(h.bytes));
   }
 }
 

@@ -111,7 +111,7 @@ void Node::broadcast(const Message& m) {
     if (c.dir == Direction::kInbound)
       channel_send(c, to, kind);  // the server broadcast channel's subscribers
     else
-      out().push_back(Send{to, kind, scratch_payload()});
+      emit<Send>(to, kind, scratch_payload());
   }
 }
 

@@ -5,7 +5,30 @@
 
 namespace ts::node {
 
+namespace {
+
+// Whether every byte of `s` is ASCII: eight bytes at a time, the last eight overlapping.
+bool all_ascii(std::string_view s) {
+  std::uint64_t high = 0, word;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::memcpy(&word, s.data() + i, 8);
+    high |= word;
+  }
+  if (i < s.size() && s.size() >= 8) {
+    std::memcpy(&word, s.data() + s.size() - 8, 8);
+    high |= word;
+  } else {
+    for (; i < s.size(); ++i)
+      high |= static_cast<unsigned char>(s[i]);
+  }
+  return (high & 0x8080808080808080ull) == 0;
+}
+
+}  // namespace
+
 bool is_utf8(std::string_view s) {
+  if (all_ascii(s)) return true;  // a line is almost always ASCII
   std::size_t i = 0;
   while (i < s.size()) {
     if (i + 8 <= s.size()) {  // eight ASCII bytes at a time (a line is almost always ASCII)
