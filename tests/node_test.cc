@@ -545,3 +545,28 @@ TEST_CASE("node: logging-fix logs what it drops, pre-fix drops it silently, same
   CHECK(logged[1] == std::vector<std::string>{"Received message from 2.2.2.2:24100 (type: Other)",
                                               "Received message from 2.2.2.2:24100 (type: Other)"});
 }
+
+// Node::set_payload_pool: a send takes its buffer from the pool's back, and the bytes are
+// the message's alone, whatever the buffer held; with the pool unset it allocates.
+TEST_CASE("node: sends reuse the payload pool's buffers and write only their own bytes") {
+  const std::string junk(256, 'X');  // longer than any message sent here
+  std::vector<std::string> pool(8, junk);
+  const char* const first_buffer = pool.back().data();
+  std::vector<std::string> sent[2];
+  for (int pooled = 0; pooled < 2; ++pooled) {
+    Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix", 7);
+    if (pooled) h.node.set_payload_pool(&pool);
+    h.feed(0, Start{});
+    h.feed(millis(40), Connected{1, Direction::kOutbound, 0, {}, 0});
+    for (const auto& o : h.out)
+      if (const auto* s = std::get_if<Send>(&o)) {
+        if (pooled && sent[1].empty()) CHECK(s->bytes.data() == first_buffer);
+        sent[pooled].push_back(s->bytes);
+      }
+  }
+  REQUIRE(sent[0].size() >= 2);  // Handshake first, then more (a Ping)
+  CHECK(sent[1] == sent[0]);
+  REQUIRE(pool.size() == 8 - sent[0].size());  // one buffer taken per send, from the back
+  for (const auto& left : pool)
+    CHECK(left == junk);
+}
