@@ -1,6 +1,7 @@
 #include "node_core/node.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include "common/assert.h"
@@ -375,17 +376,24 @@ void Node::select_pass_masternodes(SimTime now) {
   }
 }
 
-std::uint32_t Node::connected_ip_count() {
-  remote_ip_scratch_.clear();
-  for (const Conn& c : conns_)
-    if (c.dir == Direction::kOutbound || c.handshaken)
-      remote_ip_scratch_.push_back(remote_ip_key(c));
-  std::uint32_t n = 0;
-  for (std::size_t i = 0; i < remote_ip_scratch_.size(); ++i) {
-    const auto earlier = remote_ip_scratch_.begin() + static_cast<std::ptrdiff_t>(i);
-    n += std::find(remote_ip_scratch_.begin(), earlier, remote_ip_scratch_[i]) == earlier;
+std::uint32_t Node::connected_ip_count() const {
+  // The keys on the stack (a member scratch vector would cost every node its capacity);
+  // a node with more connections than that is rare enough to allocate.
+  constexpr std::size_t kOnStack = 64;
+  std::array<RemoteIp, kOnStack> stack_keys;
+  std::vector<RemoteIp> heap_keys;
+  RemoteIp* keys = stack_keys.data();
+  if (conns_.size() > kOnStack) {
+    heap_keys.resize(conns_.size());
+    keys = heap_keys.data();
   }
-  return n;
+  std::size_t n = 0;
+  for (const Conn& c : conns_)
+    if (c.dir == Direction::kOutbound || c.handshaken) keys[n++] = remote_ip_key(c);
+  std::uint32_t distinct = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    distinct += std::find(keys, keys + i, keys[i]) == keys + i;
+  return distinct;
 }
 
 void Node::dial(SimTime now, std::uint32_t peer, bool new_task) {

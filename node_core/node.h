@@ -239,7 +239,7 @@ class Node {
   std::uint32_t reserved_masternode_slots() const;
   // connection_manager.connected_count(): distinct IPs with an open outbound connection or
   // a handshaken inbound one.
-  std::uint32_t connected_ip_count();
+  std::uint32_t connected_ip_count() const;
   void note(ConnId conn, NoteKind kind, std::int64_t value = 0, std::string text = {});
 
   Conn* find(ConnId id);
@@ -385,7 +385,6 @@ class Node {
   std::uint64_t sync_target_ = 0;
   SimTime sync_deadline_ = kNever;
   std::vector<std::string_view> active_scratch_;
-  std::vector<RemoteIp> remote_ip_scratch_;  // connected_ip_count's, reused
   struct TxState {
     bool body = false;      // the TransactionBroadcast (or the submission) was seen
     bool final = false;     // ceil(2n/3) approvals counted here
