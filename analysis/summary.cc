@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <tuple>
 
@@ -26,11 +27,15 @@ Result<sql::Statement> prepare(sqlite3* db, const char* sql, std::int64_t run_id
   return s;
 }
 
+// The median (of the two middle values, their mean rounded toward zero); 0 for none. In
+// linear time: nth_element, then the largest of the lower half.
 Duration median(std::vector<Duration> v) {
   if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (n % 2) return *mid;
+  return (*std::max_element(v.begin(), mid) + *mid) / 2;
 }
 
 std::string fmt_dur(Duration d) {
@@ -280,145 +285,258 @@ Result<std::vector<NodeRow>> read_nodes(sqlite3* db, std::int64_t run_id) {
   return nodes;
 }
 
-// Every version a node or a connection of the run names. `+run_id` (here and in
-// count_faults) keeps SQLite from walking an index that starts with run_id and then fetching
-// every row by rowid, a random read each; a plain scan reads the table in order (16.6 s ->
-// 1.3 s on the 2.7 million rows of the 1,000-node churn hour).
-Result<std::vector<std::string>> run_versions(sqlite3* db, std::int64_t run_id) {
-  auto q = prepare(db,
-                   "SELECT version FROM nodes WHERE run_id=?1 UNION SELECT text FROM labels WHERE "
-                   "run_id=?1 AND label_id IN (SELECT dialer_version FROM connection_rows "
-                   "WHERE +run_id=?1 UNION SELECT listener_version FROM connection_rows "
-                   "WHERE +run_id=?1)",
-                   run_id);
-  if (!q) return q.error();
-  std::vector<std::string> versions;
-  while (q->next())
-    versions.push_back(q->text(0));
-  return versions;
-}
+Result<bool> count_into(sqlite3* db, const char* sql, std::int64_t run_id, std::uint64_t& n);
 
-// Builds one LinkSummary per dialer -> listener pair from the connection rows, which come
-// sorted by link: each link is accumulated and finished before the next starts, so memory
-// is the link list, not every link's samples. Finished links add to the per-pair totals.
+// Builds one LinkSummary per dialer -> listener pair from the connection rows in two passes,
+// so that no pass reads the table in an order other than its own:
+//   1. the links' order: (dialer, listener, t_dial_ns, conn_id) from the connections_link
+//      index alone (no table row is read). It gives the links, each link's first connection
+//      (whose versions name the link) and, for every connection but a link's last, the dial
+//      time of the link's next connection (for the redial gaps).
+//   2. the rows in the table's order: lifetimes, up time, pings, close reasons, errors.
+// Reading the rows in link order instead fetched each from the table by rowid, a random read:
+// 12.7 s of the 1,000-node churn hour's 2.7 million rows, against about 1 s for a scan.
+// Memory: the links, 16 bytes per connection with a successor, and 16 per connection's
+// lifetime and gap (the medians need them all).
 class LinkAccumulator {
  public:
-  LinkAccumulator(RunSummary& out, const std::vector<NodeRow>& nodes, const Profiles& profiles,
-                  const Labels& labels)
-      : out_(out), nodes_(nodes), profiles_(profiles), labels_(labels) {}
+  LinkAccumulator(RunSummary& out, const std::vector<NodeRow>& nodes, const Labels& labels)
+      : out_(out), nodes_(nodes), labels_(labels) {}
 
-  // One row of kLinkRowsSql.
-  void add(const sql::Statement& s);
-  // After the last row: finishes the last link and fills out.pairs.
-  void finish();
+  // Before pass 1: the run's conn_ids lie in [lo, hi]. When the range is at most
+  // `dense_limit` ids, the next dials go into a table indexed by id (a recorder numbers a
+  // run's connections 1..n), else into a list searched by id.
+  void expect_ids(std::uint64_t lo, std::uint64_t hi, std::uint64_t dense_limit);
+  // Pass 1: one row of kLinkOrderSql.
+  void add_in_link_order(const sql::Statement& s);
+  // Between the passes.
+  void end_link_order();
+  // Pass 2: one row of kLinkRowsSql (any order).
+  void add_row(const sql::Statement& s);
+  // After pass 2: every version a node or a connection row of the run names (the text of
+  // an unknown label is "").
+  std::vector<std::string> versions() const;
+  // Connection rows of the run with a fault_id.
+  std::uint64_t faulted() const { return faulted_; }
+  // After pass 2, with the profiles of versions(): finishes every link (in link order) and
+  // fills out.pairs.
+  void finish(const Profiles& profiles);
 
  private:
-  void finish_link(LinkSummary& l);
-  void add_to_pair(const LinkSummary& l);
-  void reset();
+  // A link's samples while its rows arrive.
+  // Pass 2 touches only this (not the LinkSummary): one small record per row's link.
+  struct LinkSamples {
+    std::uint64_t first_conn = 0;  // conn_id of its first connection in dial order
+    std::int64_t dialer_version = 0, listener_version = 0;  // labels; 0: none read yet
+    std::uint64_t connections = 0, protocol_errors = 0;
+    Duration up = 0;
+    Duration ping_span = 0;  // lifetime of connections with periodic pings
+    std::int64_t periodic_pings = 0;
+    std::int64_t pongs = 0;
+    Duration rtt_sum = 0;
+    // (close_reason label, count): the first kInlineReasons inline, more in more_reasons.
+    static constexpr std::size_t kInlineReasons = 3;
+    std::array<std::pair<std::int64_t, std::uint64_t>, kInlineReasons> reasons{};
+    std::size_t n_reasons = 0;
+    std::vector<std::pair<std::int64_t, std::uint64_t>> more_reasons;
+    std::vector<Duration> lifetimes, gaps;
+    void count_reason(std::int64_t label);
+  };
+  // The dial time of the next connection on the same link, by conn_id.
+  struct NextDial {
+    std::uint64_t conn_id;
+    SimTime t_dial;
+  };
+
+  static std::uint64_t link_key(std::uint32_t d, std::uint32_t l) {
+    return std::uint64_t{d} << 32 | l;
+  }
+  // The index into out_.links of link d -> l, or -1.
+  std::ptrdiff_t find_link(std::uint32_t d, std::uint32_t l) const;
+  // The dial time of the connection after `conn_id` on its link; kNever for none.
+  SimTime next_dial(std::uint64_t conn_id) const;
+  void finish_link(LinkSummary& l, LinkSamples& s);
+  void add_to_pair(const LinkSummary& l, std::vector<Duration>& lifetimes);
 
   RunSummary& out_;
   const std::vector<NodeRow>& nodes_;
-  const Profiles& profiles_;
+  const Profiles* profiles_ = nullptr;  // finish()'s
   const Labels& labels_;
-  // The current link's samples.
-  std::vector<Duration> lifetimes_, gaps_;
-  Duration up_ = 0;
-  SimTime last_close_ = kNever;
-  Duration ping_span_ = 0;  // lifetime of connections with periodic pings
-  std::int64_t periodic_pings_ = 0;
-  std::int64_t pongs_ = 0;
-  Duration rtt_sum_ = 0;
-  std::map<std::string_view, std::uint64_t> reasons_;
+  std::vector<std::int64_t> version_labels_;  // pass 2: every version label a row names
+  std::uint64_t faulted_ = 0;
+  std::vector<LinkSamples> samples_;      // by index into out_.links
+  std::vector<std::uint64_t> link_keys_;  // link_key(dialer, listener) of out_.links, sorted
+  std::vector<NextDial> next_dial_;       // sorted by conn_id after pass 1
+  // Instead of next_dial_ when the ids are dense: by conn_id - first_id_ (kNever: the
+  // link's last connection).
+  std::vector<SimTime> next_dial_by_id_;
+  std::uint64_t first_id_ = 0;
+  std::uint64_t last_conn_ = 0;  // pass 1: the previous row's conn_id
   // Per version pair.
   std::map<std::pair<std::string, std::string>, PairSummary> pairs_;
   std::map<std::pair<std::string, std::string>, std::vector<Duration>> pair_lifetimes_;
 };
 
-constexpr const char* kLinkRowsSql =
-    "SELECT dialer, listener, t_dial_ns, t_connect_ns, t_closed_dialer_ns, "
-    "close_reason_label, protocol_errors, dialer_version_label, listener_version_label, "
-    "pings_sent, pongs_matched, rtt_avg_ns, t_last_ping_ns FROM connection_times WHERE "
-    "run_id=?1 ORDER BY dialer, listener, t_dial_ns, conn_id";
+constexpr const char* kLinkOrderSql =
+    "SELECT dialer, listener, t_dial_ns, conn_id FROM connection_rows WHERE run_id=?1 "
+    "ORDER BY dialer, listener, t_dial_ns, conn_id";
+// `+run_id` keeps SQLite from walking an index that starts with run_id and then fetching every
+// row by rowid, a random read each: it scans the table in its own order. kLinkRowsByIdSql,
+// for a run that holds a small part of the table, finds its rows through an index.
+#define TS_LINK_ROWS_COLUMNS                                                                 \
+  "SELECT dialer, listener, conn_id, t_connect_ns, t_closed_dialer_ns, close_reason_label, " \
+  "protocol_errors, dialer_version_label, listener_version_label, pings_sent, "              \
+  "pongs_matched, rtt_avg_ns, t_last_ping_ns, fault_id IS NOT NULL FROM connection_times WHERE "
+constexpr const char* kLinkRowsSql = TS_LINK_ROWS_COLUMNS "+run_id=?1";
+constexpr const char* kLinkRowsByIdSql = TS_LINK_ROWS_COLUMNS "run_id=?1";
+#undef TS_LINK_ROWS_COLUMNS
 
-void LinkAccumulator::reset() {
-  lifetimes_.clear();
-  gaps_.clear();
-  up_ = 0;
-  last_close_ = kNever;
-  ping_span_ = 0;
-  periodic_pings_ = 0;
-  pongs_ = 0;
-  rtt_sum_ = 0;
-  reasons_.clear();
-}
-
-void LinkAccumulator::add(const sql::Statement& s) {
+void LinkAccumulator::add_in_link_order(const sql::Statement& s) {
   const auto d = static_cast<std::uint32_t>(s.int64(0));
   const auto l = static_cast<std::uint32_t>(s.int64(1));
   if (d >= nodes_.size() || l >= nodes_.size()) return;
+  const SimTime t_dial = s.int64(2);
+  const auto conn = static_cast<std::uint64_t>(s.int64(3));
   if (out_.links.empty() || out_.links.back().dialer != d || out_.links.back().listener != l) {
-    if (!out_.links.empty()) finish_link(out_.links.back());
     LinkSummary ls;
     ls.dialer = d;
     ls.listener = l;
     ls.dialer_name = nodes_[d].name;
     ls.listener_name = nodes_[l].name;
-    ls.dialer_version = labels_.text(s.int64(7));
-    ls.listener_version = labels_.text(s.int64(8));
     out_.links.push_back(std::move(ls));
+    samples_.emplace_back().first_conn = conn;
+  } else {
+    if (!next_dial_by_id_.empty() && last_conn_ - first_id_ < next_dial_by_id_.size())
+      next_dial_by_id_[last_conn_ - first_id_] = t_dial;
+    else
+      next_dial_.push_back({last_conn_, t_dial});
   }
-  LinkSummary& link = out_.links.back();
-  ++link.attempts;
+  last_conn_ = conn;
+  ++out_.links.back().attempts;
   ++out_.connections;
-  const SimTime t_dial = s.int64(2);
-  if (last_close_ != kNever) gaps_.push_back(t_dial - last_close_);
-  const bool connected = !s.is_null(3);
+}
+
+void LinkAccumulator::expect_ids(std::uint64_t lo, std::uint64_t hi, std::uint64_t dense_limit) {
+  if (hi < lo || hi - lo >= dense_limit) return;
+  first_id_ = lo;
+  next_dial_by_id_.assign(hi - lo + 1, kNever);
+}
+
+void LinkAccumulator::end_link_order() {
+  link_keys_.reserve(out_.links.size());
+  for (const auto& l : out_.links)
+    link_keys_.push_back(link_key(l.dialer, l.listener));
+  std::sort(next_dial_.begin(), next_dial_.end(),
+            [](const NextDial& a, const NextDial& b) { return a.conn_id < b.conn_id; });
+}
+
+SimTime LinkAccumulator::next_dial(std::uint64_t conn_id) const {
+  if (const std::uint64_t i = conn_id - first_id_; i < next_dial_by_id_.size())  // wraps below
+    return next_dial_by_id_[i];
+  auto it = std::lower_bound(next_dial_.begin(), next_dial_.end(), conn_id,
+                             [](const NextDial& a, std::uint64_t c) { return a.conn_id < c; });
+  return it != next_dial_.end() && it->conn_id == conn_id ? it->t_dial : kNever;
+}
+
+std::ptrdiff_t LinkAccumulator::find_link(std::uint32_t d, std::uint32_t l) const {
+  const std::uint64_t key = link_key(d, l);
+  auto it = std::lower_bound(link_keys_.begin(), link_keys_.end(), key);
+  if (it == link_keys_.end() || *it != key) return -1;
+  return it - link_keys_.begin();
+}
+
+void LinkAccumulator::add_row(const sql::Statement& s) {
+  for (const int col : {7, 8}) {
+    const std::int64_t label = s.int64(col);
+    if (std::find(version_labels_.begin(), version_labels_.end(), label) == version_labels_.end())
+      version_labels_.push_back(label);
+  }
+  faulted_ += s.int64(13) != 0;
+  const auto d = static_cast<std::uint32_t>(s.int64(0));
+  const auto l = static_cast<std::uint32_t>(s.int64(1));
+  if (d >= nodes_.size() || l >= nodes_.size()) return;
+  const std::ptrdiff_t i = find_link(d, l);
+  if (i < 0) return;  // not possible within one read transaction (summarize_links)
+  LinkSamples& ls = samples_[static_cast<std::size_t>(i)];
+  const auto conn = static_cast<std::uint64_t>(s.int64(2));
+  // The first connection's versions name the link; until it is read, any row's do (so a
+  // link always has versions, even in a hand-made DB with a conn_id twice).
+  if (conn == ls.first_conn || ls.dialer_version == 0) {
+    ls.dialer_version = s.int64(7);
+    ls.listener_version = s.int64(8);
+  }
   const SimTime closed = s.is_null(4) ? out_.duration_ns : s.int64(4);
-  last_close_ = closed;
-  if (connected) {
-    ++link.connections;
+  if (const SimTime next = next_dial(conn); next != kNever) ls.gaps.push_back(next - closed);
+  if (!s.is_null(3)) {
+    ++ls.connections;
     const SimTime t_connect = s.int64(3);
-    lifetimes_.push_back(closed - t_connect);
-    up_ += std::min(closed, out_.duration_ns) - t_connect;
+    ls.lifetimes.push_back(closed - t_connect);
+    ls.up += std::min(closed, out_.duration_ns) - t_connect;
     const std::int64_t pings = s.int64(9);
     if (pings > kConnectPings) {  // the later pings are the interval's ticks
-      ping_span_ += s.int64(12) - t_connect;
-      periodic_pings_ += pings - kConnectPings;
+      ls.ping_span += s.int64(12) - t_connect;
+      ls.periodic_pings += pings - kConnectPings;
     }
     const std::int64_t pongs = s.int64(10);
     if (pongs > 0) {
-      pongs_ += pongs;
-      rtt_sum_ += s.int64(11) * pongs;
+      ls.pongs += pongs;
+      ls.rtt_sum += s.int64(11) * pongs;
     }
   }
-  ++reasons_[labels_.text(s.int64(5))];
-  link.protocol_errors += static_cast<std::uint64_t>(s.int64(6));
+  ls.count_reason(s.int64(5));
+  ls.protocol_errors += static_cast<std::uint64_t>(s.int64(6));
 }
 
-void LinkAccumulator::finish_link(LinkSummary& l) {
+void LinkAccumulator::LinkSamples::count_reason(std::int64_t label) {
+  for (std::size_t k = 0; k < n_reasons; ++k)
+    if (reasons[k].first == label) {
+      ++reasons[k].second;
+      return;
+    }
+  if (n_reasons < kInlineReasons) {
+    reasons[n_reasons++] = {label, 1};
+    return;
+  }
+  for (auto& [l, n] : more_reasons)
+    if (l == label) {
+      ++n;
+      return;
+    }
+  more_reasons.emplace_back(label, 1);
+}
+
+void LinkAccumulator::finish_link(LinkSummary& l, LinkSamples& s) {
+  l.dialer_version = labels_.text(s.dialer_version);
+  l.listener_version = labels_.text(s.listener_version);
+  l.connections = s.connections;
+  l.protocol_errors = s.protocol_errors;
   const SimTime from = std::max(nodes_[l.dialer].start, nodes_[l.listener].start);
   const Duration span = std::max<Duration>(out_.duration_ns - from, 1);
-  l.up_fraction = static_cast<double>(up_) / static_cast<double>(span);
-  l.median_lifetime_ns = median(lifetimes_);
-  l.median_redial_gap_ns = gaps_.empty() ? -1 : median(gaps_);
+  l.up_fraction = static_cast<double>(s.up) / static_cast<double>(span);
+  l.median_lifetime_ns = median(s.lifetimes);
+  l.median_redial_gap_ns = s.gaps.empty() ? -1 : median(std::move(s.gaps));
   l.connections_per_hour = static_cast<double>(l.connections) * kHour / static_cast<double>(span);
-  if (periodic_pings_ > 0) l.ping_interval_ns = ping_span_ / periodic_pings_;
-  if (pongs_ > 0) l.rtt_avg_ns = rtt_sum_ / pongs_;
+  if (s.periodic_pings > 0) l.ping_interval_ns = s.ping_span / s.periodic_pings;
+  if (s.pongs > 0) l.rtt_avg_ns = s.rtt_sum / s.pongs;
+  std::map<std::string_view, std::uint64_t> reasons;  // by text: ties go to the first name
+  for (std::size_t k = 0; k < s.n_reasons; ++k)
+    reasons[labels_.text(s.reasons[k].first)] += s.reasons[k].second;
+  for (const auto& [label, n] : s.more_reasons)
+    reasons[labels_.text(label)] += n;
   std::uint64_t best = 0;
-  for (const auto& [reason, n] : reasons_)
+  for (const auto& [reason, n] : reasons)
     if (n > best) best = n, l.main_close_reason = reason;
   l.link_class = classify(l.connections, l.up_fraction, l.median_lifetime_ns,
-                          ping_interval_of(profiles_, l.dialer_version));
-  add_to_pair(l);
+                          ping_interval_of(*profiles_, l.dialer_version));
+  add_to_pair(l, s.lifetimes);
   out_.cycling += l.link_class == "cycling";
   out_.stable += l.link_class == "stable";
   out_.flapping += l.link_class == "flapping";
   out_.down += l.link_class == "down";
-  reset();
+  s = LinkSamples{};
 }
 
-void LinkAccumulator::add_to_pair(const LinkSummary& l) {
+void LinkAccumulator::add_to_pair(const LinkSummary& l, std::vector<Duration>& lifetimes) {
   auto& p = pairs_[{l.dialer_version, l.listener_version}];
   p.dialer_version = l.dialer_version;
   p.listener_version = l.listener_version;
@@ -432,11 +550,26 @@ void LinkAccumulator::add_to_pair(const LinkSummary& l) {
   p.up_fraction += l.up_fraction;
   p.protocol_errors += l.protocol_errors;
   auto& pl = pair_lifetimes_[{l.dialer_version, l.listener_version}];
-  pl.insert(pl.end(), lifetimes_.begin(), lifetimes_.end());
+  pl.insert(pl.end(), lifetimes.begin(), lifetimes.end());
 }
 
-void LinkAccumulator::finish() {
-  if (!out_.links.empty()) finish_link(out_.links.back());
+std::vector<std::string> LinkAccumulator::versions() const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes_)
+    out.push_back(n.version);
+  for (const std::int64_t label : version_labels_)
+    out.emplace_back(labels_.text(label));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void LinkAccumulator::finish(const Profiles& profiles) {
+  profiles_ = &profiles;
+  next_dial_ = {};
+  next_dial_by_id_ = {};
+  for (std::size_t i = 0; i < out_.links.size(); ++i)
+    finish_link(out_.links[i], samples_[i]);
   for (auto& [key, p] : pairs_) {
     p.connections_per_link_hour /= static_cast<double>(p.links);
     p.up_fraction /= static_cast<double>(p.links);
@@ -445,26 +578,47 @@ void LinkAccumulator::finish() {
   }
 }
 
-// out.links, out.pairs, the link classes and out.connections.
-Result<bool> summarize_links(sqlite3* db, std::int64_t run_id, const std::vector<NodeRow>& nodes,
-                             const Profiles& profiles, RunSummary& out) {
-  {
-    auto q = prepare(db,
-                     "SELECT count(*) FROM (SELECT 1 FROM connection_rows WHERE run_id=?1 GROUP BY "
-                     "dialer, listener)",
-                     run_id);
-    if (!q) return q.error();
-    if (q->next()) out.links.reserve(static_cast<std::size_t>(q->int64(0)));
-  }
-  auto q = prepare(db, kLinkRowsSql, run_id);
-  if (!q) return q.error();
+// out.links, out.pairs, the link classes, out.connections and out.connections_ended_by_faults;
+// returns the profiles of every version the nodes and rows name. Both passes read one
+// snapshot (a savepoint: a read transaction, also inside a caller's transaction).
+Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
+                                 const std::vector<NodeRow>& nodes, RunSummary& out) {
   auto labels = Labels::read(db, run_id);
   if (!labels) return labels.error();
-  LinkAccumulator acc(out, nodes, profiles, *labels);
+  if (auto ok = sql::exec(db, "SAVEPOINT summary_links"); !ok) return ok.error();
+  struct Release {
+    sqlite3* db;
+    ~Release() { (void)sql::exec(db, "RELEASE summary_links"); }
+  } release{db};
+  LinkAccumulator acc(out, nodes, *labels);
+  // Row counts and id bounds: each one index lookup (a scan without the indexes).
+  std::uint64_t table_rows = 0, lo = 0, hi = 0;
+  for (auto [sql, n] :
+       {std::pair{"SELECT COALESCE(max(rowid), 0) FROM connection_rows WHERE ?1 NOT NULL",
+                  &table_rows},
+        std::pair{"SELECT COALESCE(min(conn_id), 1) FROM connection_rows WHERE run_id=?1", &lo},
+        std::pair{"SELECT COALESCE(max(conn_id), 0) FROM connection_rows WHERE run_id=?1", &hi}})
+    if (auto r = count_into(db, sql, run_id, *n); !r) return r.error();
+  acc.expect_ids(lo, hi, 2 * table_rows);
+  {
+    auto q = prepare(db, kLinkOrderSql, run_id);
+    if (!q) return q.error();
+    while (q->next())
+      acc.add_in_link_order(*q);
+    if (auto st = q->status(); !st) return st.error();
+  }
+  acc.end_link_order();
+  // A scan reads every run's rows: worth it when this run's are a good part of them.
+  auto q = prepare(db, out.connections * 4 >= table_rows ? kLinkRowsSql : kLinkRowsByIdSql, run_id);
+  if (!q) return q.error();
   while (q->next())
-    acc.add(*q);
-  acc.finish();
-  return true;
+    acc.add_row(*q);
+  if (auto st = q->status(); !st) return st.error();
+  auto profiles = run_profiles(db, run_id, acc.versions());
+  if (!profiles) return profiles.error();
+  acc.finish(*profiles);
+  out.connections_ended_by_faults = acc.faulted();
+  return profiles;
 }
 
 // One (count) row of `sql` into `n`.
@@ -580,20 +734,6 @@ Result<bool> summarize_phases(sqlite3* db, std::int64_t run_id, const Profiles& 
   return true;
 }
 
-Result<bool> count_faults(sqlite3* db, std::int64_t run_id, RunSummary& out) {
-  auto q =
-      prepare(db,
-              "SELECT (SELECT count(*) FROM faults WHERE run_id=?1), "
-              "(SELECT count(*) FROM connection_rows WHERE +run_id=?1 AND fault_id IS NOT NULL)",
-              run_id);
-  if (!q) return q.error();
-  if (q->next()) {
-    out.faults = static_cast<std::uint64_t>(q->int64(0));
-    out.connections_ended_by_faults = static_cast<std::uint64_t>(q->int64(1));
-  }
-  return true;
-}
-
 // out.consensus, with the slot timing of the shortest block interval among the nodes.
 Result<bool> add_consensus(sqlite3* db, std::int64_t run_id, const std::vector<NodeRow>& nodes,
                            const Profiles& profiles, RunSummary& out) {
@@ -622,17 +762,16 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
   auto nodes = read_nodes(db, run_id);
   if (!nodes) return nodes.error();
   out.nodes = nodes->size();
-  auto versions = run_versions(db, run_id);
-  if (!versions) return versions.error();
-  auto profiles = run_profiles(db, run_id, *versions);
+  auto profiles = summarize_links(db, run_id, *nodes, out);
   if (!profiles) return profiles.error();
-  if (auto r = summarize_links(db, run_id, *nodes, *profiles, out); !r) return r.error();
   if (auto r = count_into(db, "SELECT count(*) FROM protocol_error_rows WHERE run_id=?1", run_id,
                           out.protocol_errors);
       !r)
     return r.error();
   if (auto r = summarize_phases(db, run_id, *profiles, out); !r) return r.error();
-  if (auto r = count_faults(db, run_id, out); !r) return r.error();
+  if (auto r = count_into(db, "SELECT count(*) FROM faults WHERE run_id=?1", run_id, out.faults);
+      !r)
+    return r.error();
   if (auto r = add_consensus(db, run_id, *nodes, *profiles, out); !r) return r.error();
   return out;
 }
