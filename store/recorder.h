@@ -1,7 +1,9 @@
 // Recorder: writes a run into an SQLite results DB (schema in docs/schema.md).
 //
 // One connection; WAL; prepared INSERTs reused for every row; rows grouped into explicit
-// transactions of up to kBatchRows (commits cost far more than inserts). The simulator
+// transactions of up to kBatchRows (commits cost far more than inserts). Rows are queued
+// and a writer thread steps them in order (store/row_queue.h), so the simulation loop and
+// SQLite share the machine's cores; the DB holds the same rows either way. The simulator
 // only writes; analysis reads the DB afterwards. Rows hold virtual time, never wall time,
 // except the runs.wall_* columns (excluded from determinism checks).
 //
@@ -23,6 +25,7 @@
 #include "node_core/version_profile.h"
 #include "store/conn_record.h"
 #include "store/results_db.h"
+#include "store/row_queue.h"
 #include "store/sqlite.h"
 
 namespace ts::sim {
@@ -70,7 +73,9 @@ struct BlockRow {
 
 class Recorder {
  public:
-  static constexpr int kBatchRows = 4096;
+  static constexpr int kBatchRows = 4096;  // rows per transaction
+  // Rows handed to the writer thread at a time (store/row_queue.h).
+  static constexpr std::size_t kQueueRows = 1024;
   // A run's protocol error texts get labels up to this many; later new ones are stored whole.
   static constexpr std::size_t kMaxTextLabels = 4096;
 
@@ -123,16 +128,28 @@ class Recorder {
   bool records(RecordLevel l) const { return level_ >= l; }
   // Wall time spent inside SQLite calls (step, reset, exec), measured only after
   // set_timing(true). Informational (stderr); never part of the results.
-  void set_timing(bool on) { timing_ = on; }
+  // SQLite runs on the recorder's writer thread while the simulation goes on (rows are
+  // queued, store/row_queue.h); writer_wait_seconds() is what the caller spent waiting
+  // for it. Read both after end_run.
+  void set_timing(bool on) {
+    timing_ = on;
+    queue_->set_timing(on);
+  }
   double sqlite_seconds() const { return sqlite_ns_ / 1e9; }
+  double writer_wait_seconds() const { return queue_->wait_seconds(); }
 
   // Commits what is pending and marks the run `status` ('complete' or 'interrupted').
   Result<bool> end_run(std::string_view status, const RunTotals& totals);
-  // Commits pending rows (the run stays 'running').
+  // Writes and commits the queued rows (the run stays 'running').
   Result<bool> flush();
 
   std::int64_t run_id() const { return run_id_; }
-  sqlite3* db() const { return db_.get(); }
+  // The DB for direct use: waits until every queued row is written. A write error is
+  // reported by flush() and end_run(), not here.
+  sqlite3* db() {
+    (void)queue_->drain();
+    return db_.get();
+  }
 
  private:
   Recorder() = default;
@@ -140,6 +157,8 @@ class Recorder {
   Result<sql::Statement> prepare(const char* sql);
   Result<bool> step_reset(sql::Statement& s);
   Result<bool> row_added();
+  Result<bool> commit();  // the open transaction, if any (on whichever thread writes)
+  Result<bool> write_rows(const RowQueue::Batch& batch);
   Error db_error(std::string_view what) const;
   // The run's labels.label_id of `text`, its row written the first time.
   Result<std::int64_t> label(std::string_view text);
@@ -164,6 +183,8 @@ class Recorder {
   bool run_open_ = false;  // begun and not ended: the destructor marks it 'failed'
   int rows_in_txn_ = 0;
   bool in_txn_ = false;
+  // Last: joined before the statements and the DB it writes through are destroyed.
+  std::unique_ptr<RowQueue> queue_;
 };
 
 }  // namespace ts::sim

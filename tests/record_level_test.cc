@@ -72,7 +72,8 @@ TEST_CASE("record levels: --progress and --profile write to stderr only") {
   CHECK(plain.err.find("SQLite:") == std::string::npos);
   CHECK(loud.err.find("SQLite: ") != std::string::npos);
   CHECK(loud.err.find("% of") == std::string::npos);
-  CHECK(loud.err.find(" %), --record samples") != std::string::npos);
+  CHECK(loud.err.find(" %), the loop waited ") != std::string::npos);
+  CHECK(loud.err.find(" s for it, --record samples") != std::string::npos);
   CHECK(plain.err.find("after the loop:") == std::string::npos);
   CHECK(loud.err.find(" s ending the run (indexes), ") != std::string::npos);
   // A run long enough to report: the line is rewritten in place (\r) and cleared at the end.

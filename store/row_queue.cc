@@ -1,0 +1,115 @@
+#include "store/row_queue.h"
+
+#include <chrono>
+#include <utility>
+
+namespace ts::sim {
+
+void RowQueue::Batch::clear() {
+  rows.clear();
+  values.clear();
+  text.clear();
+}
+
+RowQueue::Builder& RowQueue::Builder::bind(int parameter, std::string_view v) {
+  const auto at = static_cast<std::int64_t>(batch_.text.size());
+  batch_.text.append(v);
+  return add({at, static_cast<std::uint32_t>(v.size()), static_cast<std::int16_t>(parameter),
+              ValueType::kText});
+}
+
+void RowQueue::bind(const Batch& batch, const Row& row) {
+  sql::Statement& s = *row.statement;
+  for (std::uint32_t k = 0; k < row.value_count; ++k) {
+    const Value& v = batch.values[row.first_value + k];
+    switch (v.type) {
+      case ValueType::kInt:
+        s.bind(v.parameter, v.number);
+        break;
+      case ValueType::kText:
+        s.bind(
+            v.parameter,
+            std::string_view(batch.text).substr(static_cast<std::size_t>(v.number), v.text_size));
+        break;
+      case ValueType::kNull:
+        s.bind_null(v.parameter);
+        break;
+    }
+  }
+}
+
+RowQueue::RowQueue(Writer writer, std::size_t rows_per_batch)
+    : writer_(std::move(writer)), rows_per_batch_(rows_per_batch) {
+  thread_ = std::thread([this] { run(); });
+}
+
+RowQueue::~RowQueue() {
+  (void)drain();
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+RowQueue::Builder RowQueue::row(sql::Statement& statement) {
+  filling_.rows.push_back({&statement, static_cast<std::uint32_t>(filling_.values.size()), 0});
+  return Builder(filling_);
+}
+
+Result<bool> RowQueue::submit() {
+  if (filling_.rows.size() < rows_per_batch_) return true;
+  return hand_off();
+}
+
+void RowQueue::wait_idle(std::unique_lock<std::mutex>& lock) {
+  if (!out_) return;
+  const auto t0 =
+      timing_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+  changed_.wait(lock, [this] { return !out_; });
+  if (timing_)
+    wait_ns_ +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+}
+
+Result<bool> RowQueue::hand_off() {
+  {
+    std::unique_lock lock(mutex_);
+    wait_idle(lock);
+    if (error_) return *error_;
+    std::swap(filling_, writing_);
+    out_ = true;
+  }
+  changed_.notify_all();
+  filling_.clear();  // the batch the writer finished: its capacity is reused
+  return true;
+}
+
+Result<bool> RowQueue::drain() {
+  if (!filling_.rows.empty()) {
+    if (auto ok = hand_off(); !ok) return ok;
+  }
+  std::unique_lock lock(mutex_);
+  wait_idle(lock);
+  if (error_) return *error_;
+  return true;
+}
+
+void RowQueue::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return out_ || stop_; });
+    if (!out_) return;  // stopped with nothing out
+    lock.unlock();
+    // hand_off() gives out no batch once error_ is set: this is the first error.
+    Result<bool> ok = writer_(writing_);
+    lock.lock();
+    if (!ok) error_ = ok.error();
+    out_ = false;
+    changed_.notify_all();
+  }
+}
+
+}  // namespace ts::sim
