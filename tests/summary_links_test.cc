@@ -35,6 +35,13 @@ sim::ConnRecord conn(std::uint64_t id, std::uint32_t dialer, std::uint32_t liste
   return r;
 }
 
+// Connection `id` on `dialer` -> `listener`, dialed at `id` s and closed 100 ms later.
+sim::ConnRecord short_conn(std::uint64_t id, std::uint32_t dialer, std::uint32_t listener,
+                           std::string_view dialer_version) {
+  const SimTime t_dial = static_cast<SimTime>(id) * kSecond;
+  return conn(id, dialer, listener, dialer_version, t_dial, t_dial + 100 * kMillisecond);
+}
+
 // Link a -> b's three connections, written in close order: #2 (dialed second) closes
 // before #1, which outlives #2's dial; #3 is still open at the end. #1, the first dialed,
 // is the only one whose dialer ran pre-fix. Their conn_ids are 1, 2, 3 times `id_step`.
@@ -107,8 +114,7 @@ TEST_CASE("summary links: the main close reason counts past the first few kinds"
       node::CloseReason::kReset,          node::CloseReason::kReset};
   std::uint64_t id = 1;
   for (const auto reason : reasons) {
-    auto r = conn(id, 1, 2, "post-fix", static_cast<SimTime>(id) * kSecond,
-                  static_cast<SimTime>(id) * kSecond + 100 * kMillisecond);
+    auto r = short_conn(id, 1, 2, "post-fix");
     r.close_reason = reason;
     REQUIRE((*rec)->add_connection(r).ok());
     ++id;
@@ -129,8 +135,7 @@ TEST_CASE("summary links: a version only a connection row names has its profile"
   begin(**rec);
   std::uint64_t id = 1;
   for (const std::uint32_t fault : {0u, 3u, 4u}) {
-    auto r = conn(id, 0, 1, "logging-fix", static_cast<SimTime>(id) * kSecond,
-                  static_cast<SimTime>(id) * kSecond + 100 * kMillisecond);
+    auto r = short_conn(id, 0, 1, "logging-fix");
     r.fault_id = fault;
     REQUIRE((*rec)->add_connection(r).ok());
     ++id;
