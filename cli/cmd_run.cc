@@ -230,8 +230,8 @@ int run_scenario(const RunOptions& o) {
              wall > 0 ? static_cast<double>(stats->events) / wall / 1e6 : 0.0);
   if (o.profile)
     fmt::print(stderr,
-               "SQLite: {:.3f} s on the writer thread beside {:.3f} s wall ({:.1f} %), the loop "
-               "waited {:.3f} s for it, --record {}\n",
+               "SQLite: {:.3f} s (rows on the writer thread, then ending the run) beside {:.3f} s "
+               "wall ({:.1f} %), the loop waited {:.3f} s for it, --record {}\n",
                (*rec)->sqlite_seconds(), wall,
                wall > 0 ? 100 * (*rec)->sqlite_seconds() / wall : 0.0,
                (*rec)->writer_wait_seconds(), o.record);

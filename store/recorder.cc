@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <system_error>
 #include <utility>
 
 #include "node_core/profile_fields.h"
@@ -169,8 +170,12 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
     if (!s) return s.error();
     (*r).*member = std::move(*s);
   }
-  r->queue_ = std::make_unique<RowQueue>(
-      [rec = r.get()](const RowQueue::Batch& b) { return rec->write_rows(b); }, kQueueRows);
+  try {
+    r->queue_ = std::make_unique<RowQueue>(
+        [rec = r.get()](const RowQueue::Batch& b) { return rec->write_rows(b); }, kQueueRows);
+  } catch (const std::system_error& e) {
+    return Error{"results DB '" + path + "': cannot start the writer thread: " + e.what()};
+  }
   return r;
 }
 
@@ -573,9 +578,16 @@ Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals)
   if (auto ok = flush(); !ok) return ok;
   // The index build sorts every row: in memory that sort held ~170 MB and ran slower than
   // SQLite's external merge through temporary files (measured on the churn network).
-  if (auto ok = exec("PRAGMA temp_store=FILE"); !ok) return ok;
-  if (auto ok = exec(results_db_indexes()); !ok) return ok;
-  if (auto ok = exec("PRAGMA temp_store=MEMORY"); !ok) return ok;
+  // (An in-memory DB keeps its sort in memory too.)
+  const bool on_file = path_ != ":memory:";
+  if (on_file) {
+    if (auto ok = exec("PRAGMA temp_store=FILE"); !ok) return ok;
+  }
+  auto indexed = exec(results_db_indexes());
+  if (on_file) {
+    if (auto ok = exec("PRAGMA temp_store=MEMORY"); !ok && indexed) return ok;
+  }
+  if (!indexed) return indexed;
   auto s = db_.prepare(
       "UPDATE runs SET status=?, events=?, end_ns=?, wall_seconds=?, "
       "fingerprint=? WHERE run_id=?");

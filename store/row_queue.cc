@@ -12,6 +12,7 @@ void RowQueue::Batch::clear() {
 }
 
 RowQueue::Builder& RowQueue::Builder::bind(int parameter, std::string_view v) {
+  if (v.data() == nullptr) return bind_null(parameter);  // as sqlite3_bind_text binds it
   const auto at = static_cast<std::int64_t>(batch_.text.size());
   batch_.text.append(v);
   return add({at, static_cast<std::uint32_t>(v.size()), static_cast<std::int16_t>(parameter),
@@ -53,12 +54,24 @@ RowQueue::~RowQueue() {
   thread_.join();
 }
 
+void RowQueue::drop_open_row() {
+  if (!row_open_) return;
+  row_open_ = false;
+  filling_.values.resize(filling_.rows.back().first_value);
+  filling_.text.resize(open_row_text_at_);
+  filling_.rows.pop_back();
+}
+
 RowQueue::Builder RowQueue::row(sql::Statement& statement) {
+  drop_open_row();  // one an exception left half bound
+  row_open_ = true;
+  open_row_text_at_ = filling_.text.size();
   filling_.rows.push_back({&statement, static_cast<std::uint32_t>(filling_.values.size()), 0});
   return Builder(filling_);
 }
 
 Result<bool> RowQueue::submit() {
+  row_open_ = false;
   if (filling_.rows.size() < rows_per_batch_) return true;
   return hand_off();
 }
@@ -78,7 +91,7 @@ Result<bool> RowQueue::hand_off() {
   {
     std::unique_lock lock(mutex_);
     wait_idle(lock);
-    if (error_) return *error_;
+    if (auto e = error(); !e) return e;
     std::swap(filling_, writing_);
     out_ = true;
   }
@@ -88,11 +101,17 @@ Result<bool> RowQueue::hand_off() {
 }
 
 Result<bool> RowQueue::drain() {
+  drop_open_row();
   if (!filling_.rows.empty()) {
     if (auto ok = hand_off(); !ok) return ok;
   }
   std::unique_lock lock(mutex_);
   wait_idle(lock);
+  return error();
+}
+
+Result<bool> RowQueue::error() const {
+  if (writer_threw_) return Error{"results DB writer thread: out of memory"};
   if (error_) return *error_;
   return true;
 }
@@ -104,9 +123,18 @@ void RowQueue::run() {
     if (!out_) return;  // stopped with nothing out
     lock.unlock();
     // hand_off() gives out no batch once error_ is set: this is the first error.
-    Result<bool> ok = writer_(writing_);
+    bool threw = false;
+    try {
+      if (auto ok = writer_(writing_); !ok) {
+        lock.lock();
+        error_ = ok.error();
+        lock.unlock();
+      }
+    } catch (...) {  // std::bad_alloc: reported by the owner, which can allocate the text
+      threw = true;
+    }
     lock.lock();
-    if (!ok) error_ = ok.error();
+    if (threw) writer_threw_ = true;
     out_ = false;
     changed_.notify_all();
   }

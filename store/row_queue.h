@@ -7,8 +7,10 @@
 // - The writer function runs on the queue's own thread, one batch at a time, in queue order,
 //   and is the only user of the DB while a batch is out. After drain() returns, no batch is
 //   out and the owner may use the DB directly until it queues the next row.
-// - The first error the writer returns is kept; later batches are discarded, and submit()
-//   and drain() return that error from then on.
+// - The first error the writer returns (or an exception it throws) is kept; later batches
+//   are discarded, and submit() and drain() return that error from then on.
+// - A row is queued by submit(): one that row() started and an exception interrupted is
+//   dropped, never written half bound.
 // - The rows a run writes are the same, in the same order, as if each had been stepped where
 //   it was queued: only when they reach SQLite moves.
 #pragma once
@@ -97,7 +99,9 @@ class RowQueue {
   double wait_seconds() const { return static_cast<double>(wait_ns_) / 1e9; }
 
  private:
-  Result<bool> hand_off();  // owner: waits for the writer, gives it the filling batch
+  Result<bool> hand_off();     // owner: waits for the writer, gives it the filling batch
+  void drop_open_row();        // owner: the row row() started and submit() did not end
+  Result<bool> error() const;  // with mutex_ held
   void wait_idle(std::unique_lock<std::mutex>& lock);
   void run();  // the writer thread
 
@@ -110,6 +114,9 @@ class RowQueue {
   bool out_ = false;            // writing_ is the writer's (guarded by mutex_)
   bool stop_ = false;           // guarded by mutex_
   std::optional<Error> error_;  // guarded by mutex_
+  bool writer_threw_ = false;   // guarded by mutex_
+  bool row_open_ = false;       // the owner's: row() was called, submit() not yet
+  std::size_t open_row_text_at_ = 0;
   bool timing_ = false;
   std::int64_t wait_ns_ = 0;
   std::thread thread_;  // last: started once the rest is built, joined first
