@@ -15,17 +15,17 @@
 // far heap's top) becomes current and its events move into `near_`. Invariant: `near_` holds
 // every pending event whose epoch is <= cur_epoch_, the ring those in (cur, cur + kRing),
 // the far heap the rest (and possibly some in the ring's range, scheduled long ago).
-// Heaps and small buckets keep their capacity: no allocation per event once they have grown
-// (a bucket above kKeepCapacity is freed when emptied; it regrows once per ring turn).
+// The heaps keep their capacity, and the buckets share one pool of fixed-size chunks
+// (driver/chunked_buckets.h): no allocation per event once they have grown to the peak.
 // Not thread-safe.
 #pragma once
 
 #include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <vector>
 
 #include "common/assert.h"
+#include "driver/chunked_buckets.h"
 #include "driver/quad_heap.h"
 #include "driver/timed_event.h"
 
@@ -36,11 +36,10 @@ class BasicScheduler {
  public:
   using Event = BasicEvent<Kind>;
 
-  static constexpr int kEpochBits = 24;             // one epoch = 2^24 ns ≈ 16.8 ms
-  static constexpr std::int64_t kRing = 4096;       // epochs the bucket ring spans (≈ 68.7 s)
-  static constexpr std::size_t kKeepCapacity = 64;  // events a cleared bucket keeps room for
+  static constexpr int kEpochBits = 24;        // one epoch = 2^24 ns ≈ 16.8 ms
+  static constexpr std::int64_t kRing = 4096;  // epochs the bucket ring spans (≈ 68.7 s)
 
-  BasicScheduler() : ring_(static_cast<std::size_t>(kRing)) {}
+  BasicScheduler() = default;
   BasicScheduler(const BasicScheduler&) = delete;
   BasicScheduler& operator=(const BasicScheduler&) = delete;
 
@@ -54,7 +53,7 @@ class BasicScheduler {
       near_.push(e);
     } else if (ep - cur_epoch_ < kRing) {
       const std::size_t i = bucket(ep);
-      ring_[i].push_back(e);
+      ring_.push(i, e);
       bits_[i >> 6] |= std::uint64_t{1} << (i & 63);
       ++in_ring_;
     } else {
@@ -105,17 +104,10 @@ class BasicScheduler {
     if (in_ring_ > 0) next = std::min(next, cur_epoch_ + distance_to_next_bucket());
     cur_epoch_ = next;
     const std::size_t i = bucket(next);
-    std::vector<Event>& b = ring_[i];
-    if (!b.empty()) {
-      TS_ASSERT(epoch(b.front().at) == next);  // a bucket holds one epoch of the ring's span
-      for (const Event& e : b)
-        near_.push(e);
-      in_ring_ -= b.size();
-      b.clear();
-      // A bucket is refilled only kRing epochs (≈ 68.7 s) later: a large one gives its
-      // memory back instead of holding it empty meanwhile (kept, the 4,096 buckets' peaks
-      // added up to ~5.7 KB per node at 10,000 nodes). Small ones keep it: no allocation.
-      if (b.capacity() > kKeepCapacity) std::vector<Event>().swap(b);
+    if (!ring_.empty(i)) {
+      // A bucket holds one epoch of the ring's span.
+      TS_ASSERT(epoch(ring_.front(i).at) == next);
+      in_ring_ -= ring_.drain(i, [this](const Event& e) { near_.push(e); });
       bits_[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
     }
     while (!far_.empty() && epoch(far_.top_time()) == next)
@@ -142,9 +134,10 @@ class BasicScheduler {
     return 0;
   }
 
-  BasicQuadHeap<Kind> near_;              // events of epochs <= cur_epoch_
-  std::vector<std::vector<Event>> ring_;  // bucket(ep): events of epoch ep, unsorted
-  std::uint64_t bits_[kWords] = {};       // non-empty buckets
+  BasicQuadHeap<Kind> near_;  // events of epochs <= cur_epoch_
+  ChunkedBuckets<Event, static_cast<std::size_t>(kRing)>
+      ring_;                         // bucket(ep): events of epoch ep, unsorted
+  std::uint64_t bits_[kWords] = {};  // non-empty buckets
   std::size_t in_ring_ = 0;
   BasicQuadHeap<Kind> far_;  // events at least kRing epochs ahead when they were scheduled
   std::int64_t cur_epoch_ = 0;

@@ -531,6 +531,21 @@ void Node::encode_for_wire(const Message& m) {
   scratch_.swap(framed);
 }
 
+void Node::take_ping_buffer(Conn& c) {
+  if (c.pending.capacity() != 0 || ping_pool_ == nullptr || ping_pool_->empty()) return;
+  c.pending.swap(ping_pool_->back());
+  ping_pool_->pop_back();
+}
+
+void Node::clear_pending(Conn& c) {
+  c.pending.clear();
+  if (ping_pool_ != nullptr && ping_pool_->size() < kPooledPingSets &&
+      c.pending.capacity() <= kPooledPingRoom) {
+    ping_pool_->push_back(std::move(c.pending));
+  }
+  PendingPings().swap(c.pending);  // moved from, or freed here
+}
+
 void Node::send_ping(SimTime now, Conn& c) {
   const std::uint64_t nonce = prng_.next_u64();
   send(c, Ping{nonce, wall_clock_s(now)});
@@ -539,6 +554,7 @@ void Node::send_ping(SimTime now, Conn& c) {
     const std::size_t drop = std::min<std::size_t>(profile_->dialer.pending_drop, c.pending.size());
     c.pending.erase(c.pending.begin(), c.pending.begin() + static_cast<std::ptrdiff_t>(drop));
   }
+  take_ping_buffer(c);
   c.pending.push_back(PendingPing{nonce, now});
   purge_pings(now, c);
   note(c.id, NoteKind::kPingSent, static_cast<std::int64_t>(nonce));
@@ -622,7 +638,7 @@ void Node::check_pings(SimTime now, Conn& c) {
     }
   }
   std::erase_if(c.pending, expired);
-  if (c.pending.empty()) std::vector<PendingPing>().swap(c.pending);
+  if (c.pending.empty()) clear_pending(c);
   const bool wl = whitelisted(c);
   const DialerPolicy& d = profile_->dialer;
   if (c.missed < (wl ? d.whitelisted_max_missed : profile_->timers.max_missed_pongs)) return;
@@ -631,8 +647,7 @@ void Node::check_pings(SimTime now, Conn& c) {
     return;
   }
   c.missed = 0;  // a whitelisted peer is kept (546a294, fae8ba7)
-  if (d.whitelisted_pong == WhitelistedPong::kResetClear)
-    std::vector<PendingPing>().swap(c.pending);
+  if (d.whitelisted_pong == WhitelistedPong::kResetClear) clear_pending(c);
 }
 
 void Node::on_bytes(SimTime now, const BytesIn& b) {
@@ -845,7 +860,7 @@ void Node::on_outbound_message(SimTime now, Conn& c, const Message& m) {
     c.pending.erase(it);
     // Pongs come back within a round trip, so between pings the set is usually empty: free
     // it then (a healthy connection holds no ping buffer for 30 s of every 30).
-    if (c.pending.empty()) std::vector<PendingPing>().swap(c.pending);
+    if (c.pending.empty()) clear_pending(c);
     c.missed = 0;
     if (oldest) rearm_ping_check(now, c);
     return;
@@ -896,6 +911,7 @@ void Node::forget(SimTime now, ConnId id) {
   if (it == conns_.end()) return;
   const bool outbound = it->dir == Direction::kOutbound;
   const std::uint32_t peer = it->peer;
+  clear_pending(*it);  // its buffer back to the pool
   channel_.forget(id);
   forget_conn_state(*it);
   conns_.erase(it);

@@ -100,6 +100,19 @@ class Node {
   // driver that puts the buffers of delivered sends there lets steady traffic send without
   // allocating. Only the buffers' capacity is used. Null (the default): each send allocates.
   void set_payload_pool(std::vector<std::string>* pool) { payload_pool_ = pool; }
+  // An outbound connection's pending pings (nonce, send time), oldest first.
+  struct PendingPing {
+    std::uint64_t nonce;
+    SimTime sent_at;
+  };
+  using PendingPings = std::vector<PendingPing>;
+  // A connection's pending-ping set takes its buffer from the back of `pool` when it has
+  // none, and puts it back once the set is empty (at most kPooledPingSets wait there, each
+  // with room for at most kPooledPingRoom pings). A healthy connection has pings out for one
+  // round trip in every ping interval, so many nodes' connections share a few buffers and a
+  // ping round allocates nothing. Null (the default): an emptied set frees its buffer.
+  void set_ping_pool(std::vector<PendingPings>* pool) { ping_pool_ = pool; }
+  static constexpr std::size_t kPooledPingSets = 64, kPooledPingRoom = 8;
 
   const NodeConfig& config() const { return cfg_; }
   const VersionProfile& profile() const { return *profile_; }
@@ -144,17 +157,13 @@ class Node {
     // when it accepted a duplicate inbound) until the next dial.
     bool cm_forgotten = false;
   };
-  struct PendingPing {
-    std::uint64_t nonce;
-    SimTime sent_at;
-  };
   struct Conn {  // fields ordered for size; see remote() for the address
     ConnId id = 0;
-    SimTime check_anchor = kNever;     // outbound: the ping-check grid's origin (connect)
-    SimTime opened_at = 0;             // when the connection was established (either side)
-    LineBuffer lines;                  // Framing::kNdjson
-    FrameBuffer frames;                // Framing::kLengthPrefixed
-    std::vector<PendingPing> pending;  // outbound: oldest first (cap: pending_ping_limit)
+    SimTime check_anchor = kNever;  // outbound: the ping-check grid's origin (connect)
+    SimTime opened_at = 0;          // when the connection was established (either side)
+    LineBuffer lines;               // Framing::kNdjson
+    FrameBuffer frames;             // Framing::kLengthPrefixed
+    PendingPings pending;  // outbound: oldest first (cap: pending_ping_limit); set_ping_pool
     // Inbound from an address that is not dotted-quad IPv4 (live drivers may give one):
     // the text as given. Null otherwise; the address is then remote_ipv4.
     std::unique_ptr<std::string> remote_text;
@@ -186,6 +195,10 @@ class Node {
   void dispatch(SimTime now, Conn& c, const Message& m);
   // scratch_'s bytes, for a Send, in a buffer from the payload pool when it has one.
   std::string scratch_payload();
+  // c.pending is about to get a ping: a buffer from the ping pool when it has none.
+  void take_ping_buffer(Conn& c);
+  // Empties c.pending; its buffer goes back to the ping pool (or is freed).
+  void clear_pending(Conn& c);
   // The wire bytes of `m` in this build's framing, into scratch_.
   void encode_for_wire(const Message& m);
   void on_inbound_message(SimTime now, Conn& c, const Message& m);
@@ -350,6 +363,7 @@ class Node {
   std::vector<Output>* sink_ = nullptr;  // see set_output_sink
   std::string scratch_;
   std::vector<std::string>* payload_pool_ = nullptr;  // see set_payload_pool
+  std::vector<PendingPings>* ping_pool_ = nullptr;    // see set_ping_pool
   std::int64_t drift_ppm_ = 0;
   SimTime drift_since_ = 0;
 

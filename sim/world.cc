@@ -426,6 +426,7 @@ void World::start_node(std::uint32_t n, const node::VersionProfile* profile) {
   // after every handle() and never re-enters a node, so no node keeps a buffer of its own.
   sn.core->set_output_sink(&outputs_);
   sn.core->set_payload_pool(&spare_payloads_);
+  sn.core->set_ping_pool(&spare_ping_sets_);
   sn.state = NodeState::kUp;
   if (rec_)
     record_error(rec_->add_node_event(sched_.now(), n, -1, "start", std::string(profile->name)));

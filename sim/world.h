@@ -283,6 +283,8 @@ class World {
   std::vector<node::Output> outputs_;  // scratch, reused
   // Buffers of delivered data segments, for the nodes' next sends (Node::set_payload_pool).
   std::vector<std::string> spare_payloads_;
+  // Emptied pending-ping sets, for the nodes' next pings (Node::set_ping_pool).
+  std::vector<node::Node::PendingPings> spare_ping_sets_;
   std::vector<Fault> faults_;
   LinkFaults link_faults_{faults_};  // the active link faults
   Prng fault_rng_;

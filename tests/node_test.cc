@@ -570,3 +570,43 @@ TEST_CASE("node: sends reuse the payload pool's buffers and write only their own
   for (const auto& left : pool)
     CHECK(left == junk);
 }
+
+// Node::set_ping_pool: a connection's pending-ping set takes its buffer from the pool's back
+// when it has none, and gives it back when the set empties or the connection ends (unless
+// the pool is full or the buffer too large). Pongs match as they do without a pool.
+TEST_CASE("node: pending-ping sets take their buffer from the ping pool and give it back") {
+  std::vector<Node::PendingPings> pool(1);
+  pool.back().reserve(4);
+  const auto* const buffer = pool.back().data();
+  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix", 7);
+  h.node.set_ping_pool(&pool);
+  h.feed(0, Start{});
+  h.feed(millis(10), Connected{1, Direction::kOutbound, 0, {}, 0});
+  std::vector<std::uint64_t> nonces;
+  h.append_ping_nonces(nonces);
+  REQUIRE(nonces.size() == 2);  // the connect path's ping and the first tick's
+  CHECK(pool.empty());          // the set holds the pool's buffer
+  h.feed(millis(30), BytesIn{1, line(Pong{nonces[0], 1})});
+  CHECK(pool.empty());  // one still pending
+  h.feed(millis(31), BytesIn{1, line(Pong{nonces[1], 1})});
+  CHECK(h.all<Note>().front().kind == NoteKind::kPongMatched);
+  REQUIRE(pool.size() == 1);  // the emptied set gave its buffer back
+  CHECK(pool.back().data() == buffer);
+  CHECK(pool.back().empty());
+  h.feed(seconds(30) + millis(10), TimerFired{{TimerKind::kPingTick, 0}});
+  CHECK(pool.empty());
+  h.feed(seconds(31), Closed{1, CloseReason::kPeerClosed});  // a ping still pending
+  REQUIRE(pool.size() == 1);  // the ended connection's set gave it back
+  CHECK(pool.back().data() == buffer);
+  CHECK(pool.back().empty());
+}
+
+TEST_CASE("node: the ping pool keeps at most kPooledPingSets buffers") {
+  std::vector<Node::PendingPings> pool(Node::kPooledPingSets);
+  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix", 7);
+  h.feed(0, Start{});
+  h.feed(millis(10), Connected{1, Direction::kOutbound, 0, {}, 0});  // no pool: allocates
+  h.node.set_ping_pool(&pool);
+  h.feed(seconds(1), Closed{1, CloseReason::kPeerClosed});
+  CHECK(pool.size() == Node::kPooledPingSets);  // full: the set's buffer was freed
+}
