@@ -1,7 +1,8 @@
 // WriterRegistry: the node's one writer per remote IP (peer_connection_registry.rs: a map
 // keyed by IP whose `insert` replaces). What upstream writes "to IP X" (the listener's
 // replies and forwarded broadcasts, send_to_peer) goes to the connection registered last
-// for X, whichever connection it was meant for. Few entries per node: a flat vector.
+// for X, whichever connection it was meant for. Few entries per node: two flat parallel
+// vectors, so that is_writer (on every listener send) scans 8 bytes per entry.
 #pragma once
 
 #include <string>
@@ -24,14 +25,15 @@ class WriterRegistry {
   void erase_conn(ConnId conn);
   // b5513be's unregister_peer(ip).
   void erase_ip(std::string_view ip);
-  void clear() { entries_.clear(); }
+  void clear() {
+    ips_.clear();
+    conns_.clear();
+  }
 
  private:
-  struct Entry {
-    std::string ip;
-    ConnId conn;
-  };
-  std::vector<Entry> entries_;
+  void erase_at(std::size_t i);
+  std::vector<std::string> ips_;  // one entry per IP
+  std::vector<ConnId> conns_;     // conns_[i] writes to ips_[i]
 };
 
 }  // namespace ts::node
