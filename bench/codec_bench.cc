@@ -19,23 +19,8 @@
 
 #include "node_core/chain.h"
 #include "node_core/codec.h"
+#include "tests/alloc/counting_new.h"
 #include "tests/reference_codec.h"
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace {
 
@@ -75,12 +60,12 @@ Cost measure(int runs, std::uint64_t iterations, Op op) {
   std::vector<double> ns;
   std::uint64_t allocs = 0;
   for (int r = 0; r < runs; ++r) {
-    const std::uint64_t a0 = g_allocations.load();
+    const std::uint64_t a0 = ts::test::allocations();
     const auto t0 = std::chrono::steady_clock::now();
     for (std::uint64_t i = 0; i < iterations; ++i)
       op();
     const auto t1 = std::chrono::steady_clock::now();
-    allocs += g_allocations.load() - a0;
+    allocs += ts::test::allocations() - a0;
     ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() /
                  static_cast<double>(iterations));
   }

@@ -4,38 +4,17 @@
 // sees only what the test drives (nothing else runs on another thread here).
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
-#include <string>
 
 #include "scenario/scenario.h"
 #include "sim/scheduler.h"
 #include "sim/world.h"
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/alloc/counting_new.h"
 
 namespace ts {
 namespace {
 
-std::uint64_t allocations() {
-  return g_allocations.load(std::memory_order_relaxed);
-}
+using test::allocations;
 
 // Pops one event and schedules its successor 1 to 60 s after it (deterministic jitter):
 // `pending` events cycle through the ring's buckets, ~pending / 30 s of them per second.
