@@ -553,8 +553,9 @@ void Node::take_ping_buffer(Conn& c) {
 
 void Node::clear_pending(Conn& c) {
   c.pending.clear();
-  if (ping_pool_ != nullptr && ping_pool_->size() < kPooledPingSets &&
-      c.pending.capacity() <= kPooledPingRoom) {
+  const std::size_t room = c.pending.capacity();  // 0: no buffer (inbound, already given back)
+  if (ping_pool_ != nullptr && ping_pool_->size() < kPooledPingSets && room != 0 &&
+      room <= kPooledPingRoom) {
     ping_pool_->push_back(std::move(c.pending));
   }
   PendingPings().swap(c.pending);  // moved from, or freed here

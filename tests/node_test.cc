@@ -601,12 +601,40 @@ TEST_CASE("node: pending-ping sets take their buffer from the ping pool and give
   CHECK(pool.back().empty());
 }
 
-TEST_CASE("node: the ping pool keeps at most kPooledPingSets buffers") {
-  std::vector<Node::PendingPings> pool(Node::kPooledPingSets);
-  Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix", 7);
-  h.feed(0, Start{});
-  h.feed(millis(10), Connected{1, Direction::kOutbound, 0, {}, 0});  // no pool: allocates
-  h.node.set_ping_pool(&pool);
-  h.feed(seconds(1), Closed{1, CloseReason::kPeerClosed});
-  CHECK(pool.size() == Node::kPooledPingSets);  // full: the set's buffer was freed
+TEST_CASE("node: the ping pool takes back only real buffers, and at most kPooledPingSets") {
+  std::vector<Node::PendingPings> pool;
+  SUBCASE("a connection that never held a buffer gives nothing back") {
+    Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix", 7);
+    h.node.set_ping_pool(&pool);
+    h.feed(0, Start{});
+    h.feed(millis(5), Connected{5, Direction::kInbound, 0, "3.3.3.3", 50000});
+    h.feed(millis(6), Closed{5, CloseReason::kPeerClosed});
+    CHECK(pool.empty());
+    h.feed(millis(10), Connected{1, Direction::kOutbound, 0, {}, 0});
+    std::vector<std::uint64_t> nonces;
+    h.append_ping_nonces(nonces);
+    REQUIRE(nonces.size() == 2);
+    h.feed(millis(30), BytesIn{1, line(Pong{nonces[0], 1}) + line(Pong{nonces[1], 1})});
+    REQUIRE(pool.size() == 1);  // the emptied set's buffer
+    h.feed(millis(40), Closed{1, CloseReason::kPeerClosed});
+    CHECK(pool.size() == 1);  // its set, already given back, adds no empty entry
+    CHECK(pool.back().capacity() != 0);
+  }
+  SUBCASE("a full pool frees the buffer instead") {
+    for (std::size_t i = 0; i + 1 < Node::kPooledPingSets; ++i) {
+      pool.emplace_back();
+      pool.back().reserve(1);
+    }
+    for (int round = 0; round < 2; ++round) {
+      Harness h("1.1.1.1", {"2.2.2.2"}, "post-fix", 7);
+      h.feed(0, Start{});
+      h.feed(millis(10), Connected{1, Direction::kOutbound, 0, {}, 0});  // no pool: allocates
+      h.node.set_ping_pool(&pool);
+      h.feed(seconds(1), Closed{1, CloseReason::kPeerClosed});  // two pings pending
+      CHECK(pool.size() == Node::kPooledPingSets);              // round 0 filled the last place
+    }
+    CHECK(pool.back().capacity() >= 2);  // round 0's buffer (two pings) took the last place
+    for (std::size_t i = 0; i + 1 < pool.size(); ++i)
+      CHECK(pool[i].capacity() == 1);
+  }
 }
