@@ -14,10 +14,11 @@ namespace ts::node {
 
 // Per-peer reconnection state. Doubling: the task's failure count. Adaptive: the node-wide
 // AdaptiveReconnectionAI profile of the peer's IP (it outlives a task, not the process).
+// `failures` is last so that a PeerSlot (node.h) packs its flags into the tail padding.
 struct ReconnectState {
-  std::uint32_t failures = 0;        // consecutive failed dials
   double learned_delay_s = 5.0;      // adaptive: optimal_retry_delay_secs
   SimTime last_failure_at = kNever;  // adaptive: time of the last failed dial
+  std::uint32_t failures = 0;        // consecutive failed dials
 };
 
 struct ReconnectDecision {
