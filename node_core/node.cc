@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <utility>
 
 #include "common/assert.h"
@@ -9,6 +10,16 @@
 #include "node_core/utf8.h"
 
 namespace ts::node {
+
+namespace {
+
+void append_decimal(std::string& out, std::uint32_t v) {
+  char digits[10];
+  const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+  out.append(digits, end);
+}
+
+}  // namespace
 
 std::string_view close_reason_name(CloseReason r) {
   switch (r) {
@@ -245,14 +256,22 @@ std::size_t Node::buffered_bytes() const {
 }
 
 std::string Node::remote_ip(const Conn& c) const {
-  if (c.dir == Direction::kOutbound) return cfg_.peers[c.peer].ip;
-  if (c.remote_text) return *c.remote_text;
   std::string ip;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    ip += std::to_string((c.remote_ipv4 >> shift) & 0xff);
-    if (shift > 0) ip += '.';
-  }
+  append_remote_ip(ip, c);
   return ip;
+}
+
+void Node::append_remote_ip(std::string& out, const Conn& c) const {
+  if (c.dir == Direction::kOutbound) {
+    out += cfg_.peers[c.peer].ip;
+  } else if (c.remote_text) {
+    out += *c.remote_text;
+  } else {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      append_decimal(out, (c.remote_ipv4 >> shift) & 0xff);
+      if (shift > 0) out += '.';
+    }
+  }
 }
 
 Node::RemoteIp Node::remote_ip_key(const Conn& c) const {
@@ -272,7 +291,12 @@ Node::RemoteIp Node::remote_ip_key(const Conn& c) const {
 std::string Node::remote(const Conn& c) const {
   const std::uint16_t port =
       c.dir == Direction::kOutbound ? cfg_.peers[c.peer].port : c.remote_port;
-  return remote_ip(c) + ':' + std::to_string(port);
+  std::string s;
+  s.reserve(kLogLineRoom);
+  append_remote_ip(s, c);
+  s += ':';
+  append_decimal(s, port);
+  return s;
 }
 
 std::size_t Node::index_of(ConnId id) const {

@@ -261,10 +261,14 @@ class Node {
   void note(ConnId conn, NoteKind kind, std::int64_t value = 0, std::string text = {});
 
   Conn* find(ConnId id);
-  std::size_t index_of(ConnId id) const;       // into conns_; conns_.size() when not open
-  Conn& add_conn(Conn&& c);                    // appends to conns_ and conn_ids_
-  std::string remote(const Conn& c) const;     // "ip:port", as upstream's log lines name a peer
+  std::size_t index_of(ConnId id) const;  // into conns_; conns_.size() when not open
+  Conn& add_conn(Conn&& c);               // appends to conns_ and conn_ids_
+  // "ip:port", as upstream's log lines name a peer. Its buffer has room for the log line
+  // the caller builds around it (kLogLineRoom bytes), so that line allocates once.
+  std::string remote(const Conn& c) const;
   std::string remote_ip(const Conn& c) const;  // the address alone (the blacklist's key)
+  void append_remote_ip(std::string& out, const Conn& c) const;
+  static constexpr std::size_t kLogLineRoom = 120;
   // The remote address as connected_ip_count compares it, without building strings: IPv4
   // when the address parses as one (an inbound Conn keeps remote_text only if not).
   struct RemoteIp {
@@ -354,7 +358,7 @@ class Node {
   std::vector<std::string> cm_inbound_;  // octet tie-break: the manager's inbound IPs
   std::vector<PeerSlot> slots_;          // parallel to cfg_.peers
   std::vector<Conn> conns_;              // open connections, few per node
-  // conns_[i].id, packed: find() scans 8 bytes per connection, not a 160-byte Conn each
+  // conns_[i].id, packed: find() scans 8 bytes per connection, not a 128-byte Conn each
   // (at 10,000 nodes that scan was the loop's largest stall). Changed only by add_conn
   // and forget.
   std::vector<ConnId> conn_ids_;
