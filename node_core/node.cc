@@ -16,7 +16,8 @@ namespace {
 void append_decimal(std::string& out, std::uint32_t v) {
   char digits[10];
   const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
-  out.append(digits, end);
+  // (pointer, count): append(first, last) goes through _M_replace, 2.5 % of a churn run
+  out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
 }  // namespace
