@@ -318,6 +318,8 @@ class LinkAccumulator {
   std::vector<std::string> versions() const;
   // Connection rows of the run with a fault_id.
   std::uint64_t faulted() const { return faulted_; }
+  // Protocol errors coded in the rows (schema 8), not in protocol_error_rows.
+  std::uint64_t errors_in_rows() const { return errors_in_rows_; }
   // After pass 2, with the profiles of versions(): finishes every link (in link order) and
   // fills out.pairs.
   void finish(const Profiles& profiles);
@@ -364,6 +366,7 @@ class LinkAccumulator {
   const Labels& labels_;
   std::vector<std::int64_t> version_labels_;  // pass 2: every version label a row names
   std::uint64_t faulted_ = 0;
+  std::uint64_t errors_in_rows_ = 0;
   std::vector<LinkSamples> samples_;      // by index into out_.links
   std::vector<std::uint64_t> link_keys_;  // link_key(dialer, listener) of out_.links, sorted
   std::vector<NextDial> next_dial_;       // sorted by conn_id after pass 1
@@ -386,7 +389,8 @@ constexpr const char* kLinkOrderSql =
 #define TS_LINK_ROWS_COLUMNS                                                                 \
   "SELECT dialer, listener, conn_id, t_connect_ns, t_closed_dialer_ns, close_reason_label, " \
   "protocol_errors, dialer_version_label, listener_version_label, pings_sent, "              \
-  "pongs_matched, rtt_avg_ns, t_last_ping_ns, fault_id IS NOT NULL FROM connection_times WHERE "
+  "pongs_matched, rtt_avg_ns, t_last_ping_ns, fault_id IS NOT NULL, error_by IS NOT NULL "   \
+  "FROM connection_times WHERE "
 constexpr const char* kLinkRowsSql = TS_LINK_ROWS_COLUMNS "+run_id=?1";
 constexpr const char* kLinkRowsByIdSql = TS_LINK_ROWS_COLUMNS "run_id=?1";
 #undef TS_LINK_ROWS_COLUMNS
@@ -452,6 +456,7 @@ void LinkAccumulator::add_row(const sql::Statement& s) {
       version_labels_.push_back(label);
   }
   faulted_ += s.int64(13) != 0;
+  errors_in_rows_ += s.int64(14) != 0;
   const auto d = static_cast<std::uint32_t>(s.int64(0));
   const auto l = static_cast<std::uint32_t>(s.int64(1));
   if (d >= nodes_.size() || l >= nodes_.size()) return;
@@ -618,6 +623,7 @@ Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
   if (!profiles) return profiles.error();
   acc.finish(*profiles);
   out.connections_ended_by_faults = acc.faulted();
+  out.protocol_errors = acc.errors_in_rows();  // summarize() adds protocol_error_rows'
   return profiles;
 }
 
@@ -764,10 +770,12 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
   out.nodes = nodes->size();
   auto profiles = summarize_links(db, run_id, *nodes, out);
   if (!profiles) return profiles.error();
+  std::uint64_t error_rows = 0;
   if (auto r = count_into(db, "SELECT count(*) FROM protocol_error_rows WHERE run_id=?1", run_id,
-                          out.protocol_errors);
+                          error_rows);
       !r)
     return r.error();
+  out.protocol_errors += error_rows;
   if (auto r = summarize_phases(db, run_id, *profiles, out); !r) return r.error();
   if (auto r = count_into(db, "SELECT count(*) FROM faults WHERE run_id=?1", run_id, out.faults);
       !r)

@@ -46,7 +46,7 @@ Result<bool> apply_note(const NoteContext& ctx, const node::Note& note) {
         return ctx.recorder->add_protocol_error(
             ctx.now, ctx.node, ctx.peer, r ? r->conn_id : 0,
             node::protocol_error_kind_name(static_cast<node::ProtocolErrorKind>(note.value)),
-            note.text);
+            note.text, r);
       break;
     case NoteKind::kPeerGivenUp:
       if (ctx.recorder)

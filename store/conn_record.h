@@ -42,6 +42,7 @@ struct ConnRecord {
   std::uint32_t pings_answered = 0;           // listener: Pongs it wrote
   std::uint32_t msgs_dropped = 0;             // dialer: messages dropped unhandled
   std::uint32_t protocol_errors = 0;          // either side
+  std::uint32_t first_error_slot = 0;         // Recorder's: its first error, coded (0: none)
   Duration rtt_min = kNever, rtt_max = 0, rtt_sum = 0;  // over matched pongs
 };
 

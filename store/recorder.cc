@@ -153,7 +153,7 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
       {&Recorder::ins_node_, "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)"},
       {&Recorder::ins_conn_,
        "INSERT INTO connection_rows VALUES "
-       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
       {&Recorder::ins_error_, "INSERT INTO protocol_error_rows VALUES (?,?,?,?,?,?,?,?,?,?)"},
       {&Recorder::ins_label_, "INSERT INTO labels VALUES (?,?,?)"},
       {&Recorder::ins_event_, "INSERT INTO node_events VALUES (?,?,?,?,?,?)"},
@@ -381,7 +381,31 @@ Result<bool> Recorder::add_connection(const ConnRecord& r) {
     s.bind_null(i++);
   else
     s.bind(i++, r.fault_id);
-  return queue_->submit();
+  const std::uint32_t slot = bind_first_error(s, i, r);
+  auto ok = queue_->submit();
+  if (slot != 0) {  // the slot is free again once its values are in the queued row
+    pending_errors_[slot - 1].conn_id = 0;
+    free_error_slots_.push_back(slot - 1);
+  }
+  return ok;
+}
+
+std::uint32_t Recorder::bind_first_error(RowQueue::Builder& s, int i, const ConnRecord& r) {
+  const std::uint32_t slot = r.first_error_slot;
+  if (slot == 0 || slot > pending_errors_.size() ||
+      pending_errors_[slot - 1].conn_id != r.conn_id) {
+    for (int k = 0; k < 6; ++k)
+      s.bind_null(i++);
+    return 0;
+  }
+  const CodedError& e = pending_errors_[slot - 1];
+  s.bind(i++, e.node == r.dialer ? 0 : 1);
+  s.bind(i++, e.t - (r.t_close != kNever ? r.t_close : r.t_dial));
+  s.bind(i++, e.kind);
+  s.bind(i++, e.text_id);
+  bind_int64_or_null(s, i++, e.addr_at, e.addr_at < 0);
+  bind_int64_or_null(s, i++, e.port, e.addr_at < 0);
+  return slot;
 }
 
 namespace {
@@ -419,7 +443,7 @@ AddressCut find_address(std::string_view text, std::string_view ip) {
 
 Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::int64_t peer,
                                           std::uint64_t conn_id, std::string_view kind,
-                                          std::string_view text) {
+                                          std::string_view text, ConnRecord* conn) {
   auto kind_id = label(kind);
   if (!kind_id) return kind_id.error();
   std::string_view ip;  // "" when not a scenario node: nothing is cut
@@ -431,30 +455,66 @@ Result<bool> Recorder::add_protocol_error(SimTime t, std::uint32_t node, std::in
     tmpl.append(text.substr(0, cut.at)).append(text.substr(cut.at + cut.length));
   }
   const std::string_view labelled = cut.at != std::string_view::npos ? tmpl : text;
-  std::int64_t text_id = 0;  // 0: stored whole
+  CodedError e{conn_id, t, node, peer, *kind_id};
   if (labels_.count(labelled) != 0 || text_labels_ < kMaxTextLabels) {
     const std::size_t before = labels_.size();
     auto l = label(labelled);
     if (!l) return l.error();
     text_labels_ += labels_.size() - before;
-    text_id = *l;
+    e.text_id = *l;
   }
+  if (e.text_id != 0 && cut.at != std::string_view::npos) {
+    e.addr_at = static_cast<std::int64_t>(cut.at);
+    e.port = cut.port;
+  }
+  // Into the connection's row: its first error, labelled, logged by one end about the other.
+  const bool other_end = conn && conn->dialer != conn->listener &&
+                         ((node == conn->dialer && peer == conn->listener) ||
+                          (node == conn->listener && peer == conn->dialer));
+  if (other_end && conn->first_error_slot == 0 && conn->conn_id == conn_id && conn_id != 0 &&
+      e.text_id != 0) {
+    std::uint32_t slot;
+    if (!free_error_slots_.empty()) {
+      slot = free_error_slots_.back();
+      free_error_slots_.pop_back();
+      pending_errors_[slot] = e;
+    } else {
+      slot = static_cast<std::uint32_t>(pending_errors_.size());
+      pending_errors_.push_back(e);
+    }
+    conn->first_error_slot = slot + 1;
+    return true;
+  }
+  return add_error_row(e, text);
+}
+
+Result<bool> Recorder::add_error_row(const CodedError& e, std::string_view text) {
   auto s = queue_->row(ins_error_);
   s.bind(1, run_id_);
-  s.bind(2, t);
-  s.bind(3, node);
-  bind_int64_or_null(s, 4, peer, peer < 0);
-  bind_int64_or_null(s, 5, static_cast<std::int64_t>(conn_id), conn_id == 0);
-  s.bind(6, *kind_id);
-  const bool cut_out = text_id != 0 && cut.at != std::string_view::npos;
-  bind_int64_or_null(s, 7, text_id, text_id == 0);
-  bind_int64_or_null(s, 8, static_cast<std::int64_t>(cut.at), !cut_out);
-  bind_int64_or_null(s, 9, cut.port, !cut_out);
-  if (text_id == 0)
+  s.bind(2, e.t);
+  s.bind(3, e.node);
+  bind_int64_or_null(s, 4, e.peer, e.peer < 0);
+  bind_int64_or_null(s, 5, static_cast<std::int64_t>(e.conn_id), e.conn_id == 0);
+  s.bind(6, e.kind);
+  bind_int64_or_null(s, 7, e.text_id, e.text_id == 0);
+  bind_int64_or_null(s, 8, e.addr_at, e.addr_at < 0);
+  bind_int64_or_null(s, 9, e.port, e.addr_at < 0);
+  if (e.text_id == 0)
     s.bind(10, text);
   else
     s.bind_null(10);
   return queue_->submit();
+}
+
+Result<bool> Recorder::flush_pending_errors() {
+  for (std::uint32_t slot = 0; slot < pending_errors_.size(); ++slot) {
+    if (pending_errors_[slot].conn_id == 0) continue;
+    // A pending error always has a label: its text is that label with the address put back.
+    if (auto ok = add_error_row(pending_errors_[slot], {}); !ok) return ok;
+  }
+  pending_errors_.clear();
+  free_error_slots_.clear();
+  return true;
 }
 
 Result<bool> Recorder::add_node_event(SimTime t, std::uint32_t node, std::int64_t peer,
@@ -575,6 +635,7 @@ Result<bool> Recorder::add_fault(std::uint32_t fault_id, std::string_view kind,
 }
 
 Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals) {
+  if (auto ok = flush_pending_errors(); !ok) return ok;
   if (auto ok = flush(); !ok) return ok;
   // The index build sorts every row: in memory that sort held ~170 MB and ran slower than
   // SQLite's external merge through temporary files (measured on the churn network).

@@ -96,9 +96,14 @@ class Recorder {
   // node_core/profile_fields.h. Once per profile the run uses (record_profiles()).
   Result<bool> add_profile(const node::VersionProfile& p);
   Result<bool> add_connection(const ConnRecord& r);
+  // A protocol error `node` logged about `peer`. When `conn` is given (the error's
+  // connection, whose row add_connection has not written yet) and this is its first error
+  // and the text gets a label, the error is coded into that row (schema 8); otherwise it is
+  // a protocol_error_rows row. The protocol_errors view shows it the same either way. An
+  // error still waiting for its row when the run ends becomes a protocol_error_rows row.
   Result<bool> add_protocol_error(SimTime t, std::uint32_t node, std::int64_t peer,
                                   std::uint64_t conn_id, std::string_view kind,
-                                  std::string_view text);
+                                  std::string_view text, ConnRecord* conn = nullptr);
   // A scheduled or drawn fault (one row each, before the run starts). `spec` is the
   // fault as an exact `faults:` YAML entry (Fault::to_yaml), for replay.
   Result<bool> add_fault(std::uint32_t fault_id, std::string_view kind, std::string_view targets,
@@ -165,6 +170,24 @@ class Recorder {
   Result<std::int64_t> close_reason_label(node::CloseReason r);
   Result<std::int64_t> side_label(Side s);
 
+  // A protocol error coded for its connection's row (or, failing that, a side row).
+  struct CodedError {
+    std::uint64_t conn_id = 0;  // 0: a free slot of pending_errors_
+    SimTime t = 0;
+    std::uint32_t node = 0;
+    std::int64_t peer = -1;
+    std::int64_t kind = 0;      // label_id
+    std::int64_t text_id = 0;   // label_id; 0: `text` is stored whole
+    std::int64_t addr_at = -1;  // -1: none (NULL)
+    std::int64_t port = 0;
+  };
+  Result<bool> add_error_row(const CodedError& e, std::string_view text);
+  // Binds parameters i.. i+5 of `s` (the error_* columns) to `r`'s first error, or NULL.
+  // Returns its slot (ConnRecord::first_error_slot), 0 when it had none.
+  std::uint32_t bind_first_error(RowQueue::Builder& s, int i, const ConnRecord& r);
+  // Writes the errors still waiting for a row as protocol_error_rows rows, in slot order.
+  Result<bool> flush_pending_errors();
+
   std::string path_;  // for messages
   sql::Db db_;        // declared first: destroyed after its statements
   sql::Statement ins_profile_;
@@ -176,6 +199,9 @@ class Recorder {
   std::array<std::int64_t, static_cast<std::size_t>(node::CloseReason::kCount)> reason_labels_{};
   std::array<std::int64_t, 3> side_labels_{};  // by Side; 0: not labelled yet
   std::vector<std::string> node_ips_;          // by node index (add_node)
+  // Errors waiting for their connection's row, at ConnRecord::first_error_slot - 1.
+  std::vector<CodedError> pending_errors_;
+  std::vector<std::uint32_t> free_error_slots_;
   RecordLevel level_ = RecordLevel::kSamples;
   bool timing_ = false;
   std::int64_t sqlite_ns_ = 0;

@@ -94,7 +94,17 @@ CREATE TABLE IF NOT EXISTS connection_rows (
   rtt_min_ns        INTEGER,
   rtt_avg_ns        INTEGER,
   rtt_max_ns        INTEGER,
-  fault_id          INTEGER
+  fault_id          INTEGER,
+  -- Schema 8: the connection's first protocol error, when the recorder could code it here
+  -- (NULL: none, or it is a protocol_error_rows row). Logged by the dialer (0) or the
+  -- listener (1) about the other end, at ns after t_close_ns, else t_dial_ns; its kind, text
+  -- (a label, the address put back at error_addr_at as in protocol_error_rows) and port.
+  error_by          INTEGER,
+  error_after_close_ns INTEGER,
+  error_kind        INTEGER, -- labels
+  error_text        INTEGER, -- labels
+  error_addr_at     INTEGER,
+  error_port        INTEGER
 );
 CREATE TABLE IF NOT EXISTS faults (
   run_id    INTEGER NOT NULL REFERENCES runs(run_id),
@@ -220,7 +230,9 @@ CREATE VIEW IF NOT EXISTS connection_times AS
          c.msgs_d2l, c.bytes_d2l, c.msgs_l2d, c.bytes_l2d, c.pings_sent,
          CAST(c.t_dial_ns + COALESCE(c.connect_after_dial_ns, 0) + c.last_ping_after_connect_ns AS INTEGER) AS t_last_ping_ns,
          c.pongs_matched, c.pongs_unmatched, c.pings_missed, c.pings_answered, c.msgs_dropped,
-         c.protocol_errors, c.rtt_min_ns, c.rtt_avg_ns, c.rtt_max_ns, c.fault_id
+         c.protocol_errors, c.rtt_min_ns, c.rtt_avg_ns, c.rtt_max_ns, c.fault_id,
+         c.error_by, c.error_after_close_ns, c.error_kind AS error_kind_label,
+         c.error_text AS error_text_label, c.error_addr_at, c.error_port
   FROM connection_rows c;
 CREATE VIEW IF NOT EXISTS connections AS
   SELECT c.run_id, c.conn_id, c.dialer, c.listener,
@@ -235,13 +247,21 @@ CREATE VIEW IF NOT EXISTS connections AS
   JOIN labels lv ON lv.run_id = c.run_id AND lv.label_id = c.listener_version_label
   JOIN labels cr ON cr.run_id = c.run_id AND cr.label_id = c.close_reason_label
   JOIN labels cb ON cb.run_id = c.run_id AND cb.label_id = c.closed_by_label;
+-- Schema 8: a connection's first protocol error may be coded in its connection_rows row.
 CREATE VIEW IF NOT EXISTS protocol_errors AS
   SELECT e.run_id, e.t_ns, e.node, e.peer, e.conn_id, k.text AS kind,
          CAST(CASE WHEN e.text IS NOT NULL THEN e.text
                    WHEN e.addr_at IS NULL THEN t.text
                    ELSE substr(CAST(t.text AS BLOB), 1, e.addr_at) || n.ip || ':' || e.port ||
                         substr(CAST(t.text AS BLOB), e.addr_at + 1) END AS TEXT) AS text
-  FROM protocol_error_rows e
+  FROM (SELECT run_id, t_ns, node, peer, conn_id, kind, text_id, addr_at, port, text
+          FROM protocol_error_rows
+        UNION ALL
+        SELECT run_id, CAST(COALESCE(t_close_ns, t_dial_ns) + error_after_close_ns AS INTEGER),
+               CASE error_by WHEN 0 THEN dialer ELSE listener END,
+               CASE error_by WHEN 0 THEN listener ELSE dialer END, conn_id, error_kind_label,
+               error_text_label, error_addr_at, error_port, NULL
+          FROM connection_times WHERE error_by IS NOT NULL) e
   JOIN labels k ON k.run_id = e.run_id AND k.label_id = e.kind
   LEFT JOIN labels t ON t.run_id = e.run_id AND t.label_id = e.text_id
   LEFT JOIN nodes n ON n.run_id = e.run_id AND n.node_id = e.peer;
@@ -272,7 +292,8 @@ CREATE TRIGGER IF NOT EXISTS connections_insert INSTEAD OF INSERT ON connections
       NEW.open_at_end, NEW.msgs_d2l, NEW.bytes_d2l, NEW.msgs_l2d, NEW.bytes_l2d, NEW.pings_sent,
       NEW.t_last_ping_ns - COALESCE(NEW.t_connect_ns, NEW.t_dial_ns), NEW.pongs_matched, NEW.pongs_unmatched,
       NEW.pings_missed, NEW.pings_answered, NEW.msgs_dropped, NEW.protocol_errors,
-      NEW.rtt_min_ns, NEW.rtt_avg_ns, NEW.rtt_max_ns, NEW.fault_id);
+      NEW.rtt_min_ns, NEW.rtt_avg_ns, NEW.rtt_max_ns, NEW.fault_id, NULL, NULL, NULL, NULL, NULL,
+      NULL);
 END;
 CREATE TRIGGER IF NOT EXISTS protocol_errors_insert INSTEAD OF INSERT ON protocol_errors BEGIN
   INSERT INTO labels SELECT NEW.run_id,
@@ -494,15 +515,21 @@ Result<bool> conform_table(sqlite3* db, const std::string& path, const std::stri
   return true;
 }
 
-// Whether `db` has a table (not a view) called `name`.
-Result<bool> has_table(sqlite3* db, const std::string& name, const std::string& path) {
-  auto s = sql::Statement::prepare(
-      db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1");
+// Whether `db` has a `type` ("table" or "view") called `name`.
+Result<bool> has_object(sqlite3* db, const char* type, const std::string& name,
+                        const std::string& path) {
+  auto s =
+      sql::Statement::prepare(db, "SELECT count(*) FROM sqlite_master WHERE type=?1 AND name=?2");
   if (!s) return failure(db, path);
-  s->bind(1, name);
+  s->bind(1, type);
+  s->bind(2, name);
   auto row = s->step();
   if (!row || !*row) return failure(db, path);
   return s->int64(0) != 0;
+}
+
+Result<bool> has_table(sqlite3* db, const std::string& name, const std::string& path) {
+  return has_object(db, "table", name, path);
 }
 
 std::string parked_name(const std::string& table) {
@@ -514,8 +541,16 @@ std::string parked_name(const std::string& table) {
 Result<bool> migrate(sqlite3* db, const std::string& path) {
   auto tables = current_tables();
   if (!tables) return tables.error();
-  // The view names `connections` and `runs`; it is recreated by the schema below.
-  if (auto ok = exec(db, "DROP VIEW IF EXISTS connection_lifetimes", path); !ok) return ok;
+  // timesim's views (and the INSTEAD OF triggers on them) are recreated by the schema below,
+  // in the current shape: schema 8 changed protocol_errors and connection_times. A name that
+  // is a table (connections and protocol_errors before schema 7) is left to kTablesNowViews.
+  for (const char* view :
+       {"connection_lifetimes", "connections", "protocol_errors", "connection_times"}) {
+    auto has = has_object(db, "view", view, path);
+    if (!has) return has.error();
+    if (!*has) continue;
+    if (auto ok = exec(db, "DROP VIEW " + quote_id(view), path); !ok) return ok;
+  }
   for (const auto& [name, create] : kTablesNowViews) {
     auto has = has_table(db, name, path);
     if (!has) return has.error();

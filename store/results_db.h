@@ -28,8 +28,10 @@ namespace ts::sim {
 // run instead of the PRIMARY KEY maintained on every insert (a v5 DB keeps its key and
 // gains the index; rows and columns are unchanged); 7: `connections` and `protocol_errors`
 // are views, with the same columns and values, over coded tables (connection_rows,
-// protocol_error_rows, labels); a legacy DB's rows move into the coded tables.
-inline constexpr int kSchemaVersion = 7;
+// protocol_error_rows, labels); a legacy DB's rows move into the coded tables; 8: a
+// connection's first protocol error may be coded in its connection_rows row (six columns,
+// NULL in a v7 DB's rows), and the protocol_errors view reads both places.
+inline constexpr int kSchemaVersion = 8;
 
 // The current schema as `CREATE ... IF NOT EXISTS` statements, and its indexes (built at the
 // end of a run: maintaining them row by row costs more than one bulk build).

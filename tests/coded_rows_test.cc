@@ -168,6 +168,73 @@ TEST_CASE("coded rows: a connection reads back with every time and label as writ
                                            "end_of_run", "none", "5000085000", "1"});
 }
 
+TEST_CASE("coded rows: a connection's first protocol error is coded in its row (schema 8)") {
+  Db db;
+  auto conn = [](std::uint64_t id, std::uint32_t dialer, std::uint32_t listener) {
+    sim::ConnRecord r;
+    r.conn_id = id;
+    r.dialer = dialer;
+    r.listener = listener;
+    r.dialer_version = "pre-fix";
+    r.listener_version = "post-fix";
+    r.t_dial = 1'000'000'000 * static_cast<SimTime>(id);
+    return r;
+  };
+  const std::string incident = " sent message before handshake - closing connection";
+  // 1: the listener (1) logs about the dialer (0), then a second error; closed after both.
+  sim::ConnRecord a = conn(1, 0, 1);
+  REQUIRE(db.rec
+              ->add_protocol_error(a.t_dial + 500, 1, 0, 1, "message_before_handshake",
+                                   "10.0.0.1:49152" + incident, &a)
+              .ok());
+  REQUIRE(db.rec->add_protocol_error(a.t_dial + 600, 1, 0, 1, "invalid_json", "second", &a).ok());
+  a.t_close = a.t_closed_dialer = a.t_closed_listener = a.t_dial + 700;
+  // 2: the dialer (1) logs about the listener (0); never closed (open at the end).
+  sim::ConnRecord b = conn(2, 1, 0);
+  REQUIRE(db.rec
+              ->add_protocol_error(b.t_dial + 900, 1, 0, 2, "invalid_json",
+                                   "bad line from 10.0.0.1:8333", &b)
+              .ok());
+  b.open_at_end = true;
+  // 3: an error about a node that is not the connection's other end stays a side row.
+  sim::ConnRecord c = conn(3, 0, 1);
+  REQUIRE(db.rec->add_protocol_error(c.t_dial + 1, 1, -1, 3, "invalid_json", "no peer", &c).ok());
+  // 4: an error whose connection's row never comes: written at the run's end.
+  sim::ConnRecord d = conn(4, 0, 1);
+  REQUIRE(db.rec->add_protocol_error(d.t_dial + 2, 0, 1, 4, "invalid_json", "orphan", &d).ok());
+  // 5: no connection given.
+  REQUIRE(db.rec->add_protocol_error(42, 0, 1, 0, "invalid_json", "none given").ok());
+  CHECK(a.first_error_slot != 0);
+  CHECK(b.first_error_slot != 0);
+  CHECK(c.first_error_slot == 0);
+  for (const auto* r : {&b, &a, &c})
+    REQUIRE(db.rec->add_connection(*r).ok());
+  db.end();
+  CHECK(db.rows("SELECT conn_id, error_by, error_after_close_ns, error_addr_at, error_port FROM "
+                "connection_rows ORDER BY conn_id") ==
+        std::vector<std::vector<std::string>>{{"1", "1", "-200", "0", "49152"},
+                                              {"2", "0", "900", "14", "8333"},
+                                              {"3", "NULL", "NULL", "NULL", "NULL"}});
+  CHECK(db.rows("SELECT conn_id, text FROM protocol_error_rows ORDER BY t_ns") ==
+        std::vector<std::vector<std::string>>{
+            {"NULL", "NULL"}, {"1", "NULL"}, {"3", "NULL"}, {"4", "NULL"}});
+  CHECK(
+      db.rows("SELECT t_ns, node, peer, conn_id, kind, text FROM protocol_errors ORDER BY t_ns") ==
+      std::vector<std::vector<std::string>>{
+          {"42", "0", "1", "NULL", "invalid_json", "none given"},
+          {"1000000500", "1", "0", "1", "message_before_handshake", "10.0.0.1:49152" + incident},
+          {"1000000600", "1", "0", "1", "invalid_json", "second"},
+          {"2000000900", "1", "0", "2", "invalid_json", "bad line from 10.0.0.1:8333"},
+          {"3000000001", "1", "NULL", "3", "invalid_json", "no peer"},
+          {"4000000002", "0", "1", "4", "invalid_json", "orphan"}});
+  CHECK(test::scalar_text(db.rec->db(),
+                          "SELECT typeof(t_ns) FROM protocol_errors WHERE conn_id = 2") ==
+        "integer");
+  auto s = sim::summarize(db.rec->db(), 1);
+  REQUIRE(s.ok());
+  CHECK(s->protocol_errors == 6);
+}
+
 TEST_CASE("coded rows: the summary ignores label ids a recorder never writes") {
   Db db;
   sim::ConnRecord r;

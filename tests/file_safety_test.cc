@@ -225,7 +225,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
   // A DB timesim writes now says so.
   CHECK(sql_value(fx.dir / "x.db", "PRAGMA application_id") ==
         std::to_string(kResultsDbApplicationId));
-  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "7");
+  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "8");
 
   // Every schema timesim ever wrote (tests/fixtures/schema: kSchema verbatim at each change),
   // with one row in every table: read as it is, then appended to (migrated).
@@ -261,6 +261,20 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
         q += " AND " + col[0] + " = 1";
       all_ones.push_back(q);
     }
+    // Whatever the views (or, before schema 7, the tables) showed, they show after the
+    // migration: schema 8 codes a connection's first error in its row, not a v7 DB's.
+    std::vector<std::pair<std::string, std::vector<std::vector<std::string>>>> shown;
+    for (const std::string t : {"connections", "protocol_errors"}) {
+      const auto db = test::open_read_only(legacy.string());
+      std::string cols;
+      for (const auto& col :
+           test::rows(db.get(), "SELECT name FROM pragma_table_info('" + t + "')"))
+        cols += (cols.empty() ? "" : ", ") + col[0];
+      if (cols.empty()) continue;
+      const std::string q = "SELECT " + cols + " FROM " + t + " WHERE run_id = 1";
+      shown.emplace_back(q, test::rows(db.get(), q));
+      CHECK(shown.back().second.size() == 1);
+    }
     const std::string old_bytes = test::slurp(legacy);
     // Readers accept it and leave it as it is.
     CHECK(test::timesim("report " + name + ".db -o " + name + ".html", fx.dir).exit_code == 0);
@@ -273,7 +287,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     CAPTURE(o.err);
     CHECK(o.exit_code == 0);
     CHECK(sql_value(legacy, "PRAGMA application_id") == std::to_string(kResultsDbApplicationId));
-    CHECK(sql_value(legacy, "PRAGMA user_version") == "7");
+    CHECK(sql_value(legacy, "PRAGMA user_version") == "8");
     // Schema 5 (additive): the run appended records its profiles.
     CHECK(sql_value(legacy, "SELECT count(*) FROM profiles WHERE run_id = 2") != "0");
     CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'bans'") == "1");
@@ -289,6 +303,24 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     for (const auto& t : tables) {
       CAPTURE(t);
       CHECK(sql_value(legacy, "SELECT count(*) FROM " + t + " WHERE run_id = 1") == "1");
+    }
+    // The appended run reads as a run in a new DB does (the same scenario and seed as x.db's).
+    for (const char* q :
+         {"SELECT t_ns, node, peer, conn_id, kind, text FROM protocol_errors WHERE run_id = ",
+          "SELECT conn_id, t_close_ns, close_reason, protocol_errors FROM connections WHERE "
+          "run_id = "}) {
+      CAPTURE(q);
+      const std::string order = " ORDER BY 1, 2, 3, 4";
+      const auto want = test::rows(test::open_read_only((fx.dir / "x.db").string()).get(),
+                                   std::string(q) + "1" + order);
+      CHECK(want.size() > 1);
+      CHECK(test::rows(test::open_read_only(legacy.string()).get(), std::string(q) + "2" + order) ==
+            want);
+    }
+    for (const auto& [q, rows] : shown) {
+      CAPTURE(q);
+      const auto db = test::open_read_only(legacy.string());
+      CHECK(test::rows(db.get(), q) == rows);
     }
     CHECK(sql_value(legacy,
                     "SELECT count(*) FROM pragma_table_info('samples') WHERE "

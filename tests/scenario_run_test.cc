@@ -55,6 +55,13 @@ TEST_CASE("scenario: all pre-fix - every link cycles, one RTT per connection, re
                  "blacklisting)')") == 0);
   CHECK(r.scalar("SELECT count(*) FROM protocol_errors WHERE kind != 'message_before_handshake'") ==
         0);
+  // The listener logs the line as it closes, once per connection; every counted error is a
+  // protocol_errors row, and (schema 8) each is coded in its connection's row.
+  CHECK(r.scalar("SELECT count(*) FROM connections c WHERE c.protocol_errors != (SELECT count(*) "
+                 "FROM protocol_errors e WHERE e.conn_id = c.conn_id AND e.t_ns = c.t_close_ns)") ==
+        0);
+  CHECK(r.scalar("SELECT count(*) FROM protocol_errors") > 1000);
+  CHECK(r.scalar("SELECT count(*) FROM protocol_error_rows") == 0);
   // The dialer never sent a Handshake: exactly two pings per connection, nothing answered.
   CHECK(r.scalar("SELECT count(*) FROM connections WHERE t_connect_ns IS NOT NULL AND "
                  "(msgs_d2l != 2 OR pings_sent != 2 OR pongs_matched != 0 OR t_handshake_ns IS NOT "
