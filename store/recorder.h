@@ -182,17 +182,16 @@ class Recorder {
     std::int64_t port = 0;
   };
   Result<bool> add_error_row(const CodedError& e, std::string_view text);
-  // Binds parameters i.. i+5 of `s` (the error_* columns) to `r`'s first error, or NULL.
-  // Returns its slot (ConnRecord::first_error_slot), 0 when it had none.
-  std::uint32_t bind_first_error(RowQueue::Builder& s, int i, const ConnRecord& r);
+  // Binds parameters i .. i+5 of `s` (the error_* columns) to `e`, the first error of `r`.
+  void bind_first_error(RowQueue::Builder& s, int i, const CodedError& e, const ConnRecord& r);
   // Writes the errors still waiting for a row as protocol_error_rows rows, in slot order.
   Result<bool> flush_pending_errors();
 
   std::string path_;  // for messages
   sql::Db db_;        // declared first: destroyed after its statements
   sql::Statement ins_profile_;
-  sql::Statement ins_node_, ins_conn_, ins_error_, ins_event_, ins_fault_, ins_block_,
-      ins_proposal_, ins_sample_, ins_tx_, ins_ban_;
+  sql::Statement ins_node_, ins_conn_, ins_conn_error_, ins_error_, ins_event_, ins_fault_,
+      ins_block_, ins_proposal_, ins_sample_, ins_tx_, ins_ban_;
   sql::Statement ins_msg_, ins_label_;
   std::map<std::string, std::int64_t, std::less<>> labels_;  // this run's, by text
   std::size_t text_labels_ = 0;                              // of labels_, error texts
