@@ -104,6 +104,7 @@ Result<bool> fold_input(sqlite3* db, const MergeInput& in, std::vector<SourceInd
     if (!q) return merge_error(db);
     while (q->next()) {
       SourceIndex ix{q->text(0), q->text(1), q->text(2)};
+      if (sim::is_retired_index(ix.name)) continue;
       if (std::find_if(index_sql.begin(), index_sql.end(),
                        [&](const SourceIndex& o) { return o.name == ix.name; }) == index_sql.end())
         index_sql.push_back(std::move(ix));

@@ -287,49 +287,44 @@ Result<std::vector<NodeRow>> read_nodes(sqlite3* db, std::int64_t run_id) {
 
 Result<bool> count_into(sqlite3* db, const char* sql, std::int64_t run_id, std::uint64_t& n);
 
-// Builds one LinkSummary per dialer -> listener pair from the connection rows in two passes,
-// so that no pass reads the table in an order other than its own:
-//   1. the links' order: (dialer, listener, t_dial_ns, conn_id) from the connections_link
-//      index alone (no table row is read). It gives the links, each link's first connection
-//      (whose versions name the link) and, for every connection but a link's last, the dial
-//      time of the link's next connection (for the redial gaps).
-//   2. the rows in the table's order: lifetimes, up time, pings, close reasons, errors.
-// Reading the rows in link order instead fetched each from the table by rowid, a random read:
-// 12.7 s of the 1,000-node churn hour's 2.7 million rows, against about 1 s for a scan.
-// Memory: the links, 16 bytes per connection with a successor, and 16 per connection's
-// lifetime and gap (the medians need them all).
+// Builds one LinkSummary per dialer -> listener pair from one scan of the run's connection
+// rows in the table's order (close order), so that no index by link is needed and no row is
+// fetched out of the table's order (reading them in link order through an index fetched each
+// by rowid, a random read: 12.7 s of the 1,000-node churn hour's 2.7 million rows, against
+// about 1 s for a scan). What follows the connections' dial order (dialer, listener,
+// t_dial_ns, conn_id) -- the redial gaps, and the first connection, whose versions name the
+// link -- is worked out at the end: each link keeps its connections' dial times and closes
+// and sorts them. Memory: 24 bytes per connection for that (freed link by link), and 16 per
+// connection's lifetime and gap (the medians need them all).
 class LinkAccumulator {
  public:
   LinkAccumulator(RunSummary& out, const std::vector<NodeRow>& nodes, const Labels& labels)
-      : out_(out), nodes_(nodes), labels_(labels) {}
+      : out_(out), nodes_(nodes), labels_(labels), links_of_(nodes.size()) {}
 
-  // Before pass 1: the run's conn_ids lie in [lo, hi]. When the range is at most
-  // `dense_limit` ids, the next dials go into a table indexed by id (a recorder numbers a
-  // run's connections 1..n), else into a list searched by id.
-  void expect_ids(std::uint64_t lo, std::uint64_t hi, std::uint64_t dense_limit);
-  // Pass 1: one row of kLinkOrderSql.
-  void add_in_link_order(const sql::Statement& s);
-  // Between the passes.
-  void end_link_order();
-  // Pass 2: one row of kLinkRowsSql (any order).
+  // One row of kLinkRowsSql (any order).
   void add_row(const sql::Statement& s);
-  // After pass 2: every version a node or a connection row of the run names (the text of
+  // After the rows: every version a node or a connection row of the run names (the text of
   // an unknown label is "").
   std::vector<std::string> versions() const;
   // Connection rows of the run with a fault_id.
   std::uint64_t faulted() const { return faulted_; }
   // Protocol errors coded in the rows (schema 8), not in protocol_error_rows.
   std::uint64_t errors_in_rows() const { return errors_in_rows_; }
-  // After pass 2, with the profiles of versions(): finishes every link (in link order) and
-  // fills out.pairs.
+  // After the rows, with the profiles of versions(): fills out.links in link order (every
+  // link finished) and out.pairs.
   void finish(const Profiles& profiles);
 
  private:
-  // A link's samples while its rows arrive.
-  // Pass 2 touches only this (not the LinkSummary): one small record per row's link.
+  // One connection of a link, for the dial order.
+  struct Dial {
+    SimTime t_dial;
+    std::uint64_t conn_id;
+    SimTime closed;  // the dialer's close, or the run's end
+  };
+  // A link's samples while its rows arrive: one small record per row's link.
   struct LinkSamples {
-    std::uint64_t first_conn = 0;  // conn_id of its first connection in dial order
-    std::int64_t dialer_version = 0, listener_version = 0;  // labels; 0: none read yet
+    std::uint32_t dialer = 0, listener = 0;
+    std::int64_t dialer_version = 0, listener_version = 0;  // labels: the first dialled's
     std::uint64_t connections = 0, protocol_errors = 0;
     Duration up = 0;
     Duration ping_span = 0;  // lifetime of connections with periodic pings
@@ -341,22 +336,13 @@ class LinkAccumulator {
     std::array<std::pair<std::int64_t, std::uint64_t>, kInlineReasons> reasons{};
     std::size_t n_reasons = 0;
     std::vector<std::pair<std::int64_t, std::uint64_t>> more_reasons;
-    std::vector<Duration> lifetimes, gaps;
+    std::vector<Dial> dials;  // in the rows' order until finish() sorts them
+    std::vector<Duration> lifetimes;
     void count_reason(std::int64_t label);
   };
-  // The dial time of the next connection on the same link, by conn_id.
-  struct NextDial {
-    std::uint64_t conn_id;
-    SimTime t_dial;
-  };
 
-  static std::uint64_t link_key(std::uint32_t d, std::uint32_t l) {
-    return std::uint64_t{d} << 32 | l;
-  }
-  // The index into out_.links of link d -> l, or -1.
-  std::ptrdiff_t find_link(std::uint32_t d, std::uint32_t l) const;
-  // The dial time of the connection after `conn_id` on its link; kNever for none.
-  SimTime next_dial(std::uint64_t conn_id) const;
+  // The samples of link d -> l (both < nodes_.size()), created on its first row.
+  LinkSamples& link(std::uint32_t d, std::uint32_t l);
   void finish_link(LinkSummary& l, LinkSamples& s);
   void add_to_pair(const LinkSummary& l, std::vector<Duration>& lifetimes);
 
@@ -364,89 +350,46 @@ class LinkAccumulator {
   const std::vector<NodeRow>& nodes_;
   const Profiles* profiles_ = nullptr;  // finish()'s
   const Labels& labels_;
-  std::vector<std::int64_t> version_labels_;  // pass 2: every version label a row names
+  std::vector<std::int64_t> version_labels_;  // every version label a row names
   std::uint64_t faulted_ = 0;
   std::uint64_t errors_in_rows_ = 0;
-  std::vector<LinkSamples> samples_;      // by index into out_.links
-  std::vector<std::uint64_t> link_keys_;  // link_key(dialer, listener) of out_.links, sorted
-  std::vector<NextDial> next_dial_;       // sorted by conn_id after pass 1
-  // Instead of next_dial_ when the ids are dense: by conn_id - first_id_ (kNever: the
-  // link's last connection).
-  std::vector<SimTime> next_dial_by_id_;
-  std::uint64_t first_id_ = 0;
-  std::uint64_t last_conn_ = 0;  // pass 1: the previous row's conn_id
+  std::vector<LinkSamples> samples_;  // in the order their first rows came
+  // By dialer: (listener, index into samples_); a node dials a few peers.
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> links_of_;
   // Per version pair.
   std::map<std::pair<std::string, std::string>, PairSummary> pairs_;
   std::map<std::pair<std::string, std::string>, std::vector<Duration>> pair_lifetimes_;
 };
 
-constexpr const char* kLinkOrderSql =
-    "SELECT dialer, listener, t_dial_ns, conn_id FROM connection_rows WHERE run_id=?1 "
-    "ORDER BY dialer, listener, t_dial_ns, conn_id";
 // `+run_id` keeps SQLite from walking an index that starts with run_id and then fetching every
 // row by rowid, a random read each: it scans the table in its own order. kLinkRowsByIdSql,
 // for a run that holds a small part of the table, finds its rows through an index.
 #define TS_LINK_ROWS_COLUMNS                                                                 \
   "SELECT dialer, listener, conn_id, t_connect_ns, t_closed_dialer_ns, close_reason_label, " \
   "protocol_errors, dialer_version_label, listener_version_label, pings_sent, "              \
-  "pongs_matched, rtt_avg_ns, t_last_ping_ns, fault_id IS NOT NULL, error_by IS NOT NULL "   \
-  "FROM connection_times WHERE "
+  "pongs_matched, rtt_avg_ns, t_last_ping_ns, fault_id IS NOT NULL, error_by IS NOT NULL, "  \
+  "t_dial_ns FROM connection_times WHERE "
 constexpr const char* kLinkRowsSql = TS_LINK_ROWS_COLUMNS "+run_id=?1";
 constexpr const char* kLinkRowsByIdSql = TS_LINK_ROWS_COLUMNS "run_id=?1";
 #undef TS_LINK_ROWS_COLUMNS
 
-void LinkAccumulator::add_in_link_order(const sql::Statement& s) {
-  const auto d = static_cast<std::uint32_t>(s.int64(0));
-  const auto l = static_cast<std::uint32_t>(s.int64(1));
-  if (d >= nodes_.size() || l >= nodes_.size()) return;
-  const SimTime t_dial = s.int64(2);
-  const auto conn = static_cast<std::uint64_t>(s.int64(3));
-  if (out_.links.empty() || out_.links.back().dialer != d || out_.links.back().listener != l) {
-    LinkSummary ls;
-    ls.dialer = d;
-    ls.listener = l;
-    ls.dialer_name = nodes_[d].name;
-    ls.listener_name = nodes_[l].name;
-    out_.links.push_back(std::move(ls));
-    samples_.emplace_back().first_conn = conn;
-  } else {
-    if (!next_dial_by_id_.empty() && last_conn_ - first_id_ < next_dial_by_id_.size())
-      next_dial_by_id_[last_conn_ - first_id_] = t_dial;
-    else
-      next_dial_.push_back({last_conn_, t_dial});
-  }
-  last_conn_ = conn;
-  ++out_.links.back().attempts;
-  ++out_.connections;
+// push_back, growing by a quarter instead of doubling: on the churn hour every link holds
+// about 690 connections, and doubling left a third of their 1,024-slot vectors empty.
+template <typename T>
+void append(std::vector<T>& v, const T& x) {
+  if (v.size() == v.capacity()) v.reserve(v.size() + v.size() / 4 + 4);
+  v.push_back(x);
 }
 
-void LinkAccumulator::expect_ids(std::uint64_t lo, std::uint64_t hi, std::uint64_t dense_limit) {
-  if (hi < lo || hi - lo >= dense_limit) return;
-  first_id_ = lo;
-  next_dial_by_id_.assign(hi - lo + 1, kNever);
-}
-
-void LinkAccumulator::end_link_order() {
-  link_keys_.reserve(out_.links.size());
-  for (const auto& l : out_.links)
-    link_keys_.push_back(link_key(l.dialer, l.listener));
-  std::sort(next_dial_.begin(), next_dial_.end(),
-            [](const NextDial& a, const NextDial& b) { return a.conn_id < b.conn_id; });
-}
-
-SimTime LinkAccumulator::next_dial(std::uint64_t conn_id) const {
-  if (const std::uint64_t i = conn_id - first_id_; i < next_dial_by_id_.size())  // wraps below
-    return next_dial_by_id_[i];
-  auto it = std::lower_bound(next_dial_.begin(), next_dial_.end(), conn_id,
-                             [](const NextDial& a, std::uint64_t c) { return a.conn_id < c; });
-  return it != next_dial_.end() && it->conn_id == conn_id ? it->t_dial : kNever;
-}
-
-std::ptrdiff_t LinkAccumulator::find_link(std::uint32_t d, std::uint32_t l) const {
-  const std::uint64_t key = link_key(d, l);
-  auto it = std::lower_bound(link_keys_.begin(), link_keys_.end(), key);
-  if (it == link_keys_.end() || *it != key) return -1;
-  return it - link_keys_.begin();
+LinkAccumulator::LinkSamples& LinkAccumulator::link(std::uint32_t d, std::uint32_t l) {
+  auto& mine = links_of_[d];
+  for (const auto& [listener, i] : mine)
+    if (listener == l) return samples_[i];
+  mine.emplace_back(l, static_cast<std::uint32_t>(samples_.size()));
+  LinkSamples& s = samples_.emplace_back();
+  s.dialer = d;
+  s.listener = l;
+  return s;
 }
 
 void LinkAccumulator::add_row(const sql::Statement& s) {
@@ -460,22 +403,25 @@ void LinkAccumulator::add_row(const sql::Statement& s) {
   const auto d = static_cast<std::uint32_t>(s.int64(0));
   const auto l = static_cast<std::uint32_t>(s.int64(1));
   if (d >= nodes_.size() || l >= nodes_.size()) return;
-  const std::ptrdiff_t i = find_link(d, l);
-  if (i < 0) return;  // not possible within one read transaction (summarize_links)
-  LinkSamples& ls = samples_[static_cast<std::size_t>(i)];
+  ++out_.connections;
+  LinkSamples& ls = link(d, l);
   const auto conn = static_cast<std::uint64_t>(s.int64(2));
-  // The first connection's versions name the link; until it is read, any row's do (so a
-  // link always has versions, even in a hand-made DB with a conn_id twice).
-  if (conn == ls.first_conn || ls.dialer_version == 0) {
+  const SimTime t_dial = s.int64(15);
+  const SimTime closed = s.is_null(4) ? out_.duration_ns : s.int64(4);
+  // The first connection in dial order names the link (ties: the first row read).
+  if (ls.dials.empty() ||
+      std::pair{t_dial, conn} < std::pair{ls.dials.front().t_dial, ls.dials.front().conn_id}) {
     ls.dialer_version = s.int64(7);
     ls.listener_version = s.int64(8);
+    append(ls.dials, Dial{t_dial, conn, closed});
+    std::swap(ls.dials.front(), ls.dials.back());  // the front is the earliest so far
+  } else {
+    append(ls.dials, Dial{t_dial, conn, closed});
   }
-  const SimTime closed = s.is_null(4) ? out_.duration_ns : s.int64(4);
-  if (const SimTime next = next_dial(conn); next != kNever) ls.gaps.push_back(next - closed);
   if (!s.is_null(3)) {
     ++ls.connections;
     const SimTime t_connect = s.int64(3);
-    ls.lifetimes.push_back(closed - t_connect);
+    append(ls.lifetimes, closed - t_connect);
     ls.up += std::min(closed, out_.duration_ns) - t_connect;
     const std::int64_t pings = s.int64(9);
     if (pings > kConnectPings) {  // the later pings are the interval's ticks
@@ -519,7 +465,16 @@ void LinkAccumulator::finish_link(LinkSummary& l, LinkSamples& s) {
   const Duration span = std::max<Duration>(out_.duration_ns - from, 1);
   l.up_fraction = static_cast<double>(s.up) / static_cast<double>(span);
   l.median_lifetime_ns = median(s.lifetimes);
-  l.median_redial_gap_ns = s.gaps.empty() ? -1 : median(std::move(s.gaps));
+  // Redial gaps in dial order: each connection's successor's dial - its close.
+  std::sort(s.dials.begin(), s.dials.end(), [](const Dial& a, const Dial& b) {
+    return std::pair{a.t_dial, a.conn_id} < std::pair{b.t_dial, b.conn_id};
+  });
+  std::vector<Duration> gaps;
+  gaps.reserve(s.dials.size());
+  for (std::size_t i = 0; i + 1 < s.dials.size(); ++i)
+    gaps.push_back(s.dials[i + 1].t_dial - s.dials[i].closed);
+  s.dials = {};
+  l.median_redial_gap_ns = gaps.empty() ? -1 : median(std::move(gaps));
   l.connections_per_hour = static_cast<double>(l.connections) * kHour / static_cast<double>(span);
   if (s.periodic_pings > 0) l.ping_interval_ns = s.ping_span / s.periodic_pings;
   if (s.pongs > 0) l.rtt_avg_ns = s.rtt_sum / s.pongs;
@@ -571,10 +526,24 @@ std::vector<std::string> LinkAccumulator::versions() const {
 
 void LinkAccumulator::finish(const Profiles& profiles) {
   profiles_ = &profiles;
-  next_dial_ = {};
-  next_dial_by_id_ = {};
-  for (std::size_t i = 0; i < out_.links.size(); ++i)
-    finish_link(out_.links[i], samples_[i]);
+  std::vector<std::uint32_t> order(samples_.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
+    return std::pair{samples_[a].dialer, samples_[a].listener} <
+           std::pair{samples_[b].dialer, samples_[b].listener};
+  });
+  out_.links.reserve(order.size());
+  for (const std::uint32_t i : order) {
+    LinkSamples& s = samples_[i];
+    LinkSummary& l = out_.links.emplace_back();
+    l.dialer = s.dialer;
+    l.listener = s.listener;
+    l.dialer_name = nodes_[s.dialer].name;
+    l.listener_name = nodes_[s.listener].name;
+    l.attempts = s.dials.size();
+    finish_link(l, s);
+  }
   for (auto& [key, p] : pairs_) {
     p.connections_per_link_hour /= static_cast<double>(p.links);
     p.up_fraction /= static_cast<double>(p.links);
@@ -584,7 +553,7 @@ void LinkAccumulator::finish(const Profiles& profiles) {
 }
 
 // out.links, out.pairs, the link classes, out.connections and out.connections_ended_by_faults;
-// returns the profiles of every version the nodes and rows name. Both passes read one
+// returns the profiles of every version the nodes and rows name. The counts and the scan read one
 // snapshot (a savepoint: a read transaction, also inside a caller's transaction).
 Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
                                  const std::vector<NodeRow>& nodes, RunSummary& out) {
@@ -596,25 +565,15 @@ Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
     ~Release() { (void)sql::exec(db, "RELEASE summary_links"); }
   } release{db};
   LinkAccumulator acc(out, nodes, *labels);
-  // Row counts and id bounds: each one index lookup (a scan without the indexes).
-  std::uint64_t table_rows = 0, lo = 0, hi = 0;
+  // A scan reads every run's rows: worth it when this run's are a good part of them. (Row
+  // counts: an index lookup each; the table's rows by its largest rowid.)
+  std::uint64_t table_rows = 0, run_rows = 0;
   for (auto [sql, n] :
        {std::pair{"SELECT COALESCE(max(rowid), 0) FROM connection_rows WHERE ?1 NOT NULL",
                   &table_rows},
-        std::pair{"SELECT COALESCE(min(conn_id), 1) FROM connection_rows WHERE run_id=?1", &lo},
-        std::pair{"SELECT COALESCE(max(conn_id), 0) FROM connection_rows WHERE run_id=?1", &hi}})
+        std::pair{"SELECT count(*) FROM connection_rows WHERE run_id=?1", &run_rows}})
     if (auto r = count_into(db, sql, run_id, *n); !r) return r.error();
-  acc.expect_ids(lo, hi, 2 * table_rows);
-  {
-    auto q = prepare(db, kLinkOrderSql, run_id);
-    if (!q) return q.error();
-    while (q->next())
-      acc.add_in_link_order(*q);
-    if (auto st = q->status(); !st) return st.error();
-  }
-  acc.end_link_order();
-  // A scan reads every run's rows: worth it when this run's are a good part of them.
-  auto q = prepare(db, out.connections * 4 >= table_rows ? kLinkRowsSql : kLinkRowsByIdSql, run_id);
+  auto q = prepare(db, run_rows * 4 >= table_rows ? kLinkRowsSql : kLinkRowsByIdSql, run_id);
   if (!q) return q.error();
   while (q->next())
     acc.add_row(*q);

@@ -64,6 +64,10 @@ Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState st
 // An empty (new) DB is refused: it holds no runs.
 Result<sql::Db> open_results_db_for_reading(const std::string& path);
 
+// An index an older schema built and the current one does not (connections_link): merge
+// does not copy it from a legacy input.
+bool is_retired_index(std::string_view name);
+
 // The SQL value a column older schemas lack takes when their rows are copied into the
 // current shape: "0" or "''" for the NOT NULL columns added after schema 1 without a bump
 // (samples.mempool, blocks.transactions, faults.spec), "NULL" for any other column.

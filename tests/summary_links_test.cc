@@ -1,7 +1,7 @@
-// The link summary reads a run's connection rows in two passes (link order from an index,
-// then the table in its own order): what it computes must follow the connections' dial
-// order, never the order their rows were written (close order), nor which of the two ways
-// (scan or index) the second pass reads a run by.
+// The link summary reads a run's connection rows in the table's order (close order) and
+// puts each link's connections in dial order itself: what it computes must follow the
+// connections' dial order, never the order their rows were written, nor which of the two
+// ways (scan or index) it reads a run by.
 #include <doctest/doctest.h>
 
 #include <memory>
@@ -150,8 +150,8 @@ TEST_CASE("summary links: a version only a connection row names has its profile"
 }
 
 TEST_CASE("summary links: sparse conn_ids (an imported or merged DB) give the same link") {
-  // The next dial of each connection is looked up by conn_id: in a table when the ids are
-  // dense, by binary search when they are not (ids 1000, 2000, 3000 for three rows).
+  // Dial order is (t_dial_ns, conn_id), whatever the ids are (1000, 2000, 3000 for three
+  // rows, and another link's between them).
   auto rec = sim::Recorder::open(":memory:");
   REQUIRE(rec.ok());
   begin(**rec);
@@ -169,7 +169,7 @@ TEST_CASE("summary links: sparse conn_ids (an imported or merged DB) give the sa
 TEST_CASE("summary links: a run read by scan and a run read by index agree") {
   auto rec = sim::Recorder::open(":memory:");
   REQUIRE(rec.ok());
-  // Run 1 is most of the table (its second pass scans); run 2 a small part (by index).
+  // Run 1 is most of the table (read by a scan); run 2 a small part (by index).
   begin(**rec);
   add_link_ab(**rec);
   for (std::uint64_t i = 0; i < 20; ++i)
@@ -196,6 +196,34 @@ TEST_CASE("summary links: a run read by scan and a run read by index agree") {
       CHECK(bc.link_class == "cycling");
     }
   }
+}
+
+TEST_CASE("summary links: links come in (dialer, listener) order, not the order rows came") {
+  auto rec = sim::Recorder::open(":memory:");
+  REQUIRE(rec.ok());
+  begin(**rec);
+  // c -> a, then b -> c, then a -> b (three rows each), then c -> b: written in that order.
+  REQUIRE((*rec)->add_connection(conn(10, 2, 0, "post-fix", kSecond, 2 * kSecond)).ok());
+  // b -> c dialled at 1, 2 and 4 s, each closed 100 ms later, written latest first.
+  for (const SimTime t : {4 * kSecond, 2 * kSecond, kSecond})
+    REQUIRE((*rec)
+                ->add_connection(conn(static_cast<std::uint64_t>(20 + t / kSecond), 1, 2,
+                                      "post-fix", t, t + 100 * kMillisecond))
+                .ok());
+  add_link_ab(**rec);
+  REQUIRE((*rec)->add_connection(conn(12, 2, 1, "post-fix", kSecond, 2 * kSecond)).ok());
+  end(**rec);
+  auto s = sim::summarize((*rec)->db(), 0);
+  REQUIRE(s.ok());
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> order;
+  for (const auto& l : s->links)
+    order.emplace_back(l.dialer, l.listener);
+  CHECK(order ==
+        std::vector<std::pair<std::uint32_t, std::uint32_t>>{{0, 1}, {1, 2}, {2, 0}, {2, 1}});
+  check_link_ab(s->links[0]);
+  // b -> c's gaps in dial order: 2 s - 1.1 s and 4 s - 2.1 s.
+  CHECK(s->links[1].median_redial_gap_ns == 1400 * kMillisecond);
+  CHECK(s->connections == 8);
 }
 
 }  // namespace ts
