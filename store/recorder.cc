@@ -207,6 +207,8 @@ Recorder::~Recorder() {
 }
 
 Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
+  pending_errors_.clear();  // a run that never ended leaves none to this one
+  free_error_slots_.clear();
   if (auto ok = queue_->drain(); !ok) return ok.error();
   auto s = db_.prepare(
       "INSERT INTO runs (scenario, scenario_path, scenario_hash, seed, "

@@ -258,8 +258,8 @@ CREATE VIEW IF NOT EXISTS protocol_errors AS
           FROM protocol_error_rows
         UNION ALL
         SELECT run_id, CAST(COALESCE(t_close_ns, t_dial_ns) + error_after_close_ns AS INTEGER),
-               CASE error_by WHEN 0 THEN dialer ELSE listener END,
-               CASE error_by WHEN 0 THEN listener ELSE dialer END, conn_id, error_kind_label,
+               CAST(CASE error_by WHEN 0 THEN dialer ELSE listener END AS INTEGER),
+               CAST(CASE error_by WHEN 0 THEN listener ELSE dialer END AS INTEGER), conn_id, error_kind_label,
                error_text_label, error_addr_at, error_port, NULL
           FROM connection_times WHERE error_by IS NOT NULL) e
   JOIN labels k ON k.run_id = e.run_id AND k.label_id = e.kind
@@ -365,7 +365,7 @@ constexpr std::pair<const char*, const char*> kTablesNowViews[] = {
 // Built at the end of a run: maintaining them row by row costs more than one bulk build.
 // Schema 8: no index by link (connections_link, schema 6 and 7): the summary reads the rows
 // in the table's order and sorts each link's connections itself; on the churn hour the
-// index was 70.5 MB of a 334.5 MB DB. A migrated DB loses it with its rebuilt table.
+// index was 70.5 MB of a 334.5 MB DB. A migrated DB loses it (migrate).
 // Schema 7: protocol errors have none (a v6 DB's protocol_errors_conn goes with its table):
 // nothing timesim reads looks them up by connection, SQLite builds a transient index for a
 // join that needs one, and on the churn hour it cost 35 MB of a 435 MB DB.
@@ -423,18 +423,22 @@ Result<std::int64_t> query_int(sqlite3* db, const char* sql, const std::string& 
 struct Column {
   std::string name;
   bool not_null = false;
+  std::string type;  // as declared
+  bool has_default = false;
 };
 
 // The columns of table `table` in `db`, in order (none: no such table).
 Result<std::vector<Column>> columns_of(sqlite3* db, const std::string& table,
                                        const std::string& path) {
   auto s = sql::Statement::prepare(
-      db, "SELECT name, \"notnull\" FROM pragma_table_info(?1) ORDER BY cid");
+      db,
+      "SELECT name, \"notnull\", type, dflt_value IS NOT NULL FROM pragma_table_info(?1) "
+      "ORDER BY cid");
   if (!s) return failure(db, path);
   s->bind(1, table);
   std::vector<Column> cols;
   while (s->next())
-    cols.push_back({s->text(0), s->int64(1) != 0});
+    cols.push_back({s->text(0), s->int64(1) != 0, s->text(2), s->int64(3) != 0});
   if (!s->status()) return failure(db, path);
   return cols;
 }
@@ -486,6 +490,24 @@ Result<bool> conform_table(sqlite3* db, const std::string& path, const std::stri
   for (std::size_t i = 0; same && i < have->size(); ++i)
     same = (*have)[i].name == (*want)[i].name;
   if (same) return true;
+  // Only nullable columns added at the end (schema 8's connection_rows): ALTER TABLE keeps
+  // the rows where they are, and the table's indexes and triggers, a user's among them.
+  bool appended = have->size() < want->size();
+  for (std::size_t i = 0; appended && i < have->size(); ++i)
+    appended = (*have)[i].name == (*want)[i].name;
+  for (std::size_t i = have->size(); appended && i < want->size(); ++i)
+    appended = !(*want)[i].not_null && !(*want)[i].has_default &&
+               legacy_fill(name, (*want)[i].name) == "NULL";
+  if (appended) {
+    for (std::size_t i = have->size(); i < want->size(); ++i)
+      if (auto ok = exec(db,
+                         "ALTER TABLE " + quote_id(name) + " ADD COLUMN " +
+                             quote_id((*want)[i].name) + " " + (*want)[i].type,
+                         path);
+          !ok)
+        return ok;
+    return true;
+  }
   auto has = [](const std::vector<Column>& cols, const std::string& n) {
     for (const auto& c : cols)
       if (c.name == n) return true;
@@ -552,6 +574,8 @@ Result<bool> migrate(sqlite3* db, const std::string& path) {
     if (!*has) continue;
     if (auto ok = exec(db, "DROP VIEW " + quote_id(view), path); !ok) return ok;
   }
+  // timesim's own index that schema 8 no longer builds (appended rows would maintain it).
+  if (auto ok = exec(db, "DROP INDEX IF EXISTS connections_link", path); !ok) return ok;
   for (const auto& [name, create] : kTablesNowViews) {
     auto has = has_table(db, name, path);
     if (!has) return has.error();

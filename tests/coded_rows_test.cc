@@ -230,6 +230,9 @@ TEST_CASE("coded rows: a connection's first protocol error is coded in its row (
   CHECK(test::scalar_text(db.rec->db(),
                           "SELECT typeof(t_ns) FROM protocol_errors WHERE conn_id = 2") ==
         "integer");
+  // node and peer compare with text as the INTEGER columns of schema 7 did.
+  CHECK(test::scalar(db.rec->db(), "SELECT count(*) FROM protocol_errors WHERE node = '1'") == 4);
+  CHECK(test::scalar(db.rec->db(), "SELECT count(*) FROM protocol_errors WHERE peer = '0'") == 3);
   auto s = sim::summarize(db.rec->db(), 1);
   REQUIRE(s.ok());
   CHECK(s->protocol_errors == 6);

@@ -261,11 +261,17 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
         q += " AND " + col[0] + " = 1";
       all_ones.push_back(q);
     }
-    // A v7 run that ended built the index by link that schema 8 no longer has.
-    if (std::find(tables.begin(), tables.end(), "connection_rows") != tables.end())
+    // A v7 run that ended built the index by link that schema 8 no longer has; a user added
+    // a view over timesim's views, an index and a trigger of their own: all are kept.
+    const bool v7 = std::find(tables.begin(), tables.end(), "connection_rows") != tables.end();
+    if (v7)
       sql_exec(legacy,
                "CREATE INDEX connections_link ON connection_rows(run_id, dialer, listener, "
-               "t_dial_ns, conn_id)");
+               "t_dial_ns, conn_id); "
+               "CREATE VIEW my_errors AS SELECT node, count(*) AS n FROM protocol_errors "
+               "GROUP BY node; CREATE INDEX my_fault ON connection_rows(fault_id); "
+               "CREATE TABLE my_log(conn_id); CREATE TRIGGER my_trig AFTER INSERT ON "
+               "connection_rows BEGIN INSERT INTO my_log VALUES (NEW.conn_id); END;");
     // Whatever the views (or, before schema 7, the tables) showed, they show after the
     // migration: schema 8 codes a connection's first error in its row, not a v7 DB's.
     std::vector<std::pair<std::string, std::vector<std::vector<std::string>>>> shown;
@@ -300,6 +306,15 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'connections_id'") ==
           "1");
     CHECK(sql_value(legacy, "SELECT count(*) FROM runs") == "2");
+    if (v7) {
+      for (const char* mine : {"my_errors", "my_fault", "my_trig"})
+        CHECK(sql_value(legacy, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") +
+                                    mine + "'") == "1");
+      CHECK(sql_value(legacy, "SELECT count(*) FROM my_log") ==
+            sql_value(legacy, "SELECT count(*) FROM connections WHERE run_id = 2"));
+      CHECK(sql_value(legacy, "SELECT sum(n) FROM my_errors") ==
+            sql_value(legacy, "SELECT count(*) FROM protocol_errors"));
+    }
     for (const auto& db : {legacy, fx.dir / (name + "-m.db")})
       CHECK(sql_value(db, "SELECT count(*) FROM sqlite_master WHERE name = 'connections_link'") ==
             "0");
