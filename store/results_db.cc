@@ -723,8 +723,9 @@ Result<sql::Db> open_results_db_for_reading(const std::string& path) {
   if (*state == DbState::kNew)
     return Error{in_quotes(path) + " is not a timesim results DB (it is empty: no runs)"};
   if (*state == DbState::kCurrent) return db;
-  // Legacy: migrate a private in-memory copy.
-  auto mem = sql::Db::open(":memory:");
+  // Legacy: migrate a private copy in a temporary file (SQLite's "" DB, deleted on close),
+  // so a reader's memory stays SQLite's page cache however large the file is.
+  auto mem = sql::Db::open("");
   if (!mem) return Error{"results DB " + in_quotes(path) + ": " + mem.error().message};
   sqlite3* mem_raw = mem->get();
   sqlite3_backup* b = sqlite3_backup_init(mem_raw, "main", raw, "main");

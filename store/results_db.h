@@ -59,8 +59,9 @@ Result<DbState> inspect_results_db_file(const std::string& path);
 // transaction: on an error nothing has changed.
 Result<bool> prepare_results_db(sqlite3* db, const std::string& path, DbState state);
 
-// For readers: `path` opened read-only and checked. A legacy DB is copied into memory and
-// migrated there (the file is never changed), so readers only ever see the current schema.
+// For readers: `path` opened read-only and checked. A legacy DB is copied into a private
+// temporary file and migrated there (the file is never changed; the copy goes when the Db
+// closes, and memory stays SQLite's page cache), so readers only ever see the current schema.
 // An empty (new) DB is refused: it holds no runs.
 Result<sql::Db> open_results_db_for_reading(const std::string& path);
 

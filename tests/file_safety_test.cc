@@ -13,6 +13,8 @@
 
 #include "common/file_marks.h"
 #include "run_cli.h"
+#include "store/results_db.h"
+#include "store/sqlite.h"
 #include "test_util.h"
 
 namespace ts {
@@ -350,6 +352,29 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
                     "name = 'mempool'") == "1");
     CHECK(sql_value(legacy, "SELECT count(*) FROM connection_lifetimes WHERE run_id = 2") != "0");
   }
+}
+
+TEST_CASE("file safety: reading a legacy DB does not hold a copy of it in memory") {
+  const fs::path dir = test::fresh_dir("file_safety_legacy_read");
+  const fs::path legacy = dir / "v7.db";
+  sql_exec(legacy, test::slurp(test::source_path("tests/fixtures/schema/v7-9712b73.sql")));
+  // 32 MB of a user's own rows: a copy in memory would hold them all.
+  sql_exec(legacy,
+           "CREATE TABLE mine(b BLOB); "
+           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 512) "
+           "INSERT INTO mine SELECT randomblob(65536) FROM n;");
+  const auto before = sqlite3_memory_used();
+  auto db = sim::open_results_db_for_reading(legacy.string());
+  REQUIRE(db);
+  const auto held = sqlite3_memory_used() - before;
+  CAPTURE(held);
+  CHECK(held < 8 * 1024 * 1024);
+  CHECK(test::rows(db->get(), "PRAGMA user_version") ==
+        std::vector<std::vector<std::string>>{{"8"}});  // migrated
+  CHECK(test::rows(db->get(), "SELECT count(*) FROM mine") ==
+        std::vector<std::vector<std::string>>{{"512"}});
+  db = Error{"closed"};
+  fs::remove_all(dir);
 }
 
 TEST_CASE("file safety: a locked DB is reported as locked, naming the file") {
