@@ -9,6 +9,8 @@
 #include <map>
 #include <tuple>
 
+#include "analysis/link_accumulator.h"
+#include "analysis/summary_inputs.h"
 #include "node_core/node.h"
 #include "node_core/profile_fields.h"
 #include "scenario/scenario.h"
@@ -17,43 +19,12 @@
 namespace ts::sim {
 namespace {
 
-// `sql` with `run_id` bound to ?1.
-Result<sql::Statement> prepare(sqlite3* db, const char* sql, std::int64_t run_id) {
-  auto s = sql::Statement::prepare(db, sql);
-  if (!s)
-    return Error{std::string("summary query failed on '") + sqlite3_db_filename(db, "main") +
-                 "': " + s.error().message};
-  s->bind(1, run_id);
-  return s;
-}
-
-// The median (of the two middle values, their mean rounded toward zero); 0 for none. In
-// linear time: nth_element, then the largest of the lower half.
-Duration median(std::vector<Duration> v) {
-  if (v.empty()) return 0;
-  const std::size_t n = v.size();
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (n % 2) return *mid;
-  return (*std::max_element(v.begin(), mid) + *mid) / 2;
-}
-
 std::string fmt_dur(Duration d) {
   if (d < 0) return "-";
   if (d >= kHour) return fmt::format("{:.2f}h", static_cast<double>(d) / kHour);
   if (d >= 100 * kSecond) return fmt::format("{:.1f}m", static_cast<double>(d) / kMinute);
   if (d >= kSecond) return fmt::format("{:.2f}s", static_cast<double>(d) / kSecond);
   return fmt::format("{:.1f}ms", static_cast<double>(d) / kMillisecond);
-}
-
-// The class of a link from its connections: see the header for the rule. `ping_interval`
-// is the dialer's (its profile's ping.interval).
-std::string classify(std::uint64_t connections, double up_fraction, Duration median_lifetime,
-                     Duration ping_interval) {
-  if (connections == 0) return "down";
-  if (up_fraction >= 0.9) return "stable";
-  if (connections >= 3 && median_lifetime < kCyclingPingIntervals * ping_interval) return "cycling";
-  return "flapping";
 }
 
 bool has_table(sqlite3* db, const char* name) {
@@ -72,10 +43,11 @@ Result<std::map<std::string, node::VersionProfile>> run_profiles(
     out.emplace(v, builtin ? *builtin : node::VersionProfile{});
   }
   if (!has_table(db, "profiles")) return out;
-  auto q = prepare(db,
-                   "SELECT name, key, number FROM profiles WHERE run_id=?1 AND number IS NOT NULL "
-                   "ORDER BY rowid",
-                   run_id);
+  auto q = prepare_for_run(
+      db,
+      "SELECT name, key, number FROM profiles WHERE run_id=?1 AND number IS NOT NULL "
+      "ORDER BY rowid",
+      run_id);
   if (!q) return q.error();
   while (q->next()) {
     const auto* f = node::find_profile_field(q->text(1));
@@ -112,7 +84,7 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, D
                                              const node::ProtocolTimers& timers) {
   ConsensusSummary c;
   auto one = [&](const char* sql) -> Result<std::int64_t> {
-    auto q = prepare(db, sql, run_id);
+    auto q = prepare_for_run(db, sql, run_id);
     if (!q) return q.error();
     if (!q->next()) return std::int64_t{0};
     return q->int64(0);
@@ -168,7 +140,7 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, D
   }
   // Median and p95 of a sorted column of durations (unchanged when there are none).
   auto spread = [&](const char* sql, Duration& med, Duration& p95) -> Result<bool> {
-    auto q = prepare(db, sql, run_id);
+    auto q = prepare_for_run(db, sql, run_id);
     if (!q) return q.error();
     std::vector<Duration> v;
     while (q->next())
@@ -190,10 +162,11 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, D
       !ok)
     return ok.error();
   {
-    auto q = prepare(db,
-                     "SELECT min(t_finalized_ns) FROM blocks WHERE run_id=?1 GROUP BY height "
-                     "ORDER BY height",
-                     run_id);
+    auto q =
+        prepare_for_run(db,
+                        "SELECT min(t_finalized_ns) FROM blocks WHERE run_id=?1 GROUP BY height "
+                        "ORDER BY height",
+                        run_id);
     if (!q) return q.error();
     SimTime last = 0;
     while (q->next()) {
@@ -208,20 +181,9 @@ Result<ConsensusSummary> summarize_consensus(sqlite3* db, std::int64_t run_id, D
 
 namespace {
 
-using Profiles = std::map<std::string, node::VersionProfile>;
-
-Duration ping_interval_of(const Profiles& profiles, const std::string& version) {
-  return profiles.at(version).timers.ping_interval_ns;
-}
-
-struct NodeRow {
-  std::string name, ip, version;
-  SimTime start;
-};
-
 // The id of the DB's last run.
 Result<std::int64_t> latest_run(sqlite3* db) {
-  auto q = prepare(db, "SELECT max(run_id) FROM runs WHERE ?1 IS NOT NULL", 0);
+  auto q = prepare_for_run(db, "SELECT max(run_id) FROM runs WHERE ?1 IS NOT NULL", 0);
   if (!q) return q.error();
   if (!q->next() || q->is_null(0)) return Error{"the results DB holds no run"};
   return q->int64(0);
@@ -229,10 +191,10 @@ Result<std::int64_t> latest_run(sqlite3* db) {
 
 // The run's `runs` row into `out` (id, scenario, mode, status, seed, duration, events).
 Result<bool> read_run(sqlite3* db, std::int64_t run_id, RunSummary& out) {
-  auto q = prepare(db,
-                   "SELECT scenario, mode, status, seed, duration_ns, COALESCE(events,0), "
-                   "COALESCE(end_ns, duration_ns) FROM runs WHERE run_id=?1",
-                   run_id);
+  auto q = prepare_for_run(db,
+                           "SELECT scenario, mode, status, seed, duration_ns, COALESCE(events,0), "
+                           "COALESCE(end_ns, duration_ns) FROM runs WHERE run_id=?1",
+                           run_id);
   if (!q) return q.error();
   if (!q->next()) return Error{fmt::format("no run {} in the DB", run_id)};
   out.run_id = run_id;
@@ -245,125 +207,14 @@ Result<bool> read_run(sqlite3* db, std::int64_t run_id, RunSummary& out) {
   return true;
 }
 
-// The run's labels (schema 7: the text behind connection_times' *_label columns).
-class Labels {
- public:
-  static Result<Labels> read(sqlite3* db, std::int64_t run_id) {
-    auto q = prepare(db, "SELECT label_id, text FROM labels WHERE run_id=?1", run_id);
-    if (!q) return q.error();
-    std::vector<std::pair<std::int64_t, std::string>> rows;
-    while (q->next())
-      rows.emplace_back(q->int64(0), q->text(1));
-    // The recorder numbers a run's labels 1..n; an id outside that (a DB written by hand)
-    // is left out rather than sizing the table by it.
-    Labels out;
-    out.text_.resize(rows.size() + 1);
-    for (auto& [id, text] : rows)
-      if (id >= 1 && static_cast<std::size_t>(id) <= rows.size())
-        out.text_[static_cast<std::size_t>(id)] = std::move(text);
-    return out;
-  }
-  // The text of label `id` ("" for one the run does not have).
-  std::string_view text(std::int64_t id) const {
-    return id >= 0 && static_cast<std::size_t>(id) < text_.size()
-               ? std::string_view(text_[static_cast<std::size_t>(id)])
-               : std::string_view();
-  }
-
- private:
-  std::vector<std::string> text_;  // by label_id
-};
-
-// The run's nodes, indexed by node id.
-Result<std::vector<NodeRow>> read_nodes(sqlite3* db, std::int64_t run_id) {
-  auto q = prepare(
-      db, "SELECT name, ip, version, start_ns FROM nodes WHERE run_id=?1 ORDER BY node_id", run_id);
-  if (!q) return q.error();
-  std::vector<NodeRow> nodes;
-  while (q->next())
-    nodes.push_back({q->text(0), q->text(1), q->text(2), q->int64(3)});
-  return nodes;
-}
-
 Result<bool> count_into(sqlite3* db, const char* sql, std::int64_t run_id, std::uint64_t& n);
 
-// Builds one LinkSummary per dialer -> listener pair from one scan of the run's connection
-// rows in the table's order (close order), so that no index by link is needed and no row is
-// fetched out of the table's order (reading them in link order through an index fetched each
-// by rowid, a random read: 12.7 s of the 1,000-node churn hour's 2.7 million rows, against
-// about 1 s for a scan). What follows the connections' dial order (dialer, listener,
-// t_dial_ns, conn_id) -- the redial gaps, and the first connection, whose versions name the
-// link -- is worked out at the end: each link keeps its connections' dial times and closes
-// and sorts them. Memory: 24 bytes per connection for that (freed link by link), and 16 per
-// connection's lifetime and gap (the medians need them all).
-class LinkAccumulator {
- public:
-  LinkAccumulator(RunSummary& out, const std::vector<NodeRow>& nodes, const Labels& labels)
-      : out_(out), nodes_(nodes), labels_(labels), links_of_(nodes.size()) {}
-
-  // One row of kLinkRowsSql (any order).
-  void add_row(const sql::Statement& s);
-  // After the rows: every version a node or a connection row of the run names (the text of
-  // an unknown label is "").
-  std::vector<std::string> versions() const;
-  // Connection rows of the run with a fault_id.
-  std::uint64_t faulted() const { return faulted_; }
-  // Protocol errors coded in the rows (schema 8), not in protocol_error_rows.
-  std::uint64_t errors_in_rows() const { return errors_in_rows_; }
-  // After the rows, with the profiles of versions(): fills out.links in link order (every
-  // link finished) and out.pairs.
-  void finish(const Profiles& profiles);
-
- private:
-  // One connection of a link, for the dial order.
-  struct Dial {
-    SimTime t_dial;
-    std::uint64_t conn_id;
-    SimTime closed;  // the dialer's close, or the run's end
-  };
-  // A link's samples while its rows arrive: one small record per row's link.
-  struct LinkSamples {
-    std::uint32_t dialer = 0, listener = 0;
-    std::int64_t dialer_version = 0, listener_version = 0;  // labels: the first dialled's
-    std::uint64_t connections = 0, protocol_errors = 0;
-    Duration up = 0;
-    Duration ping_span = 0;  // lifetime of connections with periodic pings
-    std::int64_t periodic_pings = 0;
-    std::int64_t pongs = 0;
-    Duration rtt_sum = 0;
-    // (close_reason label, count): the first kInlineReasons inline, more in more_reasons.
-    static constexpr std::size_t kInlineReasons = 3;
-    std::array<std::pair<std::int64_t, std::uint64_t>, kInlineReasons> reasons{};
-    std::size_t n_reasons = 0;
-    std::vector<std::pair<std::int64_t, std::uint64_t>> more_reasons;
-    std::vector<Dial> dials;  // in the rows' order until finish() sorts them
-    std::vector<Duration> lifetimes;
-    void count_reason(std::int64_t label);
-  };
-
-  // The samples of link d -> l (both < nodes_.size()), created on its first row.
-  LinkSamples& link(std::uint32_t d, std::uint32_t l);
-  void finish_link(LinkSummary& l, LinkSamples& s);
-  void add_to_pair(const LinkSummary& l, std::vector<Duration>& lifetimes);
-
-  RunSummary& out_;
-  const std::vector<NodeRow>& nodes_;
-  const Profiles* profiles_ = nullptr;  // finish()'s
-  const Labels& labels_;
-  std::vector<std::int64_t> version_labels_;  // every version label a row names
-  std::uint64_t faulted_ = 0;
-  std::uint64_t errors_in_rows_ = 0;
-  std::vector<LinkSamples> samples_;  // in the order their first rows came
-  // By dialer: (listener, index into samples_); a node dials a few peers.
-  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> links_of_;
-  // Per version pair.
-  std::map<std::pair<std::string, std::string>, PairSummary> pairs_;
-  std::map<std::pair<std::string, std::string>, std::vector<Duration>> pair_lifetimes_;
-};
-
 // `+run_id` keeps SQLite from walking an index that starts with run_id and then fetching every
-// row by rowid, a random read each: it scans the table in its own order. kLinkRowsByIdSql,
-// for a run that holds a small part of the table, finds its rows through an index.
+// row by rowid, a random read each: it scans the table in its own order (the rows' close
+// order; reading them in link order through an index fetched each by rowid cost 12.7 s of
+// the 1,000-node churn hour's 2.7 million rows, against about 1 s for a scan).
+// kLinkRowsByIdSql, for a run that holds a small part of the table, finds its rows through
+// an index.
 #define TS_LINK_ROWS_COLUMNS                                                                 \
   "SELECT dialer, listener, conn_id, t_connect_ns, t_closed_dialer_ns, close_reason_label, " \
   "protocol_errors, dialer_version_label, listener_version_label, pings_sent, "              \
@@ -373,198 +224,37 @@ constexpr const char* kLinkRowsSql = TS_LINK_ROWS_COLUMNS "+run_id=?1";
 constexpr const char* kLinkRowsByIdSql = TS_LINK_ROWS_COLUMNS "run_id=?1";
 #undef TS_LINK_ROWS_COLUMNS
 
-// push_back, growing by a quarter instead of doubling: on the churn hour every link holds
-// about 690 connections, and doubling left a third of their 1,024-slot vectors empty.
-template <typename T>
-void append(std::vector<T>& v, const T& x) {
-  if (v.size() == v.capacity()) v.reserve(v.size() + v.size() / 4 + 4);
-  v.push_back(x);
+// One row of kLinkRowsSql, as the Recorder showed it to a ConnRowObserver.
+ConnRowDigest digest(const sql::Statement& s) {
+  auto time_or_never = [&s](int col) { return s.is_null(col) ? kNever : s.int64(col); };
+  ConnRowDigest r;
+  r.dialer = static_cast<std::uint32_t>(s.int64(0));
+  r.listener = static_cast<std::uint32_t>(s.int64(1));
+  r.conn_id = static_cast<std::uint64_t>(s.int64(2));
+  r.t_connect = time_or_never(3);
+  r.t_closed_dialer = time_or_never(4);
+  r.close_reason = s.int64(5);
+  r.protocol_errors = s.int64(6);
+  r.dialer_version = s.int64(7);
+  r.listener_version = s.int64(8);
+  r.pings_sent = s.int64(9);
+  r.pongs_matched = s.int64(10);
+  r.rtt_avg = s.int64(11);
+  r.t_last_ping = time_or_never(12);
+  r.faulted = s.int64(13) != 0;
+  r.error_in_row = s.int64(14) != 0;
+  r.t_dial = s.int64(15);
+  return r;
 }
 
-LinkAccumulator::LinkSamples& LinkAccumulator::link(std::uint32_t d, std::uint32_t l) {
-  auto& mine = links_of_[d];
-  for (const auto& [listener, i] : mine)
-    if (listener == l) return samples_[i];
-  mine.emplace_back(l, static_cast<std::uint32_t>(samples_.size()));
-  LinkSamples& s = samples_.emplace_back();
-  s.dialer = d;
-  s.listener = l;
-  return s;
-}
-
-void LinkAccumulator::add_row(const sql::Statement& s) {
-  for (const int col : {7, 8}) {
-    const std::int64_t label = s.int64(col);
-    if (std::find(version_labels_.begin(), version_labels_.end(), label) == version_labels_.end())
-      version_labels_.push_back(label);
-  }
-  faulted_ += s.int64(13) != 0;
-  errors_in_rows_ += s.int64(14) != 0;
-  const auto d = static_cast<std::uint32_t>(s.int64(0));
-  const auto l = static_cast<std::uint32_t>(s.int64(1));
-  if (d >= nodes_.size() || l >= nodes_.size()) return;
-  ++out_.connections;
-  LinkSamples& ls = link(d, l);
-  const auto conn = static_cast<std::uint64_t>(s.int64(2));
-  const SimTime t_dial = s.int64(15);
-  const SimTime closed = s.is_null(4) ? out_.duration_ns : s.int64(4);
-  // The first connection in dial order names the link (ties: the first row read).
-  if (ls.dials.empty() ||
-      std::pair{t_dial, conn} < std::pair{ls.dials.front().t_dial, ls.dials.front().conn_id}) {
-    ls.dialer_version = s.int64(7);
-    ls.listener_version = s.int64(8);
-    append(ls.dials, Dial{t_dial, conn, closed});
-    std::swap(ls.dials.front(), ls.dials.back());  // the front is the earliest so far
-  } else {
-    append(ls.dials, Dial{t_dial, conn, closed});
-  }
-  if (!s.is_null(3)) {
-    ++ls.connections;
-    const SimTime t_connect = s.int64(3);
-    append(ls.lifetimes, closed - t_connect);
-    ls.up += std::min(closed, out_.duration_ns) - t_connect;
-    const std::int64_t pings = s.int64(9);
-    if (pings > kConnectPings) {  // the later pings are the interval's ticks
-      ls.ping_span += s.int64(12) - t_connect;
-      ls.periodic_pings += pings - kConnectPings;
-    }
-    const std::int64_t pongs = s.int64(10);
-    if (pongs > 0) {
-      ls.pongs += pongs;
-      ls.rtt_sum += s.int64(11) * pongs;
-    }
-  }
-  ls.count_reason(s.int64(5));
-  ls.protocol_errors += static_cast<std::uint64_t>(s.int64(6));
-}
-
-void LinkAccumulator::LinkSamples::count_reason(std::int64_t label) {
-  for (std::size_t k = 0; k < n_reasons; ++k)
-    if (reasons[k].first == label) {
-      ++reasons[k].second;
-      return;
-    }
-  if (n_reasons < kInlineReasons) {
-    reasons[n_reasons++] = {label, 1};
-    return;
-  }
-  for (auto& [l, n] : more_reasons)
-    if (l == label) {
-      ++n;
-      return;
-    }
-  more_reasons.emplace_back(label, 1);
-}
-
-void LinkAccumulator::finish_link(LinkSummary& l, LinkSamples& s) {
-  l.dialer_version = labels_.text(s.dialer_version);
-  l.listener_version = labels_.text(s.listener_version);
-  l.connections = s.connections;
-  l.protocol_errors = s.protocol_errors;
-  const SimTime from = std::max(nodes_[l.dialer].start, nodes_[l.listener].start);
-  const Duration span = std::max<Duration>(out_.duration_ns - from, 1);
-  l.up_fraction = static_cast<double>(s.up) / static_cast<double>(span);
-  l.median_lifetime_ns = median(s.lifetimes);
-  // Redial gaps in dial order: each connection's successor's dial - its close.
-  std::sort(s.dials.begin(), s.dials.end(), [](const Dial& a, const Dial& b) {
-    return std::pair{a.t_dial, a.conn_id} < std::pair{b.t_dial, b.conn_id};
-  });
-  std::vector<Duration> gaps;
-  gaps.reserve(s.dials.size());
-  for (std::size_t i = 0; i + 1 < s.dials.size(); ++i)
-    gaps.push_back(s.dials[i + 1].t_dial - s.dials[i].closed);
-  s.dials = {};
-  l.median_redial_gap_ns = gaps.empty() ? -1 : median(std::move(gaps));
-  l.connections_per_hour = static_cast<double>(l.connections) * kHour / static_cast<double>(span);
-  if (s.periodic_pings > 0) l.ping_interval_ns = s.ping_span / s.periodic_pings;
-  if (s.pongs > 0) l.rtt_avg_ns = s.rtt_sum / s.pongs;
-  std::map<std::string_view, std::uint64_t> reasons;  // by text: ties go to the first name
-  for (std::size_t k = 0; k < s.n_reasons; ++k)
-    reasons[labels_.text(s.reasons[k].first)] += s.reasons[k].second;
-  for (const auto& [label, n] : s.more_reasons)
-    reasons[labels_.text(label)] += n;
-  std::uint64_t best = 0;
-  for (const auto& [reason, n] : reasons)
-    if (n > best) best = n, l.main_close_reason = reason;
-  l.link_class = classify(l.connections, l.up_fraction, l.median_lifetime_ns,
-                          ping_interval_of(*profiles_, l.dialer_version));
-  add_to_pair(l, s.lifetimes);
-  out_.cycling += l.link_class == "cycling";
-  out_.stable += l.link_class == "stable";
-  out_.flapping += l.link_class == "flapping";
-  out_.down += l.link_class == "down";
-  s = LinkSamples{};
-}
-
-void LinkAccumulator::add_to_pair(const LinkSummary& l, std::vector<Duration>& lifetimes) {
-  auto& p = pairs_[{l.dialer_version, l.listener_version}];
-  p.dialer_version = l.dialer_version;
-  p.listener_version = l.listener_version;
-  ++p.links;
-  p.cycling += l.link_class == "cycling";
-  p.stable += l.link_class == "stable";
-  p.flapping += l.link_class == "flapping";
-  p.down += l.link_class == "down";
-  p.connections += l.connections;
-  p.connections_per_link_hour += l.connections_per_hour;
-  p.up_fraction += l.up_fraction;
-  p.protocol_errors += l.protocol_errors;
-  auto& pl = pair_lifetimes_[{l.dialer_version, l.listener_version}];
-  pl.insert(pl.end(), lifetimes.begin(), lifetimes.end());
-}
-
-std::vector<std::string> LinkAccumulator::versions() const {
-  std::vector<std::string> out;
-  for (const auto& n : nodes_)
-    out.push_back(n.version);
-  for (const std::int64_t label : version_labels_)
-    out.emplace_back(labels_.text(label));
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-void LinkAccumulator::finish(const Profiles& profiles) {
-  profiles_ = &profiles;
-  std::vector<std::uint32_t> order(samples_.size());
-  for (std::uint32_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
-    return std::pair{samples_[a].dialer, samples_[a].listener} <
-           std::pair{samples_[b].dialer, samples_[b].listener};
-  });
-  out_.links.reserve(order.size());
-  for (const std::uint32_t i : order) {
-    LinkSamples& s = samples_[i];
-    LinkSummary& l = out_.links.emplace_back();
-    l.dialer = s.dialer;
-    l.listener = s.listener;
-    l.dialer_name = nodes_[s.dialer].name;
-    l.listener_name = nodes_[s.listener].name;
-    l.attempts = s.dials.size();
-    finish_link(l, s);
-  }
-  for (auto& [key, p] : pairs_) {
-    p.connections_per_link_hour /= static_cast<double>(p.links);
-    p.up_fraction /= static_cast<double>(p.links);
-    p.median_lifetime_ns = median(pair_lifetimes_[key]);
-    out_.pairs.push_back(p);
-  }
-}
-
-// out.links, out.pairs, the link classes, out.connections and out.connections_ended_by_faults;
-// returns the profiles of every version the nodes and rows name. The counts and the scan read one
-// snapshot (a savepoint: a read transaction, also inside a caller's transaction).
-Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
-                                 const std::vector<NodeRow>& nodes, RunSummary& out) {
-  auto labels = Labels::read(db, run_id);
-  if (!labels) return labels.error();
+// The run's connection rows into `acc`, from one scan (any order). The counts and the scan
+// read one snapshot (a savepoint: a read transaction, also inside a caller's transaction).
+Result<bool> scan_links(sqlite3* db, std::int64_t run_id, std::size_t nodes, LinkAccumulator& acc) {
   if (auto ok = sql::exec(db, "SAVEPOINT summary_links"); !ok) return ok.error();
   struct Release {
     sqlite3* db;
     ~Release() { (void)sql::exec(db, "RELEASE summary_links"); }
   } release{db};
-  LinkAccumulator acc(out, nodes, *labels);
   // A scan reads every run's rows: worth it when this run's are a good part of them. (Row
   // counts: an index lookup each; the table's rows by its largest rowid.)
   std::uint64_t table_rows = 0, run_rows = 0;
@@ -573,22 +263,55 @@ Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
                   &table_rows},
         std::pair{"SELECT count(*) FROM connection_rows WHERE run_id=?1", &run_rows}})
     if (auto r = count_into(db, sql, run_id, *n); !r) return r.error();
-  auto q = prepare(db, run_rows * 4 >= table_rows ? kLinkRowsSql : kLinkRowsByIdSql, run_id);
+  auto q =
+      prepare_for_run(db, run_rows * 4 >= table_rows ? kLinkRowsSql : kLinkRowsByIdSql, run_id);
   if (!q) return q.error();
-  while (q->next())
-    acc.add_row(*q);
-  if (auto st = q->status(); !st) return st.error();
-  auto profiles = run_profiles(db, run_id, acc.versions());
+  while (q->next()) {
+    const ConnRowDigest r = digest(*q);
+    if (r.dialer < nodes && r.listener < nodes)
+      acc.add(r);
+    else
+      acc.add_unlinked(r);
+  }
+  return q->status();
+}
+
+// out.links, out.pairs, the link classes, out.connections and out.connections_ended_by_faults,
+// from `streamed` when it holds exactly the run's rows, else from a scan of the DB; returns
+// the profiles of every version the nodes and rows name.
+Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
+                                 const std::vector<NodeRow>& nodes, RunSummary& out,
+                                 LinkAccumulator* streamed) {
+  auto labels = Labels::read(db, run_id);
+  if (!labels) return labels.error();
+  LinkAccumulator scanned(out.duration_ns);
+  LinkAccumulator* acc = streamed;
+  if (acc && acc->exact_for(nodes.size(), out.duration_ns)) {
+    // It saw every row of the run's (not one that was written before it was attached).
+    std::uint64_t run_rows = 0;
+    if (auto r = count_into(db, "SELECT count(*) FROM connection_rows WHERE run_id=?1", run_id,
+                            run_rows);
+        !r)
+      return r.error();
+    if (run_rows != acc->rows()) acc = nullptr;
+  } else {
+    acc = nullptr;
+  }
+  if (!acc) {
+    if (auto ok = scan_links(db, run_id, nodes.size(), scanned); !ok) return ok.error();
+    acc = &scanned;
+  }
+  auto profiles = run_profiles(db, run_id, acc->versions(nodes, *labels));
   if (!profiles) return profiles.error();
-  acc.finish(*profiles);
-  out.connections_ended_by_faults = acc.faulted();
-  out.protocol_errors = acc.errors_in_rows();  // summarize() adds protocol_error_rows'
+  acc->finish(out, nodes, *labels, *profiles);
+  out.connections_ended_by_faults = acc->faulted();
+  out.protocol_errors = acc->errors_in_rows();  // summarize() adds protocol_error_rows'
   return profiles;
 }
 
 // One (count) row of `sql` into `n`.
 Result<bool> count_into(sqlite3* db, const char* sql, std::int64_t run_id, std::uint64_t& n) {
-  auto q = prepare(db, sql, run_id);
+  auto q = prepare_for_run(db, sql, run_id);
   if (!q) return q.error();
   if (q->next()) n = static_cast<std::uint64_t>(q->int64(0));
   return true;
@@ -596,11 +319,11 @@ Result<bool> count_into(sqlite3* db, const char* sql, std::int64_t run_id, std::
 
 // The phases between upgrades (node_events of kind 'upgrade'); one "start" phase without.
 Result<std::vector<PhaseSummary>> read_phases(sqlite3* db, std::int64_t run_id, SimTime end) {
-  auto q = prepare(db,
-                   "SELECT e.t_ns, n.name, e.detail FROM node_events e JOIN nodes n ON "
-                   "n.run_id = e.run_id AND n.node_id = e.node WHERE e.run_id=?1 AND "
-                   "e.kind='upgrade' ORDER BY e.t_ns, e.node",
-                   run_id);
+  auto q = prepare_for_run(db,
+                           "SELECT e.t_ns, n.name, e.detail FROM node_events e JOIN nodes n ON "
+                           "n.run_id = e.run_id AND n.node_id = e.node WHERE e.run_id=?1 AND "
+                           "e.kind='upgrade' ORDER BY e.t_ns, e.node",
+                           run_id);
   if (!q) return q.error();
   std::vector<PhaseSummary> phases(1);
   phases[0].label = "start";
@@ -635,12 +358,12 @@ Result<std::map<PhaseKey, PhaseAcc>> accumulate_phases(sqlite3* db, std::int64_t
                                                        const std::vector<PhaseSummary>& phases) {
   auto labels = Labels::read(db, run_id);
   if (!labels) return labels.error();
-  auto c =
-      prepare(db,
-              "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2), "
-              "dialer_version_label FROM connection_times WHERE run_id=?1 AND t_connect_ns IS NOT "
-              "NULL ORDER BY conn_id",
-              run_id);
+  auto c = prepare_for_run(
+      db,
+      "SELECT dialer, listener, t_connect_ns, COALESCE(t_closed_dialer_ns, ?2), "
+      "dialer_version_label FROM connection_times WHERE run_id=?1 AND t_connect_ns IS NOT "
+      "NULL ORDER BY conn_id",
+      run_id);
   if (!c) return c.error();
   c->bind(2, end);
   std::map<PhaseKey, PhaseAcc> pa;
@@ -716,7 +439,7 @@ Result<bool> add_consensus(sqlite3* db, std::int64_t run_id, const std::vector<N
 
 }  // namespace
 
-Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
+Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id, LinkAccumulator* streamed) {
   RunSummary out;
   if (run_id <= 0) {
     auto latest = latest_run(db);
@@ -727,7 +450,7 @@ Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id) {
   auto nodes = read_nodes(db, run_id);
   if (!nodes) return nodes.error();
   out.nodes = nodes->size();
-  auto profiles = summarize_links(db, run_id, *nodes, out);
+  auto profiles = summarize_links(db, run_id, *nodes, out, streamed);
   if (!profiles) return profiles.error();
   std::uint64_t error_rows = 0;
   if (auto r = count_into(db, "SELECT count(*) FROM protocol_error_rows WHERE run_id=?1", run_id,

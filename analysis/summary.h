@@ -1,5 +1,7 @@
 // Summary: the per-link and per-version-pair tables the CLI prints, computed from a
-// results DB alone (so a DB from any run, sim or live, can be summarised again later).
+// results DB alone (so a DB from any run, sim or live, can be summarised again later);
+// `timesim run` streams the links from the rows as they are written instead of reading
+// them back (analysis/link_accumulator.h), with the same result.
 //
 // Link classes (documented in docs/schema.md):
 //   down     no connection was established on the link
@@ -113,8 +115,13 @@ struct RunSummary {
 Result<std::map<std::string, node::VersionProfile>> run_profiles(
     sqlite3* db, std::int64_t run_id, const std::vector<std::string>& versions);
 
-// Summarises run `run_id` (or the newest run when run_id <= 0) of the DB.
-Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id);
+class LinkAccumulator;  // analysis/link_accumulator.h
+
+// Summarises run `run_id` (or the newest run when run_id <= 0) of the DB. `streamed`, when
+// given, holds the run's connection rows as the Recorder wrote them (it is used up): the
+// links come from it instead of a scan of the rows, unless it cannot give exactly what the
+// scan would (LinkAccumulator::exact_for, or it holds another number of rows than the DB).
+Result<RunSummary> summarize(sqlite3* db, std::int64_t run_id, LinkAccumulator* streamed = nullptr);
 void print_summary(std::FILE* out, const RunSummary& s);
 
 }  // namespace ts::sim

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "analysis/link_accumulator.h"
 #include "analysis/summary.h"
 #include "cli/command.h"
 #include "cli/output_path.h"
@@ -174,6 +175,9 @@ int run_scenario(const RunOptions& o) {
   if (!run_id) return fail(1, run_id.error().message);
 
   const auto t0 = std::chrono::steady_clock::now();
+  // The summary's links, streamed as the rows are written (not read back after the run).
+  sim::LinkAccumulator links;
+  if (auto ok = (*rec)->observe_connection_rows(&links); !ok) return fail(1, ok.error().message);
   // The World is freed before the summary is built, so the two peaks do not add up.
   auto world_ptr = std::make_unique<sim::World>(*sc, sc->seed, rec->get());
   sim::World& world = *world_ptr;
@@ -211,7 +215,7 @@ int run_scenario(const RunOptions& o) {
 
   const double end_run_s = since(t_end_run);
   const auto t_summary = std::chrono::steady_clock::now();
-  auto summary = sim::summarize((*rec)->db(), *run_id);
+  auto summary = sim::summarize((*rec)->db(), *run_id, &links);
   if (!summary) return fail(1, summary.error().message);
   const double summary_s = since(t_summary);
   if (!o.quiet) {

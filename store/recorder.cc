@@ -1,5 +1,7 @@
 #include "store/recorder.h"
 
+#include "common/assert.h"
+
 #include <chrono>
 #include <cstdio>
 #include <system_error>
@@ -210,6 +212,7 @@ Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
   pending_errors_.clear();  // a run that never ended leaves none to this one
   free_error_slots_.clear();
   if (auto ok = queue_->drain(); !ok) return ok.error();
+  row_observer_ = nullptr;  // no batch is out: the writer thread reads it only in one
   auto s = db_.prepare(
       "INSERT INTO runs (scenario, scenario_path, scenario_hash, seed, "
       "duration_ns, mode, status, args, timesim_version) "
@@ -285,8 +288,43 @@ Result<bool> Recorder::write_rows(const RowQueue::Batch& batch) {
     if (auto ok = row_added(); !ok) return ok;
     RowQueue::bind(batch, row);
     if (auto ok = step_reset(*row.statement); !ok) return ok;
+    if (row_observer_ && (row.statement == &ins_conn_ || row.statement == &ins_conn_error_))
+      row_observer_->on_connection_row(connection_row_digest(batch, row));
   }
   return true;
+}
+
+// The values connection_times shows for a connection row, from the values add_connection
+// bound (parameter i is value i - 1 of the row), by the view's arithmetic: each time is an
+// offset from an earlier one (store/results_db.cc).
+ConnRowDigest Recorder::connection_row_digest(const RowQueue::Batch& batch,
+                                              const RowQueue::Row& row) {
+  const RowQueue::Value* v = batch.values.data() + row.first_value;
+  auto is_null = [v](int p) { return v[p - 1].type == RowQueue::ValueType::kNull; };
+  auto num = [v](int p) { return v[p - 1].number; };  // 0 for NULL
+  TS_ASSERT(row.value_count >= 32 && v[31].parameter == 32);
+  ConnRowDigest d;
+  d.conn_id = static_cast<std::uint64_t>(num(2));
+  d.dialer = static_cast<std::uint32_t>(num(3));
+  d.listener = static_cast<std::uint32_t>(num(4));
+  d.dialer_version = num(5);
+  d.listener_version = num(6);
+  d.t_dial = num(7);
+  // 8 connect_after_dial, 9 accept_after_connect, 11 close_after_accept,
+  // 12 closed_dialer_after_close, 22 last_ping_after_connect
+  if (!is_null(8)) d.t_connect = d.t_dial + num(8);
+  const std::int64_t accept_at = num(8) + num(9);  // COALESCE(connect, 0) + accept, or connect
+  const std::int64_t close_at = is_null(11) ? 0 : accept_at + num(11);
+  if (!is_null(12)) d.t_closed_dialer = d.t_dial + close_at + num(12);
+  if (!is_null(22)) d.t_last_ping = d.t_dial + num(8) + num(22);
+  d.close_reason = num(14);
+  d.pings_sent = num(21);
+  d.pongs_matched = num(23);
+  d.protocol_errors = num(28);
+  d.rtt_avg = num(30);
+  d.faulted = !is_null(32);
+  d.error_in_row = row.value_count > 32 && !is_null(33);
+  return d;
 }
 
 Result<bool> Recorder::flush() {

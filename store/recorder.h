@@ -24,6 +24,7 @@
 #include "common/result.h"
 #include "node_core/version_profile.h"
 #include "store/conn_record.h"
+#include "store/conn_row_digest.h"
 #include "store/results_db.h"
 #include "store/row_queue.h"
 #include "store/sqlite.h"
@@ -129,6 +130,16 @@ class Recorder {
   Result<bool> add_message(SimTime t, std::uint64_t conn_id, std::uint32_t node,
                            std::string_view kind, std::uint64_t bytes);
 
+  // Every connection row of the current run queued from now on is also shown to `o`
+  // (nullptr: to none), in the order the rows are written, as each is written: on the
+  // writer thread, so `o` is the writer's until end_run (or drain) returns. begin_run
+  // resets it.
+  Result<bool> observe_connection_rows(ConnRowObserver* o) {
+    if (auto ok = queue_->drain(); !ok) return ok;  // no batch is out while it changes
+    row_observer_ = o;
+    return true;
+  }
+
   void set_level(RecordLevel l) { level_ = l; }
   bool records(RecordLevel l) const { return level_ >= l; }
   // Wall time spent inside SQLite calls (step, reset, exec), measured only after
@@ -184,6 +195,8 @@ class Recorder {
   Result<bool> add_error_row(const CodedError& e, std::string_view text);
   // Binds parameters i .. i+5 of `s` (the error_* columns) to `e`, the first error of `r`.
   void bind_first_error(RowQueue::Builder& s, int i, const CodedError& e, const ConnRecord& r);
+  static ConnRowDigest connection_row_digest(const RowQueue::Batch& batch,
+                                             const RowQueue::Row& row);
   // Writes the errors still waiting for a row as protocol_error_rows rows, in slot order.
   Result<bool> flush_pending_errors();
 
@@ -201,6 +214,7 @@ class Recorder {
   // Errors waiting for their connection's row, at ConnRecord::first_error_slot - 1.
   std::vector<CodedError> pending_errors_;
   std::vector<std::uint32_t> free_error_slots_;
+  ConnRowObserver* row_observer_ = nullptr;  // the writer thread's while a batch is out
   RecordLevel level_ = RecordLevel::kSamples;
   bool timing_ = false;
   std::int64_t sqlite_ns_ = 0;

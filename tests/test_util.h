@@ -98,8 +98,10 @@ struct Run {
 };
 
 // `level`: what the recorder keeps (default: what a plain `timesim run` keeps).
+// `observer`: shown every connection row as it is written (Recorder::observe_connection_rows).
 inline Run run(const sim::Scenario& sc, std::uint64_t seed, Duration duration_ns,
-               std::optional<sim::RecordLevel> level = std::nullopt) {
+               std::optional<sim::RecordLevel> level = std::nullopt,
+               sim::ConnRowObserver* observer = nullptr) {
   Run r;
   auto rec = sim::Recorder::open(":memory:");
   REQUIRE(rec.ok());
@@ -111,6 +113,7 @@ inline Run run(const sim::Scenario& sc, std::uint64_t seed, Duration duration_ns
   info.seed = seed;
   info.duration_ns = duration_ns;
   REQUIRE(r.rec->begin_run(info).ok());
+  REQUIRE(r.rec->observe_connection_rows(observer).ok());
   sim::World world(sc, seed, r.rec.get());
   auto stats = world.run(duration_ns);
   REQUIRE_MESSAGE(stats.ok(), (stats.ok() ? "" : stats.error().message));
