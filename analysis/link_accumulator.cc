@@ -50,6 +50,13 @@ LinkAccumulator::LinkSamples& LinkAccumulator::link(std::uint32_t d, std::uint32
   return s;
 }
 
+bool LinkAccumulator::has_link(std::uint32_t d, std::uint32_t l) const {
+  if (d >= links_of_.size()) return false;
+  for (const auto& [listener, i] : links_of_[d])
+    if (listener == l) return true;
+  return false;
+}
+
 void LinkAccumulator::add_unlinked(const ConnRowDigest& r) {
   for (const std::int64_t label : {r.dialer_version, r.listener_version})
     if (std::find(version_labels_.begin(), version_labels_.end(), label) == version_labels_.end())
@@ -59,6 +66,13 @@ void LinkAccumulator::add_unlinked(const ConnRowDigest& r) {
 }
 
 void LinkAccumulator::add(const ConnRowDigest& r) {
+  if (stopped_) return;
+  if (samples_.size() == max_links_ && !has_link(r.dialer, r.listener)) {
+    const SimTime end = end_;
+    *this = LinkAccumulator(end);
+    stopped_ = true;
+    return;
+  }
   add_unlinked(r);
   ++rows_;
   max_node_ = std::max({max_node_, r.dialer, r.listener});

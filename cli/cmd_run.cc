@@ -176,7 +176,7 @@ int run_scenario(const RunOptions& o) {
 
   const auto t0 = std::chrono::steady_clock::now();
   // The summary's links, streamed as the rows are written (not read back after the run).
-  sim::LinkAccumulator links;
+  auto links = sim::LinkAccumulator::stream();
   if (auto ok = (*rec)->observe_connection_rows(&links); !ok) return fail(1, ok.error().message);
   // The World is freed before the summary is built, so the two peaks do not add up.
   auto world_ptr = std::make_unique<sim::World>(*sc, sc->seed, rec->get());

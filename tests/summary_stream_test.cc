@@ -134,6 +134,27 @@ TEST_CASE("summary stream: a stream that cannot match the DB's rows is not used"
     CHECK(describe(*from_missed) == describe(*from_db));
   }
 
+  // A stream bounded to fewer links than the run has stops, holding nothing, and the
+  // summary comes from a scan.
+  {
+    auto bounded = sim::LinkAccumulator::stream(4);
+    const auto b = test::run(sc, 1, 10 * kMinute, std::nullopt, &bounded);
+    CHECK(bounded.stopped());
+    CHECK(bounded.rows() == 0);
+    CHECK_FALSE(bounded.exact_for(sc.nodes.size(), end));
+    auto from_bounded = sim::summarize(b.db(), 1, &bounded);
+    auto from_db = sim::summarize(b.db(), 1);
+    REQUIRE(from_bounded.ok());
+    REQUIRE(from_db.ok());
+    CHECK(from_db->links.size() > 4);
+    CHECK(describe(*from_bounded) == describe(*from_db));
+    // The default bound is far above a small run's links.
+    auto unbounded = sim::LinkAccumulator::stream();
+    const auto u = test::run(sc, 1, 10 * kMinute, std::nullopt, &unbounded);
+    CHECK_FALSE(unbounded.stopped());
+    CHECK(unbounded.exact_for(sc.nodes.size(), end));
+  }
+
   sim::LinkAccumulator other_nodes;
   extra.t_closed_dialer = end;
   extra.listener = static_cast<std::uint32_t>(sc.nodes.size());
