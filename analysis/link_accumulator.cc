@@ -68,9 +68,7 @@ void LinkAccumulator::add_unlinked(const ConnRowDigest& r) {
 void LinkAccumulator::add(const ConnRowDigest& r) {
   if (stopped_) return;
   if (samples_.size() == max_links_ && !has_link(r.dialer, r.listener)) {
-    const SimTime end = end_;
-    *this = LinkAccumulator(end);
-    stopped_ = true;
+    discard();
     return;
   }
   add_unlinked(r);
@@ -225,16 +223,18 @@ void LinkAccumulator::finish(RunSummary& out, const std::vector<NodeRow>& nodes,
     l.attempts = s.n_dials;
     finish_link(run, l, s);
   }
-  samples_.clear();
-  dial_blocks_.clear();
   for (auto& [key, p] : pairs_) {
     p.connections_per_link_hour /= static_cast<double>(p.links);
     p.up_fraction /= static_cast<double>(p.links);
     p.median_lifetime_ns = median(pair_lifetimes_[key]);
     out.pairs.push_back(p);
   }
-  pairs_.clear();
-  pair_lifetimes_.clear();
+  const std::uint64_t rows = rows_, faulted = faulted_, errors = errors_in_rows_;
+  *this = LinkAccumulator(end_);  // frees everything; the counts stay readable
+  rows_ = rows;
+  faulted_ = faulted;
+  errors_in_rows_ = errors;
+  finished_ = true;
 }
 
 }  // namespace ts::sim

@@ -42,8 +42,15 @@ class LinkAccumulator final : public ConnRowObserver {
     a.max_links_ = max_links;
     return a;
   }
-  // A stream that passed its links' bound and stopped.
+  // A stream that stopped: past its links' bound, or discarded.
   bool stopped() const { return stopped_; }
+  // finish() ran: the samples are spent (exact_for is false from then on).
+  bool finished() const { return finished_; }
+  // Frees what it holds; exact_for is false from then on.
+  void discard() {
+    *this = LinkAccumulator(end_);
+    stopped_ = true;
+  }
   void on_connection_row(const ConnRowDigest& row) override { add(row); }
   // A row of a link between two of the run's nodes.
   void add(const ConnRowDigest& row);
@@ -55,7 +62,7 @@ class LinkAccumulator final : public ConnRowObserver {
   // given: every row names nodes below `nodes` and was closed by `end` (a scan of the DB
   // drops a row naming another node; a streamed row cannot know the run's end).
   bool exact_for(std::size_t nodes, SimTime end) const {
-    return !stopped_ && (rows_ == 0 || (max_node_ < nodes && max_closed_ <= end));
+    return !stopped_ && !finished_ && (rows_ == 0 || (max_node_ < nodes && max_closed_ <= end));
   }
   // Connection rows added (every one names nodes of the run: exact_for).
   std::uint64_t rows() const { return rows_; }
@@ -66,7 +73,7 @@ class LinkAccumulator final : public ConnRowObserver {
   // Every version a node or a row names (the text of an unknown label is "").
   std::vector<std::string> versions(const std::vector<NodeRow>& nodes, const Labels& labels) const;
   // Fills out.links in link order and out.pairs, and counts the link classes; out's
-  // duration_ns is the run's end. Once: it consumes the samples.
+  // duration_ns is the run's end. Once: it frees the samples (finished()).
   void finish(RunSummary& out, const std::vector<NodeRow>& nodes, const Labels& labels,
               const Profiles& profiles);
 
@@ -145,6 +152,7 @@ class LinkAccumulator final : public ConnRowObserver {
   SimTime end_;
   std::size_t max_links_ = SIZE_MAX;
   bool stopped_ = false;
+  bool finished_ = false;
   std::uint64_t rows_ = 0, faulted_ = 0, errors_in_rows_ = 0;
   std::uint32_t max_node_ = 0;
   SimTime max_closed_ = 0;

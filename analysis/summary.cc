@@ -298,6 +298,7 @@ Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
     acc = nullptr;
   }
   if (!acc) {
+    if (streamed) streamed->discard();  // before the scan builds its own
     if (auto ok = scan_links(db, run_id, nodes.size(), scanned); !ok) return ok.error();
     acc = &scanned;
   }

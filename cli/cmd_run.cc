@@ -154,6 +154,10 @@ int run_scenario(const RunOptions& o) {
   if (!plan) return fail(2, plan.error().message);
   const sim::Scenario* sc = &plan->scenario;
   const std::string& db_path = plan->db_path;
+  // The summary's links, streamed as the rows are written (not read back after the run).
+  // Declared before the Recorder, which writes to it until it is destroyed: an exception
+  // unwinding (std::bad_alloc) destroys the Recorder, and its queued rows, first.
+  auto links = sim::LinkAccumulator::stream();
   auto rec = open_db(o, *plan);
   if (!rec) return fail(2, rec.error().message);
   std::unique_ptr<sim::PcapWriter> pcap;
@@ -175,8 +179,6 @@ int run_scenario(const RunOptions& o) {
   if (!run_id) return fail(1, run_id.error().message);
 
   const auto t0 = std::chrono::steady_clock::now();
-  // The summary's links, streamed as the rows are written (not read back after the run).
-  auto links = sim::LinkAccumulator::stream();
   if (auto ok = (*rec)->observe_connection_rows(&links); !ok) return fail(1, ok.error().message);
   // The World is freed before the summary is built, so the two peaks do not add up.
   auto world_ptr = std::make_unique<sim::World>(*sc, sc->seed, rec->get());

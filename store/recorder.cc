@@ -684,6 +684,7 @@ Result<bool> Recorder::add_fault(std::uint32_t fault_id, std::string_view kind,
 Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals) {
   if (auto ok = flush_pending_errors(); !ok) return ok;
   if (auto ok = flush(); !ok) return ok;
+  row_observer_ = nullptr;  // every row of the run is written: no batch is out
   // The index build sorts every row: in memory that sort held ~170 MB and ran slower than
   // SQLite's external merge through temporary files (measured on the churn network).
   // (An in-memory DB keeps its sort in memory too.)

@@ -132,8 +132,8 @@ class Recorder {
 
   // Every connection row of the current run queued from now on is also shown to `o`
   // (nullptr: to none), in the order the rows are written, as each is written: on the
-  // writer thread, so `o` is the writer's until end_run (or drain) returns. begin_run
-  // resets it.
+  // writer thread, so `o` is the writer's until end_run (or drain) returns, and must
+  // outlive the Recorder or end_run. end_run and begin_run detach it.
   Result<bool> observe_connection_rows(ConnRowObserver* o) {
     if (auto ok = queue_->drain(); !ok) return ok;  // no batch is out while it changes
     row_observer_ = o;

@@ -732,7 +732,11 @@ Result<sql::Db> open_results_db_for_reading(const std::string& path) {
   if (!b) return failure(mem_raw, sqlite3_errcode(mem_raw), path);
   const int step = sqlite3_backup_step(b, -1);
   sqlite3_backup_finish(b);
-  if (step != SQLITE_DONE) return failure(raw, step, path);
+  if (step != SQLITE_DONE)  // the copy failed (the file itself is only read)
+    return Error{"results DB " + in_quotes(path) + " has an older schema and is migrated in a " +
+                 "temporary copy, which failed: " + sqlite3_errmsg(mem_raw) +
+                 " (SQLite puts it in $SQLITE_TMPDIR, else $TMPDIR, /var/tmp, /usr/tmp or "
+                 "/tmp: set TMPDIR to a directory with room for a copy of the DB)"};
   if (auto ok = prepare_results_db(mem_raw, path, DbState::kLegacy); !ok) return ok.error();
   return mem;
 }

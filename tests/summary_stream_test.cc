@@ -76,6 +76,12 @@ TEST_CASE("summary stream: the links streamed from the rows equal a scan of the 
     REQUIRE(from_scan.ok());
     CHECK(from_scan->links.size() > 0);
     CHECK(describe(*from_stream) == describe(*from_scan));
+    CHECK(streamed.finished());  // the stream gave the links, not a second scan
+    // Spent: a second summary scans, and gives the same again.
+    CHECK_FALSE(streamed.exact_for(sc.nodes.size(), run_end(r)));
+    auto again = sim::summarize(r.db(), 1, &streamed);
+    REQUIRE(again.ok());
+    CHECK(describe(*again) == describe(*from_scan));
     faulted += from_scan->connections_ended_by_faults;
     errors += from_scan->protocol_errors;
     phases += from_scan->phases.size();
@@ -103,6 +109,8 @@ TEST_CASE("summary stream: a stream that cannot match the DB's rows is not used"
   streamed.add(extra);
   CHECK_FALSE(streamed.exact_for(sc.nodes.size(), end));
   auto from_stream = sim::summarize(r.db(), 1, &streamed);
+  CHECK_FALSE(streamed.finished());
+  CHECK(streamed.rows() == 0);  // discarded before the scan
   auto from_scan = sim::summarize(r.db(), 1);
   REQUIRE(from_stream.ok());
   REQUIRE(from_scan.ok());
@@ -127,10 +135,11 @@ TEST_CASE("summary stream: a stream that cannot match the DB's rows is not used"
                   "error_addr_at, error_port FROM connection_rows WHERE run_id = 1 AND conn_id = 1")
             .ok());
     auto from_missed = sim::summarize(m.db(), 1, &missed_one);
+    CHECK_FALSE(missed_one.finished());
     auto from_db = sim::summarize(m.db(), 1);
     REQUIRE(from_missed.ok());
     REQUIRE(from_db.ok());
-    CHECK(from_db->connections == missed_one.rows() + 1);
+    CHECK(from_db->connections == from_scan->connections + 1);
     CHECK(describe(*from_missed) == describe(*from_db));
   }
 
@@ -161,6 +170,32 @@ TEST_CASE("summary stream: a stream that cannot match the DB's rows is not used"
   other_nodes.add(extra);
   CHECK_FALSE(other_nodes.exact_for(sc.nodes.size(), end));
   CHECK(other_nodes.exact_for(sc.nodes.size() + 1, end));
+}
+
+}  // namespace ts
+
+namespace ts {
+namespace {
+struct CountingObserver final : sim::ConnRowObserver {
+  std::uint64_t rows = 0;
+  void on_connection_row(const sim::ConnRowDigest&) override { ++rows; }
+};
+}  // namespace
+
+TEST_CASE("summary stream: the Recorder lets go of the observer when the run ends") {
+  const auto sc = test::load("topologies/six_nodes.yaml");
+  CountingObserver seen;
+  auto r = test::run(sc, 1, 5 * kMinute, std::nullopt, &seen);
+  CHECK(seen.rows == static_cast<std::uint64_t>(r.scalar("SELECT count(*) FROM connection_rows")));
+  // A row written after end_run (there is no reason to, but the observer may be gone).
+  sim::ConnRecord late;
+  late.conn_id = 1u << 30;
+  late.t_dial = 0;
+  late.dialer_version = late.listener_version = "post-fix";
+  REQUIRE(r.rec->add_connection(late).ok());
+  REQUIRE(r.rec->flush().ok());
+  CHECK(seen.rows + 1 ==
+        static_cast<std::uint64_t>(r.scalar("SELECT count(*) FROM connection_rows")));
 }
 
 }  // namespace ts
