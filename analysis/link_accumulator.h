@@ -132,7 +132,6 @@ class LinkAccumulator final : public ConnRowObserver {
       return slabs_[id / kSlabBlocks].get() + std::size_t{id % kSlabBlocks} * kBlockDials;
     }
     std::uint32_t& next(std::uint32_t id) { return next_[id]; }
-    void clear() { *this = DialBlocks{}; }
 
    private:
     static constexpr std::uint32_t kSlabBlocks = 16384;  // 2 MB
