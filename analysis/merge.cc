@@ -41,16 +41,18 @@ std::string quote(const std::string& id) {
 }
 
 // Appends table `name` of the attached `src` (`create`: its CREATE statement) to main's,
-// run ids shifted by `offset`.
+// run ids shifted by `offset` (in a conn_key, run_id << 32 | conn_id, too: schema 9).
 Result<bool> copy_table(sqlite3* db, const std::string& name, const std::string& create,
                         std::int64_t offset) {
   auto src_cols = column_list(db, "src", name);
   if (!src_cols) return src_cols.error();
   bool has_run_id = false;
   for (const auto& c : *src_cols)
-    has_run_id = has_run_id || c == "run_id";
+    has_run_id = has_run_id || c == "run_id" || c == "conn_key";
   if (!has_run_id) return true;
-  auto dst_cols = column_list(db, "main", name);
+  // Schema 7 and 8's connection rows are coded as a run's connections are now (schema 9).
+  const std::string dst = name == "connection_rows" ? "connection_fields" : name;
+  auto dst_cols = column_list(db, "main", dst);
   if (!dst_cols) return dst_cols.error();
   if (dst_cols->empty()) {
     if (auto ok = exec(db, create); !ok) return ok;  // unqualified: created in main
@@ -67,9 +69,11 @@ Result<bool> copy_table(sqlite3* db, const std::string& name, const std::string&
     cols += (cols.empty() ? "" : ", ") + quote(c);
     sel += (sel.empty() ? "" : ", ") + (!in_src         ? fill
                                         : c == "run_id" ? "run_id + " + std::to_string(offset)
-                                                        : quote(c));
+                                        : c == "conn_key"
+                                            ? "conn_key + (" + std::to_string(offset) + " << 32)"
+                                            : quote(c));
   }
-  return exec(db, "INSERT INTO main." + quote(name) + " (" + cols + ") SELECT " + sel +
+  return exec(db, "INSERT INTO main." + quote(dst) + " (" + cols + ") SELECT " + sel +
                       " FROM src." + quote(name));
 }
 

@@ -14,6 +14,7 @@
 #include "node_core/node.h"
 #include "node_core/profile_fields.h"
 #include "scenario/scenario.h"
+#include "store/results_db.h"
 #include "store/sqlite.h"
 
 namespace ts::sim {
@@ -255,14 +256,17 @@ Result<bool> scan_links(sqlite3* db, std::int64_t run_id, std::size_t nodes, Lin
     sqlite3* db;
     ~Release() { (void)sql::exec(db, "RELEASE summary_links"); }
   } release{db};
-  // A scan reads every run's rows: worth it when this run's are a good part of them. (Row
-  // counts: an index lookup each; the table's rows by its largest rowid.)
+  // A scan of connection_rows (runs recorded by schema 7 and 8) reads every run's rows: worth
+  // it when this run's are a good part of them. (Row counts: an index lookup each; the
+  // table's rows by its largest rowid.) A schema 9 run's rows are one range of
+  // connection_core either way.
   std::uint64_t table_rows = 0, run_rows = 0;
-  for (auto [sql, n] :
-       {std::pair{"SELECT COALESCE(max(rowid), 0) FROM connection_rows WHERE ?1 NOT NULL",
-                  &table_rows},
-        std::pair{"SELECT count(*) FROM connection_rows WHERE run_id=?1", &run_rows}})
-    if (auto r = count_into(db, sql, run_id, *n); !r) return r.error();
+  if (has_table(db, "connection_rows"))
+    for (auto [sql, n] :
+         {std::pair{"SELECT COALESCE(max(rowid), 0) FROM connection_rows WHERE ?1 NOT NULL",
+                    &table_rows},
+          std::pair{"SELECT count(*) FROM connection_rows WHERE run_id=?1", &run_rows}})
+      if (auto r = count_into(db, sql, run_id, *n); !r) return r.error();
   auto q =
       prepare_for_run(db, run_rows * 4 >= table_rows ? kLinkRowsSql : kLinkRowsByIdSql, run_id);
   if (!q) return q.error();
@@ -289,10 +293,8 @@ Result<Profiles> summarize_links(sqlite3* db, std::int64_t run_id,
   if (acc && acc->exact_for(nodes.size(), out.duration_ns)) {
     // It saw every row of the run's (not one that was written before it was attached).
     std::uint64_t run_rows = 0;
-    if (auto r = count_into(db, "SELECT count(*) FROM connection_rows WHERE run_id=?1", run_id,
-                            run_rows);
-        !r)
-      return r.error();
+    const char* count_sql = sim::run_connection_count_sql(has_table(db, "connection_rows"));
+    if (auto r = count_into(db, count_sql, run_id, run_rows); !r) return r.error();
     if (run_rows != acc->rows()) acc = nullptr;
   } else {
     acc = nullptr;

@@ -153,21 +153,20 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
   const std::pair<sql::Statement Recorder::*, const char*> kInserts[] = {
       {&Recorder::ins_profile_, "INSERT INTO profiles VALUES (?,?,?,?,?,?,?)"},
       {&Recorder::ins_node_, "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)"},
-      // A row without a first error leaves the error_* columns to their default, NULL.
-      // (callgrind, 1,000 post-fix nodes, against schema 7: 1,508 instructions more a row
-      // with six NULLs bound, 803 without.)
-      {&Recorder::ins_conn_,
-       "INSERT INTO connection_rows (run_id, conn_id, dialer, listener, dialer_version, "
-       "listener_version, t_dial_ns, connect_after_dial_ns, accept_after_connect_ns, "
-       "handshake_after_accept_ns, close_after_accept_ns, closed_dialer_after_close_ns, "
-       "closed_listener_after_close_ns, close_reason, closed_by, open_at_end, msgs_d2l, "
-       "bytes_d2l, msgs_l2d, bytes_l2d, pings_sent, last_ping_after_connect_ns, pongs_matched, "
-       "pongs_unmatched, pings_missed, pings_answered, msgs_dropped, protocol_errors, "
-       "rtt_min_ns, rtt_avg_ns, rtt_max_ns, fault_id) VALUES "
-       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-      {&Recorder::ins_conn_error_,
-       "INSERT INTO connection_rows VALUES "
-       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+      // Schema 9: a connection is a connection_core row, a connection_shapes row the first
+      // time its labels and flags occur in the run, and a connection_details row when one of
+      // its other values differs from its default. A row without a first error leaves
+      // error_port to its default, NULL.
+      {&Recorder::ins_core_,
+       "INSERT INTO connection_core (conn_key, shape, dialer, listener, t_dial_ns, "
+       "connect_after_dial_ns, accept_after_connect_ns, close_after_accept_ns, "
+       "closed_dialer_after_close_ns, msgs_d2l, bytes_d2l, pings_sent) VALUES "
+       "(?,?,?,?,?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_core_error_,
+       "INSERT INTO connection_core VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_shape_, "INSERT INTO connection_shapes VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+      {&Recorder::ins_details_,
+       "INSERT INTO connection_details VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
       {&Recorder::ins_error_, "INSERT INTO protocol_error_rows VALUES (?,?,?,?,?,?,?,?,?,?)"},
       {&Recorder::ins_label_, "INSERT INTO labels VALUES (?,?,?)"},
       {&Recorder::ins_event_, "INSERT INTO node_events VALUES (?,?,?,?,?,?)"},
@@ -211,8 +210,12 @@ Recorder::~Recorder() {
 Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
   pending_errors_.clear();  // a run that never ended leaves none to this one
   free_error_slots_.clear();
+  held_connections_.clear();
+  shapes_.clear();
   if (auto ok = queue_->drain(); !ok) return ok.error();
-  row_observer_ = nullptr;  // no batch is out: the writer thread reads it only in one
+  row_observer_ = nullptr;  // no batch is out: the writer thread reads these only in one
+  written_shapes_.clear();
+  written_details_ = {};
   auto s = db_.prepare(
       "INSERT INTO runs (scenario, scenario_path, scenario_hash, seed, "
       "duration_ns, mode, status, args, timesim_version) "
@@ -288,46 +291,75 @@ Result<bool> Recorder::write_rows(const RowQueue::Batch& batch) {
     if (auto ok = row_added(); !ok) return ok;
     RowQueue::bind(batch, row);
     if (auto ok = step_reset(*row.statement); !ok) return ok;
-    if (row_observer_ && (row.statement == &ins_conn_ || row.statement == &ins_conn_error_))
-      row_observer_->on_connection_row(connection_row_digest(batch, row));
+    note_written_row(batch, row);
   }
   return true;
 }
 
-// The values connection_times shows for a connection row, from the values add_connection
-// bound (parameter i is value i - 1 of the row), by the view's arithmetic: each time is an
-// offset from an earlier one (store/results_db.cc).
-ConnRowDigest Recorder::connection_row_digest(const RowQueue::Batch& batch,
-                                              const RowQueue::Row& row) {
+// On the writer thread: keeps what a connection_core row's digest needs of the shape and
+// details rows queued before it, and shows each connection_core row to the observer.
+void Recorder::note_written_row(const RowQueue::Batch& batch, const RowQueue::Row& row) {
   const RowQueue::Value* v = batch.values.data() + row.first_value;
   auto is_null = [v](int p) { return v[p - 1].type == RowQueue::ValueType::kNull; };
   auto num = [v](int p) { return v[p - 1].number; };  // 0 for NULL
-  TS_ASSERT(row.value_count >= 32 && v[31].parameter == 32);
+  if (row.statement == &ins_shape_) {
+    TS_ASSERT(row.value_count == 11 && v[10].parameter == 11);
+    const auto id = static_cast<std::size_t>(num(2));
+    if (written_shapes_.size() < id) written_shapes_.resize(id);
+    written_shapes_[id - 1] = {num(3), num(4), num(5), !is_null(8)};
+  } else if (row.statement == &ins_details_) {
+    TS_ASSERT(row.value_count == 17 && v[16].parameter == 17);
+    // 6 last_ping_after_connect, 7 pongs_matched, 12 protocol_errors, 14 rtt_avg, 16 fault_id
+    written_details_ = {num(1), is_null(6), num(6), num(7), num(12), num(14), !is_null(16)};
+  } else if (row.statement == &ins_core_ || row.statement == &ins_core_error_) {
+    if (row_observer_) row_observer_->on_connection_row(connection_row_digest(batch, row));
+    written_details_.key = -1;
+  }
+}
+
+// The values connection_times shows for a connection_core row, from the values
+// write_connection bound (parameter i is value i - 1 of the row) and the shape and details
+// rows before it, by the views' arithmetic: each time is an offset from an earlier one, a
+// value without a details row its default (store/results_db.cc).
+ConnRowDigest Recorder::connection_row_digest(const RowQueue::Batch& batch,
+                                              const RowQueue::Row& row) const {
+  const RowQueue::Value* v = batch.values.data() + row.first_value;
+  auto is_null = [v](int p) { return v[p - 1].type == RowQueue::ValueType::kNull; };
+  auto num = [v](int p) { return v[p - 1].number; };  // 0 for NULL
+  TS_ASSERT(row.value_count >= 12 && v[11].parameter == 12);
+  const auto shape_id = static_cast<std::size_t>(num(2));
+  TS_ASSERT(shape_id >= 1 && shape_id <= written_shapes_.size());
+  const WrittenShape& shape = written_shapes_[shape_id - 1];
+  const bool has_details = written_details_.key == num(1);
   ConnRowDigest d;
-  d.conn_id = static_cast<std::uint64_t>(num(2));
+  d.conn_id = static_cast<std::uint64_t>(num(1)) & 0xffffffffu;
   d.dialer = static_cast<std::uint32_t>(num(3));
   d.listener = static_cast<std::uint32_t>(num(4));
-  d.dialer_version = num(5);
-  d.listener_version = num(6);
-  d.t_dial = num(7);
-  // 8 connect_after_dial, 9 accept_after_connect, 11 close_after_accept,
-  // 12 closed_dialer_after_close, 22 last_ping_after_connect
-  if (!is_null(8)) d.t_connect = d.t_dial + num(8);
-  const std::int64_t accept_at = num(8) + num(9);  // COALESCE(connect, 0) + accept, or connect
-  const std::int64_t close_at = is_null(11) ? 0 : accept_at + num(11);
-  if (!is_null(12)) d.t_closed_dialer = d.t_dial + close_at + num(12);
-  if (!is_null(22)) d.t_last_ping = d.t_dial + num(8) + num(22);
-  d.close_reason = num(14);
-  d.pings_sent = num(21);
-  d.pongs_matched = num(23);
-  d.protocol_errors = num(28);
-  d.rtt_avg = num(30);
-  d.faulted = !is_null(32);
-  d.error_in_row = row.value_count > 32 && !is_null(33);
+  d.dialer_version = shape.dialer_version;
+  d.listener_version = shape.listener_version;
+  d.close_reason = shape.close_reason;
+  d.t_dial = num(5);
+  // 6 connect_after_dial, 7 accept_after_connect, 8 close_after_accept,
+  // 9 closed_dialer_after_close
+  if (!is_null(6)) d.t_connect = d.t_dial + num(6);
+  const std::int64_t accept_at = num(6) + num(7);  // COALESCE(connect, 0) + accept, or connect
+  const std::int64_t close_at = is_null(8) ? 0 : accept_at + num(8);
+  if (!is_null(9)) d.t_closed_dialer = d.t_dial + close_at + num(9);
+  if (!has_details)
+    d.t_last_ping = d.t_dial + num(6);  // last_ping_after_connect 0
+  else if (!written_details_.no_last_ping)
+    d.t_last_ping = d.t_dial + num(6) + written_details_.last_ping_after_connect;
+  d.pings_sent = num(12);
+  d.pongs_matched = has_details ? written_details_.pongs_matched : 0;
+  d.protocol_errors = has_details ? written_details_.protocol_errors : shape.error ? 1 : 0;
+  d.rtt_avg = has_details ? written_details_.rtt_avg : 0;
+  d.faulted = has_details && written_details_.faulted;
+  d.error_in_row = shape.error;
   return d;
 }
 
 Result<bool> Recorder::flush() {
+  if (auto ok = write_held_connections(); !ok) return ok;
   if (auto ok = queue_->drain(); !ok) return ok;
   return commit();
 }
@@ -379,43 +411,86 @@ Result<bool> Recorder::add_node(std::uint32_t node, std::string_view name, std::
 }
 
 Result<bool> Recorder::add_connection(const ConnRecord& r) {
+  if (r.conn_id > 0xffffffffu)
+    return Error{"results DB '" + path_ + "': connection " + std::to_string(r.conn_id) +
+                 " of run " + std::to_string(run_id_) +
+                 ": a run records at most 4294967295 connections"};
+  HeldConnection h;
+  h.rec = r;
   auto dialer_version = label(r.dialer_version);
   if (!dialer_version) return dialer_version.error();
+  h.dialer_version = *dialer_version;
   auto listener_version = label(r.listener_version);
   if (!listener_version) return listener_version.error();
+  h.listener_version = *listener_version;
   auto reason = close_reason_label(r.close_reason);
   if (!reason) return reason.error();
+  h.close_reason = *reason;
   auto closed_by = side_label(r.closed_by);
   if (!closed_by) return closed_by.error();
+  h.closed_by = *closed_by;
   const std::uint32_t slot = r.first_error_slot;
-  const bool with_error =
+  h.with_error =
       slot != 0 && slot <= pending_errors_.size() && pending_errors_[slot - 1].conn_id == r.conn_id;
-  auto s = queue_->row(with_error ? ins_conn_error_ : ins_conn_);
-  int i = 1;
-  s.bind(i++, run_id_);
-  s.bind(i++, static_cast<std::int64_t>(r.conn_id));
-  s.bind(i++, r.dialer);
-  s.bind(i++, r.listener);
-  s.bind(i++, *dialer_version);
-  s.bind(i++, *listener_version);
-  s.bind(i++, r.t_dial);
-  // Each time after an earlier one, as the schema says (store/results_db.cc).
+  if (h.with_error) {  // the slot is free again once its values are held
+    h.error = pending_errors_[slot - 1];
+    pending_errors_[slot - 1].conn_id = 0;
+    free_error_slots_.push_back(slot - 1);
+  }
+  held_connections_.push(r.conn_id, std::move(h));
+  if (!held_connections_.over_capacity()) return true;
+  return write_connection(held_connections_.take_smallest());
+}
+
+Result<bool> Recorder::write_held_connections() {
+  while (!held_connections_.empty())
+    if (auto ok = write_connection(held_connections_.take_smallest()); !ok) return ok;
+  return true;
+}
+
+Result<std::int64_t> Recorder::shape_of(const HeldConnection& h) {
+  const auto& e = h.error;
+  const std::array<std::int64_t, 9> key{
+      h.dialer_version,
+      h.listener_version,
+      h.close_reason,
+      h.closed_by,
+      h.rec.open_at_end ? 1 : 0,
+      h.with_error ? (e.node == h.rec.dialer ? 0 : 1) : kNullValue,
+      h.with_error ? e.kind : kNullValue,
+      h.with_error ? e.text_id : kNullValue,
+      h.with_error && e.addr_at >= 0 ? e.addr_at : kNullValue};
+  if (auto it = shapes_.find(key); it != shapes_.end()) return it->second;
+  const auto id = static_cast<std::int64_t>(shapes_.size()) + 1;
+  auto s = queue_->row(ins_shape_);
+  s.bind(1, run_id_);
+  s.bind(2, id);
+  for (int i = 0; i < 9; ++i)
+    bind_int64_or_null(s, 3 + i, key[i], key[i] == kNullValue);
+  if (auto ok = queue_->submit(); !ok) return ok.error();
+  shapes_.emplace(key, id);
+  return id;
+}
+
+Result<bool> Recorder::write_details(const HeldConnection& h, std::int64_t key) {
+  const ConnRecord& r = h.rec;
   auto first_of = [](SimTime a, SimTime b) { return a != kNever ? a : b; };
-  const SimTime close_base = first_of(r.t_accept, first_of(r.t_connect, r.t_dial));
-  bind_after(s, i++, r.t_connect, r.t_dial);
-  bind_after(s, i++, r.t_accept, first_of(r.t_connect, r.t_dial));
+  const SimTime error_after_close =
+      h.with_error ? h.error.t - first_of(r.t_close, r.t_dial) : kNever;
+  const bool defaults =
+      r.t_handshake == kNever && r.t_closed_listener == first_of(r.t_close, r.t_dial) &&
+      r.msgs_l2d == 0 && r.bytes_l2d == 0 && r.t_last_ping == first_of(r.t_connect, r.t_dial) &&
+      r.pongs_matched == 0 && r.pongs_unmatched == 0 && r.pings_missed == 0 &&
+      r.pings_answered == 0 && r.msgs_dropped == 0 && r.protocol_errors == (h.with_error ? 1 : 0) &&
+      r.fault_id == 0 && error_after_close == (h.with_error ? 0 : kNever);
+  if (defaults) return true;
+  auto s = queue_->row(ins_details_);
+  int i = 1;
+  s.bind(i++, key);
   bind_after(s, i++, r.t_handshake, first_of(r.t_accept, r.t_dial));
-  bind_after(s, i++, r.t_close, close_base);
-  bind_after(s, i++, r.t_closed_dialer, first_of(r.t_close, r.t_dial));
   bind_after(s, i++, r.t_closed_listener, first_of(r.t_close, r.t_dial));
-  s.bind(i++, *reason);
-  s.bind(i++, *closed_by);
-  s.bind(i++, r.open_at_end ? 1 : 0);
-  s.bind(i++, static_cast<std::int64_t>(r.msgs_d2l));
-  s.bind(i++, static_cast<std::int64_t>(r.bytes_d2l));
   s.bind(i++, static_cast<std::int64_t>(r.msgs_l2d));
   s.bind(i++, static_cast<std::int64_t>(r.bytes_l2d));
-  s.bind(i++, r.pings_sent);
   bind_after(s, i++, r.t_last_ping, first_of(r.t_connect, r.t_dial));
   s.bind(i++, r.pongs_matched);
   s.bind(i++, r.pongs_unmatched);
@@ -432,27 +507,36 @@ Result<bool> Recorder::add_connection(const ConnRecord& r) {
     s.bind_null(i++);
     s.bind_null(i++);
   }
-  if (r.fault_id == 0)
-    s.bind_null(i++);
-  else
-    s.bind(i++, r.fault_id);
-  if (with_error) bind_first_error(s, i, pending_errors_[slot - 1], r);
-  auto ok = queue_->submit();
-  if (with_error) {  // the slot is free again once its values are in the queued row
-    pending_errors_[slot - 1].conn_id = 0;
-    free_error_slots_.push_back(slot - 1);
-  }
-  return ok;
+  bind_int64_or_null(s, i++, r.fault_id, r.fault_id == 0);
+  bind_int64_or_null(s, i++, error_after_close, !h.with_error);
+  return queue_->submit();
 }
 
-void Recorder::bind_first_error(RowQueue::Builder& s, int i, const CodedError& e,
-                                const ConnRecord& r) {
-  s.bind(i++, e.node == r.dialer ? 0 : 1);
-  s.bind(i++, e.t - (r.t_close != kNever ? r.t_close : r.t_dial));
-  s.bind(i++, e.kind);
-  s.bind(i++, e.text_id);
-  bind_int64_or_null(s, i++, e.addr_at, e.addr_at < 0);
-  bind_int64_or_null(s, i++, e.port, e.addr_at < 0);
+// The connection's rows: its shape's (the first time), its details (if any), its core row.
+Result<bool> Recorder::write_connection(const HeldConnection& h) {
+  const ConnRecord& r = h.rec;
+  auto shape = shape_of(h);
+  if (!shape) return shape.error();
+  const std::int64_t key = (run_id_ << 32) | static_cast<std::int64_t>(r.conn_id);
+  if (auto ok = write_details(h, key); !ok) return ok;
+  auto s = queue_->row(h.with_error ? ins_core_error_ : ins_core_);
+  int i = 1;
+  s.bind(i++, key);
+  s.bind(i++, *shape);
+  s.bind(i++, r.dialer);
+  s.bind(i++, r.listener);
+  s.bind(i++, r.t_dial);
+  // Each time after an earlier one, as the schema says (store/results_db.cc).
+  auto first_of = [](SimTime a, SimTime b) { return a != kNever ? a : b; };
+  bind_after(s, i++, r.t_connect, r.t_dial);
+  bind_after(s, i++, r.t_accept, first_of(r.t_connect, r.t_dial));
+  bind_after(s, i++, r.t_close, first_of(r.t_accept, first_of(r.t_connect, r.t_dial)));
+  bind_after(s, i++, r.t_closed_dialer, first_of(r.t_close, r.t_dial));
+  s.bind(i++, static_cast<std::int64_t>(r.msgs_d2l));
+  s.bind(i++, static_cast<std::int64_t>(r.bytes_d2l));
+  s.bind(i++, r.pings_sent);
+  if (h.with_error) bind_int64_or_null(s, i++, h.error.port, h.error.addr_at < 0);
+  return queue_->submit();
 }
 
 namespace {
@@ -682,6 +766,7 @@ Result<bool> Recorder::add_fault(std::uint32_t fault_id, std::string_view kind,
 }
 
 Result<bool> Recorder::end_run(std::string_view status, const RunTotals& totals) {
+  if (auto ok = write_held_connections(); !ok) return ok;  // they may hold coded errors
   if (auto ok = flush_pending_errors(); !ok) return ok;
   if (auto ok = flush(); !ok) return ok;
   row_observer_ = nullptr;  // every row of the run is written: no batch is out

@@ -30,8 +30,23 @@ namespace ts::sim {
 // are views, with the same columns and values, over coded tables (connection_rows,
 // protocol_error_rows, labels); a legacy DB's rows move into the coded tables; 8: a
 // connection's first protocol error may be coded in its connection_rows row (six columns,
-// NULL in a v7 DB's rows), and the protocol_errors view reads both places.
-inline constexpr int kSchemaVersion = 8;
+// NULL in a v7 DB's rows), and the protocol_errors view reads both places; 9: a run's
+// connections are connection_core rows keyed run_id << 32 | conn_id (no index), their
+// labels and flags a per-run dictionary (connection_shapes) and their other values a row of
+// connection_details only where one differs from its default; connection_rows keeps the rows
+// of v7 and v8 runs where they are, and the connection_fields view shows both.
+inline constexpr int kSchemaVersion = 9;
+
+// The query for the number of connections of run ?1 without reading their rows: in
+// connection_core, and in connection_rows when the DB has it (`legacy_rows`: migrated from
+// schema 7 or 8).
+inline const char* run_connection_count_sql(bool legacy_rows) {
+  return legacy_rows ? "SELECT (SELECT count(*) FROM connection_rows WHERE run_id = ?1) + "
+                       "(SELECT count(*) FROM connection_core WHERE conn_key BETWEEN ?1 << 32 "
+                       "AND (?1 << 32) + 4294967295)"
+                     : "SELECT count(*) FROM connection_core WHERE conn_key BETWEEN ?1 << 32 "
+                       "AND (?1 << 32) + 4294967295";
+}
 
 // The current schema as `CREATE ... IF NOT EXISTS` statements, and its indexes (built at the
 // end of a run: maintaining them row by row costs more than one bulk build).

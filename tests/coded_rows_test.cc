@@ -211,7 +211,7 @@ TEST_CASE("coded rows: a connection's first protocol error is coded in its row (
     REQUIRE(db.rec->add_connection(*r).ok());
   db.end();
   CHECK(db.rows("SELECT conn_id, error_by, error_after_close_ns, error_addr_at, error_port FROM "
-                "connection_rows ORDER BY conn_id") ==
+                "connection_fields ORDER BY conn_id") ==
         std::vector<std::vector<std::string>>{{"1", "1", "-200", "0", "49152"},
                                               {"2", "0", "900", "14", "8333"},
                                               {"3", "NULL", "NULL", "NULL", "NULL"}});

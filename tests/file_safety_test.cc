@@ -227,7 +227,7 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
   // A DB timesim writes now says so.
   CHECK(sql_value(fx.dir / "x.db", "PRAGMA application_id") ==
         std::to_string(kResultsDbApplicationId));
-  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "8");
+  CHECK(sql_value(fx.dir / "x.db", "PRAGMA user_version") == "9");
 
   // Every schema timesim ever wrote (tests/fixtures/schema: kSchema verbatim at each change),
   // with one row in every table: read as it is, then appended to (migrated).
@@ -286,7 +286,13 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
       if (cols.empty()) continue;
       const std::string q = "SELECT " + cols + " FROM " + t + " WHERE run_id = 1";
       shown.emplace_back(q, test::rows(db.get(), q));
-      CHECK(shown.back().second.size() == 1);
+      // A v8 connection_rows row with error_by set is a protocol error too.
+      const bool coded_error =
+          t == "protocol_errors" &&
+          sql_value(legacy,
+                    "SELECT count(*) FROM pragma_table_info('connection_rows') WHERE "
+                    "name = 'error_by'") == "1";
+      CHECK(shown.back().second.size() == (coded_error ? 2u : 1u));
     }
     const std::string old_bytes = test::slurp(legacy);
     // Readers accept it and leave it as it is.
@@ -300,19 +306,26 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     CAPTURE(o.err);
     CHECK(o.exit_code == 0);
     CHECK(sql_value(legacy, "PRAGMA application_id") == std::to_string(kResultsDbApplicationId));
-    CHECK(sql_value(legacy, "PRAGMA user_version") == "8");
+    CHECK(sql_value(legacy, "PRAGMA user_version") == "9");
     // Schema 5 (additive): the run appended records its profiles.
     CHECK(sql_value(legacy, "SELECT count(*) FROM profiles WHERE run_id = 2") != "0");
     CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'bans'") == "1");
-    // Schema 6: the (run_id, conn_id) key is an index built when the run ends.
+    // Schema 6 to 8: the (run_id, conn_id) key is an index built when the run ends; schema
+    // 9 keeps it on the legacy rows' connection_rows (connection_core's key is its rowid).
     CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'connections_id'") ==
-          "1");
+          (v7 ? "1" : "0"));
     CHECK(sql_value(legacy, "SELECT count(*) FROM runs") == "2");
     if (v7) {
       for (const char* mine : {"my_errors", "my_fault", "my_trig"})
         CHECK(sql_value(legacy, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") +
                                     mine + "'") == "1");
-      CHECK(sql_value(legacy, "SELECT count(*) FROM my_log") ==
+      // Schema 9: the legacy rows stay in connection_rows, where the user's trigger and index
+      // are; the appended run's connections are connection_core rows (which the trigger does
+      // not see).
+      CHECK(sql_value(legacy, "SELECT count(*) FROM connection_rows WHERE run_id = 1") == "1");
+      CHECK(sql_value(legacy, "SELECT count(*) FROM connection_rows WHERE run_id = 2") == "0");
+      CHECK(sql_value(legacy, "SELECT count(*) FROM my_log") == "0");
+      CHECK(sql_value(legacy, "SELECT count(*) FROM connection_core") ==
             sql_value(legacy, "SELECT count(*) FROM connections WHERE run_id = 2"));
       CHECK(sql_value(legacy, "SELECT sum(n) FROM my_errors") ==
             sql_value(legacy, "SELECT count(*) FROM protocol_errors"));
@@ -370,7 +383,7 @@ TEST_CASE("file safety: reading a legacy DB does not hold a copy of it in memory
   CAPTURE(held);
   CHECK(held < 8 * 1024 * 1024);
   CHECK(test::rows(db->get(), "PRAGMA user_version") ==
-        std::vector<std::vector<std::string>>{{"8"}});  // migrated
+        std::vector<std::vector<std::string>>{{"9"}});  // migrated
   CHECK(test::rows(db->get(), "SELECT count(*) FROM mine") ==
         std::vector<std::vector<std::string>>{{"512"}});
   db = Error{"closed"};

@@ -68,8 +68,8 @@ TEST_CASE("summary stream: the links streamed from the rows equal a scan of the 
     // Otherwise summarize would scan the DB for both and this would compare a scan with itself.
     REQUIRE(streamed.exact_for(sc.nodes.size(), run_end(r)));
     CHECK(streamed.rows() == static_cast<std::uint64_t>(r.scalar(
-                                 "SELECT count(*) FROM connection_rows WHERE run_id = 1")));
-    open_at_end += r.scalar("SELECT count(*) FROM connection_rows WHERE open_at_end = 1");
+                                 "SELECT count(*) FROM connection_fields WHERE run_id = 1")));
+    open_at_end += r.scalar("SELECT count(*) FROM connection_fields WHERE open_at_end = 1");
     auto from_stream = sim::summarize(r.db(), 1, &streamed);
     auto from_scan = sim::summarize(r.db(), 1);
     REQUIRE(from_stream.ok());
@@ -122,18 +122,19 @@ TEST_CASE("summary stream: a stream that cannot match the DB's rows is not used"
     sim::LinkAccumulator missed_one;
     const auto m = test::run(sc, 1, 10 * kMinute, std::nullopt, &missed_one);
     REQUIRE(missed_one.exact_for(sc.nodes.size(), end));
-    REQUIRE(
-        sql::exec(m.db(),
-                  "INSERT INTO connection_rows SELECT run_id, conn_id + 1000000, dialer, listener, "
-                  "dialer_version, listener_version, t_dial_ns + 1, connect_after_dial_ns, "
-                  "accept_after_connect_ns, handshake_after_accept_ns, close_after_accept_ns, "
-                  "closed_dialer_after_close_ns, closed_listener_after_close_ns, close_reason, "
-                  "closed_by, open_at_end, msgs_d2l, bytes_d2l, msgs_l2d, bytes_l2d, pings_sent, "
-                  "last_ping_after_connect_ns, pongs_matched, pongs_unmatched, pings_missed, "
-                  "pings_answered, msgs_dropped, protocol_errors, rtt_min_ns, rtt_avg_ns, "
-                  "rtt_max_ns, fault_id, error_by, error_after_close_ns, error_kind, error_text, "
-                  "error_addr_at, error_port FROM connection_rows WHERE run_id = 1 AND conn_id = 1")
-            .ok());
+    REQUIRE(sql::exec(
+                m.db(),
+                "INSERT INTO connection_fields SELECT run_id, conn_id + 1000000, dialer, "
+                "listener, "
+                "dialer_version, listener_version, t_dial_ns + 1, connect_after_dial_ns, "
+                "accept_after_connect_ns, handshake_after_accept_ns, close_after_accept_ns, "
+                "closed_dialer_after_close_ns, closed_listener_after_close_ns, close_reason, "
+                "closed_by, open_at_end, msgs_d2l, bytes_d2l, msgs_l2d, bytes_l2d, pings_sent, "
+                "last_ping_after_connect_ns, pongs_matched, pongs_unmatched, pings_missed, "
+                "pings_answered, msgs_dropped, protocol_errors, rtt_min_ns, rtt_avg_ns, "
+                "rtt_max_ns, fault_id, error_by, error_after_close_ns, error_kind, error_text, "
+                "error_addr_at, error_port FROM connection_fields WHERE run_id = 1 AND conn_id = 1")
+                .ok());
     auto from_missed = sim::summarize(m.db(), 1, &missed_one);
     CHECK_FALSE(missed_one.finished());
     auto from_db = sim::summarize(m.db(), 1);
@@ -186,7 +187,8 @@ TEST_CASE("summary stream: the Recorder lets go of the observer when the run end
   const auto sc = test::load("topologies/six_nodes.yaml");
   CountingObserver seen;
   auto r = test::run(sc, 1, 5 * kMinute, std::nullopt, &seen);
-  CHECK(seen.rows == static_cast<std::uint64_t>(r.scalar("SELECT count(*) FROM connection_rows")));
+  CHECK(seen.rows ==
+        static_cast<std::uint64_t>(r.scalar("SELECT count(*) FROM connection_fields")));
   // A row written after end_run (there is no reason to, but the observer may be gone).
   sim::ConnRecord late;
   late.conn_id = 1u << 30;
@@ -195,7 +197,7 @@ TEST_CASE("summary stream: the Recorder lets go of the observer when the run end
   REQUIRE(r.rec->add_connection(late).ok());
   REQUIRE(r.rec->flush().ok());
   CHECK(seen.rows + 1 ==
-        static_cast<std::uint64_t>(r.scalar("SELECT count(*) FROM connection_rows")));
+        static_cast<std::uint64_t>(r.scalar("SELECT count(*) FROM connection_fields")));
 }
 
 }  // namespace ts
