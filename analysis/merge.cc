@@ -92,11 +92,14 @@ Result<bool> fold_input(sqlite3* db, const MergeInput& in, std::vector<SourceInd
     auto q = sql::Statement::prepare(db, "SELECT COALESCE(max(run_id), 0) FROM main.runs");
     if (q && q->next()) offset = q->int64(0);
   }
+  // runs first; a legacy connection_rows last: its rows get shapes through the view's trigger
+  // after the input's own connection_shapes rows are in.
   std::vector<std::pair<std::string, std::string>> tables;  // name, create sql
   {
-    auto q = sql::Statement::prepare(db,
-                                     "SELECT name, sql FROM src.sqlite_master WHERE type='table' "
-                                     "ORDER BY CASE name WHEN 'runs' THEN 0 ELSE 1 END, name");
+    auto q = sql::Statement::prepare(
+        db,
+        "SELECT name, sql FROM src.sqlite_master WHERE type='table' "
+        "ORDER BY CASE name WHEN 'runs' THEN 0 WHEN 'connection_rows' THEN 2 ELSE 1 END, name");
     if (!q) return merge_error(db);
     while (q->next())
       tables.emplace_back(q->text(0), q->text(1));

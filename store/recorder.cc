@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <system_error>
 #include <utility>
 
@@ -193,6 +194,12 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
 }
 
 Recorder::~Recorder() {
+  if (run_open_ && queue_) {  // an abandoned run keeps the rows it was given
+    try {
+      (void)write_held_connections();
+    } catch (const std::exception&) {  // memory may be short here: they are lost, not the DB
+    }
+  }
   queue_.reset();  // writes what is queued: from here on this thread alone uses the DB
   if (!db_) return;
   if (in_txn_) sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
@@ -208,9 +215,11 @@ Recorder::~Recorder() {
 }
 
 Result<std::int64_t> Recorder::begin_run(const RunInfo& info) {
-  pending_errors_.clear();  // a run that never ended leaves none to this one
+  // A run that never ended: its held rows are written under its run_id; its pending errors
+  // are dropped (as before).
+  if (auto ok = write_held_connections(); !ok) return ok.error();
+  pending_errors_.clear();
   free_error_slots_.clear();
-  held_connections_.clear();
   shapes_.clear();
   if (auto ok = queue_->drain(); !ok) return ok.error();
   row_observer_ = nullptr;  // no batch is out: the writer thread reads these only in one

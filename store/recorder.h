@@ -7,7 +7,8 @@
 // only writes; analysis reads the DB afterwards. Rows hold virtual time, never wall time,
 // except the runs.wall_* columns (excluded from determinism checks).
 //
-// A DB may hold many runs: every row carries run_id. Opening an existing DB appends a run.
+// A DB may hold many runs: every row carries run_id (connection_core and connection_details
+// rows in their conn_key, run_id << 32 | conn_id). Opening an existing DB appends a run.
 // On open the file is classified first (store/results_db.h) and nothing is written to one
 // that is not a timesim results DB (another application's SQLite file, a newer schema, a
 // locked DB); a legacy timesim DB is migrated to the current schema.

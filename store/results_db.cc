@@ -249,11 +249,6 @@ CREATE TABLE IF NOT EXISTS messages (
   kind    TEXT NOT NULL,    -- the variant, e.g. Ping
   bytes   INTEGER NOT NULL  -- on the wire, with the newline
 );
--- Schema 7: the connections and protocol errors as every schema before showed them (the
--- coded rows decoded), writable: an INSERT codes its row (migrations, merge, imports).
--- connection_rows with its times decoded and its labels still label_ids (for readers that
--- decode labels themselves: the summary); `connections` adds the labels' text. The times
--- are CAST to INTEGER so that they compare as the INTEGER columns of schema 6 did.
 -- Schema 9: connection_rows' columns for every connection; writable (an INSERT codes its
 -- row into connection_core, connection_shapes, connection_details). In a DB migrated from
 -- schema 7 or 8, the rows of connection_rows too (kLegacyConnectionFields).
@@ -297,6 +292,12 @@ BEGIN
       AND NEW.rtt_avg_ns IS NULL AND NEW.rtt_max_ns IS NULL AND NEW.fault_id IS NULL
       AND NEW.error_after_close_ns IS (CASE WHEN NEW.error_by IS NOT NULL THEN 0 END));
 END;
+-- Schema 7: the connections and protocol errors as every schema before showed them (the
+-- coded rows decoded), writable: an INSERT codes its row (migrations, merge, imports).
+-- connection_times: the connections with their times decoded and their labels still
+-- label_ids (for readers that decode labels themselves: the summary); `connections` adds
+-- the labels' text. The times are CAST to INTEGER so that they compare as the INTEGER
+-- columns of schema 6 did.
 CREATE VIEW IF NOT EXISTS connection_times AS
   SELECT c.run_id, c.conn_id, c.dialer, c.listener,
          c.dialer_version AS dialer_version_label, c.listener_version AS listener_version_label,
@@ -544,9 +545,9 @@ constexpr std::pair<const char*, const char*> kTablesNowViews[] = {
 // Schema 7: protocol errors have none (a v6 DB's protocol_errors_conn goes with its table):
 // nothing timesim reads looks them up by connection, SQLite builds a transient index for a
 // join that needs one, and on the churn hour it cost 35 MB of a 435 MB DB.
-// Schema 6: the connections' (run_id, conn_id) key is one of them, no longer the table's
-// PRIMARY KEY. A run killed before its end leaves the table without it: the DB is still
-// valid and readable (lookups by conn_id scan), and the next run that ends in it builds it.
+// Schema 6 to 8: the connections' (run_id, conn_id) key was one of them. Schema 9 keys
+// connection_core by its rowid; a migrated DB's connection_rows gets the index at the
+// migration (kLegacyConnectionFields) if a killed run left it without.
 constexpr const char* kIndexes = R"sql(
 CREATE INDEX IF NOT EXISTS blocks_height ON blocks(run_id, height, node);
 )sql";

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "run_cli.h"
 #include "store/recorder.h"
 #include "store/reorder_window.h"
 #include "test_util.h"
@@ -202,6 +203,22 @@ TEST_CASE("connection layout: rows come out in conn_id order, a late one still l
   auto refused = big.rec->add_connection(plain(std::uint64_t{1} << 32));
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().message.find("at most 4294967295 connections") != std::string::npos);
+}
+
+TEST_CASE("connection layout: a run abandoned before its end keeps the rows it was given") {
+  const auto dir = test::fresh_dir("connection_layout_abandoned");
+  const std::string path = (dir / "x.db").string();
+  {
+    auto r = sim::Recorder::open(path);
+    REQUIRE(r.ok());
+    REQUIRE((*r)->begin_run(sim::RunInfo{}).ok());
+    for (std::uint64_t id = 1; id <= 5; ++id)
+      REQUIRE((*r)->add_connection(plain(id)).ok());
+  }  // destroyed without end_run, as when an exception unwinds past the run
+  const auto db = test::open_read_only(path);
+  CHECK(test::scalar(db.get(), "SELECT count(*) FROM connections") == 5);
+  CHECK(test::rows(db.get(), "SELECT status FROM runs") ==
+        std::vector<std::vector<std::string>>{{"failed"}});
 }
 
 TEST_CASE("reorder window: items come out smallest key first once the window is full") {

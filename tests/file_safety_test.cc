@@ -315,6 +315,25 @@ TEST_CASE("file safety: a foreign SQLite DB is never adopted, legacy timesim DBs
     CHECK(sql_value(legacy, "SELECT count(*) FROM sqlite_master WHERE name = 'connections_id'") ==
           (v7 ? "1" : "0"));
     CHECK(sql_value(legacy, "SELECT count(*) FROM runs") == "2");
+    {
+      // A connection added by SQL to the legacy run, after the migration, goes through the
+      // view into the new tables; merging the DB then codes the legacy rows after it (it
+      // used to fail on the shape ids both took).
+      std::string cols;
+      const auto db = test::open_read_only(legacy.string());
+      for (const auto& col :
+           test::rows(db.get(), "SELECT name FROM pragma_table_info('connections')"))
+        cols += (cols.empty() ? "" : ", ") + (col[0] == "conn_id" ? "conn_id + 1000" : col[0]);
+      sql_exec(legacy, "INSERT INTO connections SELECT " + cols +
+                           " FROM connections WHERE run_id = 1 AND conn_id = 1");
+      CHECK(sql_value(legacy, "SELECT count(*) FROM connections WHERE run_id = 1") == "2");
+      CHECK(test::timesim("merge " + name + "-m2.db " + name + ".db", fx.dir).exit_code == 0);
+      CHECK(sql_value(fx.dir / (name + "-m2.db"),
+                      "SELECT count(*) FROM connections WHERE run_id = 1") == "2");
+      sql_exec(legacy,
+               "DELETE FROM connection_details WHERE conn_key = (1 << 32) | 1001; "
+               "DELETE FROM connection_core WHERE conn_key = (1 << 32) | 1001");
+    }
     if (v7) {
       for (const char* mine : {"my_errors", "my_fault", "my_trig"})
         CHECK(sql_value(legacy, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") +
