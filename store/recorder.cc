@@ -2,10 +2,13 @@
 
 #include "common/assert.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <iterator>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include "node_core/profile_fields.h"
@@ -122,9 +125,7 @@ Result<sql::Statement> Recorder::prepare(const char* sql) {
 
 Result<bool> Recorder::step_reset(sql::Statement& s) {
   SqliteTimer timer(timing_, sqlite_ns_);
-  if (auto ok = s.run_and_reset(); !ok)
-    return Error{"results DB '" + path_ + "': insert: " + ok.error().message};
-  return true;
+  return insert_result(s.run_and_reset());
 }
 
 Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
@@ -183,6 +184,19 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
     auto s = r->prepare(sql);
     if (!s) return s.error();
     (*r).*member = std::move(*s);
+  }
+  const sql::Statement Recorder::*kBatched[] = {&Recorder::ins_core_, &Recorder::ins_core_error_,
+                                                &Recorder::ins_details_, &Recorder::ins_event_,
+                                                &Recorder::ins_error_};
+  static_assert(std::size(kBatched) == std::tuple_size_v<decltype(r->batched_)>);
+  for (std::size_t i = 0; i < std::size(kBatched); ++i) {
+    const auto* entry = std::find_if(std::begin(kInserts), std::end(kInserts),
+                                     [&](const auto& e) { return e.first == kBatched[i]; });
+    TS_ASSERT(entry != std::end(kInserts));
+    auto b = BatchedInsert::make((*r).*(entry->first), entry->second,
+                                 [&r](const std::string& sql) { return r->prepare(sql.c_str()); });
+    if (!b) return b.error();
+    r->batched_[i] = std::move(*b);
   }
   try {
     r->queue_ = std::make_unique<RowQueue>(
@@ -278,12 +292,14 @@ Result<std::int64_t> Recorder::side_label(Side s) {
   return id;
 }
 
+// Opens the transaction a row goes into; write_rows commits it after a batch once it holds
+// kBatchRows rows (not within a batch: its batched rows are stepped by then).
 Result<bool> Recorder::row_added() {
   if (!in_txn_) {
     if (auto ok = exec("BEGIN"); !ok) return ok;
     in_txn_ = true;
   }
-  if (++rows_in_txn_ >= kBatchRows) return commit();
+  ++rows_in_txn_;
   return true;
 }
 
@@ -295,13 +311,34 @@ Result<bool> Recorder::commit() {
 }
 
 // On the queue's writer thread: each row as it would have been stepped when queued.
+// Each table's rows go in in queue order; the batched tables' rows are stepped in groups,
+// so rows of different tables interleave otherwise than they were queued.
 Result<bool> Recorder::write_rows(const RowQueue::Batch& batch) {
   for (const auto& row : batch.rows) {
     if (auto ok = row_added(); !ok) return ok;
-    RowQueue::bind(batch, row);
-    if (auto ok = step_reset(*row.statement); !ok) return ok;
+    if (auto ok = write_row(batch, row); !ok) return ok;
     note_written_row(batch, row);
   }
+  for (auto& b : batched_) {  // the batch's memory is reused after this returns
+    SqliteTimer timer(timing_, sqlite_ns_);
+    if (auto ok = insert_result(b.flush(batch)); !ok) return ok;
+  }
+  if (rows_in_txn_ >= kBatchRows) return commit();
+  return true;
+}
+
+Result<bool> Recorder::write_row(const RowQueue::Batch& batch, const RowQueue::Row& row) {
+  for (auto& b : batched_) {
+    if (!b.takes(batch, row)) continue;
+    SqliteTimer timer(timing_, sqlite_ns_);
+    return insert_result(b.add(batch, row));
+  }
+  RowQueue::bind(batch, row);
+  return step_reset(*row.statement);
+}
+
+Result<bool> Recorder::insert_result(Result<bool> ok) const {
+  if (!ok) return Error{"results DB '" + path_ + "': insert: " + ok.error().message};
   return true;
 }
 

@@ -24,6 +24,7 @@
 
 #include "common/result.h"
 #include "node_core/version_profile.h"
+#include "store/batched_insert.h"
 #include "store/conn_record.h"
 #include "store/conn_row_digest.h"
 #include "store/reorder_window.h"
@@ -184,6 +185,8 @@ class Recorder {
   Result<bool> row_added();
   Result<bool> commit();  // the open transaction, if any (on whichever thread writes)
   Result<bool> write_rows(const RowQueue::Batch& batch);
+  Result<bool> write_row(const RowQueue::Batch& batch, const RowQueue::Row& row);
+  Result<bool> insert_result(Result<bool> ok) const;  // adds what and where to an error
   Error db_error(std::string_view what) const;
   // The run's labels.label_id of `text`, its row written the first time.
   Result<std::int64_t> label(std::string_view text);
@@ -241,6 +244,8 @@ class Recorder {
   sql::Statement ins_node_, ins_core_, ins_core_error_, ins_shape_, ins_details_, ins_error_,
       ins_event_, ins_fault_, ins_block_, ins_proposal_, ins_sample_, ins_tx_, ins_ban_;
   sql::Statement ins_msg_, ins_label_;
+  // The most frequent inserts, stepped BatchedInsert::kRows rows at a time (writer thread).
+  std::array<BatchedInsert, 5> batched_;
   std::map<std::string, std::int64_t, std::less<>> labels_;  // this run's, by text
   std::size_t text_labels_ = 0;                              // of labels_, error texts
   std::array<std::int64_t, static_cast<std::size_t>(node::CloseReason::kCount)> reason_labels_{};

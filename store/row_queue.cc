@@ -19,21 +19,21 @@ RowQueue::Builder& RowQueue::Builder::bind(int parameter, std::string_view v) {
               ValueType::kText});
 }
 
-void RowQueue::bind(const Batch& batch, const Row& row) {
-  sql::Statement& s = *row.statement;
+void RowQueue::bind(const Batch& batch, const Row& row, sql::Statement& s, int offset) {
   for (std::uint32_t k = 0; k < row.value_count; ++k) {
     const Value& v = batch.values[row.first_value + k];
+    const int p = v.parameter + offset;
     switch (v.type) {
       case ValueType::kInt:
-        s.bind(v.parameter, v.number);
+        s.bind(p, v.number);
         break;
       case ValueType::kText:
         s.bind(
-            v.parameter,
+            p,
             std::string_view(batch.text).substr(static_cast<std::size_t>(v.number), v.text_size));
         break;
       case ValueType::kNull:
-        s.bind_null(v.parameter);
+        s.bind_null(p);
         break;
     }
   }

@@ -11,8 +11,9 @@
 //   are discarded, and submit() and drain() return that error from then on.
 // - A row is queued by submit(): one that row() started and an exception interrupted is
 //   dropped, never written half bound.
-// - The rows a run writes are the same, in the same order, as if each had been stepped where
-//   it was queued: only when they reach SQLite moves.
+// - The rows a run writes are the same as if each had been stepped where it was queued, and
+//   each table's in the same order: only when they reach SQLite moves (and, for a writer
+//   that batches some tables' rows, how rows of different tables interleave).
 #pragma once
 
 #include <concepts>
@@ -79,7 +80,9 @@ class RowQueue {
   // Writes one batch's rows; runs on the writer thread.
   using Writer = std::function<Result<bool>(const Batch&)>;
   // Binds `row`'s values to its statement (for a Writer, before it steps the row).
-  static void bind(const Batch& batch, const Row& row);
+  static void bind(const Batch& batch, const Row& row) { bind(batch, row, *row.statement, 0); }
+  // The same values into `into`, each at its parameter + `offset` (a multi-row statement).
+  static void bind(const Batch& batch, const Row& row, sql::Statement& into, int offset);
 
   RowQueue(Writer writer, std::size_t rows_per_batch);
   ~RowQueue();  // writes what is queued (errors are dropped: call drain() to see them)
