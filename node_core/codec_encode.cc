@@ -25,8 +25,11 @@ class JsonOut {
   template <class Int>
   JsonOut& num(Int v) {
     char digits[kDecimalRoom];
-    const char* end = std::is_signed_v<Int> ? write_decimal(digits, static_cast<std::int64_t>(v))
-                                            : write_decimal(digits, static_cast<std::uint64_t>(v));
+    const char* end;
+    if constexpr (std::is_signed_v<Int>)
+      end = write_decimal(digits, static_cast<std::int64_t>(v));
+    else
+      end = write_decimal(digits, static_cast<std::uint64_t>(v));
     out_.append(digits, static_cast<std::size_t>(end - digits));
     return *this;
   }

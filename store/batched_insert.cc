@@ -22,10 +22,10 @@ std::string BatchedInsert::multi_sql(std::string_view single_sql, int params) {
 
 bool BatchedInsert::takes(const RowQueue::Batch& batch, const RowQueue::Row& row) const {
   if (row.statement != single_ || static_cast<int>(row.value_count) != params_) return false;
-  std::uint64_t seen = 0;  // params_ <= 64 for the statements batched (asserted by make's use)
+  std::uint64_t seen = 0;  // bit p - 1: parameter p is bound (params_ <= 64, asserted by make)
   for (std::uint32_t k = 0; k < row.value_count; ++k) {
     const int p = batch.values[row.first_value + k].parameter;
-    if (p < 1 || p > params_ || p > 64) return false;
+    if (p < 1 || p > params_) return false;
     seen |= std::uint64_t{1} << (p - 1);
   }
   return seen == (params_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << params_) - 1);

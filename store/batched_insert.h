@@ -7,19 +7,23 @@
 //
 // Contract:
 // - Rows reach the table in the order add() was given them. Rows of other statements may
-//   be stepped in between: a table's rows keep their order, tables' rows interleave.
+//   be stepped in between, so rows of different statements interleave otherwise.
 // - add() holds a row (by reference into its batch) and steps once kRows are held; flush()
 //   steps the rows still held one by one through the one-row statement. A batch's rows
-//   must be flushed before the batch is reused.
-// - takes() is false for a row that does not bind each of the statement's parameters
-//   exactly once: such a row goes through the one-row statement, unbatched.
-// - An error is SQLite's, for the whole multi-row statement: none of its rows is inserted.
+//   must be flushed (or discarded) before the batch is reused.
+// - takes() is true only for a row of this statement that binds each of its parameters
+//   exactly once (the Recorder's rows all do; a row that did not would take the previous
+//   row's values for the rest, batched or not).
+// - Errors are SQLite's. Inside a transaction, a failing add() inserts none of its kRows
+//   rows; a failing flush() has inserted the rows before the failing one. Either way
+//   nothing stays held.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string_view>
 
+#include "common/assert.h"
 #include "common/result.h"
 #include "store/row_queue.h"
 #include "store/sqlite.h"
@@ -37,9 +41,12 @@ class BatchedInsert {
   static Result<BatchedInsert> make(sql::Statement& single, std::string_view single_sql,
                                     Prepare&& prepare);
 
+  // Whether `row` is one of this statement's.
+  bool serves(const RowQueue::Row& row) const { return row.statement == single_; }
   bool takes(const RowQueue::Batch& batch, const RowQueue::Row& row) const;
   Result<bool> add(const RowQueue::Batch& batch, const RowQueue::Row& row);
   Result<bool> flush(const RowQueue::Batch& batch);
+  void discard() { held_count_ = 0; }  // after an error: the held rows are not written
   int held() const { return held_count_; }
 
  private:
@@ -58,6 +65,7 @@ Result<BatchedInsert> BatchedInsert::make(sql::Statement& single, std::string_vi
   BatchedInsert b;
   b.single_ = &single;
   b.params_ = single.parameter_count();
+  TS_ASSERT(b.params_ >= 1 && b.params_ <= 64);  // takes() tracks parameters in 64 bits
   auto multi = prepare(multi_sql(single_sql, b.params_));
   if (!multi) return multi.error();
   TS_ASSERT(multi->parameter_count() == b.params_ * kRows);

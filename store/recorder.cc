@@ -128,30 +128,8 @@ Result<bool> Recorder::step_reset(sql::Statement& s) {
   return insert_result(s.run_and_reset());
 }
 
-Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
-  std::unique_ptr<Recorder> r(new Recorder());
-  r->path_ = path;
-  // NOMUTEX: one thread uses the connection, so SQLite's per-call mutexes are pure cost.
-  auto db = sql::Db::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
-  if (!db) return Error{"cannot open results DB '" + path + "': " + db.error().message};
-  r->db_ = std::move(*db);
-  sqlite3* raw = r->db_.get();
-  sqlite3_busy_timeout(raw, 5000);
-  // Classify the file before touching anything: never adopt another application's DB.
-  auto state = inspect_results_db(raw, path);
-  if (!state) return state.error();
-  if (path != ":memory:") {
-    if (auto ok = r->exec("PRAGMA journal_mode=WAL"); !ok) return ok.error();
-  }
-  if (auto ok = r->exec("PRAGMA synchronous=NORMAL"); !ok) return ok.error();
-  // Rows are appended in rowid order and the indexes are built once at the end, so a small
-  // page cache costs no speed: 2 MiB, SQLite's default. (Measured on the 1,000-node churn
-  // network: 256 MiB and 8 MiB ran no faster, and a big cache grows with the DB until it
-  // dominates the peak RSS of large runs.)
-  if (auto ok = r->exec("PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY"); !ok)
-    return ok.error();
-  if (auto ok = prepare_results_db(raw, path, *state); !ok) return ok.error();
-
+// The INSERTs kept for the whole run, and the batched companions of the most frequent.
+Result<bool> Recorder::prepare_inserts() {
   const std::pair<sql::Statement Recorder::*, const char*> kInserts[] = {
       {&Recorder::ins_profile_, "INSERT INTO profiles VALUES (?,?,?,?,?,?,?)"},
       {&Recorder::ins_node_, "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)"},
@@ -181,23 +159,51 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
       {&Recorder::ins_tx_, "INSERT INTO transactions VALUES (?,?,?,?,?,?,?)"},
   };
   for (const auto& [member, sql] : kInserts) {
-    auto s = r->prepare(sql);
+    auto s = prepare(sql);
     if (!s) return s.error();
-    (*r).*member = std::move(*s);
+    this->*member = std::move(*s);
   }
   const sql::Statement Recorder::*kBatched[] = {&Recorder::ins_core_, &Recorder::ins_core_error_,
                                                 &Recorder::ins_details_, &Recorder::ins_event_,
                                                 &Recorder::ins_error_};
-  static_assert(std::size(kBatched) == std::tuple_size_v<decltype(r->batched_)>);
+  static_assert(std::size(kBatched) == std::tuple_size_v<decltype(batched_)>);
   for (std::size_t i = 0; i < std::size(kBatched); ++i) {
     const auto* entry = std::find_if(std::begin(kInserts), std::end(kInserts),
                                      [&](const auto& e) { return e.first == kBatched[i]; });
     TS_ASSERT(entry != std::end(kInserts));
-    auto b = BatchedInsert::make((*r).*(entry->first), entry->second,
-                                 [&r](const std::string& sql) { return r->prepare(sql.c_str()); });
+    auto b = BatchedInsert::make(this->*(entry->first), entry->second,
+                                 [this](const std::string& sql) { return prepare(sql.c_str()); });
     if (!b) return b.error();
-    r->batched_[i] = std::move(*b);
+    batched_[i] = std::move(*b);
   }
+  return true;
+}
+
+Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path) {
+  std::unique_ptr<Recorder> r(new Recorder());
+  r->path_ = path;
+  // NOMUTEX: one thread uses the connection, so SQLite's per-call mutexes are pure cost.
+  auto db = sql::Db::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  if (!db) return Error{"cannot open results DB '" + path + "': " + db.error().message};
+  r->db_ = std::move(*db);
+  sqlite3* raw = r->db_.get();
+  sqlite3_busy_timeout(raw, 5000);
+  // Classify the file before touching anything: never adopt another application's DB.
+  auto state = inspect_results_db(raw, path);
+  if (!state) return state.error();
+  if (path != ":memory:") {
+    if (auto ok = r->exec("PRAGMA journal_mode=WAL"); !ok) return ok.error();
+  }
+  if (auto ok = r->exec("PRAGMA synchronous=NORMAL"); !ok) return ok.error();
+  // Rows are appended in rowid order and the indexes are built once at the end, so a small
+  // page cache costs no speed: 2 MiB, SQLite's default. (Measured on the 1,000-node churn
+  // network: 256 MiB and 8 MiB ran no faster, and a big cache grows with the DB until it
+  // dominates the peak RSS of large runs.)
+  if (auto ok = r->exec("PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY"); !ok)
+    return ok.error();
+  if (auto ok = prepare_results_db(raw, path, *state); !ok) return ok.error();
+
+  if (auto ok = r->prepare_inserts(); !ok) return ok.error();
   try {
     r->queue_ = std::make_unique<RowQueue>(
         [rec = r.get()](const RowQueue::Batch& b) { return rec->write_rows(b); }, kQueueRows);
@@ -311,9 +317,18 @@ Result<bool> Recorder::commit() {
 }
 
 // On the queue's writer thread: each row as it would have been stepped when queued.
-// Each table's rows go in in queue order; the batched tables' rows are stepped in groups,
-// so rows of different tables interleave otherwise than they were queued.
+// A statement's rows go in in queue order; the batched statements' rows are stepped in
+// groups, so rows of different statements interleave otherwise than they were queued.
+// After an error nothing stays held: the queue writes no later batch.
 Result<bool> Recorder::write_rows(const RowQueue::Batch& batch) {
+  auto ok = write_batch(batch);
+  if (!ok)
+    for (auto& b : batched_)
+      b.discard();
+  return ok;
+}
+
+Result<bool> Recorder::write_batch(const RowQueue::Batch& batch) {
   for (const auto& row : batch.rows) {
     if (auto ok = row_added(); !ok) return ok;
     if (auto ok = write_row(batch, row); !ok) return ok;
@@ -329,7 +344,9 @@ Result<bool> Recorder::write_rows(const RowQueue::Batch& batch) {
 
 Result<bool> Recorder::write_row(const RowQueue::Batch& batch, const RowQueue::Row& row) {
   for (auto& b : batched_) {
-    if (!b.takes(batch, row)) continue;
+    if (!b.serves(row)) continue;
+    // Every row the Recorder queues binds each of its statement's parameters.
+    TS_ASSERT(b.takes(batch, row));
     SqliteTimer timer(timing_, sqlite_ns_);
     return insert_result(b.add(batch, row));
   }

@@ -1,9 +1,11 @@
 // Recorder: writes a run into an SQLite results DB (schema in docs/schema.md).
 //
-// One connection; WAL; prepared INSERTs reused for every row; rows grouped into explicit
-// transactions of up to kBatchRows (commits cost far more than inserts). Rows are queued
-// and a writer thread steps them in order (store/row_queue.h), so the simulation loop and
-// SQLite share the machine's cores; the DB holds the same rows either way. The simulator
+// One connection; WAL; prepared INSERTs reused for every row, the most frequent stepped 16
+// rows at a time (store/batched_insert.h); rows grouped into explicit transactions of
+// kBatchRows or a batch more (commits cost far more than inserts). Rows are queued and a
+// writer thread steps them, each statement's in order (store/row_queue.h), so the
+// simulation loop and SQLite share the machine's cores; the DB holds the same rows either
+// way. The simulator
 // only writes; analysis reads the DB afterwards. Rows hold virtual time, never wall time,
 // except the runs.wall_* columns (excluded from determinism checks).
 //
@@ -77,7 +79,7 @@ struct BlockRow {
 
 class Recorder {
  public:
-  static constexpr int kBatchRows = 4096;  // rows per transaction
+  static constexpr int kBatchRows = 4096;  // rows per transaction, at least (a batch ends it)
   // Rows handed to the writer thread at a time (store/row_queue.h).
   static constexpr std::size_t kQueueRows = 1024;
   // A run's protocol error texts get labels up to this many; later new ones are stored whole.
@@ -140,9 +142,10 @@ class Recorder {
                            std::string_view kind, std::uint64_t bytes);
 
   // Every connection row of the current run queued from now on is also shown to `o`
-  // (nullptr: to none), in the order the rows are written, as each is written: on the
-  // writer thread, so `o` is the writer's until end_run (or drain) returns, and must
-  // outlive the Recorder or end_run. end_run and begin_run detach it.
+  // (nullptr: to none), in queue order, as the writer takes it (a batched row may reach
+  // SQLite a little later; a write error fails the run): on the writer thread, so `o` is the
+  // writer's until end_run (or drain) returns, and must outlive the Recorder or end_run. end_run
+  // and begin_run detach it.
   Result<bool> observe_connection_rows(ConnRowObserver* o) {
     if (auto ok = queue_->drain(); !ok) return ok;  // no batch is out while it changes
     row_observer_ = o;
@@ -181,10 +184,12 @@ class Recorder {
   Recorder() = default;
   Result<bool> exec(const char* sql);
   Result<sql::Statement> prepare(const char* sql);
+  Result<bool> prepare_inserts();
   Result<bool> step_reset(sql::Statement& s);
   Result<bool> row_added();
   Result<bool> commit();  // the open transaction, if any (on whichever thread writes)
   Result<bool> write_rows(const RowQueue::Batch& batch);
+  Result<bool> write_batch(const RowQueue::Batch& batch);
   Result<bool> write_row(const RowQueue::Batch& batch, const RowQueue::Row& row);
   Result<bool> insert_result(Result<bool> ok) const;  // adds what and where to an error
   Error db_error(std::string_view what) const;

@@ -12,8 +12,9 @@
 // - A row is queued by submit(): one that row() started and an exception interrupted is
 //   dropped, never written half bound.
 // - The rows a run writes are the same as if each had been stepped where it was queued, and
-//   each table's in the same order: only when they reach SQLite moves (and, for a writer
-//   that batches some tables' rows, how rows of different tables interleave).
+//   each statement's in the same order: only when they reach SQLite moves (and, for a
+//   writer that batches some statements' rows, how rows of different statements
+//   interleave).
 #pragma once
 
 #include <concepts>

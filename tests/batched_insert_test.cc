@@ -24,7 +24,8 @@ struct Table {
     auto d = sql::Db::open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     REQUIRE(d.ok());
     db = std::move(*d);
-    REQUIRE(db.exec("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT, c INTEGER)").ok());
+    // Not a rowid alias: rowid order is insertion order, whatever the keys.
+    REQUIRE(db.exec("CREATE TABLE t (a INTEGER NOT NULL UNIQUE, b TEXT, c INTEGER)").ok());
     auto s = db.prepare(kSingle);
     REQUIRE(s.ok());
     single = std::move(*s);
@@ -71,7 +72,7 @@ void add_row(RowQueue::Batch& batch, sql::Statement* s, std::int64_t key, int i,
 std::string expected(int n) {
   std::string out;
   for (int i = 0; i < n; ++i)
-    out += std::to_string(100 + i) + "|r" + std::to_string(i) + "|" +
+    out += std::to_string(1000 - i) + "|r" + std::to_string(i) + "|" +
            (i % 2 ? std::string("NULL") : std::to_string(i)) + ";";
   return out;
 }
@@ -81,7 +82,7 @@ TEST_CASE("batched insert: rows land as the one-row statement puts them, in orde
     Table t;
     RowQueue::Batch batch;
     for (int i = 0; i < n; ++i)
-      add_row(batch, &t.single, 100 + i, i, i % 3 ? std::vector{1, 2, 3} : std::vector{3, 1, 2});
+      add_row(batch, &t.single, 1000 - i, i, i % 3 ? std::vector{1, 2, 3} : std::vector{3, 1, 2});
     for (const auto& row : batch.rows) {
       REQUIRE(t.batched.takes(batch, row));
       REQUIRE(t.batched.add(batch, row).ok());
@@ -111,18 +112,38 @@ TEST_CASE("batched insert: a row that does not bind each parameter once is not t
   CHECK(t.batched.takes(batch, batch.rows[4]));
 }
 
+// Inside a transaction, as the Recorder writes: SQLite undoes the failing statement only.
 TEST_CASE("batched insert: a failing group inserts none of its rows and says why") {
   Table t;
+  REQUIRE(t.db.exec("BEGIN").ok());
+  REQUIRE(t.db.exec("INSERT INTO t VALUES (1, 'before', 0)").ok());
   RowQueue::Batch batch;
   for (int i = 0; i < BatchedInsert::kRows; ++i)
-    add_row(batch, &t.single, i == 9 ? 100 : 100 + i, i);  // row 9 repeats row 0's key
+    add_row(batch, &t.single, i == 9 ? 1000 : 1000 - i, i);  // row 9 repeats row 0's key
   for (int i = 0; i + 1 < BatchedInsert::kRows; ++i)
     REQUIRE(t.batched.add(batch, batch.rows[static_cast<std::size_t>(i)]).ok());
   auto last = t.batched.add(batch, batch.rows.back());
   REQUIRE_FALSE(last.ok());
   CHECK(last.error().message.find("UNIQUE constraint failed: t.a") != std::string::npos);
-  CHECK(test::scalar(t.db.get(), "SELECT count(*) FROM t") == 0);
+  CHECK(test::scalar(t.db.get(), "SELECT count(*) FROM t") == 1);
   CHECK(t.batched.held() == 0);
+  REQUIRE(t.db.exec("COMMIT").ok());
+}
+
+TEST_CASE("batched insert: a failing flush has inserted the rows before the failing one") {
+  Table t;
+  REQUIRE(t.db.exec("BEGIN").ok());
+  RowQueue::Batch batch;
+  for (int i = 0; i < 5; ++i)
+    add_row(batch, &t.single, i == 3 ? 1000 : 1000 - i, i);  // row 3 repeats row 0's key
+  for (const auto& row : batch.rows)
+    REQUIRE(t.batched.add(batch, row).ok());
+  auto flushed = t.batched.flush(batch);
+  REQUIRE_FALSE(flushed.ok());
+  CHECK(flushed.error().message.find("UNIQUE constraint failed: t.a") != std::string::npos);
+  CHECK(t.all() == expected(3));
+  CHECK(t.batched.held() == 0);
+  REQUIRE(t.db.exec("COMMIT").ok());
 }
 
 }  // namespace
